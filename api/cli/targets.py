@@ -1,0 +1,34 @@
+"""``berkas target``: an office's revenue (PNBP) target, recorded as an event."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import typer
+from rich.console import Console
+
+from api.cli.common import system
+from domain.errors import InvalidCommand
+from domain.usecases.base import Actor
+from domain.values import Role
+
+app = typer.Typer(help="Revenue targets (target PNBP) per office and year.", no_args_is_help=True)
+out = Console()
+
+
+@app.command("set")
+def set_target(
+    year: int = typer.Argument(..., help="Budget year, e.g. 2024"),
+    amount: str = typer.Argument(..., help="Target in rupiah, e.g. 10132500000"),
+    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG"),
+    supervisor: str = typer.Option("cli-supervisor", "--as", help="Acting supervisor's id"),
+    legal_basis: str = typer.Option("DIPA", "--legal-basis", help="Where the target comes from"),
+) -> None:
+    """Set or revise a target; the change is an event, so earlier targets stay on record."""
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise InvalidCommand("amount", f"{amount!r} is not a number") from None
+    with system() as built:
+        version = built.app.set_revenue_target(Actor(supervisor, Role.SUPERVISOR, office), year, value, legal_basis)
+    out.print(f"target for {office} {year} set to Rp {value:,.0f} (version {version})")

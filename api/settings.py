@@ -1,0 +1,25 @@
+"""Settings (pengaturan): one validated class, read from BERKAS_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """``BERKAS_DATABASE_URL`` unset means an embedded SQLite file at ``sqlite_path``."""
+
+    model_config = SettingsConfigDict(env_prefix="BERKAS_", extra="ignore")
+
+    database_url: str | None = None
+    sqlite_path: Path = Path("berkas.db")
+    pool_size: int = 5
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, url: str | None) -> str | None:
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (leave unset for the embedded SQLite file)")
+        return url or None

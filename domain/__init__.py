@@ -1,0 +1,21 @@
+"""Berkas domain: the case aggregates, their events, reference data and use cases.
+
+Importing the package registers every event topic, so stored events always resolve.
+"""
+
+from domain.enforcement import EnforcementCase
+from domain.joint_operation import JointOperation
+from domain.passport import PassportApplication
+from domain.revenue_target import RevenueTarget
+from domain.stay_permit import StayPermit
+
+CASE_KINDS = (PassportApplication, StayPermit, EnforcementCase, JointOperation, RevenueTarget)
+
+__all__ = [
+    "CASE_KINDS",
+    "EnforcementCase",
+    "JointOperation",
+    "PassportApplication",
+    "RevenueTarget",
+    "StayPermit",
+]

@@ -1,0 +1,269 @@
+"""EnforcementCase: penindakan keimigrasian, Pasal 75 UU 6/2011."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.case import Case, check_decider, check_enum, check_provenance, check_text
+from domain.errors import IllegalTransition, InvalidCommand
+from domain.values import (
+    AdministrativeAction,
+    CaseSource,
+    ObjectionOutcome,
+    PersonalData,
+    Provenance,
+)
+
+
+class EnforcementStatus(Enum):
+    OPENED = "OPENED"
+    EXAMINED = "EXAMINED"
+    ACTION_IMPOSED = "ACTION_IMPOSED"
+    DEPORTED = "DEPORTED"
+    CLOSED = "CLOSED"
+
+
+S = EnforcementStatus
+_T = "berkas:EnforcementCase."
+_ACTIVE = (S.OPENED, S.EXAMINED, S.ACTION_IMPOSED)
+
+
+class EnforcementCase(Case):
+    """Perkara penindakan keimigrasian terhadap orang asing."""
+
+    TOPIC = "berkas:EnforcementCase"
+    KIND = "EnforcementCase"
+
+    @classmethod
+    def open(
+        cls,
+        case_id: UUID,
+        provenance: Provenance,
+        source: CaseSource,
+        operation_id: UUID | None,
+        subject: PersonalData,
+        nationality: str,
+        alleged_violation: str,
+        article: str,
+    ) -> EnforcementCase:
+        check_provenance(provenance)
+        check_enum("source", source, CaseSource)
+        if not isinstance(subject, PersonalData):
+            raise InvalidCommand("subject", "must be personal data")
+        if (source is CaseSource.JOINT_OPERATION) != (operation_id is not None):
+            raise InvalidCommand("operation_id", "is required for, and only for, a joint-operation finding")
+        if not (isinstance(nationality, str) and len(nationality) == 3 and nationality.isupper()):
+            raise InvalidCommand("nationality", "must be an ISO 3166 alpha-3 code, e.g. CHN")
+        check_text("alleged_violation", alleged_violation)
+        check_text("article", article)
+        return cls._create(
+            cls.Opened,
+            id=case_id,
+            provenance=provenance,
+            source=source,
+            operation_id=operation_id,
+            subject=subject,
+            nationality=nationality,
+            alleged_violation=alleged_violation,
+            article=article,
+        )
+
+    @event("Opened", topic=_T + "Opened")
+    def __init__(
+        self,
+        provenance: Provenance,
+        source: CaseSource,
+        operation_id: UUID | None,
+        subject: PersonalData,
+        nationality: str,
+        alleged_violation: str,
+        article: str,
+    ):
+        self._begin(provenance)
+        self.status = S.OPENED
+        self.source = source
+        self.operation_id = operation_id
+        self.subject = subject
+        self.nationality = nationality
+        self.alleged_violation = alleged_violation
+        self.article = article
+        self.actions: list[AdministrativeAction] = []
+        self.charge_due = Decimal(0)
+        self.charge_paid = Decimal(0)
+        self.detained = False
+        self.objection_pending = False
+        self.deported_on: date | None = None
+
+    def examine(self, provenance: Provenance, report_number: str) -> None:
+        """Berita acara pemeriksaan (BAP)."""
+        self.check_can("examine", provenance, [S.OPENED])
+        check_text("report_number", report_number)
+        self._examined(provenance=provenance, report_number=report_number)
+
+    @event("Examined", topic=_T + "Examined")
+    def _examined(self, provenance: Provenance, report_number: str) -> None:
+        self._note(provenance)
+        self.status = S.EXAMINED
+        self.report_number = report_number
+
+    def impose_action(
+        self,
+        provenance: Provenance,
+        action: AdministrativeAction,
+        decision_number: str,
+        reason_code: str,
+        legal_basis: str,
+    ) -> None:
+        """Tindakan administratif keimigrasian (TAK): a supervisor's decision."""
+        self.check_can("impose an action", provenance, [S.EXAMINED, S.ACTION_IMPOSED])
+        check_decider(provenance, "impose an administrative action")
+        check_enum("action", action, AdministrativeAction)
+        if action in self.actions:
+            raise InvalidCommand("action", f"{action.value} is already imposed on this case")
+        check_text("decision_number", decision_number)
+        check_text("reason_code", reason_code)
+        check_text("legal_basis", legal_basis)
+        self._action_imposed(
+            provenance=provenance,
+            action=action,
+            decision_number=decision_number,
+            reason_code=reason_code,
+            legal_basis=legal_basis,
+        )
+
+    @event("ActionImposed", topic=_T + "ActionImposed")
+    def _action_imposed(
+        self,
+        provenance: Provenance,
+        action: AdministrativeAction,
+        decision_number: str,
+        reason_code: str,
+        legal_basis: str,
+    ) -> None:
+        self._note(provenance)
+        self.status = S.ACTION_IMPOSED
+        self.actions = [*self.actions, action]
+
+    def assess_charge(self, provenance: Provenance, amount: Decimal) -> None:
+        """Biaya beban (e.g. overstay charge)."""
+        self.check_can("assess a charge", provenance, [S.ACTION_IMPOSED])
+        if AdministrativeAction.CHARGE not in self.actions:
+            raise InvalidCommand("action", "a charge needs the CHARGE action imposed first")
+        if not isinstance(amount, Decimal) or amount <= 0:
+            raise InvalidCommand("amount", "must be a positive amount in IDR")
+        self._charge_assessed(provenance=provenance, amount=amount)
+
+    @event("ChargeAssessed", topic=_T + "ChargeAssessed")
+    def _charge_assessed(self, provenance: Provenance, amount: Decimal) -> None:
+        self._note(provenance)
+        self.charge_due += amount
+
+    def pay_charge(self, provenance: Provenance, billing_code: str, amount: Decimal) -> None:
+        self.check_can("pay a charge", provenance, [S.ACTION_IMPOSED, S.DEPORTED])
+        check_text("billing_code", billing_code)
+        if not isinstance(amount, Decimal) or not 0 < amount <= self.charge_due - self.charge_paid:
+            raise InvalidCommand("amount", "must be positive and at most the charge outstanding")
+        self._charge_paid(provenance=provenance, billing_code=billing_code, amount=amount)
+
+    @event("ChargePaid", topic=_T + "ChargePaid")
+    def _charge_paid(self, provenance: Provenance, billing_code: str, amount: Decimal) -> None:
+        self._note(provenance)
+        self.charge_paid += amount
+
+    def detain(self, provenance: Provenance, place: str, ground: str) -> None:
+        """Pendetensian di ruang detensi / Rudenim."""
+        self.check_can("detain", provenance, _ACTIVE)
+        if self.detained:
+            raise IllegalTransition(self.KIND, self.id, "DETAINED", "detain")
+        check_text("place", place)
+        check_text("ground", ground)
+        self._detained(provenance=provenance, place=place, ground=ground)
+
+    @event("Detained", topic=_T + "Detained")
+    def _detained(self, provenance: Provenance, place: str, ground: str) -> None:
+        self._note(provenance)
+        self.detained = True
+
+    def release(self, provenance: Provenance, reason: str) -> None:
+        self.check_can("release", provenance, _ACTIVE)
+        if not self.detained:
+            raise IllegalTransition(self.KIND, self.id, "NOT_DETAINED", "release")
+        check_text("reason", reason)
+        self._released(provenance=provenance, reason=reason)
+
+    @event("Released", topic=_T + "Released")
+    def _released(self, provenance: Provenance, reason: str) -> None:
+        self._note(provenance)
+        self.detained = False
+
+    def file_objection(self, provenance: Provenance, grounds: str) -> None:
+        """Keberatan atas TAK."""
+        self.check_can("file an objection", provenance, [S.ACTION_IMPOSED])
+        if self.objection_pending:
+            raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "file an objection")
+        check_text("grounds", grounds)
+        self._objection_filed(provenance=provenance, grounds=grounds)
+
+    @event("ObjectionFiled", topic=_T + "ObjectionFiled")
+    def _objection_filed(self, provenance: Provenance, grounds: str) -> None:
+        self._note(provenance)
+        self.objection_pending = True
+
+    def decide_objection(self, provenance: Provenance, outcome: ObjectionOutcome, legal_basis: str) -> None:
+        self.check_can("decide an objection", provenance, [S.ACTION_IMPOSED])
+        if not self.objection_pending:
+            raise IllegalTransition(self.KIND, self.id, "NO_OBJECTION", "decide an objection")
+        check_decider(provenance, "decide an objection")
+        check_enum("outcome", outcome, ObjectionOutcome)
+        check_text("legal_basis", legal_basis)
+        self._objection_decided(
+            provenance=provenance, outcome=outcome, reason_code=outcome.value, legal_basis=legal_basis
+        )
+
+    @event("ObjectionDecided", topic=_T + "ObjectionDecided")
+    def _objection_decided(
+        self, provenance: Provenance, outcome: ObjectionOutcome, reason_code: str, legal_basis: str
+    ) -> None:
+        self._note(provenance)
+        self.objection_pending = False
+        if outcome is ObjectionOutcome.UPHELD:
+            self.actions = []
+            self.status = S.EXAMINED
+
+    def deport(self, provenance: Provenance, port: str) -> None:
+        """Pendeportasian: only after a DEPORTATION action, never with an objection open."""
+        self.check_can("deport", provenance, [S.ACTION_IMPOSED])
+        if AdministrativeAction.DEPORTATION not in self.actions:
+            raise IllegalTransition(self.KIND, self.id, "NO_DEPORTATION_DECISION", "deport")
+        if self.objection_pending:
+            raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "deport")
+        check_text("port", port)
+        self._deported(provenance=provenance, port=port)
+
+    @event("Deported", topic=_T + "Deported")
+    def _deported(self, provenance: Provenance, port: str) -> None:
+        self._note(provenance)
+        self.status = S.DEPORTED
+        self.detained = False
+        self.deported_on = provenance.occurred_at.date()
+        self.port = port
+
+    def close(self, provenance: Provenance, outcome: str) -> None:
+        self.check_can("close", provenance, [S.EXAMINED, S.ACTION_IMPOSED, S.DEPORTED])
+        if self.detained:
+            raise IllegalTransition(self.KIND, self.id, "DETAINED", "close")
+        if self.objection_pending:
+            raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "close")
+        check_text("outcome", outcome)
+        self._closed(provenance=provenance, outcome=outcome)
+
+    @event("Closed", topic=_T + "Closed")
+    def _closed(self, provenance: Provenance, outcome: str) -> None:
+        self._note(provenance)
+        self.status = S.CLOSED
+        self.outcome = outcome

@@ -1,0 +1,51 @@
+"""Domain errors. Messages name the case, the rule and the field, never personal data."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """A command that breaks a rule of the domain; nothing was changed."""
+
+
+class InvalidCommand(DomainError):
+    """A command whose input breaks a rule (names the field)."""
+
+    def __init__(self, field: str, rule: str):
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+class IllegalTransition(DomainError):
+    """The case is not in a state that allows this command."""
+
+    def __init__(self, case_kind: str, case_id: UUID, status: str, command: str):
+        self.case_id = case_id
+        self.status = status
+        self.command = command
+        super().__init__(f"{case_kind} {case_id} is {status}: cannot {command}")
+
+
+class NotPermitted(DomainError):
+    """The acting officer's role or office may not do this."""
+
+
+class CaseNotFound(DomainError):
+    def __init__(self, case_id: UUID):
+        self.case_id = case_id
+        super().__init__(f"case {case_id} not found")
+
+
+class ConflictError(DomainError):
+    """A write against a stale version: someone else changed the case first."""
+
+    def __init__(self, case_id: UUID, current_version: int, expected_version: int | None):
+        self.case_id = case_id
+        self.current_version = current_version
+        self.expected_version = expected_version
+        super().__init__(
+            f"case {case_id} is at version {current_version}"
+            + ("" if expected_version is None else f", not {expected_version}")
+        )

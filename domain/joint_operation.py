@@ -1,0 +1,92 @@
+"""JointOperation: operasi gabungan TIMPORA (Tim Pengawasan Orang Asing)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.case import Case, check_provenance, check_text
+from domain.errors import InvalidCommand
+from domain.values import Provenance
+
+
+class OperationStatus(Enum):
+    PLANNED = "PLANNED"
+    EXECUTED = "EXECUTED"
+    CLOSED = "CLOSED"
+
+
+S = OperationStatus
+_T = "berkas:JointOperation."
+
+
+class JointOperation(Case):
+    """Operasi gabungan with the police, the army, Satpol PP, Disnaker and others."""
+
+    TOPIC = "berkas:JointOperation"
+    KIND = "JointOperation"
+
+    @classmethod
+    def plan(cls, case_id: UUID, provenance: Provenance, agencies: tuple[str, ...], area: str) -> JointOperation:
+        check_provenance(provenance)
+        if not agencies or not all(isinstance(a, str) and a.strip() for a in agencies):
+            raise InvalidCommand("agencies", "must name at least one agency")
+        check_text("area", area)
+        return cls._create(cls.Planned, id=case_id, provenance=provenance, agencies=tuple(agencies), area=area)
+
+    @event("Planned", topic=_T + "Planned")
+    def __init__(self, provenance: Provenance, agencies: tuple[str, ...], area: str):
+        self._begin(provenance)
+        self.status = S.PLANNED
+        self.agencies = tuple(agencies)
+        self.area = area
+        self.findings: list[UUID] = []
+        self.executed_on: date | None = None
+
+    def execute(self, provenance: Provenance, locations: tuple[str, ...], persons_checked: int) -> None:
+        """Pelaksanaan operasi."""
+        self.check_can("execute", provenance, [S.PLANNED])
+        if not locations:
+            raise InvalidCommand("locations", "must name at least one location")
+        if not isinstance(persons_checked, int) or persons_checked < 0:
+            raise InvalidCommand("persons_checked", "must be a whole number, zero or more")
+        self._executed(
+            provenance=provenance,
+            executed_on=provenance.occurred_at.date(),
+            locations=tuple(locations),
+            persons_checked=persons_checked,
+        )
+
+    @event("Executed", topic=_T + "Executed")
+    def _executed(
+        self, provenance: Provenance, executed_on: date, locations: tuple[str, ...], persons_checked: int
+    ) -> None:
+        self._note(provenance)
+        self.status = S.EXECUTED
+        self.executed_on = executed_on
+        self.persons_checked = persons_checked
+
+    def record_finding(self, provenance: Provenance, enforcement_case_id: UUID, summary: str) -> None:
+        """Temuan: each finding opens an enforcement case, saved in the same transaction."""
+        self.check_can("record a finding", provenance, [S.EXECUTED])
+        check_text("summary", summary)
+        self._finding_recorded(provenance=provenance, enforcement_case_id=enforcement_case_id, summary=summary)
+
+    @event("FindingRecorded", topic=_T + "FindingRecorded")
+    def _finding_recorded(self, provenance: Provenance, enforcement_case_id: UUID, summary: str) -> None:
+        self._note(provenance)
+        self.findings = [*self.findings, enforcement_case_id]
+
+    def close(self, provenance: Provenance, report: str) -> None:
+        """Laporan hasil operasi."""
+        self.check_can("close", provenance, [S.EXECUTED])
+        check_text("report", report)
+        self._closed(provenance=provenance, report=report)
+
+    @event("Closed", topic=_T + "Closed")
+    def _closed(self, provenance: Provenance, report: str) -> None:
+        self._note(provenance)
+        self.status = S.CLOSED

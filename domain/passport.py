@@ -1,0 +1,327 @@
+"""PassportApplication: permohonan paspor, from submission to hand-over."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.case import Case, check_decider, check_enum, check_provenance, check_text
+from domain.errors import InvalidCommand, NotPermitted
+from domain.reference import office as lookup_office
+from domain.reference import passport_fee
+from domain.values import (
+    ApplicationType,
+    Channel,
+    Collector,
+    Fee,
+    PersonalData,
+    Product,
+    Provenance,
+    Referral,
+    RefusalReason,
+)
+
+
+class PassportStatus(Enum):
+    SUBMITTED = "SUBMITTED"
+    PAID = "PAID"
+    BIOMETRICS = "BIOMETRICS"
+    INTERVIEWED = "INTERVIEWED"
+    POSTPONED = "POSTPONED"
+    REFUSED = "REFUSED"
+    APPROVED = "APPROVED"
+    ISSUED = "ISSUED"
+    HANDED_OVER = "HANDED_OVER"
+    WITHDRAWN = "WITHDRAWN"
+    CANCELLED_UNCOLLECTED = "CANCELLED_UNCOLLECTED"
+
+
+S = PassportStatus
+_OPEN = (S.SUBMITTED, S.PAID, S.BIOMETRICS, S.INTERVIEWED, S.POSTPONED)
+_T = "berkas:PassportApplication."
+
+
+class PassportApplication(Case):
+    """Permohonan paspor RI."""
+
+    TOPIC = "berkas:PassportApplication"
+    KIND = "PassportApplication"
+
+    @classmethod
+    def submit(
+        cls,
+        case_id: UUID,
+        provenance: Provenance,
+        channel: Channel,
+        applicant: PersonalData,
+        application_type: ApplicationType,
+        product: Product,
+        validity_years: int,
+        expedited: bool,
+        purpose: str,
+        destination: str,
+        regency_code: str,
+    ) -> PassportApplication:
+        check_provenance(provenance)
+        check_enum("channel", channel, Channel)
+        check_enum("application_type", application_type, ApplicationType)
+        check_enum("product", product, Product)
+        if not isinstance(applicant, PersonalData):
+            raise InvalidCommand("applicant", "must be personal data")
+        if validity_years not in (5, 10):
+            raise InvalidCommand("validity_years", "must be 5 or 10")
+        check_text("purpose", purpose)
+        check_text("destination", destination)
+        office = lookup_office(provenance.office)
+        if not office.serves(regency_code, office.local_date(provenance.occurred_at)):
+            raise InvalidCommand("regency_code", f"{regency_code} is not in the jurisdiction of {office.code}")
+        return cls._create(
+            cls.Submitted,
+            id=case_id,
+            provenance=provenance,
+            channel=channel,
+            applicant=applicant,
+            application_type=application_type,
+            product=product,
+            validity_years=validity_years,
+            expedited=bool(expedited),
+            purpose=purpose,
+            destination=destination,
+            regency_code=regency_code,
+        )
+
+    @event("Submitted", topic=_T + "Submitted")
+    def __init__(
+        self,
+        provenance: Provenance,
+        channel: Channel,
+        applicant: PersonalData,
+        application_type: ApplicationType,
+        product: Product,
+        validity_years: int,
+        expedited: bool,
+        purpose: str,
+        destination: str,
+        regency_code: str,
+    ):
+        self._begin(provenance)
+        self.status = S.SUBMITTED
+        self.channel = channel
+        self.applicant = applicant
+        self.application_type = application_type
+        self.product = product
+        self.validity_years = validity_years
+        self.expedited = expedited
+        self.purpose = purpose
+        self.destination = destination
+        self.regency_code = regency_code
+        self.fee_paid = Decimal(0)
+        self.zero_tariff_basis: str | None = None
+        self.reason_code: RefusalReason | None = None
+        self.passport_number: str | None = None
+
+    # --- payment -----------------------------------------------------------------
+
+    def pay(self, provenance: Provenance, billing_code: str) -> None:
+        """Pembayaran PNBP: the fee comes from the tariff in force on the payment day."""
+        self.check_can("pay", provenance, [S.SUBMITTED])
+        check_text("billing_code", billing_code)
+        day = lookup_office(self.office).local_date(provenance.occurred_at)
+        fee = passport_fee(billing_code, day, self.product, self.validity_years, self.expedited, self.application_type)
+        self._fee_paid(provenance=provenance, fee=fee, total=fee.total)
+
+    @event("FeePaid", topic=_T + "FeePaid")
+    def _fee_paid(self, provenance: Provenance, fee: Fee, total: Decimal) -> None:
+        self._note(provenance)
+        self.status = S.PAID
+        self.fee_paid = total
+
+    def grant_zero_tariff(self, provenance: Provenance, basis: str) -> None:
+        """Tarif nol rupiah: first-time prospective migrant workers and other legal groups."""
+        self.check_can("grant a zero tariff", provenance, [S.SUBMITTED])
+        check_text("basis", basis)
+        self._zero_tariff_granted(provenance=provenance, basis=basis)
+
+    @event("ZeroTariffGranted", topic=_T + "ZeroTariffGranted")
+    def _zero_tariff_granted(self, provenance: Provenance, basis: str) -> None:
+        self._note(provenance)
+        self.status = S.PAID
+        self.zero_tariff_basis = basis
+
+    # --- processing --------------------------------------------------------------
+
+    def capture_biometrics(self, provenance: Provenance) -> None:
+        """Pengambilan foto dan sidik jari."""
+        self.check_can("capture biometrics", provenance, [S.PAID])
+        self._biometrics_captured(provenance=provenance)
+
+    @event("BiometricsCaptured", topic=_T + "BiometricsCaptured")
+    def _biometrics_captured(self, provenance: Provenance) -> None:
+        self._note(provenance)
+        self.status = S.BIOMETRICS
+
+    def interview(
+        self, provenance: Provenance, stated_purpose: str, indicators: tuple[str, ...], assessment: str
+    ) -> None:
+        """Wawancara: every applicant is interviewed."""
+        self.check_can("interview", provenance, [S.BIOMETRICS])
+        check_text("stated_purpose", stated_purpose)
+        check_text("assessment", assessment)
+        self._interviewed(
+            provenance=provenance,
+            officer=provenance.actor_id,
+            stated_purpose=stated_purpose,
+            indicators=tuple(indicators),
+            assessment=assessment,
+        )
+
+    @event("Interviewed", topic=_T + "Interviewed")
+    def _interviewed(
+        self,
+        provenance: Provenance,
+        officer: str,
+        stated_purpose: str,
+        indicators: tuple[str, ...],
+        assessment: str,
+    ) -> None:
+        self._note(provenance)
+        self.status = S.INTERVIEWED
+        self.interviewed_by = officer
+        self.indicators = tuple(indicators)
+
+    def postpone(self, provenance: Provenance, reason: str, referral: Referral | None) -> None:
+        """Penundaan: the applicant must bring more evidence, often from another agency."""
+        self.check_can("postpone", provenance, [S.INTERVIEWED])
+        check_text("reason", reason)
+        self._postponed(provenance=provenance, reason=reason, referral=referral)
+
+    @event("Postponed", topic=_T + "Postponed")
+    def _postponed(self, provenance: Provenance, reason: str, referral: Referral | None) -> None:
+        self._note(provenance)
+        self.status = S.POSTPONED
+        self.postponement_reason = reason
+
+    def lift_postponement(self, provenance: Provenance, evidence: str) -> None:
+        self.check_can("lift the postponement", provenance, [S.POSTPONED])
+        check_text("evidence", evidence)
+        self._postponement_lifted(provenance=provenance, evidence=evidence)
+
+    @event("PostponementLifted", topic=_T + "PostponementLifted")
+    def _postponement_lifted(self, provenance: Provenance, evidence: str) -> None:
+        self._note(provenance)
+        self.status = S.INTERVIEWED
+
+    # --- decisions ---------------------------------------------------------------
+
+    def refuse(
+        self,
+        provenance: Provenance,
+        reason_code: RefusalReason,
+        legal_basis: str,
+        referral: Referral | None,
+    ) -> None:
+        """Penolakan. The fee already paid is forfeited (tidak dapat ditarik kembali)."""
+        self.check_can("refuse", provenance, [S.PAID, S.BIOMETRICS, S.INTERVIEWED, S.POSTPONED])
+        check_decider(provenance, "refuse an application")
+        check_enum("reason_code", reason_code, RefusalReason)
+        check_text("legal_basis", legal_basis)
+        self._refused(
+            provenance=provenance,
+            reason_code=reason_code,
+            legal_basis=legal_basis,
+            referral=referral,
+            fee_forfeited=self.fee_paid,
+        )
+
+    @event("Refused", topic=_T + "Refused")
+    def _refused(
+        self,
+        provenance: Provenance,
+        reason_code: RefusalReason,
+        legal_basis: str,
+        referral: Referral | None,
+        fee_forfeited: Decimal,
+    ) -> None:
+        self._note(provenance)
+        self.status = S.REFUSED
+        self.reason_code = reason_code
+        self.legal_basis = legal_basis
+        self.referral = referral
+
+    def approve(self, provenance: Provenance, legal_basis: str) -> None:
+        """Persetujuan (adjudikasi)."""
+        self.check_can("approve", provenance, [S.INTERVIEWED])
+        check_decider(provenance, "approve an application")
+        check_text("legal_basis", legal_basis)
+        self._approved(provenance=provenance, adjudicator=provenance.actor_id, legal_basis=legal_basis)
+
+    @event("Approved", topic=_T + "Approved")
+    def _approved(self, provenance: Provenance, adjudicator: str, legal_basis: str) -> None:
+        self._note(provenance)
+        self.status = S.APPROVED
+        self.adjudicator = adjudicator
+        self.legal_basis = legal_basis
+
+    def issue(self, provenance: Provenance, passport_number: str) -> None:
+        """Penerbitan paspor: dates follow the office's calendar and the validity."""
+        self.check_can("issue", provenance, [S.APPROVED])
+        check_text("passport_number", passport_number)
+        issue_date = lookup_office(self.office).local_date(provenance.occurred_at)
+        try:
+            expiry_date = issue_date.replace(year=issue_date.year + self.validity_years)
+        except ValueError:  # issued on 29 February
+            expiry_date = issue_date.replace(year=issue_date.year + self.validity_years, day=28)
+        self._issued(
+            provenance=provenance,
+            passport_number=passport_number,
+            product=self.product,
+            issue_date=issue_date,
+            expiry_date=expiry_date,
+        )
+
+    @event("Issued", topic=_T + "Issued")
+    def _issued(self, provenance, passport_number, product, issue_date, expiry_date) -> None:
+        self._note(provenance)
+        self.status = S.ISSUED
+        self.passport_number = passport_number
+        self.issue_date = issue_date
+        self.expiry_date = expiry_date
+
+    def hand_over(self, provenance: Provenance, collector: Collector) -> None:
+        """Penyerahan paspor."""
+        self.check_can("hand over", provenance, [S.ISSUED])
+        check_enum("collector", collector, Collector)
+        self._handed_over(provenance=provenance, collector=collector)
+
+    @event("HandedOver", topic=_T + "HandedOver")
+    def _handed_over(self, provenance: Provenance, collector: Collector) -> None:
+        self._note(provenance)
+        self.status = S.HANDED_OVER
+        self.collector = collector
+
+    def withdraw(self, provenance: Provenance, reason: str) -> None:
+        """Pembatalan oleh pemohon, before any decision."""
+        self.check_can("withdraw", provenance, _OPEN)
+        check_text("reason", reason)
+        self._withdrawn(provenance=provenance, reason=reason)
+
+    @event("Withdrawn", topic=_T + "Withdrawn")
+    def _withdrawn(self, provenance: Provenance, reason: str) -> None:
+        self._note(provenance)
+        self.status = S.WITHDRAWN
+
+    def cancel_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
+        """Paspor tidak diambil: cancelled after the collection period."""
+        self.check_can("cancel as uncollected", provenance, [S.ISSUED])
+        check_text("legal_basis", legal_basis)
+        if provenance.actor_role.value != "SUPERVISOR":
+            raise NotPermitted("only a supervisor may cancel an issued passport")
+        self._cancelled_uncollected(provenance=provenance, legal_basis=legal_basis)
+
+    @event("CancelledUncollected", topic=_T + "CancelledUncollected")
+    def _cancelled_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
+        self._note(provenance)
+        self.status = S.CANCELLED_UNCOLLECTED

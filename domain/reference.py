@@ -1,0 +1,210 @@
+"""Reference data (data referensi): offices with dated jurisdiction, dated tariffs.
+
+Plain versioned code, not events: a change of regulation is a code change reviewed
+like any other, and the date ranges keep old cases priced and routed as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from domain.errors import InvalidCommand
+from domain.values import ApplicationType, Fee, FeeLine, PermitKind, Product, StayTerm
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """Wilayah kerja: a regency or city (BPS code) served by an office from a date."""
+
+    regency_code: str
+    regency_name: str
+    valid_from: date
+    valid_to: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Office:
+    """Kantor Imigrasi: code, name, time zone (WIB/WITA/WIT) and jurisdiction."""
+
+    code: str
+    name: str
+    timezone: str
+    jurisdiction: tuple[Jurisdiction, ...]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The office's calendar day of an instant: what 'which month' means."""
+        return moment.astimezone(self.tz).date()
+
+    def serves(self, regency_code: str, day: date) -> bool:
+        return any(j.regency_code == regency_code and j.covers(day) for j in self.jurisdiction)
+
+
+_SINCE = date(2000, 1, 1)
+
+OFFICES: dict[str, Office] = {
+    office.code: office
+    for office in (
+        Office(
+            "MLG",
+            "Kantor Imigrasi Kelas I TPI Malang",
+            "Asia/Jakarta",
+            (
+                Jurisdiction("3573", "Kota Malang", _SINCE),
+                Jurisdiction("3579", "Kota Batu", date(2001, 6, 21)),
+                Jurisdiction("3575", "Kota Pasuruan", _SINCE),
+                Jurisdiction("3574", "Kota Probolinggo", _SINCE),
+                Jurisdiction("3507", "Kabupaten Malang", _SINCE),
+                Jurisdiction("3514", "Kabupaten Pasuruan", _SINCE),
+                Jurisdiction("3513", "Kabupaten Probolinggo", _SINCE),
+            ),
+        ),
+        Office(
+            "SBY",
+            "Kantor Imigrasi Kelas I Khusus TPI Surabaya",
+            "Asia/Jakarta",
+            (
+                Jurisdiction("3578", "Kota Surabaya", _SINCE),
+                Jurisdiction("3515", "Kabupaten Sidoarjo", _SINCE),
+            ),
+        ),
+        Office(
+            "DPS",
+            "Kantor Imigrasi Kelas I Khusus TPI Denpasar",
+            "Asia/Makassar",
+            (
+                Jurisdiction("5171", "Kota Denpasar", _SINCE),
+                Jurisdiction("5103", "Kabupaten Badung", _SINCE),
+            ),
+        ),
+        Office(
+            "JYP",
+            "Kantor Imigrasi Kelas I TPI Jayapura",
+            "Asia/Jayapura",
+            (Jurisdiction("9471", "Kota Jayapura", _SINCE),),
+        ),
+    )
+}
+
+
+def office(code: str) -> Office:
+    try:
+        return OFFICES[code]
+    except KeyError:
+        raise InvalidCommand("office", f"unknown office code {code!r}") from None
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """A regulation's fee schedule (tarif PNBP) and the days it is in force."""
+
+    regulation: str
+    valid_from: date
+    valid_to: date | None
+    amounts: dict[str, Decimal]
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def _idr(**amounts: int) -> dict[str, Decimal]:
+    return {code: Decimal(amount) for code, amount in amounts.items()}
+
+
+_COMMON = _idr(
+    EXPEDITED_SAME_DAY=1_000_000,
+    LOST_PASSPORT_CHARGE=1_000_000,
+    DAMAGED_PASSPORT_CHARGE=500_000,
+    ITK_EXTENSION_30D=500_000,
+    ITK_EXTENSION_60D=750_000,
+    ITAS_6M=1_000_000,
+    ITAS_1Y=1_500_000,
+    ITAS_2Y=2_000_000,
+    ITAP_5Y=5_000_000,
+    OVERSTAY_PER_DAY=1_000_000,
+)
+
+TARIFFS: tuple[Tariff, ...] = (
+    Tariff(
+        "PP 28/2019",
+        date(2019, 5, 3),
+        date(2024, 12, 16),
+        _idr(
+            PASSPORT_NON_ELECTRONIC_5Y=350_000,
+            PASSPORT_NON_ELECTRONIC_10Y=350_000,
+            PASSPORT_ELECTRONIC_5Y=650_000,
+            PASSPORT_ELECTRONIC_10Y=650_000,
+        )
+        | _COMMON,
+    ),
+    Tariff(
+        "PP 45/2024",
+        date(2024, 12, 17),
+        None,
+        _idr(
+            PASSPORT_NON_ELECTRONIC_5Y=350_000,
+            PASSPORT_NON_ELECTRONIC_10Y=650_000,
+            PASSPORT_ELECTRONIC_5Y=650_000,
+            PASSPORT_ELECTRONIC_10Y=950_000,
+        )
+        | _COMMON,
+    ),
+)
+
+
+def tariff_on(day: date) -> Tariff:
+    for tariff in TARIFFS:
+        if tariff.covers(day):
+            return tariff
+    raise InvalidCommand("occurred_at", f"no tariff in force on {day.isoformat()}")
+
+
+def passport_fee(
+    billing_code: str,
+    day: date,
+    product: Product,
+    validity_years: int,
+    expedited: bool,
+    application_type: ApplicationType,
+) -> Fee:
+    """Fee lines for a passport application under the tariff in force on ``day``."""
+    amounts = tariff_on(day).amounts
+    codes = [f"PASSPORT_{product.value}_{validity_years}Y"]
+    if expedited:
+        codes.append("EXPEDITED_SAME_DAY")
+    if application_type is ApplicationType.REPLACE_LOST:
+        codes.append("LOST_PASSPORT_CHARGE")
+    elif application_type is ApplicationType.REPLACE_DAMAGED:
+        codes.append("DAMAGED_PASSPORT_CHARGE")
+    return Fee(billing_code, tuple(FeeLine(code, amounts[code]) for code in codes))
+
+
+_PERMIT_FEE_CODES = {
+    (PermitKind.ITK, StayTerm.DAYS_30): "ITK_EXTENSION_30D",
+    (PermitKind.ITK, StayTerm.DAYS_60): "ITK_EXTENSION_60D",
+    (PermitKind.ITAS, StayTerm.MONTHS_6): "ITAS_6M",
+    (PermitKind.ITAS, StayTerm.YEARS_1): "ITAS_1Y",
+    (PermitKind.ITAS, StayTerm.YEARS_2): "ITAS_2Y",
+    (PermitKind.ITAP, StayTerm.YEARS_5): "ITAP_5Y",
+}
+
+
+def permit_fee_code(kind: PermitKind, term: StayTerm) -> str:
+    try:
+        return _PERMIT_FEE_CODES[(kind, term)]
+    except KeyError:
+        raise InvalidCommand("term", f"{term.value} is not a term for {kind.value}") from None
+
+
+def permit_fee(billing_code: str, day: date, kind: PermitKind, term: StayTerm) -> Fee:
+    code = permit_fee_code(kind, term)
+    return Fee(billing_code, (FeeLine(code, tariff_on(day).amounts[code]),))

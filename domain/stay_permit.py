@@ -1,0 +1,220 @@
+"""StayPermit: izin tinggal kunjungan (ITK), terbatas (ITAS), tetap (ITAP)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.case import Case, check_decider, check_enum, check_provenance, check_text
+from domain.errors import InvalidCommand
+from domain.reference import office as lookup_office
+from domain.reference import permit_fee, permit_fee_code
+from domain.values import Fee, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
+
+
+class PermitStatus(Enum):
+    APPLIED = "APPLIED"
+    PAID = "PAID"
+    REFUSED = "REFUSED"
+    ISSUED = "ISSUED"
+    TRANSFERRED = "TRANSFERRED"
+    CANCELLED = "CANCELLED"
+    ENDED = "ENDED"
+
+
+S = PermitStatus
+_T = "berkas:StayPermit."
+_SUCCESSOR = {PermitKind.ITK: PermitKind.ITAS, PermitKind.ITAS: PermitKind.ITAP}
+
+
+class StayPermit(Case):
+    """Izin tinggal orang asing."""
+
+    TOPIC = "berkas:StayPermit"
+    KIND = "StayPermit"
+
+    @classmethod
+    def apply_for(
+        cls,
+        case_id: UUID,
+        provenance: Provenance,
+        kind: PermitKind,
+        basis: PermitBasis,
+        foreigner: PersonalData,
+        nationality: str,
+        passport_number: str,
+        sponsor: str,
+        requested_term: StayTerm,
+    ) -> StayPermit:
+        check_provenance(provenance)
+        check_enum("kind", kind, PermitKind)
+        check_enum("basis", basis, PermitBasis)
+        check_enum("requested_term", requested_term, StayTerm)
+        if not isinstance(foreigner, PersonalData):
+            raise InvalidCommand("foreigner", "must be personal data")
+        if not (isinstance(nationality, str) and len(nationality) == 3 and nationality.isupper()):
+            raise InvalidCommand("nationality", "must be an ISO 3166 alpha-3 code, e.g. AUS")
+        check_text("passport_number", passport_number)
+        check_text("sponsor", sponsor)
+        permit_fee_code(kind, requested_term)
+        return cls._create(
+            cls.Applied,
+            id=case_id,
+            provenance=provenance,
+            kind=kind,
+            basis=basis,
+            foreigner=foreigner,
+            nationality=nationality,
+            passport_number=passport_number,
+            sponsor=sponsor,
+            requested_term=requested_term,
+        )
+
+    @event("Applied", topic=_T + "Applied")
+    def __init__(
+        self,
+        provenance: Provenance,
+        kind: PermitKind,
+        basis: PermitBasis,
+        foreigner: PersonalData,
+        nationality: str,
+        passport_number: str,
+        sponsor: str,
+        requested_term: StayTerm,
+    ):
+        self._begin(provenance)
+        self.status = S.APPLIED
+        self.kind = kind
+        self.basis = basis
+        self.foreigner = foreigner
+        self.nationality = nationality
+        self.passport_number = passport_number
+        self.sponsor = sponsor
+        self.requested_term = requested_term
+        self.fee_paid = Decimal(0)
+        self.permit_number: str | None = None
+        self.valid_until: date | None = None
+        self.extensions = 0
+
+    def _day(self, provenance: Provenance) -> date:
+        return lookup_office(self.office).local_date(provenance.occurred_at)
+
+    def pay(self, provenance: Provenance, billing_code: str) -> None:
+        self.check_can("pay", provenance, [S.APPLIED])
+        check_text("billing_code", billing_code)
+        fee = permit_fee(billing_code, self._day(provenance), self.kind, self.requested_term)
+        self._fee_paid(provenance=provenance, fee=fee, total=fee.total)
+
+    @event("FeePaid", topic=_T + "FeePaid")
+    def _fee_paid(self, provenance: Provenance, fee: Fee, total: Decimal) -> None:
+        self._note(provenance)
+        self.status = S.PAID
+        self.fee_paid += total
+
+    def refuse(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
+        self.check_can("refuse", provenance, [S.APPLIED, S.PAID])
+        check_decider(provenance, "refuse a stay permit")
+        check_text("reason_code", reason_code)
+        check_text("legal_basis", legal_basis)
+        self._refused(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+
+    @event("Refused", topic=_T + "Refused")
+    def _refused(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
+        self._note(provenance)
+        self.status = S.REFUSED
+        self.reason_code = reason_code
+
+    def issue(
+        self, provenance: Provenance, permit_number: str, valid_from: date, valid_until: date, legal_basis: str
+    ) -> None:
+        """Pemberian izin tinggal: a supervisor's decision."""
+        self.check_can("issue", provenance, [S.PAID])
+        check_decider(provenance, "issue a stay permit")
+        check_text("permit_number", permit_number)
+        check_text("legal_basis", legal_basis)
+        if not (isinstance(valid_from, date) and isinstance(valid_until, date)) or valid_until <= valid_from:
+            raise InvalidCommand("valid_until", "must be a date after valid_from")
+        self._issued(
+            provenance=provenance,
+            permit_number=permit_number,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            legal_basis=legal_basis,
+        )
+
+    @event("Issued", topic=_T + "Issued")
+    def _issued(
+        self, provenance: Provenance, permit_number: str, valid_from: date, valid_until: date, legal_basis: str
+    ) -> None:
+        self._note(provenance)
+        self.status = S.ISSUED
+        self.permit_number = permit_number
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+
+    def extend(self, provenance: Provenance, billing_code: str, term: StayTerm, new_end: date) -> None:
+        """Perpanjangan izin tinggal: paid, and a document of its own."""
+        self.check_can("extend", provenance, [S.ISSUED])
+        check_text("billing_code", billing_code)
+        if not isinstance(new_end, date) or self.valid_until is None or new_end <= self.valid_until:
+            raise InvalidCommand("new_end", "must be a date after the current end of the permit")
+        fee = permit_fee(billing_code, self._day(provenance), self.kind, term)
+        self._extended(provenance=provenance, term=term, new_end=new_end, fee=fee, total=fee.total)
+
+    @event("Extended", topic=_T + "Extended")
+    def _extended(self, provenance: Provenance, term: StayTerm, new_end: date, fee: Fee, total: Decimal) -> None:
+        self._note(provenance)
+        self.valid_until = new_end
+        self.extensions += 1
+        self.fee_paid += total
+
+    def transfer(self, provenance: Provenance, successor_id: UUID, legal_basis: str) -> None:
+        """Alih status: ITK to ITAS, ITAS to ITAP."""
+        self.check_can("transfer", provenance, [S.ISSUED])
+        check_decider(provenance, "transfer a stay permit")
+        check_text("legal_basis", legal_basis)
+        if self.kind not in _SUCCESSOR:
+            raise InvalidCommand("kind", f"an {self.kind.value} cannot be transferred")
+        self._transferred(
+            provenance=provenance,
+            successor_id=successor_id,
+            successor_kind=_SUCCESSOR[self.kind],
+            legal_basis=legal_basis,
+        )
+
+    @event("Transferred", topic=_T + "Transferred")
+    def _transferred(
+        self, provenance: Provenance, successor_id: UUID, successor_kind: PermitKind, legal_basis: str
+    ) -> None:
+        self._note(provenance)
+        self.status = S.TRANSFERRED
+        self.successor_id = successor_id
+        self.successor_kind = successor_kind
+
+    def cancel(self, provenance: Provenance, enforcement_case_id: UUID, legal_basis: str) -> None:
+        """Pembatalan izin tinggal following an enforcement case."""
+        self.check_can("cancel", provenance, [S.ISSUED])
+        check_decider(provenance, "cancel a stay permit")
+        check_text("legal_basis", legal_basis)
+        self._cancelled(provenance=provenance, enforcement_case_id=enforcement_case_id, legal_basis=legal_basis)
+
+    @event("Cancelled", topic=_T + "Cancelled")
+    def _cancelled(self, provenance: Provenance, enforcement_case_id: UUID, legal_basis: str) -> None:
+        self._note(provenance)
+        self.status = S.CANCELLED
+        self.enforcement_case_id = enforcement_case_id
+
+    def end(self, provenance: Provenance, reason: str) -> None:
+        """Berakhirnya izin tinggal (expiry, departure, death)."""
+        self.check_can("end", provenance, [S.ISSUED])
+        check_text("reason", reason)
+        self._ended(provenance=provenance, reason=reason)
+
+    @event("Ended", topic=_T + "Ended")
+    def _ended(self, provenance: Provenance, reason: str) -> None:
+        self._note(provenance)
+        self.status = S.ENDED

@@ -1,0 +1,184 @@
+"""The machinery every use case shares: provenance, idempotency, optimistic concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, TypedDict, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain.case import Case
+from domain.errors import CaseNotFound, ConflictError, InvalidCommand
+from domain.transcodings import register_transcodings
+from domain.values import Provenance, Role
+
+C = TypeVar("C", bound=Case)
+E = TypeVar("E", bound=Enum)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated officer a command is carried out for."""
+
+    id: str
+    role: Role
+    office: str
+
+
+def as_enum(enum: type[E], value: Any, field: str) -> E:
+    """Accept an enum member or its value; name the field when neither fits."""
+    if isinstance(value, enum):
+        return value
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidCommand(field, f"must be one of {allowed}") from None
+
+
+class CommandOptions(TypedDict, total=False):
+    """What every command accepts besides its own arguments."""
+
+    expected_version: int | None  # optimistic concurrency: the version the caller saw
+    occurred_at: datetime | None  # business time; now when omitted
+    command_id: str | None  # idempotency: a retry returns the first outcome
+
+
+class BerkasBase(Application):
+    """One application, one event log for all case kinds (one total order)."""
+
+    name = "Berkas"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+        try:
+            case = self.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFound(case_id) from None
+        if version is not None and case.version != version:
+            raise InvalidCommand("version", f"case {case_id} has only {case.version} versions")
+        return case
+
+    def get_typed(self, case_id: UUID, kind: type[C]) -> C:
+        case = self.get_case(case_id)
+        if not isinstance(case, kind):
+            raise CaseNotFound(case_id)
+        return case
+
+    def history(self, case_id: UUID) -> list[Aggregate.Event]:
+        """Every event of a case in order, as recorded (for auditors' replay)."""
+        events = list(self.events.get(case_id))
+        if not events:
+            raise CaseNotFound(case_id)
+        return events
+
+    def case_as_of(self, case_id: UUID, instant: datetime) -> Case | None:
+        """The case as it stood at a business instant; None if it did not exist yet."""
+        if instant.tzinfo is None:
+            raise InvalidCommand("as_of", "must carry a time zone")
+        case: Case | None = None
+        for event in self.history(case_id):
+            if event.provenance.occurred_at > instant:
+                break
+            case = event.mutate(case)
+        return case
+
+    def exists(self, case_id: UUID) -> bool:
+        return bool(self.recorder.select_events(case_id, limit=1))
+
+    # --- writing ---------------------------------------------------------------------
+
+    @staticmethod
+    def provenance(actor: Actor, occurred_at: datetime | None, command_id: str | None) -> Provenance:
+        return Provenance(
+            actor_id=actor.id,
+            actor_role=actor.role,
+            office=actor.office,
+            occurred_at=occurred_at or datetime.now(UTC),
+            command_id=command_id,
+        )
+
+    @staticmethod
+    def new_case_id(kind: str, actor: Actor, command_id: str | None) -> UUID:
+        """A creation retried with the same command id lands on the same case id."""
+        if command_id is None:
+            return uuid4()
+        return uuid5(NAMESPACE_URL, f"berkas:{kind}:{actor.office}:{command_id}")
+
+    def open_case(
+        self,
+        kind: type[C],
+        actor: Actor,
+        build: Callable[[UUID, Provenance], Sequence[Aggregate]],
+        occurred_at: datetime | None,
+        command_id: str | None,
+    ) -> UUID:
+        """Create a case (and whatever else ``build`` returns) in one transaction."""
+        case_id = self.new_case_id(kind.KIND, actor, command_id)
+        if command_id is not None and self.exists(case_id):
+            return case_id
+        aggregates = build(case_id, self.provenance(actor, occurred_at, command_id))
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            if command_id is not None and self.exists(case_id):
+                return case_id
+            raise
+        return case_id
+
+    def command(
+        self,
+        kind: type[C],
+        case_id: UUID,
+        actor: Actor,
+        change: Callable[[C, Provenance], Iterable[Aggregate] | None],
+        *,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+        command_id: str | None = None,
+    ) -> int:
+        """Load, check version and command id, change, save; returns the new version."""
+        case = self.get_typed(case_id, kind)
+        done = case.outcome_of(command_id)
+        if done is not None:
+            return done
+        if expected_version is not None and case.version != expected_version:
+            raise ConflictError(case_id, case.version, expected_version)
+        loaded_version = case.version
+        others = change(case, self.provenance(actor, occurred_at, command_id)) or ()
+        try:
+            self.save(case, *others)
+        except IntegrityError:
+            current = self.get_typed(case_id, kind)
+            done = current.outcome_of(command_id)
+            if done is not None:
+                return done
+            raise ConflictError(case_id, current.version, expected_version or loaded_version) from None
+        return case.version
+
+    def bulk_save(self, aggregates: Iterable[Aggregate], batch_size: int = 500) -> int:
+        """Save many new or changed aggregates, ``batch_size`` per transaction.
+
+        For imports and the demo generator; returns the number of events written.
+        """
+        written = 0
+        batch: list[Aggregate] = []
+        for aggregate in aggregates:
+            batch.append(aggregate)
+            if len(batch) >= batch_size:
+                written += len(self.save(*batch))
+                batch = []
+        if batch:
+            written += len(self.save(*batch))
+        return written

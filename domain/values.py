@@ -1,0 +1,187 @@
+"""Value objects and enumerations shared by the case aggregates.
+
+Enums are plain ``Enum`` (not ``StrEnum``): the JSON encoder passes ``str``
+subclasses through untagged, so a ``StrEnum`` would come back from the store as a
+bare string. Plain enums reach the registered transcodings and round-trip exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+
+class Role(Enum):
+    """Who acts: petugas (officer), kepala seksi (supervisor), auditor, admin."""
+
+    OFFICER = "OFFICER"
+    SUPERVISOR = "SUPERVISOR"
+    AUDITOR = "AUDITOR"
+    ADMIN = "ADMIN"
+
+
+class Channel(Enum):
+    """Saluran permohonan: how the passport application reached the office."""
+
+    M_PASPOR = "M_PASPOR"
+    WALK_IN = "WALK_IN"
+    COLLECTIVE = "COLLECTIVE"
+    MOBILE_SERVICE = "MOBILE_SERVICE"
+
+
+class ApplicationType(Enum):
+    """Jenis permohonan paspor."""
+
+    NEW = "NEW"
+    REPLACE_EXPIRED = "REPLACE_EXPIRED"
+    REPLACE_FULL = "REPLACE_FULL"
+    REPLACE_LOST = "REPLACE_LOST"
+    REPLACE_DAMAGED = "REPLACE_DAMAGED"
+
+
+class Product(Enum):
+    """Paspor biasa (non-elektronik) or paspor elektronik."""
+
+    NON_ELECTRONIC = "NON_ELECTRONIC"
+    ELECTRONIC = "ELECTRONIC"
+
+
+class RefusalReason(Enum):
+    """Alasan penolakan permohonan."""
+
+    PMI_NONPROCEDURAL = "PMI_NONPROCEDURAL"
+    UNCLEAR_PURPOSE = "UNCLEAR_PURPOSE"
+    INCOMPLETE_DOCUMENTS = "INCOMPLETE_DOCUMENTS"
+    PREVENTION_LIST = "PREVENTION_LIST"
+    DUPLICATE = "DUPLICATE"
+    DATA_MISMATCH = "DATA_MISMATCH"
+    FALSE_INFORMATION = "FALSE_INFORMATION"
+
+
+class Collector(Enum):
+    """Who collected the passport (pengambilan paspor)."""
+
+    SELF = "SELF"
+    FAMILY = "FAMILY"
+    PROXY = "PROXY"
+
+
+class PermitKind(Enum):
+    """Izin tinggal kunjungan (ITK), terbatas (ITAS), tetap (ITAP)."""
+
+    ITK = "ITK"
+    ITAS = "ITAS"
+    ITAP = "ITAP"
+
+
+class PermitBasis(Enum):
+    """Dasar pemberian izin tinggal."""
+
+    VISA = "VISA"
+    VISA_ON_ARRIVAL = "VISA_ON_ARRIVAL"
+    STATUS_TRANSFER = "STATUS_TRANSFER"
+    MIXED_MARRIAGE = "MIXED_MARRIAGE"
+    BIRTH_IN_INDONESIA = "BIRTH_IN_INDONESIA"
+
+
+class StayTerm(Enum):
+    """Requested or granted term of a stay permit or an ITK extension."""
+
+    DAYS_30 = "DAYS_30"
+    DAYS_60 = "DAYS_60"
+    MONTHS_6 = "MONTHS_6"
+    YEARS_1 = "YEARS_1"
+    YEARS_2 = "YEARS_2"
+    YEARS_5 = "YEARS_5"
+
+
+class CaseSource(Enum):
+    """Sumber perkara penindakan."""
+
+    JOINT_OPERATION = "JOINT_OPERATION"
+    FIELD_SUPERVISION = "FIELD_SUPERVISION"
+    COUNTER = "COUNTER"
+    PUBLIC_REPORT = "PUBLIC_REPORT"
+    REFERRAL = "REFERRAL"
+
+
+class AdministrativeAction(Enum):
+    """Tindakan administratif keimigrasian, Pasal 75 ayat (2) UU 6/2011."""
+
+    LISTED_PREVENTION_DETERRENCE = "LISTED_PREVENTION_DETERRENCE"
+    PERMIT_RESTRICTED_OR_CANCELLED = "PERMIT_RESTRICTED_OR_CANCELLED"
+    BANNED_FROM_PLACE = "BANNED_FROM_PLACE"
+    ORDERED_TO_RESIDE = "ORDERED_TO_RESIDE"
+    CHARGE = "CHARGE"
+    DEPORTATION = "DEPORTATION"
+
+
+class ObjectionOutcome(Enum):
+    """Keputusan atas keberatan."""
+
+    UPHELD = "UPHELD"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Data pribadi (UU 27/2022 PDP): the only place names, NIK and birth dates live.
+
+    Never printed: ``repr`` and ``str`` show a placeholder, so a log line or an error
+    message that formats an event cannot leak the subject.
+    """
+
+    name: str
+    nik: str
+    birth_date: date
+    address: str
+
+    def __repr__(self) -> str:
+        return "PersonalData(<redacted>)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who did what, for which office, and when it happened (waktu kejadian).
+
+    ``occurred_at`` is business time; the library's own ``timestamp`` on the event
+    records when it was written. ``command_id`` makes a retried command a no-op.
+    """
+
+    actor_id: str
+    actor_role: Role
+    office: str
+    occurred_at: datetime
+    command_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Rujukan: the agency the applicant is sent to and what they must bring."""
+
+    agency: str
+    instructions: str
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """One line of a billing (kode billing SIMPONI): tariff code and amount in IDR."""
+
+    code: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Fee:
+    """What was billed and paid: billing code, the lines and their total."""
+
+    billing_code: str
+    lines: tuple[FeeLine, ...] = field(default_factory=tuple)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))

@@ -1,0 +1,98 @@
+"""The event store's setup: library settings, append-only guards, raw connections.
+
+Everything here that speaks SQL to the events table lives in this one module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+APPEND_ONLY_MESSAGE = "the event log is append-only"
+
+_PG_GUARD = """
+CREATE OR REPLACE FUNCTION berkas_reject_event_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'berkas: % on % refused: {message}', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER berkas_events_append_only
+    BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION berkas_reject_event_change();
+CREATE OR REPLACE TRIGGER berkas_events_no_truncate
+    BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION berkas_reject_event_change();
+""".replace("{message}", APPEND_ONLY_MESSAGE)
+
+_SQLITE_GUARD = """
+CREATE TRIGGER IF NOT EXISTS berkas_events_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, 'berkas: UPDATE on {table} refused: {message}'); END;
+CREATE TRIGGER IF NOT EXISTS berkas_events_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, 'berkas: DELETE on {table} refused: {message}'); END;
+""".replace("{message}", APPEND_ONLY_MESSAGE)
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where the one event log lives: a PostgreSQL database or an SQLite file."""
+
+    database_url: str | None
+    sqlite_path: Path
+    pool_size: int = 5
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url is not None
+
+    @property
+    def events_table(self) -> str:
+        # The library names the table after the application on PostgreSQL only.
+        return "berkas_events" if self.is_postgres else "stored_events"
+
+    def library_env(self) -> dict[str, str]:
+        """Settings for ``eventsourcing``'s infrastructure factory."""
+        if not self.is_postgres:
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path)}
+        parts = urlsplit(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            # Never POSTGRES_ENABLE_DB_FUNCTIONS: it drops the table lock, and readers
+            # following the log would skip events committed out of order.
+        }
+
+    def install_guards(self) -> None:
+        """Make the events table append-only in the database itself (idempotent)."""
+        with self.connect() as conn:
+            if self.is_postgres:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:guards'))")
+                    cur.execute(_PG_GUARD.replace("{table}", self.events_table))
+            else:
+                conn.executescript(_SQLITE_GUARD.replace("{table}", self.events_table))
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A raw connection in a transaction, committed on success (psycopg or sqlite3)."""
+        if self.is_postgres:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as conn:
+                yield conn
+        else:
+            conn = sqlite3.connect(self.sqlite_path, timeout=30)
+            try:
+                with conn:
+                    yield conn
+            finally:
+                conn.close()

@@ -1,0 +1,79 @@
+"""Fixtures: a fresh PostgreSQL database per test run, SQLite files per test, and the
+same application tests on both backends through the ``system`` fixture."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from api.bootstrap import System, bootstrap
+from api.settings import Settings
+from domain.usecases.base import Actor
+from domain.values import Role
+
+
+def _admin_url() -> str:
+    url = os.environ.get("BERKAS_TEST_DATABASE_URL")
+    if url:
+        return url
+    found = subprocess.run([sys.executable, "-m", "tests.ensure_postgres"], capture_output=True, text=True, check=False)
+    if found.returncode != 0:
+        pytest.exit(found.stderr.strip() or "berkas: no PostgreSQL for the tests", returncode=1)
+    return found.stdout.strip()
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    return _admin_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_admin_url: str) -> Iterator[str]:
+    """This run's own database: runs never see each other's data."""
+    name = f"berkas_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _with_database(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_system(database_url: str, tmp_path) -> Iterator[System]:
+    system = bootstrap(Settings(database_url=database_url, sqlite_path=tmp_path / "unused.db"))
+    yield system
+    system.close()
+
+
+@pytest.fixture
+def sqlite_system(tmp_path) -> Iterator[System]:
+    system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "berkas.db"))
+    yield system
+    system.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def system(request: pytest.FixtureRequest) -> System:
+    """The same application tests run on an SQLite file and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_system")
+
+
+@pytest.fixture
+def officer() -> Actor:
+    return Actor(f"officer-{uuid.uuid4().hex[:6]}", Role.OFFICER, "MLG")
+
+
+@pytest.fixture
+def supervisor() -> Actor:
+    return Actor(f"supervisor-{uuid.uuid4().hex[:6]}", Role.SUPERVISOR, "MLG")
