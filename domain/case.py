@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, ClassVar
@@ -15,6 +17,22 @@ from domain.values import Provenance, Role
 
 # Clocks of officers' terminals drift; a minute of grace keeps honest entries in.
 CLOCK_SKEW = timedelta(minutes=1)
+
+# When an event is recorded (the library's ``timestamp``) is the system clock, except
+# in a simulation of a past year (``berkas demo``), which records as if it had been live.
+_simulated_recording_time: ContextVar[datetime | None] = ContextVar("simulated_recording_time", default=None)
+
+
+@contextmanager
+def recorded_at(moment: datetime) -> Iterator[None]:
+    """Simulate recording events at ``moment``; for demos and tests, never for the API."""
+    if moment.tzinfo is None:
+        raise InvalidCommand("recorded_at", "must carry a time zone")
+    token = _simulated_recording_time.set(moment)
+    try:
+        yield
+    finally:
+        _simulated_recording_time.reset(token)
 
 
 def check_occurred_at(occurred_at: Any, *, not_before: datetime | None = None) -> None:
@@ -62,6 +80,11 @@ class Case(Aggregate):
     """Common behaviour of PassportApplication, StayPermit, EnforcementCase, JointOperation."""
 
     KIND: ClassVar[str]
+
+    class Event(Aggregate.Event):
+        @staticmethod
+        def create_timestamp() -> datetime:
+            return _simulated_recording_time.get() or datetime.now(UTC)
 
     # Class-level annotations would turn the aggregate into a dataclass whose fields
     # leak into the creation event, so the common state is only set in _begin():
