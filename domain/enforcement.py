@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 
 from domain.case import Case, check_decider, check_enum, check_provenance, check_text
 from domain.errors import IllegalTransition, InvalidCommand
+from domain.reference import office as lookup_office
 from domain.values import (
     AdministrativeAction,
     CaseSource,
@@ -250,7 +251,7 @@ class EnforcementCase(Case):
         self._note(provenance)
         self.status = S.DEPORTED
         self.detained = False
-        self.deported_on = provenance.occurred_at.date()
+        self.deported_on = lookup_office(self.office).local_date(provenance.occurred_at)
         self.port = port
 
     def close(self, provenance: Provenance, outcome: str) -> None:

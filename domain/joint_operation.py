@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from domain.case import Case, check_provenance, check_text
 from domain.errors import InvalidCommand
+from domain.reference import office as lookup_office
 from domain.values import Provenance
 
 
@@ -55,7 +56,7 @@ class JointOperation(Case):
             raise InvalidCommand("persons_checked", "must be a whole number, zero or more")
         self._executed(
             provenance=provenance,
-            executed_on=provenance.occurred_at.date(),
+            executed_on=lookup_office(self.office).local_date(provenance.occurred_at),
             locations=tuple(locations),
             persons_checked=persons_checked,
         )

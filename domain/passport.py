@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.case import Case, check_decider, check_enum, check_provenance, check_text
-from domain.errors import InvalidCommand, NotPermitted
+from domain.errors import InvalidCommand
 from domain.reference import office as lookup_office
 from domain.reference import passport_fee
 from domain.values import (
@@ -316,9 +316,8 @@ class PassportApplication(Case):
     def cancel_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
         """Paspor tidak diambil: cancelled after the collection period."""
         self.check_can("cancel as uncollected", provenance, [S.ISSUED])
+        check_decider(provenance, "cancel an issued passport")
         check_text("legal_basis", legal_basis)
-        if provenance.actor_role.value != "SUPERVISOR":
-            raise NotPermitted("only a supervisor may cancel an issued passport")
         self._cancelled_uncollected(provenance=provenance, legal_basis=legal_basis)
 
     @event("CancelledUncollected", topic=_T + "CancelledUncollected")
