@@ -66,7 +66,7 @@ def sqlite_system(tmp_path) -> Iterator[System]:
 @pytest.fixture(params=["sqlite", "postgres"])
 def system(request: pytest.FixtureRequest) -> System:
     """The same application tests run on an SQLite file and on PostgreSQL."""
-    return request.getfixturevalue(f"{request.param}_system")
+    return request.getfixturevalue({"sqlite": "sqlite_system", "postgres": "pg_system"}[request.param])
 
 
 @pytest.fixture

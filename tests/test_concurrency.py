@@ -1,0 +1,123 @@
+"""Concurrent writers on PostgreSQL: one decision per version wins, the others get a conflict;
+large batches (written by COPY) stay contiguous and in order in the log."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import ConflictError
+from domain.values import Role
+from projections.fast_append import CopyApplicationRecorder
+from tests.builders import LEGAL_BASIS, Clock, actor, interviewed_passport, officer_of, passport
+
+THREADS = 8
+
+
+def test_eight_supervisors_approving_the_same_version_yield_one_approval(pg_system, officer):
+    app = pg_system.app
+    case_id = interviewed_passport(app, officer)
+    version = app.get_case(case_id).version
+    supervisors = [actor(Role.SUPERVISOR) for _ in range(THREADS)]
+    barrier = threading.Barrier(THREADS)
+
+    def approve(supervisor):
+        barrier.wait()
+        try:
+            return app.approve_passport(supervisor, case_id, LEGAL_BASIS, expected_version=version)
+        except ConflictError as conflict:
+            return conflict
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        outcomes = list(pool.map(approve, supervisors))
+
+    wins = [o for o in outcomes if isinstance(o, int)]
+    conflicts = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert wins == [version + 1]
+    assert len(conflicts) == THREADS - 1
+    assert all(c.case_id == case_id and c.current_version == version + 1 for c in conflicts)
+
+    history = app.history(case_id)
+    assert [e.originator_version for e in history] == list(range(1, version + 2))
+    assert [type(e).__name__ for e in history].count("Approved") == 1
+    case = app.get_case(case_id)
+    assert case.adjudicator in {s.id for s in supervisors}
+    assert case.status.value == "APPROVED"
+
+
+def test_concurrent_commands_on_different_cases_all_succeed(pg_system, officer):
+    app = pg_system.app
+    case_ids = [interviewed_passport(app, officer) for _ in range(THREADS)]
+    barrier = threading.Barrier(THREADS)
+    supervisor = actor(Role.SUPERVISOR)
+
+    def approve(case_id):
+        barrier.wait()
+        return app.approve_passport(supervisor, case_id, LEGAL_BASIS, expected_version=4)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        assert list(pool.map(approve, case_ids)) == [5] * THREADS
+    assert {app.get_case(c).status.value for c in case_ids} == {"APPROVED"}
+
+
+# --- large batches go by COPY (projections.fast_append) --------------------------------
+
+
+def _applications(count: int) -> list:
+    clock = Clock()
+    return [passport(clock, "BIOMETRICS") for _ in range(count)]
+
+
+def test_a_large_bulk_save_returns_notification_ids_in_the_order_of_its_events(pg_system):
+    app = pg_system.app
+    assert isinstance(app.recorder, CopyApplicationRecorder)
+    cases = _applications(60)  # 180 events: above the COPY threshold
+    pending = [event for case in cases for event in case.pending_events]
+    recordings = app.save(*cases)
+    assert [r.domain_event for r in recordings] == pending
+    ids = [r.notification.id for r in recordings]
+    assert ids == list(range(ids[0], ids[0] + len(ids)))
+    stored = app.recorder.select_notifications(ids[0], len(ids))
+    assert [(n.originator_id, n.originator_version) for n in stored] == [
+        (e.originator_id, e.originator_version) for e in pending
+    ]
+    assert app.get_case(cases[-1].id).status.value == "BIOMETRICS"
+
+
+def test_a_large_batch_with_one_stale_case_writes_nothing(pg_system):
+    app = pg_system.app
+    cases = _applications(60)
+    app.save(cases[0])
+    stale = app.get_case(cases[0].id)
+    fresh = _applications(59)
+    clock = Clock(now=datetime(2024, 3, 20, tzinfo=UTC))
+    competitor = app.get_case(cases[0].id)
+    competitor.withdraw(officer_of(clock), "changed plans")
+    stale.withdraw(officer_of(clock), "changed plans")
+    app.save(competitor)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(IntegrityError):
+        app.save(*fresh, stale)
+    assert app.recorder.max_notification_id() == before
+    assert not any(app.exists(case.id) for case in fresh)
+
+
+def test_concurrent_bulk_saves_keep_each_batch_contiguous_in_the_log(pg_system):
+    app = pg_system.app
+    batches = [_applications(40) for _ in range(4)]
+    barrier = threading.Barrier(len(batches))
+
+    def save(cases):
+        barrier.wait()
+        return [r.notification.id for r in app.save(*cases)]
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        id_lists = list(pool.map(save, batches))
+    for ids in id_lists:
+        assert ids == list(range(ids[0], ids[0] + len(ids)))
+    flat = sorted(i for ids in id_lists for i in ids)
+    assert len(set(flat)) == len(flat) == 4 * 40 * 3

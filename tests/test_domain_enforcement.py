@@ -1,0 +1,370 @@
+"""EnforcementCase (penindakan), JointOperation (TIMPORA) and RevenueTarget: every transition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from domain.enforcement import EnforcementCase, EnforcementStatus
+from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
+from domain.joint_operation import JointOperation, OperationStatus
+from domain.revenue_target import RevenueTarget, revenue_target_id
+from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
+from tests.builders import (
+    DEPORTATION_BASIS,
+    FOREIGNER_NAME,
+    FOREIGNER_NIK,
+    Clock,
+    enforcement_case,
+    foreigner,
+    joint_operation,
+    new_id,
+    officer_of,
+    supervisor_of,
+    unchanged,
+)
+
+S = EnforcementStatus
+A = AdministrativeAction
+
+
+def _impose(case: EnforcementCase, clock: Clock, action: AdministrativeAction) -> None:
+    case.impose_action(supervisor_of(clock), action, f"KEP-{action.value}", "OVERSTAY", DEPORTATION_BASIS)
+
+
+# --- enforcement: the paths ---------------------------------------------------------------
+
+
+def test_a_counter_case_opens_without_an_operation():
+    case = enforcement_case(Clock())
+    assert case.status is S.OPENED
+    assert case.operation_id is None
+    assert case.actions == []
+
+
+def test_from_examination_to_deportation_and_closing():
+    clock = Clock()
+    case = enforcement_case(clock, "EXAMINED")
+    assert case.report_number == "BAP-001/2024"
+    _impose(case, clock, A.DEPORTATION)
+    case.detain(officer_of(clock), "Rudenim Surabaya", "awaiting deportation")
+    moment = datetime(2024, 3, 9, 20, 0, tzinfo=UTC)  # already 10 March in Malang (WIB)
+    case.deport(officer_of(clock, at=moment), "Juanda International Airport")
+    assert case.status is S.DEPORTED
+    assert case.detained is False
+    assert case.deported_on == date(2024, 3, 10)
+    case.close(officer_of(clock, at=moment + timedelta(hours=1)), "deported")
+    assert case.status is S.CLOSED
+    assert [type(e).__name__ for e in case.pending_events] == [
+        "Opened",
+        "Examined",
+        "ActionImposed",
+        "Detained",
+        "Deported",
+        "Closed",
+    ]
+
+
+def test_several_different_actions_can_be_imposed():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.CHARGE)
+    _impose(case, clock, A.LISTED_PREVENTION_DETERRENCE)
+    assert case.actions == [A.CHARGE, A.LISTED_PREVENTION_DETERRENCE]
+
+
+def test_a_charge_is_assessed_and_paid_in_parts():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.CHARGE)
+    case.assess_charge(officer_of(clock), Decimal(3_000_000))
+    case.pay_charge(officer_of(clock), "8203", Decimal(1_000_000))
+    case.pay_charge(officer_of(clock), "8204", Decimal(2_000_000))
+    assert (case.charge_due, case.charge_paid) == (Decimal(3_000_000), Decimal(3_000_000))
+
+
+def test_detention_and_release_toggle():
+    clock = Clock()
+    case = enforcement_case(clock)
+    case.detain(officer_of(clock), "ruang detensi", "no documents")
+    case.release(officer_of(clock), "documents produced")
+    assert case.detained is False
+    assert case.status is S.OPENED
+
+
+def test_an_upheld_objection_lifts_the_actions():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+    case.file_objection(officer_of(clock), "valid permit was pending")
+    assert case.objection_pending
+    case.decide_objection(supervisor_of(clock), ObjectionOutcome.UPHELD, DEPORTATION_BASIS)
+    assert case.status is S.EXAMINED
+    assert case.actions == []
+    assert case.pending_events[-1].reason_code == "UPHELD"
+
+
+def test_a_rejected_objection_keeps_the_actions():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+    case.file_objection(officer_of(clock), "family ties")
+    case.decide_objection(supervisor_of(clock), ObjectionOutcome.REJECTED, DEPORTATION_BASIS)
+    assert case.status is S.ACTION_IMPOSED
+    assert case.actions == [A.DEPORTATION]
+    assert not case.objection_pending
+
+
+# --- enforcement: illegal transitions -------------------------------------------------------
+
+
+def test_deporting_before_a_deportation_action_is_illegal():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.CHARGE)
+    with unchanged(case), pytest.raises(IllegalTransition, match="NO_DEPORTATION_DECISION"):
+        case.deport(officer_of(clock), "Juanda")
+
+
+@pytest.mark.parametrize("until", ["OPENED", "EXAMINED"])
+def test_deporting_before_any_action_is_illegal(until):
+    clock = Clock()
+    case = enforcement_case(clock, until)
+    with unchanged(case), pytest.raises(IllegalTransition):
+        case.deport(officer_of(clock), "Juanda")
+
+
+def test_no_deportation_while_an_objection_is_pending():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+    case.file_objection(officer_of(clock), "grounds")
+    with unchanged(case), pytest.raises(IllegalTransition, match="OBJECTION_PENDING"):
+        case.deport(officer_of(clock), "Juanda")
+    with unchanged(case), pytest.raises(IllegalTransition, match="OBJECTION_PENDING"):
+        case.file_objection(officer_of(clock), "again")
+    with unchanged(case), pytest.raises(IllegalTransition, match="OBJECTION_PENDING"):
+        case.close(officer_of(clock), "done")
+
+
+def test_a_detained_subject_blocks_closing_and_a_second_detention():
+    clock = Clock()
+    case = enforcement_case(clock, "EXAMINED")
+    case.detain(officer_of(clock), "ruang detensi", "flight risk")
+    with unchanged(case), pytest.raises(IllegalTransition, match="DETAINED"):
+        case.close(officer_of(clock), "done")
+    with unchanged(case), pytest.raises(IllegalTransition, match="DETAINED"):
+        case.detain(officer_of(clock), "Rudenim", "again")
+
+
+def test_release_needs_a_detention_and_a_decision_needs_an_objection():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.CHARGE)
+    with unchanged(case), pytest.raises(IllegalTransition, match="NOT_DETAINED"):
+        case.release(officer_of(clock), "nothing")
+    with unchanged(case), pytest.raises(IllegalTransition, match="NO_OBJECTION"):
+        case.decide_objection(supervisor_of(clock), ObjectionOutcome.UPHELD, DEPORTATION_BASIS)
+
+
+def test_the_same_action_twice_is_rejected():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+    with unchanged(case), pytest.raises(InvalidCommand, match="already imposed"):
+        _impose(case, clock, A.DEPORTATION)
+
+
+def test_a_charge_needs_the_charge_action_and_cannot_be_overpaid():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+    with unchanged(case), pytest.raises(InvalidCommand, match="CHARGE action"):
+        case.assess_charge(officer_of(clock), Decimal(1))
+    _impose(case, clock, A.CHARGE)
+    case.assess_charge(officer_of(clock), Decimal(1_000_000))
+    with unchanged(case), pytest.raises(InvalidCommand) as raised:
+        case.pay_charge(officer_of(clock), "8205", Decimal(1_000_001))
+    assert raised.value.field == "amount"
+
+
+def test_imposing_an_action_needs_a_supervisor_a_reason_and_a_basis():
+    clock = Clock()
+    case = enforcement_case(clock, "EXAMINED")
+    with unchanged(case), pytest.raises(NotPermitted, match="only a supervisor"):
+        case.impose_action(officer_of(clock), A.DEPORTATION, "KEP-1", "OVERSTAY", DEPORTATION_BASIS)
+    with unchanged(case), pytest.raises(InvalidCommand) as raised:
+        case.impose_action(supervisor_of(clock), A.DEPORTATION, "KEP-1", "", DEPORTATION_BASIS)
+    assert raised.value.field == "reason_code"
+    with unchanged(case), pytest.raises(InvalidCommand) as raised:
+        case.impose_action(supervisor_of(clock), A.DEPORTATION, "KEP-1", "OVERSTAY", " ")
+    assert raised.value.field == "legal_basis"
+
+
+def test_an_objection_is_decided_by_a_supervisor():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+    case.file_objection(officer_of(clock), "grounds")
+    with unchanged(case), pytest.raises(NotPermitted):
+        case.decide_objection(officer_of(clock), ObjectionOutcome.UPHELD, DEPORTATION_BASIS)
+
+
+ENFORCEMENT_COMMANDS: dict[str, tuple[Callable[[EnforcementCase, Clock], Any], set[S]]] = {
+    "examine": (lambda c, k: c.examine(officer_of(k), "BAP-2"), {S.OPENED}),
+    "impose_action": (lambda c, k: _impose(c, k, A.BANNED_FROM_PLACE), {S.EXAMINED, S.ACTION_IMPOSED}),
+    "detain": (lambda c, k: c.detain(officer_of(k), "Rudenim", "ground"), {S.OPENED, S.EXAMINED, S.ACTION_IMPOSED}),
+    "file_objection": (lambda c, k: c.file_objection(officer_of(k), "grounds"), {S.ACTION_IMPOSED}),
+    "close": (lambda c, k: c.close(officer_of(k), "done"), {S.EXAMINED, S.ACTION_IMPOSED, S.DEPORTED}),
+}
+
+
+def _case_in(status: S, clock: Clock) -> EnforcementCase:
+    if status in (S.DEPORTED, S.CLOSED):
+        case = enforcement_case(clock, "ACTION_IMPOSED", A.DEPORTATION)
+        case.deport(officer_of(clock), "Juanda")
+        if status is S.CLOSED:
+            case.close(officer_of(clock), "deported")
+        return case
+    return enforcement_case(clock, status.value)
+
+
+ILLEGAL = [(n, s) for n, (_, allowed) in ENFORCEMENT_COMMANDS.items() for s in S if s not in allowed]
+
+
+@pytest.mark.parametrize(("command", "status"), ILLEGAL, ids=[f"{c}-from-{s.value}" for c, s in ILLEGAL])
+def test_an_enforcement_command_from_a_wrong_state_is_refused_and_changes_nothing(command, status):
+    clock = Clock()
+    case = _case_in(status, clock)
+    run, _ = ENFORCEMENT_COMMANDS[command]
+    with unchanged(case), pytest.raises(IllegalTransition) as raised:
+        run(case, clock)
+    assert raised.value.status == status.value
+
+
+def test_acting_on_another_office_case_is_not_permitted():
+    clock = Clock()
+    case = enforcement_case(clock)
+    with unchanged(case), pytest.raises(NotPermitted, match="belongs to office MLG"):
+        case.examine(officer_of(clock, office="SBY"), "BAP-9")
+
+
+@pytest.mark.parametrize(
+    "at",
+    [datetime(2024, 3, 5, 10, 0), datetime.now(UTC) + timedelta(hours=2), datetime(2023, 1, 1, tzinfo=UTC)],
+    ids=["naive", "future", "before-previous"],
+)
+def test_enforcement_business_time_is_checked(at):
+    clock = Clock()
+    case = enforcement_case(clock)
+    with unchanged(case), pytest.raises(InvalidCommand) as raised:
+        case.examine(officer_of(clock, at=at), "BAP-3")
+    assert raised.value.field == "occurred_at"
+
+
+@pytest.mark.parametrize(
+    ("source", "operation_id"),
+    [(CaseSource.JOINT_OPERATION, None), (CaseSource.COUNTER, new_id())],
+    ids=["finding-without-operation", "counter-with-operation"],
+)
+def test_an_operation_id_is_required_for_and_only_for_findings(source, operation_id):
+    with pytest.raises(InvalidCommand) as raised:
+        EnforcementCase.open(
+            new_id(), officer_of(Clock()), source, operation_id, foreigner(), "CHN", "overstay", "Pasal 78"
+        )
+    assert raised.value.field == "operation_id"
+
+
+def test_repr_never_shows_the_subject():
+    clock = Clock()
+    case = enforcement_case(clock, "ACTION_IMPOSED")
+    for text in [repr(case), str(case), *map(repr, case.pending_events), *map(str, case.pending_events)]:
+        assert FOREIGNER_NAME not in text
+        assert FOREIGNER_NIK not in text
+
+
+# --- joint operations (TIMPORA) --------------------------------------------------------------
+
+
+def test_an_operation_is_planned_executed_records_findings_and_closes():
+    clock = Clock()
+    operation = joint_operation(clock, "EXECUTED")
+    assert operation.status is OperationStatus.EXECUTED
+    assert operation.persons_checked == 40
+    first, second = new_id(), new_id()
+    operation.record_finding(officer_of(clock), first, "working without a permit")
+    operation.record_finding(officer_of(clock), second, "overstay")
+    operation.close(officer_of(clock), "2 findings out of 40 persons checked")
+    assert operation.findings == [first, second]
+    assert operation.status is OperationStatus.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("status", "command"),
+    [
+        ("PLANNED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x")),
+        ("PLANNED", lambda o, k: o.close(officer_of(k), "report")),
+        ("EXECUTED", lambda o, k: o.execute(officer_of(k), ("Batu",), 1)),
+        ("CLOSED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x")),
+        ("CLOSED", lambda o, k: o.close(officer_of(k), "report")),
+    ],
+    ids=["finding-before-execution", "close-before-execution", "execute-twice", "finding-after-close", "close-twice"],
+)
+def test_an_operation_command_out_of_order_is_refused(status, command):
+    clock = Clock()
+    operation = joint_operation(clock, "PLANNED" if status == "PLANNED" else "EXECUTED")
+    if status == "CLOSED":
+        operation.close(officer_of(clock), "report")
+    with unchanged(operation), pytest.raises(IllegalTransition):
+        command(operation, clock)
+
+
+@pytest.mark.parametrize(("field", "locations", "persons"), [("locations", (), 3), ("persons_checked", ("Batu",), -1)])
+def test_an_execution_checks_its_fields(field, locations, persons):
+    clock = Clock()
+    operation = joint_operation(clock)
+    with unchanged(operation), pytest.raises(InvalidCommand) as raised:
+        operation.execute(officer_of(clock), locations, persons)
+    assert raised.value.field == field
+
+
+def test_an_operation_needs_an_agency():
+    with pytest.raises(InvalidCommand) as raised:
+        JointOperation.plan(new_id(), officer_of(Clock()), (), "Kota Batu")
+    assert raised.value.field == "agencies"
+
+
+# --- revenue target ----------------------------------------------------------------------------
+
+
+def test_a_supervisor_sets_and_revises_the_office_target():
+    clock = Clock()
+    target = RevenueTarget.set_for(supervisor_of(clock), 2024, Decimal("10132000000"), "DIPA 2024")
+    assert target.id == revenue_target_id("MLG", 2024)
+    target.revise(supervisor_of(clock), Decimal("10500000000"), "DIPA revisi 2024")
+    assert target.amount == Decimal("10500000000")
+    assert target.version == 2
+    assert target.pending_events[-1].legal_basis == "DIPA revisi 2024"
+
+
+def test_the_target_id_is_one_per_office_and_year():
+    assert revenue_target_id("MLG", 2024) == revenue_target_id("MLG", 2024)
+    assert revenue_target_id("MLG", 2024) != revenue_target_id("MLG", 2025)
+    assert revenue_target_id("MLG", 2024) != revenue_target_id("SBY", 2024)
+
+
+def test_an_officer_cannot_set_or_revise_a_target():
+    clock = Clock()
+    with pytest.raises(NotPermitted):
+        RevenueTarget.set_for(officer_of(clock), 2024, Decimal(1), "DIPA")
+    target = RevenueTarget.set_for(supervisor_of(clock), 2024, Decimal(1), "DIPA")
+    with unchanged(target), pytest.raises(NotPermitted):
+        target.revise(officer_of(clock), Decimal(2), "DIPA revisi")
+
+
+@pytest.mark.parametrize(("year", "amount", "field"), [(1999, Decimal(1), "year"), (2024, Decimal(0), "amount")])
+def test_a_target_needs_a_plausible_year_and_a_positive_amount(year, amount, field):
+    with pytest.raises(InvalidCommand) as raised:
+        RevenueTarget.set_for(supervisor_of(Clock()), year, amount, "DIPA")
+    assert raised.value.field == field
+
+
+def test_a_revision_must_stay_positive():
+    clock = Clock()
+    target = RevenueTarget.set_for(supervisor_of(clock), 2024, Decimal(5), "DIPA")
+    with unchanged(target), pytest.raises(InvalidCommand):
+        target.revise(supervisor_of(clock), Decimal(-5), "DIPA revisi")
