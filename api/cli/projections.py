@@ -1,0 +1,80 @@
+"""``berkas projections``: follow the log, rebuild views from scratch, show how far they are."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.cli.common import system
+from projections.catalog import all_projections, by_name
+from projections.runner import Projection, lag, positions, rebuild, run_forever
+
+app = typer.Typer(help="Projections (read models) built from the event log.", no_args_is_help=True)
+out = Console()
+
+
+def _chosen(names: list[str] | None) -> list[Projection]:
+    try:
+        return [by_name(name) for name in names] if names else all_projections()
+    except KeyError as error:
+        raise typer.BadParameter(str(error.args[0])) from None
+
+
+@app.command("run")
+def run(
+    names: list[str] = typer.Argument(None, help="Projections to follow (default: all)"),
+    poll: float = typer.Option(0.5, "--poll", help="Seconds between polls when idle"),
+) -> None:
+    """Follow the log continuously; on PostgreSQL one worker at a time per projection."""
+    chosen = _chosen(names)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with system() as built:
+        out.print(f"following the log for {', '.join(p.name for p in chosen)} (Ctrl-C to stop)")
+        run_forever(built.store, chosen, poll_interval=poll, stop=stop)
+
+
+@app.command("rebuild")
+def rebuild_command(name: str = typer.Argument(None, help="Projection to rebuild (default: all)")) -> None:
+    """Replay the whole log into fresh tables, then swap them in at once."""
+    chosen = _chosen([name] if name else None)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} events"),
+        TextColumn("{task.fields[rate]:,.0f} events/s"),
+        TimeRemainingColumn(),
+    )
+    with system() as built, Progress(*columns, console=out) as bar:
+        for projection in chosen:
+            last = built.app.recorder.max_notification_id() or 0
+            task = bar.add_task(projection.name, total=last, rate=0.0)
+
+            def advance(position: int, last: int, task=task) -> None:
+                bar.update(task, completed=position, total=last)
+                bar.update(task, rate=bar.tasks[task].speed or 0.0)
+
+            rebuild(built.store, projection, progress=advance)
+    out.print("rebuilt: " + ", ".join(p.name for p in chosen))
+
+
+@app.command("status")
+def status() -> None:
+    """Each projection's position in the log and how many of its events it is behind."""
+    with system() as built:
+        where = positions(built.store)
+        behind = lag(built.store)
+        last = built.app.recorder.max_notification_id() or 0
+    table = Table(title=f"Projections (log at notification id {last:,})")
+    table.add_column("projection")
+    table.add_column("position", justify="right")
+    table.add_column("lag (events)", justify="right")
+    for name, events in behind.items():
+        table.add_row(name, f"{where.get(name, 0):,}", f"{events:,}")
+    out.print(table)

@@ -1,0 +1,47 @@
+"""``berkas report``: the annual report of an office, or national, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+import orjson
+import typer
+from rich.console import Console
+
+from api.cli.common import system
+from domain.reference import office as lookup_office
+from projections.reports import annual_report, render_table
+
+app = typer.Typer(help="Reports built from the projections.", no_args_is_help=True)
+out = Console()
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+@app.command("annual")
+def annual(
+    year: int = typer.Argument(..., help="Report year, e.g. 2024"),
+    office: str = typer.Option(None, "--office", help="Office code, e.g. MLG (default: national)"),
+    as_known_at: str = typer.Option(None, "--as-known-at", help="Only events recorded by this day, YYYY-MM-DD"),
+    fmt: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv"),
+) -> None:
+    """Laporan tahunan: brought up to date with the log first, then summed."""
+    if office is not None:
+        lookup_office(office)
+    try:
+        known = date.fromisoformat(as_known_at) if as_known_at else None
+    except ValueError:
+        raise typer.BadParameter("--as-known-at must be a date, YYYY-MM-DD") from None
+    with system() as built:
+        report = annual_report(built.store, year, office=office, as_known_at=known)
+    if fmt is Format.JSON:
+        typer.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    elif fmt is Format.CSV:
+        typer.echo(report.to_csv(), nl=False)
+    else:
+        out.print(render_table(report))

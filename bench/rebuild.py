@@ -1,0 +1,247 @@
+"""Rebuild speed of the annual report on PostgreSQL, beside the library's ProjectionRunner
+and a raw keyset read + orjson decode of the same rows.
+
+Uses the database in ``BERKAS_BENCH_DATABASE_URL`` if it already holds a log; otherwise
+creates a scratch database on that server, fills it with a synthetic year through
+``bulk_save``, and drops it afterwards. Prints figures and ratios; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import psycopg
+
+from api.bootstrap import bootstrap
+from api.settings import Settings
+from domain.case import recorded_at
+from domain.enforcement import EnforcementCase
+from domain.passport import PassportApplication
+from domain.stay_permit import StayPermit
+from domain.values import (
+    AdministrativeAction,
+    ApplicationType,
+    CaseSource,
+    Channel,
+    Collector,
+    PermitBasis,
+    PermitKind,
+    PersonalData,
+    Product,
+    Provenance,
+    RefusalReason,
+    Role,
+    StayTerm,
+)
+from projections import sql
+from projections.annual_report import TOPICS, AnnualReportView
+from projections.runner import read_page, rebuild
+from projections.store import Store
+
+EVENTS = int(os.environ.get("BERKAS_BENCH_EVENTS", "300000"))
+LIBRARY_SECONDS = 5.0
+PERSON = PersonalData("Bench Subject", "3573010101900001", date(1990, 1, 1), "Jl. Bench 1, Malang")
+
+
+def _prov(role: Role, at: datetime) -> Provenance:
+    return Provenance(f"{role.value.lower()}-bench", role, "MLG", at)
+
+
+def _passport(rng: random.Random, at: datetime) -> PassportApplication:
+    """One application of 2024 along its usual path (7 events when issued)."""
+    step = timedelta(minutes=20)
+    case = PassportApplication.submit(
+        uuid.uuid4(),
+        _prov(Role.OFFICER, at),
+        Channel.M_PASPOR,
+        PERSON,
+        rng.choice(list(ApplicationType)),
+        Product.ELECTRONIC if rng.random() < 0.25 else Product.NON_ELECTRONIC,
+        rng.choice((5, 10)),
+        rng.random() < 0.05,
+        "tourism",
+        "SAU",
+        "3507",
+    )
+    case.pay(_prov(Role.OFFICER, at + step), f"8202401{rng.randrange(10**6):06d}")
+    case.capture_biometrics(_prov(Role.OFFICER, at + 2 * step))
+    case.interview(_prov(Role.OFFICER, at + 3 * step), "tourism", (), "credible")
+    if rng.random() < 0.01:
+        case.refuse(_prov(Role.SUPERVISOR, at + 4 * step), RefusalReason.PMI_NONPROCEDURAL, "Pasal 18 UU 6/2011", None)
+        return case
+    case.approve(_prov(Role.SUPERVISOR, at + 4 * step), "Permenkumham 8/2014")
+    case.issue(_prov(Role.OFFICER, at + 5 * step), f"X{rng.randrange(10**7):07d}")
+    case.hand_over(_prov(Role.OFFICER, at + 6 * step), Collector.SELF)
+    return case
+
+
+def _others(rng: random.Random, at: datetime) -> list:
+    step = timedelta(hours=1)
+    permit = StayPermit.apply_for(
+        uuid.uuid4(),
+        _prov(Role.OFFICER, at),
+        PermitKind.ITAS,
+        PermitBasis.VISA,
+        PERSON,
+        "AUS",
+        "PA1",
+        "PT X",
+        StayTerm.YEARS_1,
+    )
+    permit.pay(_prov(Role.OFFICER, at + step), "B")
+    permit.issue(_prov(Role.SUPERVISOR, at + 2 * step), "2C1", date(2024, 1, 1), date(2025, 1, 1), "PP 48/2021")
+    case = EnforcementCase.open(
+        uuid.uuid4(), _prov(Role.OFFICER, at), CaseSource.COUNTER, None, PERSON, "CHN", "overstay", "Pasal 78"
+    )
+    case.examine(_prov(Role.OFFICER, at + step), "BAP")
+    case.impose_action(
+        _prov(Role.SUPERVISOR, at + 2 * step), AdministrativeAction.CHARGE, "KEP", "OVERSTAY", "Pasal 75"
+    )
+    case.assess_charge(_prov(Role.OFFICER, at + 3 * step), Decimal(1_000_000))
+    return [permit, case]
+
+
+def _history(events: int) -> Iterator:
+    """A year of one busy office, in the order it happened (as a live log would be)."""
+    rng = random.Random(2024)
+    at = datetime(2024, 1, 2, 1, tzinfo=UTC)
+    gap = 360 * 86400 / (events / 7)
+    made = 0
+    while made < events:
+        at += timedelta(seconds=rng.expovariate(1 / gap))
+        with recorded_at(at + timedelta(hours=3)):
+            aggregates = [_passport(rng, at)] if rng.random() < 0.98 else _others(rng, at)
+        for aggregate in aggregates:
+            made += len(aggregate.pending_events)
+            yield aggregate
+
+
+def _prepare(admin_url: str) -> tuple[str, str | None]:
+    """(database url, scratch database name to drop afterwards or None)."""
+    with psycopg.connect(admin_url) as conn:
+        exists = conn.execute("SELECT to_regclass('berkas_events')").fetchone()[0]
+        count = conn.execute("SELECT COUNT(*) FROM berkas_events").fetchone()[0] if exists else 0
+    if count >= 100_000:
+        return admin_url, None
+    name = f"berkas_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rpartition('/')[0]}/{name}"
+    system = bootstrap(Settings(database_url=url, sqlite_path=Path("unused.db")))
+    began = time.perf_counter()
+    written = system.app.bulk_save(_history(EVENTS), batch_size=100)
+    print(f"generated {written:,} events in {time.perf_counter() - began:.1f} s (bulk_save, 100 aggregates a save)")
+    system.close()
+    return url, name
+
+
+def _rebuild_child(url: str, results: multiprocessing.Queue) -> None:
+    store = Store(url, Path("unused.db"))
+    began = time.perf_counter()
+    rebuild(store, AnnualReportView())
+    seconds = time.perf_counter() - began
+    results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def _our_rebuild(url: str) -> tuple[float, float]:
+    """Rebuild in a fresh process, so its peak memory is the rebuild's own."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    child = context.Process(target=_rebuild_child, args=(url, results))
+    child.start()
+    outcome = results.get()
+    child.join()
+    return outcome
+
+
+def _raw_read(store: Store) -> tuple[int, float]:
+    """Keyset read of the annual report's rows and orjson decode, nothing else."""
+    began, rows, after = time.perf_counter(), 0, 0
+    with sql.connection(store) as conn:
+        last = conn.execute("SELECT MAX(notification_id) FROM berkas_events").fetchone()[0]
+        while True:
+            if after >= last:
+                break
+            page = read_page(conn, store, TOPICS, after, min(last, after + 5000))
+            for row in page:
+                orjson.loads(row.state)
+            rows += len(page)
+            after += 5000
+    return rows, time.perf_counter() - began
+
+
+def _library_runner(store: Store) -> tuple[int, float]:
+    """The library's ProjectionRunner over the same topics, for a bounded time."""
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from eventsourcing.projection import Projection, ProjectionRunner
+
+    from domain.application import Berkas
+
+    class LibraryBench(Projection[PostgresTrackingRecorder]):
+        name = "librarybench"
+        topics = TOPICS
+
+        def process_event(self, domain_event, tracking) -> None:
+            self.view.insert_tracking(tracking)
+
+    with psycopg.connect(store.database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS librarybench_tracking")
+    env = store.library_env()
+    began = time.perf_counter()
+    with ProjectionRunner(
+        application_class=Berkas, projection_class=LibraryBench, view_class=PostgresTrackingRecorder, env=env
+    ) as runner:
+        time.sleep(LIBRARY_SECONDS)
+        reached = runner.view.max_tracking_id("Berkas") or 0
+        seconds = time.perf_counter() - began
+    with psycopg.connect(store.database_url, autocommit=True) as conn:
+        done = conn.execute(
+            "SELECT COUNT(*) FROM berkas_events WHERE notification_id <= %s AND topic = ANY(%s)",
+            (reached, list(TOPICS)),
+        ).fetchone()[0]
+    return done, seconds
+
+
+def main() -> None:
+    admin_url = os.environ.get("BERKAS_BENCH_DATABASE_URL")
+    if not admin_url:
+        sys.exit("bench: set BERKAS_BENCH_DATABASE_URL to a PostgreSQL server (make bench does)")
+    url, scratch = _prepare(admin_url)
+    store = Store(url, Path("unused.db"))
+    try:
+        with psycopg.connect(url) as conn:
+            log = conn.execute("SELECT COUNT(*) FROM berkas_events").fetchone()[0]
+            relevant = conn.execute("SELECT COUNT(*) FROM berkas_events WHERE topic = ANY(%s)", (list(TOPICS),))
+            relevant = relevant.fetchone()[0]
+        seconds, peak_mb = _our_rebuild(url)
+        raw_rows, raw_seconds = _raw_read(store)
+        lib_rows, lib_seconds = _library_runner(store)
+        ours = relevant / seconds
+        print(f"log: {log:,} events, of which {relevant:,} feed the annual report")
+        print(f"annual report rebuild: {seconds:.2f} s = {log / seconds:,.0f} log events/s, {ours:,.0f} rows/s applied")
+        print(f"  peak memory of the rebuilding process: {peak_mb:.0f} MB")
+        print(f"raw keyset read + orjson decode: {raw_rows / raw_seconds:,.0f} rows/s")
+        print(f"library ProjectionRunner (first {lib_seconds:.0f} s): {lib_rows / lib_seconds:,.0f} rows/s")
+        print(
+            f"ratios: rebuild / library = {ours / (lib_rows / lib_seconds):.1f}x, "
+            f"rebuild / raw read = {ours / (raw_rows / raw_seconds):.2f}"
+        )
+    finally:
+        if scratch is not None:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

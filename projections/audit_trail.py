@@ -1,0 +1,129 @@
+"""Audit trail (jejak audit): one row per decision, who decided, when, on which basis."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from projections import sql
+from projections.decode import tagged
+from projections.runner import StoredRow
+from projections.store import Store
+from projections.timefmt import from_utc_text, iso_to_utc_text, utc_text
+
+TABLE = "audit_trail"
+COLUMNS = (
+    "notification_id",
+    "case_id",
+    "kind",
+    "event",
+    "actor_id",
+    "actor_role",
+    "office",
+    "occurred_at",
+    "recorded_at",
+    "reason_code",
+    "legal_basis",
+)
+
+COLUMN_TYPES = tuple((column, "bigint" if column == "notification_id" else "text") for column in COLUMNS)
+
+# Decisions (keputusan) and the fields that hold their reason and their legal basis.
+DECISIONS: dict[str, tuple[str | None, str | None]] = {
+    "berkas:PassportApplication.ZeroTariffGranted": (None, "basis"),
+    "berkas:PassportApplication.Postponed": ("reason", None),
+    "berkas:PassportApplication.Refused": ("reason_code", "legal_basis"),
+    "berkas:PassportApplication.Approved": (None, "legal_basis"),
+    "berkas:PassportApplication.CancelledUncollected": (None, "legal_basis"),
+    "berkas:StayPermit.Refused": ("reason_code", "legal_basis"),
+    "berkas:StayPermit.Issued": (None, "legal_basis"),
+    "berkas:StayPermit.Transferred": (None, "legal_basis"),
+    "berkas:StayPermit.Cancelled": (None, "legal_basis"),
+    "berkas:EnforcementCase.ActionImposed": ("reason_code", "legal_basis"),
+    "berkas:EnforcementCase.ObjectionDecided": ("reason_code", "legal_basis"),
+    "berkas:RevenueTarget.Set": (None, "legal_basis"),
+    "berkas:RevenueTarget.Revised": (None, "legal_basis"),
+}
+
+
+def _entry(row: StoredRow) -> tuple[Any, ...]:
+    raw = orjson.loads(row.state)
+    actor_id, role, office, occurred_at, _command = raw["provenance"]["_data_"]
+    kind, _, event = row.topic.removeprefix("berkas:").partition(".")
+    reason_field, basis_field = DECISIONS[row.topic]
+    return (
+        row.notification_id,
+        str(row.originator_id),
+        kind,
+        event,
+        actor_id,
+        role,
+        office,
+        iso_to_utc_text(occurred_at),
+        iso_to_utc_text(raw["timestamp"]["_data_"]),
+        tagged(raw, reason_field) if reason_field else None,
+        tagged(raw, basis_field) if basis_field else None,
+    )
+
+
+class AuditTrail:
+    name = "audit_trail"
+    topics = tuple(DECISIONS)
+    tables = (TABLE,)
+
+    def create_tables(self, conn: Any, suffix: str) -> None:
+        table = TABLE + suffix
+        sql.execute(
+            conn,
+            f"CREATE TABLE IF NOT EXISTS {table} (notification_id BIGINT PRIMARY KEY, case_id TEXT, kind TEXT, "
+            "event TEXT, actor_id TEXT, actor_role TEXT, office TEXT, occurred_at TEXT, recorded_at TEXT, "
+            "reason_code TEXT, legal_basis TEXT)",
+        )
+        sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_actor ON {table} (actor_id, notification_id)")
+        sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_case ON {table} (case_id, notification_id)")
+
+    def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
+        sql.insert_rows(conn, TABLE + suffix, COLUMN_TYPES, [_entry(row) for row in rows])
+
+
+def decisions(
+    store: Store,
+    *,
+    officer: str | None = None,
+    reason: str | None = None,
+    office: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    after: int | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Decisions in the order they were recorded; ``after`` is the last row's notification_id."""
+    where, params = ["1 = 1"], []
+    for clause, value in (
+        ("actor_id = ?", officer),
+        ("reason_code = ?", reason),
+        ("office = ?", office),
+        ("occurred_at >= ?", occurred_from and utc_text(occurred_from)),
+        ("occurred_at <= ?", occurred_to and utc_text(occurred_to)),
+        ("notification_id > ?", after),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    with store.connect() as conn:
+        if not sql.table_exists(conn, TABLE):
+            return []
+        found = sql.fetchall(
+            conn,
+            f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY notification_id LIMIT ?",
+            [*params, limit],
+        )
+    rows = []
+    for values in found:
+        row = dict(zip(COLUMNS, values, strict=True))
+        row["occurred_at"] = from_utc_text(row["occurred_at"])
+        row["recorded_at"] = from_utc_text(row["recorded_at"])
+        rows.append(row)
+    return rows

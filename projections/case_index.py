@@ -1,0 +1,181 @@
+"""Case index (daftar berkas): one row per case for the API's lists. Never personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from projections import sql
+from projections.decode import tagged
+from projections.runner import StoredRow
+from projections.store import Store
+from projections.timefmt import from_utc_text, iso_to_utc_text, utc_text
+
+TABLE = "case_index"
+COLUMNS = (
+    "case_id",
+    "kind",
+    "office",
+    "status",
+    "subtype",
+    "reason_code",
+    "regency",
+    "opened_at",
+    "last_occurred_at",
+    "version",
+)
+
+COLUMN_TYPES = tuple((column, "bigint" if column == "version" else "text") for column in COLUMNS)
+
+# The status each event leaves its case in; events missing here leave it unchanged.
+_STATUS = {
+    "PassportApplication.Submitted": "SUBMITTED",
+    "PassportApplication.FeePaid": "PAID",
+    "PassportApplication.ZeroTariffGranted": "PAID",
+    "PassportApplication.BiometricsCaptured": "BIOMETRICS",
+    "PassportApplication.Interviewed": "INTERVIEWED",
+    "PassportApplication.Postponed": "POSTPONED",
+    "PassportApplication.PostponementLifted": "INTERVIEWED",
+    "PassportApplication.Refused": "REFUSED",
+    "PassportApplication.Approved": "APPROVED",
+    "PassportApplication.Issued": "ISSUED",
+    "PassportApplication.HandedOver": "HANDED_OVER",
+    "PassportApplication.Withdrawn": "WITHDRAWN",
+    "PassportApplication.CancelledUncollected": "CANCELLED_UNCOLLECTED",
+    "StayPermit.Applied": "APPLIED",
+    "StayPermit.FeePaid": "PAID",
+    "StayPermit.Refused": "REFUSED",
+    "StayPermit.Issued": "ISSUED",
+    "StayPermit.Transferred": "TRANSFERRED",
+    "StayPermit.Cancelled": "CANCELLED",
+    "StayPermit.Ended": "ENDED",
+    "EnforcementCase.Opened": "OPENED",
+    "EnforcementCase.Examined": "EXAMINED",
+    "EnforcementCase.ActionImposed": "ACTION_IMPOSED",
+    "EnforcementCase.Deported": "DEPORTED",
+    "EnforcementCase.Closed": "CLOSED",
+    "JointOperation.Planned": "PLANNED",
+    "JointOperation.Executed": "EXECUTED",
+    "JointOperation.Closed": "CLOSED",
+    "RevenueTarget.Set": "SET",
+}
+# What kind of product or permit a case is about, from its creation event.
+_SUBTYPE_FIELD = {
+    "PassportApplication.Submitted": "product",
+    "StayPermit.Applied": "kind",
+    "EnforcementCase.Opened": "source",
+}
+
+
+def _changes(row: StoredRow) -> dict[str, Any]:
+    raw = orjson.loads(row.state)
+    name = row.topic.removeprefix("berkas:")
+    kind = name.partition(".")[0]
+    prov = raw["provenance"]["_data_"]
+    at = iso_to_utc_text(prov[3])
+    change: dict[str, Any] = {"last_occurred_at": at, "version": row.originator_version}
+    if row.originator_version == 1:
+        change.update(kind=kind, office=prov[2], opened_at=at)
+    status = _STATUS.get(name)
+    if name == "EnforcementCase.ObjectionDecided" and tagged(raw, "outcome") == "UPHELD":
+        status = "EXAMINED"  # an upheld objection lifts the actions
+    if status is not None:
+        change["status"] = status
+    if name in _SUBTYPE_FIELD:
+        change["subtype"] = tagged(raw, _SUBTYPE_FIELD[name])
+    if "regency_code" in raw:
+        change["regency"] = raw["regency_code"]
+    if "reason_code" in raw:
+        change["reason_code"] = tagged(raw, "reason_code")
+    return change
+
+
+class CaseIndex:
+    name = "case_index"
+    topics: tuple[str, ...] = ()
+    tables = (TABLE,)
+
+    def create_tables(self, conn: Any, suffix: str) -> None:
+        table = TABLE + suffix
+        sql.execute(
+            conn,
+            f"CREATE TABLE IF NOT EXISTS {table} (case_id TEXT PRIMARY KEY, kind TEXT, office TEXT, status TEXT, "
+            "subtype TEXT, reason_code TEXT, regency TEXT, opened_at TEXT, last_occurred_at TEXT, version BIGINT)",
+        )
+        sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_recent ON {table} (office, last_occurred_at, case_id)")
+
+    def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
+        merged: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            merged.setdefault(str(row.originator_id), {}).update(_changes(row))
+        table = TABLE + suffix
+        # Columns a page did not touch keep their stored value (COALESCE with the old row).
+        updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS[1:])
+        sql.insert_rows(
+            conn,
+            table,
+            COLUMN_TYPES,
+            [(case_id, *(change.get(c) for c in COLUMNS[1:])) for case_id, change in merged.items()],
+            f"ON CONFLICT (case_id) DO UPDATE SET {updates}",
+        )
+
+
+def sort_key(row: dict[str, Any]) -> str:
+    return f"{utc_text(row['last_occurred_at'])}|{row['case_id']}"
+
+
+def list_cases(
+    store: Store,
+    *,
+    office: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    reason: str | None = None,
+    regency: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Cases, most recently active first. ``after`` is the ``sort_key`` of the last row
+    of the previous page; occurred_from/to bound the case's last business time."""
+    where, params = ["1 = 1"], []
+    for column, value in (
+        ("office", office),
+        ("status", status),
+        ("kind", kind),
+        ("reason_code", reason),
+        ("regency", regency),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if occurred_from is not None:
+        where.append("last_occurred_at >= ?")
+        params.append(utc_text(occurred_from))
+    if occurred_to is not None:
+        where.append("last_occurred_at <= ?")
+        params.append(utc_text(occurred_to))
+    if after is not None:
+        at, _, case_id = after.partition("|")
+        where.append("(last_occurred_at < ? OR (last_occurred_at = ? AND case_id < ?))")
+        params += [at, at, case_id]
+    with store.connect() as conn:
+        if not sql.table_exists(conn, TABLE):
+            return []
+        found = sql.fetchall(
+            conn,
+            f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE {' AND '.join(where)} "
+            "ORDER BY last_occurred_at DESC, case_id DESC LIMIT ?",
+            [*params, limit],
+        )
+    cases = []
+    for values in found:
+        case = dict(zip(COLUMNS, values, strict=True))
+        case["opened_at"] = from_utc_text(case["opened_at"])
+        case["last_occurred_at"] = from_utc_text(case["last_occurred_at"])
+        case["sort_key"] = sort_key(case)
+        cases.append(case)
+    return cases
