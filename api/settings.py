@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     sqlite_path: Path = Path("berkas.db")
     pool_size: int = 5
+    # Where ``berkas serve`` listens: loopback unless told otherwise (the container says 0.0.0.0).
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    # The ledger's Ed25519 private key (PEM, from ``berkas ledger keygen``); checkpoints
+    # stay unsigned without it.
+    ledger_key_path: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -8,6 +8,7 @@ from domain.joint_operation import JointOperation
 from domain.passport import PassportApplication
 from domain.revenue_target import RevenueTarget
 from domain.stay_permit import StayPermit
+from domain.user import User
 
 CASE_KINDS = (PassportApplication, StayPermit, EnforcementCase, JointOperation, RevenueTarget)
 
@@ -18,4 +19,5 @@ __all__ = [
     "PassportApplication",
     "RevenueTarget",
     "StayPermit",
+    "User",
 ]

@@ -1,0 +1,28 @@
+"""``berkas serve``: the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from api.settings import Settings
+
+app = typer.Typer(help="Serve the HTTP API.")
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (BERKAS_HOST)"),
+    port: int | None = typer.Option(None, "--port", help="Port to listen on (BERKAS_PORT)"),
+    workers: int = typer.Option(1, "--workers", help="Worker processes, each with its own connection pool"),
+) -> None:
+    """Run the API; the app is built by a factory in each worker, never at import."""
+    settings = Settings()
+    uvicorn.run(
+        "api.http.app:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+    )

@@ -1,0 +1,51 @@
+"""``berkas users``: API accounts. A token is printed once; only its hash is kept."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api import users
+from api.cli.common import system
+
+app = typer.Typer(help="API accounts and their bearer tokens.", no_args_is_help=True)
+out = Console()
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="The person's name"),
+    role: str = typer.Option(..., "--role", help="officer, supervisor, auditor or admin"),
+    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG"),
+) -> None:
+    """Create an account and print its token (shown this once, never stored)."""
+    with system() as built:
+        user, token = users.register(built.app, users.console_admin(office), name, role.upper(), office.upper())
+    out.print(f"user {user.id} ({user.role.value.lower()}, {user.office})", markup=False, highlight=False)
+    out.print(f"token: {token}", markup=False, highlight=False)
+    out.print("Keep the token now: only its hash is stored, it cannot be shown again.", style="dim")
+
+
+@app.command("revoke")
+def revoke(
+    user_id: UUID = typer.Argument(..., help="The account's id, as printed by `users add`"),
+    reason: str = typer.Option("revoked by an administrator", "--reason"),
+) -> None:
+    """Revoke an account: its token stops working at once."""
+    with system() as built:
+        user = users.get_user(built.app, user_id)
+        users.revoke(built.app, users.console_admin(user.office), user_id, reason)
+    out.print(f"user {user_id} revoked")
+
+
+@app.command("list")
+def list_users() -> None:
+    """Every account: id, role, office, whether revoked (never tokens)."""
+    table = Table("id", "name", "role", "office", "revoked")
+    with system() as built:
+        for user in users.all_users(built.app):
+            table.add_row(str(user.id), user.name, user.role.value.lower(), user.office, "yes" if user.revoked else "")
+    out.print(table)

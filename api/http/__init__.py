@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI app built by ``create_app(system)``; nothing at import time."""

@@ -1,0 +1,68 @@
+"""Who may do what, in one place: roles and office scope (wewenang dan wilayah kerja).
+
+The domain enforces the same rules again on every event (decisions by supervisors,
+the actor's office is the case's office); checking here first answers 403 before a
+case's state is revealed by a 409, and covers reads, which the domain does not see.
+"""
+
+from __future__ import annotations
+
+from domain.errors import NotPermitted
+from domain.reference import office as lookup_office
+from domain.usecases.base import Actor
+from domain.values import Role
+
+CASE_WORKERS = (Role.OFFICER, Role.SUPERVISOR)
+
+
+def require_worker(actor: Actor, *, decision: bool = False) -> None:
+    """Commands: officers and supervisors; decisions: supervisors only."""
+    if actor.role not in CASE_WORKERS:
+        raise NotPermitted(f"a {actor.role.value.lower()} cannot act on cases")
+    if decision and actor.role is not Role.SUPERVISOR:
+        raise NotPermitted("only a supervisor may decide")
+
+
+def require_own_office(actor: Actor, office: str) -> None:
+    if actor.office != office:
+        raise NotPermitted(f"the case belongs to office {office}, not {actor.office}")
+
+
+def require_case_reader(actor: Actor, office: str) -> None:
+    """Auditors read every office; officers and supervisors their own; admins no cases."""
+    if actor.role is Role.AUDITOR:
+        return
+    if actor.role in CASE_WORKERS:
+        require_own_office(actor, office)
+        return
+    raise NotPermitted("an admin manages accounts, not cases")
+
+
+def reveals_personal_data(actor: Actor, office: str) -> bool:
+    """Data minimisation (UU 27/2022): only the office handling the subject sees who it is."""
+    return actor.role in CASE_WORKERS and actor.office == office
+
+
+def list_scope(actor: Actor, requested: str | None) -> str | None:
+    """The office a list may cover: an auditor's choice (None = all), else the actor's own."""
+    if requested is not None:
+        lookup_office(requested)
+    if actor.role is Role.AUDITOR:
+        return requested
+    if actor.role not in CASE_WORKERS:
+        raise NotPermitted("an admin manages accounts, not cases")
+    if requested is not None:
+        require_own_office(actor, requested)
+    return actor.office
+
+
+def report_scope(actor: Actor, requested: str | None) -> str | None:
+    """Reports and the audit trail: auditors any office or national, supervisors their own."""
+    if actor.role is Role.OFFICER:
+        raise NotPermitted("reports and the audit trail are for supervisors and auditors")
+    return list_scope(actor, requested)
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        raise NotPermitted(f"a {actor.role.value.lower()} may not do this")

@@ -1,0 +1,66 @@
+"""The FastAPI application, built from a ``System`` (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.bootstrap import System, bootstrap
+from api.http import errors
+from api.http.jobs import Jobs
+from api.http.routers import (
+    audit,
+    cases,
+    enforcement,
+    health,
+    joint_operations,
+    passports,
+    reports,
+    revenue_targets,
+    stay_permits,
+)
+from api.http.routers import users as user_routes
+
+DESCRIPTION = """Berkas: case files of a Kantor Imigrasi, every decision an immutable event.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from `berkas users add`).
+Reads answer with `ETag: "<version>"`; send it back as `If-Match` on a command and a stale
+version answers 409 with the current one. Send an `Idempotency-Key` on every POST: a retry
+returns the first answer and never a second case.
+"""
+
+
+def create_app(system: System, *, owns_system: bool = False) -> FastAPI:
+    """The app over ``system``; with ``owns_system`` it closes the system on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_system:
+            system.close()
+
+    app = FastAPI(title="Berkas", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.system = system
+    app.state.jobs = Jobs(system.store)
+    errors.install(app)
+    for module in (
+        passports,
+        stay_permits,
+        enforcement,
+        joint_operations,
+        revenue_targets,
+        cases,
+        audit,
+        reports,
+        user_routes,
+        health,
+    ):
+        app.include_router(module.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory``: settings from the environment, one system per process."""
+    return create_app(bootstrap(), owns_system=True)

@@ -1,0 +1,73 @@
+"""Typed dependencies: the system, the authenticated actor, concurrency and idempotency headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api import users
+from api.bootstrap import System
+from domain.errors import InvalidCommand
+from domain.usecases.base import Actor
+
+_ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
+
+bearer = HTTPBearer(auto_error=False, description="A token from `berkas users add`")
+
+
+def get_system(request: Request) -> System:
+    return request.app.state.system
+
+
+SystemDep = Annotated[System, Depends(get_system)]
+
+
+def current_actor(
+    system: SystemDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    """The authenticated user is the actor on every event, never the request body."""
+    actor = users.authenticate(system.app, credentials.credentials) if credentials else None
+    if actor is None:
+        raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", max_length=32, description='The ETag you read, e.g. "3": stale gives 409'),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ETAG.fullmatch(if_match)
+    if found is None:
+        raise InvalidCommand("If-Match", 'must be an ETag such as "3"')
+    return int(found.group(1))
+
+
+def command_id(
+    actor: ActorDep,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=128,
+            pattern=r"^[!-~]+$",
+            description="Any unique string; a retry with the same key returns the first outcome",
+        ),
+    ] = None,
+) -> str | None:
+    # Scoped to the user: two clients picking the same key never share an outcome.
+    return None if key is None else f"{actor.id}:{key}"
+
+
+ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
+CommandIdDep = Annotated[str | None, Depends(command_id)]

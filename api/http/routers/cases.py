@@ -1,0 +1,63 @@
+"""/cases/{id}: any case, replayed for auditors: its history, any version, any instant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from api.http import access
+from api.http.commands import answer
+from api.http.deps import ActorDep, SystemDep
+from api.http.present import event_body
+from api.http.schemas.admin import EventPublic, EventsPublic
+from api.http.schemas.common import CasePublic, errors
+from domain.case import Case
+from domain.errors import CaseNotFound, InvalidCommand
+
+router = APIRouter(prefix="/cases", tags=["replay (auditors)"])
+
+
+def _case(system, case_id: UUID, version: int | None = None) -> Case:
+    case = system.app.get_case(case_id, version=version)
+    if not isinstance(case, Case):  # accounts share the log but are not cases
+        raise CaseNotFound(case_id)
+    return case
+
+
+@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422))
+def get_case(
+    case_id: UUID,
+    system: SystemDep,
+    actor: ActorDep,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000, description="The case as of this version")] = None,
+    as_of: Annotated[
+        AwareDatetime | None, Query(description="The case as it stood at this business instant (with a time zone)")
+    ] = None,
+) -> CasePublic:
+    """The case now, at a version, or as it stood at an instant (what was known of it then)."""
+    if version is not None and as_of is not None:
+        raise InvalidCommand("as_of", "give either version or as_of, not both")
+    current = _case(system, case_id)
+    access.require_case_reader(actor, current.office)
+    if version is not None:
+        return answer(system, actor, _case(system, case_id, version), response)
+    if as_of is not None:
+        then = system.app.case_as_of(case_id, as_of)
+        if then is None:
+            raise InvalidCommand("as_of", "the case did not exist yet at that instant")
+        return answer(system, actor, then, response)
+    return answer(system, actor, current, response)
+
+
+@router.get("/{case_id}/history", response_model=EventsPublic, responses=errors(401, 403, 404, 422))
+def history(case_id: UUID, system: SystemDep, actor: ActorDep) -> EventsPublic:
+    """Every event in order, with actor, role, office, occurred and recorded time, reason and legal basis."""
+    current = _case(system, case_id)
+    access.require_case_reader(actor, current.office)
+    reveal = access.reveals_personal_data(actor, current.office)
+    events = [EventPublic(**event_body(event, reveal)) for event in system.app.history(case_id)]
+    return EventsPublic(data=events, count=len(events))

@@ -1,0 +1,88 @@
+"""Ledger endpoints for auditors: verification of the whole log, and a case's bundle."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api.http.deps import SystemDep
+from api.settings import Settings
+from projections.ledger import keys
+from projections.ledger.bundle import LedgerNotReady, build_bundle
+from projections.ledger.verify import verify
+
+router = APIRouter(tags=["ledger"])
+
+
+class DivergencePublic(BaseModel):
+    kind: str
+    notification_id: int
+    case_id: UUID | None
+    detail: str
+
+
+class VerificationPublic(BaseModel):
+    ok: bool
+    summary: str
+    events: int
+    last_notification_id: int
+    unsealed: int
+    checkpoints: int
+    unsigned: int
+    signatures_checked: bool
+    divergence: DivergencePublic | None
+
+
+def _signing_key(settings: Settings):
+    if settings.ledger_key_path is None:
+        return None
+    try:
+        return keys.load_private(settings.ledger_key_path)
+    except keys.LedgerKeyError:
+        # The path may say more than an HTTP client should learn.
+        raise HTTPException(503, "the ledger key is not readable") from None
+
+
+@router.get("/ledger/verification", response_model=VerificationPublic)
+def verification(
+    system: SystemDep,
+    from_day: Annotated[date | None, Query(alias="from", description="Recording day to start at")] = None,
+) -> VerificationPublic:
+    """Recompute the chain, the days and the signed checkpoints from the stored events."""
+    key = _signing_key(system.settings)
+    result = verify(system.store, key.public_key() if key else None, from_day.isoformat() if from_day else None)
+    found = result.divergence
+    return VerificationPublic(
+        ok=result.ok,
+        summary=result.describe(),
+        events=result.events,
+        last_notification_id=result.last_notification_id,
+        unsealed=result.unsealed,
+        checkpoints=result.checkpoints,
+        unsigned=result.unsigned,
+        signatures_checked=result.signatures_checked,
+        divergence=None if found is None else DivergencePublic(**vars(found)),
+    )
+
+
+@router.get("/cases/{case_id}/bundle", response_class=Response)
+def bundle(system: SystemDep, case_id: UUID) -> Response:
+    """The case's legal-review bundle; verify it with ``python -m berkas_verify verify-bundle``."""
+    key = _signing_key(system.settings)
+    if key is None:
+        raise HTTPException(503, "no ledger key is configured: bundles cannot be signed")
+    try:
+        data = build_bundle(system.store, case_id, key.public_key(), key)
+    except LedgerNotReady as error:
+        raise HTTPException(409, str(error)) from None
+    # The bytes as built: the verifier checks the canonical form, so no re-serialising.
+    return Response(
+        data,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="berkas-{case_id}.json"'},
+    )

@@ -1,0 +1,63 @@
+"""/revenue-targets: an office's PNBP target per year, set by its supervisor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.http import access
+from api.http.deps import ActorDep, CommandIdDep, SystemDep
+from api.http.listing import WORD
+from api.http.schemas.admin import RevenueTargetCreate, RevenueTargetPublic, RevenueTargetUpdate
+from api.http.schemas.common import errors
+from domain.revenue_target import RevenueTarget, revenue_target_id
+from domain.usecases.base import Actor
+
+router = APIRouter(prefix="/revenue-targets", tags=["revenue targets"])
+Year = Annotated[int, Path(ge=2000, le=2100)]
+
+
+def _public(target: RevenueTarget, response: Response) -> RevenueTargetPublic:
+    response.headers["ETag"] = f'"{target.version}"'
+    return RevenueTargetPublic(office=target.office, year=target.year, amount=target.amount, version=target.version)
+
+
+def _set(system, actor: Actor, year: int, body: RevenueTargetUpdate, command_id: str | None, response: Response):
+    access.require_worker(actor, decision=True)
+    version = system.app.set_revenue_target(actor, year, body.amount, body.legal_basis, command_id=command_id)
+    return _public(system.app.get_case(revenue_target_id(actor.office, year), version=version), response)
+
+
+@router.post("", response_model=RevenueTargetPublic, responses=errors(401, 403, 409, 422))
+def set_target(
+    body: RevenueTargetCreate, system: SystemDep, actor: ActorDep, command_id: CommandIdDep, response: Response
+) -> RevenueTargetPublic:
+    """Set or revise the target of the supervisor's office; each change is an event."""
+    update = RevenueTargetUpdate(amount=body.amount, legal_basis=body.legal_basis)
+    return _set(system, actor, body.year, update, command_id, response)
+
+
+@router.put("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 409, 422))
+def put_target(
+    year: Year,
+    body: RevenueTargetUpdate,
+    system: SystemDep,
+    actor: ActorDep,
+    command_id: CommandIdDep,
+    response: Response,
+) -> RevenueTargetPublic:
+    return _set(system, actor, year, body, command_id, response)
+
+
+@router.get("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 404, 422))
+def get_target(
+    year: Year,
+    system: SystemDep,
+    actor: ActorDep,
+    response: Response,
+    office: Annotated[str | None, Query(max_length=8, pattern=WORD)] = None,
+) -> RevenueTargetPublic:
+    scope = access.list_scope(actor, office) or actor.office
+    target = system.app.get_typed(revenue_target_id(scope, year), RevenueTarget)
+    return _public(target, response)

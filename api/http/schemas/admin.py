@@ -1,0 +1,114 @@
+"""Revenue targets, accounts, replay, reports and health: their models."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.http.schemas.common import Text, examples
+from api.http.schemas.enforcement import Amount
+from domain.values import Role
+
+TARGET_BASIS = "DIPA 2024 Kanim Malang"
+
+
+class RevenueTargetCreate(BaseModel):
+    model_config = examples({"year": 2024, "amount": "10132500000", "legal_basis": TARGET_BASIS})
+    year: int = Field(ge=2000, le=2100)
+    amount: Amount
+    legal_basis: Text
+
+
+class RevenueTargetUpdate(BaseModel):
+    model_config = examples({"amount": "10132500000", "legal_basis": "DIPA revisi 2024"})
+    amount: Amount
+    legal_basis: Text
+
+
+class RevenueTargetPublic(BaseModel):
+    office: str
+    year: int
+    amount: Decimal
+    version: int
+
+
+class UserCreate(BaseModel):
+    model_config = examples({"name": "Budi Santoso", "role": "OFFICER", "office": "MLG"})
+    name: Text
+    role: Role
+    office: str = Field(min_length=2, max_length=8, pattern=r"^[A-Z]+$")
+
+
+class UserPublic(BaseModel):
+    id: str
+    name: str
+    role: str
+    office: str
+    revoked: bool
+    token: str | None = Field(None, description="Only in the answer that creates the account; never again")
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+class RevocationCreate(BaseModel):
+    model_config = examples({"reason": "left the office"})
+    reason: Text
+
+
+class EventPublic(BaseModel):
+    """One event of a case, with its provenance (who, which role and office, when)."""
+
+    version: int
+    event: str
+    topic: str
+    actor_id: str
+    actor_role: str
+    office: str
+    occurred_at: str = Field(description="Business time: when it happened")
+    recorded_at: str = Field(description="When it was written to the log")
+    command_id: str | None
+    reason_code: str | None
+    legal_basis: str | None
+    payload: dict[str, Any]
+
+
+class EventsPublic(BaseModel):
+    data: list[EventPublic]
+    count: int
+
+
+class DecisionsPublic(BaseModel):
+    data: list[dict[str, Any]]
+    count: int
+    next: str | None
+
+
+class RebuildCreate(BaseModel):
+    model_config = examples({"projection": None}, {"projection": "case_index"})
+    projection: str | None = Field(None, max_length=64, description="One projection by name; all when omitted")
+
+
+class JobPublic(BaseModel):
+    id: str
+    state: Literal["running", "succeeded", "failed"]
+    projection: str | None = Field(description="The projection being rebuilt now (or last)")
+    done: int = Field(description="Events processed so far")
+    total: int = Field(description="Events to process")
+    rate: float = Field(description="Events per second so far")
+    events: int = Field(description="Events applied by finished projections")
+    error: str | None
+
+
+class HealthPublic(BaseModel):
+    status: str
+
+
+class ReadyPublic(BaseModel):
+    status: str
+    database: str
+    lag: dict[str, int] | None = Field(description="Events each projection is behind the log")

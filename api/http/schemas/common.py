@@ -1,0 +1,106 @@
+"""Models every resource shares: text fields, personal data, cases, errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+# Printable text, newlines and tabs allowed: other control characters have no business
+# in a case file and some databases refuse them (NUL in PostgreSQL text).
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_()-]*$")]
+Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def examples(*items: dict[str, Any]) -> ConfigDict:
+    """Examples shown in /docs for a request model (every request model has one)."""
+    return ConfigDict(json_schema_extra={"examples": list(items)})
+
+
+class CommandCreate(BaseModel):
+    """What every command may carry besides its own fields."""
+
+    model_config = examples({"occurred_at": "2024-06-03T09:15:00+07:00"})
+
+    occurred_at: AwareDatetime | None = Field(
+        None,
+        description="When it happened (business time, with a time zone); now when omitted. "
+        "Backfilled entries keep their real dates.",
+    )
+
+
+class PersonalDataCreate(BaseModel):
+    """Data pribadi: shown only to the office handling the case."""
+
+    model_config = examples(
+        {"name": "Siti Rahayu", "nik": "3573014512900001", "birth_date": "1990-12-05", "address": "Jl. Ijen 12, Malang"}
+    )
+
+    name: Text
+    nik: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")] = Field(description="NIK, 16 digits")
+    birth_date: date
+    address: Text
+
+
+class ReferralCreate(BaseModel):
+    """Rujukan: the agency the applicant is sent to and what to bring."""
+
+    model_config = examples({"agency": "BP3MI Jawa Timur", "instructions": "register as a migrant worker first"})
+
+    agency: Text
+    instructions: Text
+
+
+class CasePublic(BaseModel):
+    """A case as it stands at ``version`` (also sent as the ETag)."""
+
+    id: str
+    kind: str
+    version: int
+    status: str
+    office: str
+    attributes: dict[str, Any] = Field(description="Every other attribute; personal data only where allowed")
+
+
+class CasesPublic(BaseModel):
+    """A page of the case index; pass ``next`` as ``after`` for the following page."""
+
+    data: list[dict[str, Any]]
+    count: int
+    next: str | None
+
+
+class ErrorPublic(BaseModel):
+    """Why a request was refused; never personal data, never a traceback."""
+
+    detail: str
+    error: str | None = None
+    status: str | None = Field(None, description="The case's current status (illegal transitions)")
+    current_version: int | None = Field(None, description="The case's current version (conflicts)")
+
+
+class ValidationItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationPublic(BaseModel):
+    """422: which field broke which rule (the offending value is never echoed)."""
+
+    detail: list[ValidationItem]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "No valid bearer token"},
+    403: {"model": ErrorPublic, "description": "Not allowed for this role or office"},
+    404: {"model": ErrorPublic, "description": "Unknown case"},
+    409: {"model": ErrorPublic, "description": "Illegal transition or stale version"},
+    422: {"model": ValidationPublic, "description": "A field breaks a rule"},
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: ERRORS[code] for code in codes}

@@ -1,0 +1,123 @@
+"""Penindakan keimigrasian and operasi gabungan TIMPORA: bodies of their commands."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
+
+from api.http.schemas.common import Code, CommandCreate, Nationality, PersonalDataCreate, Text, examples
+from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
+
+SUBJECT = {"name": "Li Wei", "nik": "9990001112223335", "birth_date": "1980-01-02", "address": "Jl. Batu 1, Batu"}
+Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)]
+
+
+class EnforcementCaseCreate(CommandCreate):
+    model_config = examples(
+        {
+            "source": "COUNTER",
+            "subject": SUBJECT,
+            "nationality": "CHN",
+            "alleged_violation": "overstay",
+            "article": "Pasal 78 UU 6/2011",
+        }
+    )
+    source: CaseSource
+    subject: PersonalDataCreate
+    nationality: Nationality
+    alleged_violation: Text
+    article: Text
+
+
+class ExaminationCreate(CommandCreate):
+    model_config = examples({"report_number": "BAP-001/2024"})
+    report_number: Code
+
+
+class ActionCreate(CommandCreate):
+    model_config = examples(
+        {
+            "action": "DEPORTATION",
+            "decision_number": "KEP-01/2024",
+            "reason_code": "OVERSTAY",
+            "legal_basis": "Pasal 75 ayat (2) huruf f UU 6/2011",
+        }
+    )
+    action: AdministrativeAction
+    decision_number: Code
+    reason_code: Code
+    legal_basis: Text
+
+
+class ChargeCreate(CommandCreate):
+    model_config = examples({"amount": "30000000"})
+    amount: Amount
+
+
+class ChargePaymentCreate(CommandCreate):
+    model_config = examples({"billing_code": "820240300201", "amount": "30000000"})
+    billing_code: Code
+    amount: Amount
+
+
+class DetentionCreate(CommandCreate):
+    model_config = examples({"place": "Ruang Detensi Kanim Malang", "ground": "awaiting deportation"})
+    place: Text
+    ground: Text
+
+
+class ObjectionCreate(CommandCreate):
+    model_config = examples({"grounds": "the stay permit was still valid"})
+    grounds: Text
+
+
+class ObjectionDecisionCreate(CommandCreate):
+    model_config = examples({"outcome": "REJECTED", "legal_basis": "Pasal 77 UU 6/2011"})
+    outcome: ObjectionOutcome
+    legal_basis: Text
+
+
+class DeportationCreate(CommandCreate):
+    model_config = examples({"port": "Bandara Internasional Juanda"})
+    port: Text
+
+
+class OutcomeCreate(CommandCreate):
+    model_config = examples({"outcome": "deported"})
+    outcome: Text
+
+
+class JointOperationCreate(CommandCreate):
+    model_config = examples({"agencies": ["POLRI", "SATPOL_PP"], "area": "Kota Batu"})
+    agencies: list[Text] = Field(min_length=1, max_length=20)
+    area: Text
+
+
+class ExecutionCreate(CommandCreate):
+    model_config = examples({"locations": ["Jl. Panglima Sudirman"], "persons_checked": 40})
+    locations: list[Text] = Field(min_length=1, max_length=50)
+    persons_checked: int = Field(ge=0, le=1_000_000)
+
+
+class FindingCreate(CommandCreate):
+    model_config = examples(
+        {
+            "subject": SUBJECT,
+            "nationality": "CHN",
+            "alleged_violation": "working without a permit",
+            "article": "Pasal 122 UU 6/2011",
+            "summary": "found working at a construction site",
+        }
+    )
+    subject: PersonalDataCreate
+    nationality: Nationality
+    alleged_violation: Text
+    article: Text
+    summary: Text
+
+
+class ReportCreate(CommandCreate):
+    model_config = examples({"report": "8 locations, 40 persons checked, 1 finding"})
+    report: Text

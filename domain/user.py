@@ -1,0 +1,58 @@
+"""User: an account of the API (pengguna), registered and revoked as events.
+
+Accounts live in the same event log as the cases, so who was given which role and
+office, by whom and when, is on record as firmly as any decision. The id is derived
+from the token's hash, so authenticating a request is one ``repository.get``.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.case import check_enum, check_occurred_at, check_text
+from domain.errors import IllegalTransition
+from domain.reference import office as lookup_office
+from domain.values import Provenance, Role
+
+_T = "berkas:User."
+
+
+class _Account(Aggregate):
+    """A base without the library's generic ``Created`` event, which has no explicit topic."""
+
+
+del _Account.Created
+
+
+class User(_Account):
+    """Pengguna: a named person with one role in one office, until revoked."""
+
+    TOPIC = "berkas:User"
+
+    @classmethod
+    def register(cls, user_id: UUID, provenance: Provenance, name: str, role: Role, office: str) -> User:
+        check_text("name", name)
+        check_enum("role", role, Role)
+        lookup_office(office)
+        check_occurred_at(provenance.occurred_at)
+        return cls._create(cls.Registered, id=user_id, provenance=provenance, name=name, role=role, office=office)
+
+    @event("Registered", topic=_T + "Registered")
+    def __init__(self, provenance: Provenance, name: str, role: Role, office: str):
+        self.name = name
+        self.role = role
+        self.office = office
+        self.revoked = False
+
+    def revoke(self, provenance: Provenance, reason: str) -> None:
+        """Pencabutan akses: the token stops working at once; the record stays."""
+        if self.revoked:
+            raise IllegalTransition("User", self.id, "REVOKED", "revoke")
+        check_text("reason", reason)
+        self._revoked(provenance=provenance, reason=reason)
+
+    @event("Revoked", topic=_T + "Revoked")
+    def _revoked(self, provenance: Provenance, reason: str) -> None:
+        self.revoked = True

@@ -1,0 +1,80 @@
+"""Helpers of the HTTP tests: the real app over PostgreSQL, real tokens, valid bodies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import users
+from api.bootstrap import System
+from api.http.app import create_app
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK, FOREIGNER_NAME, FOREIGNER_NIK
+
+LEGAL_BASIS = "Pasal 27 Permenkumham 8/2014"
+
+
+@pytest.fixture
+def client(pg_system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(pg_system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def token_for(system: System, role: str, office: str = "MLG") -> str:
+    _, token = users.register(system.app, users.console_admin(office), f"{role.lower()} tester", role, office)
+    return token
+
+
+def auth(token: str, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+class Clock:
+    """Business times that only move forward, in the recent past."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC) - timedelta(days=30)
+
+    def next(self) -> str:
+        self.now += timedelta(minutes=5)
+        return self.now.isoformat()
+
+
+def person(name: str = APPLICANT_NAME, nik: str = APPLICANT_NIK) -> dict[str, Any]:
+    return {"name": name, "nik": nik, "birth_date": "1990-12-05", "address": "Jl. Ijen 12, Kota Malang"}
+
+
+def passport_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "channel": "M_PASPOR",
+        "applicant": person(),
+        "application_type": "NEW",
+        "product": "ELECTRONIC",
+        "validity_years": 10,
+        "expedited": False,
+        "purpose": "tourism",
+        "destination": "JPN",
+        "regency_code": "3573",
+    } | overrides
+
+
+def foreigner() -> dict[str, Any]:
+    return person(FOREIGNER_NAME, FOREIGNER_NIK)
+
+
+def finding_body() -> dict[str, Any]:
+    return {
+        "subject": foreigner(),
+        "nationality": "CHN",
+        "alleged_violation": "working without a permit",
+        "article": "Pasal 122 UU 6/2011",
+        "summary": "found working at a construction site",
+    }
+
+
+def key() -> str:
+    return f"key-{uuid.uuid4().hex}"

@@ -1,0 +1,172 @@
+"""Commands over HTTP: optimistic concurrency, idempotency, replay, and errors that say why."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import users
+from api.bootstrap import System
+from tests.api_support import Clock, auth, client, key, passport_body, person, token_for
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK
+
+__all__ = ["client"]
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def officer(pg_system: System) -> str:
+    return token_for(pg_system, "OFFICER")
+
+
+def submit(client: TestClient, token: str, **headers: str) -> dict:
+    response = client.post("/passport-applications", json=passport_body(), headers=auth(token, **headers))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_command_with_a_stale_if_match_is_refused_with_the_current_version(client, officer):
+    case = submit(client, officer)
+    path = f"/passport-applications/{case['id']}"
+    etag = client.get(path, headers=auth(officer)).headers["ETag"]
+    assert etag == '"1"'
+    paid = client.post(f"{path}/payment", json={"billing_code": "8201"}, headers=auth(officer, **{"If-Match": etag}))
+    assert paid.status_code == 200 and paid.headers["ETag"] == '"2"'
+
+    stale = client.post(f"{path}/biometrics", json={}, headers=auth(officer, **{"If-Match": etag}))
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == 2 and stale.json()["error"] == "conflict"
+    assert client.get(path, headers=auth(officer)).json()["version"] == 2
+
+
+def test_a_malformed_if_match_names_the_header(client, officer):
+    case = submit(client, officer)
+    response = client.post(
+        f"/passport-applications/{case['id']}/biometrics", json={}, headers=auth(officer, **{"If-Match": "yesterday"})
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["If-Match"]
+
+
+def test_a_retried_submission_returns_the_first_case_and_never_a_second(client, officer, pg_system):
+    idempotency = key()
+    first = submit(client, officer, **{"Idempotency-Key": idempotency})
+    path = f"/passport-applications/{first['id']}"
+    client.post(f"{path}/payment", json={"billing_code": "8201"}, headers=auth(officer))
+    again = submit(client, officer, **{"Idempotency-Key": idempotency})
+    assert again == first
+    assert len(pg_system.app.history(first["id"])) == 2
+
+
+def test_a_retried_command_returns_its_first_outcome(client, officer):
+    case = submit(client, officer)
+    path = f"/passport-applications/{case['id']}"
+    headers = auth(officer, **{"Idempotency-Key": key()})
+    first = client.post(f"{path}/payment", json={"billing_code": "8201"}, headers=headers)
+    client.post(f"{path}/biometrics", json={}, headers=auth(officer))
+    retry = client.post(f"{path}/payment", json={"billing_code": "8201"}, headers=headers)
+    assert retry.status_code == 200 and retry.json() == first.json()
+    assert retry.json()["version"] == 2
+    assert client.get(path, headers=auth(officer)).json()["version"] == 3
+
+
+def test_the_same_idempotency_key_from_two_users_makes_two_cases(client, officer, pg_system):
+    other = token_for(pg_system, "OFFICER")
+    shared = key()
+    mine = submit(client, officer, **{"Idempotency-Key": shared})
+    theirs = submit(client, other, **{"Idempotency-Key": shared})
+    assert mine["id"] != theirs["id"]
+
+
+def test_the_actor_is_the_token_holder_whatever_the_body_claims(client, officer, pg_system):
+    body = passport_body() | {"actor_id": "someone-else", "office": "SBY"}
+    case = client.post("/passport-applications", json=body, headers=auth(officer)).json()
+    provenance = pg_system.app.history(case["id"])[0].provenance
+    holder = users.authenticate(pg_system.app, officer)
+    assert (provenance.actor_id, provenance.actor_role, provenance.office) == (holder.id, holder.role, "MLG")
+
+
+def test_an_illegal_transition_answers_409_with_the_current_status(client, officer):
+    case = submit(client, officer)
+    response = client.post(
+        f"/passport-applications/{case['id']}/issuance", json={"passport_number": "E1"}, headers=auth(officer)
+    )
+    assert response.status_code == 409
+    assert response.json()["status"] == "SUBMITTED" and response.json()["error"] == "illegal_transition"
+
+
+def test_unknown_cases_are_404_and_malformed_ids_422(client, officer):
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert client.get(f"/passport-applications/{unknown}", headers=auth(officer)).status_code == 404
+    assert (
+        client.post(f"/passport-applications/{unknown}/biometrics", json={}, headers=auth(officer)).status_code == 404
+    )
+    assert client.get("/passport-applications/not-a-uuid", headers=auth(officer)).status_code == 422
+    assert client.get("/cases/12345/history", headers=auth(officer)).status_code == 422
+
+
+def test_a_case_of_another_kind_is_not_found_under_this_resource(client, officer):
+    case = submit(client, officer)
+    assert client.get(f"/stay-permits/{case['id']}", headers=auth(officer)).status_code == 404
+
+
+def test_invalid_personal_data_is_refused_without_echoing_it(client, officer):
+    body = passport_body(applicant=person(nik="35730145129000X1"))
+    response = client.post("/passport-applications", json=body, headers=auth(officer))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "nik"
+    assert "35730145129000X1" not in response.text and APPLICANT_NAME not in response.text
+
+
+def test_a_domain_rule_names_its_field(client, officer):
+    response = client.post("/passport-applications", json=passport_body(regency_code="3578"), headers=auth(officer))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["regency_code"]
+    assert APPLICANT_NIK not in response.text
+
+
+def test_an_auditor_replays_a_case_at_a_version_and_at_an_instant(client, officer, pg_system):
+    clock = Clock()
+    auditor = token_for(pg_system, "AUDITOR", "JYP")
+    submitted_at = clock.next()
+    case = client.post(
+        "/passport-applications", json=passport_body(occurred_at=submitted_at), headers=auth(officer)
+    ).json()
+    between = clock.next()
+    paid_at = clock.next()
+    client.post(
+        f"/passport-applications/{case['id']}/payment",
+        json={"billing_code": "8201", "occurred_at": paid_at},
+        headers=auth(officer),
+    )
+
+    at_one = client.get(f"/cases/{case['id']}", params={"version": 1}, headers=auth(auditor))
+    assert at_one.json()["status"] == "SUBMITTED" and at_one.headers["ETag"] == '"1"'
+    assert at_one.json()["attributes"]["applicant"] == "<redacted>"
+    then = client.get(f"/cases/{case['id']}", params={"as_of": between}, headers=auth(auditor))
+    assert (then.json()["status"], then.json()["version"]) == ("SUBMITTED", 1)
+    now = client.get(f"/cases/{case['id']}", params={"as_of": paid_at}, headers=auth(auditor))
+    assert now.json()["status"] == "PAID"
+    assert client.get(f"/cases/{case['id']}", params={"version": 9}, headers=auth(auditor)).status_code == 422
+
+
+def test_a_naive_as_of_is_refused(client, officer, pg_system):
+    auditor = token_for(pg_system, "AUDITOR")
+    case = submit(client, officer)
+    response = client.get(f"/cases/{case['id']}", params={"as_of": "2024-06-30T00:00:00"}, headers=auth(auditor))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "as_of"
+    aware = client.get(f"/cases/{case['id']}", params={"as_of": "2099-06-30T00:00:00+07:00"}, headers=auth(auditor))
+    assert aware.status_code == 200
+
+
+def test_a_backdated_command_keeps_its_business_time(client, officer, pg_system):
+    auditor = token_for(pg_system, "AUDITOR")
+    response = client.post(
+        "/passport-applications",
+        json=passport_body(occurred_at="2024-06-03T09:15:00+07:00"),
+        headers=auth(officer),
+    )
+    history = client.get(f"/cases/{response.json()['id']}/history", headers=auth(auditor)).json()["data"]
+    assert history[0]["occurred_at"] == "2024-06-03T09:15:00+07:00"
+    assert history[0]["recorded_at"] > "2025"
