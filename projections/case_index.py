@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from domain import CASE_KINDS
 from projections import sql
 from projections.decode import tagged
 from projections.runner import StoredRow
@@ -92,9 +93,21 @@ def _changes(row: StoredRow) -> dict[str, Any]:
     return change
 
 
+def _case_topics() -> tuple[str, ...]:
+    """Every event of the case kinds (and nothing else in the log, e.g. user accounts)."""
+    return tuple(
+        sorted(
+            event.TOPIC
+            for kind in CASE_KINDS
+            for event in vars(kind).values()
+            if isinstance(event, type) and issubclass(event, kind.Event) and "TOPIC" in vars(event)
+        )
+    )
+
+
 class CaseIndex:
     name = "case_index"
-    topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] = _case_topics()
     tables = (TABLE,)
 
     def create_tables(self, conn: Any, suffix: str) -> None:
