@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import System, bootstrap
 from api.http import errors
+from api.http.follower import Follower
 from api.http.jobs import Jobs
 from api.http.routers import (
     audit,
@@ -32,12 +33,18 @@ returns the first answer and never a second case.
 """
 
 
-def create_app(system: System, *, owns_system: bool = False) -> FastAPI:
-    """The app over ``system``; with ``owns_system`` it closes the system on shutdown."""
+def create_app(system: System, *, owns_system: bool = False, follow_projections: bool = False) -> FastAPI:
+    """The app over ``system``; with ``owns_system`` it closes the system on shutdown, with
+    ``follow_projections`` it keeps the views current in a background thread."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        follower = Follower(system.store) if follow_projections else None
+        if follower:
+            follower.start()
         yield
+        if follower:
+            follower.close()
         if owns_system:
             system.close()
 
@@ -63,4 +70,5 @@ def create_app(system: System, *, owns_system: bool = False) -> FastAPI:
 
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory``: settings from the environment, one system per process."""
-    return create_app(bootstrap(), owns_system=True)
+    system = bootstrap()
+    return create_app(system, owns_system=True, follow_projections=system.settings.follow_projections)

@@ -15,8 +15,9 @@ Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
 def examples(*items: dict[str, Any]) -> ConfigDict:
-    """Examples shown in /docs for a request model (every request model has one)."""
-    return ConfigDict(json_schema_extra={"examples": list(items)})
+    """A request model's config: examples shown in /docs (every request model has one), and
+    unknown fields refused with 422, so that a misspelt field never vanishes silently."""
+    return ConfigDict(json_schema_extra={"examples": list(items)}, extra="forbid")
 
 
 class CommandCreate(BaseModel):

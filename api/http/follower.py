@@ -1,0 +1,39 @@
+"""Keep the views current inside the API process, for single-process deployments.
+
+With a separate worker (``berkas projections run``, as in docker-compose) both may run:
+on PostgreSQL an advisory lock gives each projection to one follower at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from projections.catalog import all_projections
+from projections.runner import run_forever
+from projections.store import Store
+
+log = logging.getLogger("berkas.follower")
+
+
+class Follower:
+    def __init__(self, store: Store, poll_interval: float = 0.5):
+        self.store = store
+        self.poll_interval = poll_interval
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="berkas-projections", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                run_forever(self.store, all_projections(), self.poll_interval, self.stop)
+            except Exception:  # a dropped connection must not stop the views for good
+                log.exception("projection follower failed; retrying in 5 s")
+                self.stop.wait(5)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
