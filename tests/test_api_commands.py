@@ -78,9 +78,13 @@ def test_the_same_idempotency_key_from_two_users_makes_two_cases(client, officer
     assert mine["id"] != theirs["id"]
 
 
-def test_the_actor_is_the_token_holder_whatever_the_body_claims(client, officer, pg_system):
-    body = passport_body() | {"actor_id": "someone-else", "office": "SBY"}
-    case = client.post("/passport-applications", json=body, headers=auth(officer)).json()
+def test_the_actor_is_the_token_holder_and_the_body_cannot_claim_another(client, officer, pg_system):
+    claimed = client.post(
+        "/passport-applications", json=passport_body() | {"actor_id": "someone-else"}, headers=auth(officer)
+    )
+    assert claimed.status_code == 422
+    assert claimed.json()["detail"][0]["loc"] == ["body", "actor_id"]
+    case = client.post("/passport-applications", json=passport_body(), headers=auth(officer)).json()
     provenance = pg_system.app.history(case["id"])[0].provenance
     holder = users.authenticate(pg_system.app, officer)
     assert (provenance.actor_id, provenance.actor_role, provenance.office) == (holder.id, holder.role, "MLG")
