@@ -5,6 +5,7 @@ Everything here that speaks SQL to the events table lives in this one module.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 _PG_GUARD = """
 CREATE OR REPLACE FUNCTION berkas_reject_event_change() RETURNS trigger
@@ -67,6 +69,7 @@ class Store:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_LOCK_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": "projections.fast_append:CopyApplicationRecorder",
             # Never POSTGRES_ENABLE_DB_FUNCTIONS: it drops the table lock, and readers
             # following the log would skip events committed out of order.
         }
@@ -80,6 +83,36 @@ class Store:
                     cur.execute(_PG_GUARD.replace("{table}", self.events_table))
             else:
                 conn.executescript(_SQLITE_GUARD.replace("{table}", self.events_table))
+
+    def create_app_role(self, name: str, password: str) -> None:
+        """A login role for the application: it reads and appends to the event log, nothing more.
+
+        UPDATE is granted only because the library's ``LOCK TABLE ... IN EXCLUSIVE MODE``
+        (what keeps notification order equal to commit order) requires it before
+        PostgreSQL 17; the append-only trigger refuses every actual UPDATE, and a role
+        that owns nothing can neither drop that trigger nor bypass it. No DELETE, no
+        TRUNCATE, no DDL: run the application with ``CREATE_TABLE=false``.
+        """
+        if not self.is_postgres:
+            raise ValueError("application roles exist on PostgreSQL only")
+        if not _ROLE_NAME.fullmatch(name):
+            raise ValueError("a role name is 1-63 lowercase letters, digits and underscores, not starting with a digit")
+        from psycopg import sql
+
+        role, table = sql.Identifier(name), sql.Identifier(self.events_table)
+        with self.connect() as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password)))
+            database = conn.execute("SELECT current_database()").fetchone()[0]
+            sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'notification_id')", (self.events_table,))
+            for grant in (
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role),
+                sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role),
+                sql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table, role),
+                sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(sequence.fetchone()[0]), role),
+            ):
+                conn.execute(grant)
 
     @contextmanager
     def connect(self) -> Iterator[Any]:

@@ -8,8 +8,14 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from api.cli import case as case_commands
+from api.cli import ledger as ledger_commands
+from api.cli import projections as projection_commands
+from api.cli import report as report_commands
+from api.cli import serve as serve_command
 from api.cli import store as store_commands
 from api.cli import targets as target_commands
+from api.cli import users as user_commands
 from domain.errors import DomainError
 
 app = typer.Typer(
@@ -20,6 +26,12 @@ app = typer.Typer(
 )
 app.add_typer(store_commands.app, name="store")
 app.add_typer(target_commands.app, name="target")
+app.add_typer(serve_command.app, name="serve")
+app.add_typer(user_commands.app, name="users")
+app.add_typer(projection_commands.app, name="projections")
+app.add_typer(report_commands.app, name="report")
+app.add_typer(ledger_commands.app, name="ledger")
+app.add_typer(case_commands.app, name="case")
 
 err = Console(stderr=True)
 

@@ -26,3 +26,21 @@ def info() -> None:
         last = built.app.recorder.max_notification_id() or 0
         where = "PostgreSQL" if built.store.is_postgres else f"SQLite file {built.store.sqlite_path}"
         out.print(f"{where}: {last} events (last notification id)")
+
+
+@app.command("create-app-role")
+def create_app_role(
+    name: str = typer.Argument(..., help="Role name, e.g. berkas_app"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="BERKAS_APP_ROLE_PASSWORD"
+    ),
+) -> None:
+    """PostgreSQL: create (or update) the application's login role: SELECT and INSERT on the
+    event log (and the UPDATE the library's table lock needs, which the trigger refuses),
+    no DELETE, TRUNCATE or DDL. Run as the table owner; start the API as this role."""
+    with system() as built:
+        try:
+            built.store.create_app_role(name, password)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")

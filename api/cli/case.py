@@ -1,0 +1,37 @@
+"""``berkas case``: one case file as a whole (berkas perkara)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from api.cli.common import system
+from api.cli.ledger import signing_key
+from domain.errors import InvalidCommand
+from projections.ledger.bundle import build_bundle
+
+app = typer.Typer(help="Whole case files: bundles for legal review.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+@app.command("bundle")
+def bundle(
+    case_id: str = typer.Argument(..., help="The case id (UUID)"),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the bundle (JSON)"),
+) -> None:
+    """Write the case's events, their proofs, the signed checkpoints and the public key to
+    one file; check it anywhere with `python -m berkas_verify verify-bundle FILE`."""
+    try:
+        case = UUID(case_id)
+    except ValueError:
+        raise InvalidCommand("case_id", "must be a UUID") from None
+    with system() as built:
+        key = signing_key(built.settings)
+        if key is None:
+            raise InvalidCommand("BERKAS_LEDGER_KEY_PATH", "must name the ledger key: a bundle carries its public key")
+        data = build_bundle(built.store, case, key.public_key(), key)
+    output.write_bytes(data)
+    err.print(f"bundle of case {case} written to {output} ({len(data):,} bytes)")

@@ -1,0 +1,69 @@
+"""``berkas store create-app-role``: the application's role appends and reads, nothing more."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from api.bootstrap import System
+from domain.application import Berkas
+from projections.store import Store
+from tests import builders
+
+
+@pytest.fixture
+def app_role(pg_system: System) -> Iterator[str]:
+    name = f"berkas_app_{uuid.uuid4().hex[:8]}"
+    pg_system.store.create_app_role(name, "s3cret-for-tests")
+    yield name
+    # Roles belong to the whole cluster and would outlive this run's database.
+    with psycopg.connect(pg_system.store.database_url, autocommit=True) as conn:
+        conn.execute(f'DROP OWNED BY "{name}"')
+        conn.execute(f'DROP ROLE "{name}"')
+
+
+def as_role(pg_system: System, role: str) -> str:
+    base, _, database = pg_system.store.database_url.rpartition("/")
+    host = base.rpartition("@")[2]
+    return f"postgresql://{role}:s3cret-for-tests@{host}/{database}"
+
+
+def test_the_app_role_appends_and_reads_events(pg_system, app_role, tmp_path):
+    store = Store(as_role(pg_system, app_role), tmp_path / "unused.db")
+    app = Berkas(env=store.library_env() | {"CREATE_TABLE": "false"})
+    try:
+        case = builders.passport(builders.Clock(), until="ISSUED")
+        app.save(case)
+        assert app.get_case(case.id).version == case.version
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM berkas_events",
+        "TRUNCATE berkas_events",
+        "DROP TRIGGER berkas_events_append_only ON berkas_events",
+        "ALTER TABLE berkas_events DISABLE TRIGGER USER",
+        "SET session_replication_role = replica",
+        "CREATE TABLE berkas_shadow (x int)",
+    ],
+)
+def test_the_app_role_cannot_delete_truncate_or_disarm_the_log(pg_system, app_role, statement):
+    with psycopg.connect(as_role(pg_system, app_role)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+
+
+def test_an_update_by_the_app_role_is_refused_by_the_trigger(pg_system, app_role):
+    pg_system.app.save(builders.passport(builders.Clock()))
+    with psycopg.connect(as_role(pg_system, app_role)) as conn, pytest.raises(psycopg.Error, match="append-only"):
+        conn.execute("UPDATE berkas_events SET topic = topic")
+
+
+def test_role_names_are_plain_identifiers(pg_system):
+    with pytest.raises(ValueError, match="role name"):
+        pg_system.store.create_app_role('x"; DROP TABLE berkas_events; --', "pw")
