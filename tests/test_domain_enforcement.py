@@ -208,7 +208,15 @@ ENFORCEMENT_COMMANDS: dict[str, tuple[Callable[[EnforcementCase, Clock], Any], s
     "examine": (lambda c, k: c.examine(officer_of(k), "BAP-2"), {S.OPENED}),
     "impose_action": (lambda c, k: _impose(c, k, A.BANNED_FROM_PLACE), {S.EXAMINED, S.ACTION_IMPOSED}),
     "detain": (lambda c, k: c.detain(officer_of(k), "Rudenim", "ground"), {S.OPENED, S.EXAMINED, S.ACTION_IMPOSED}),
+    "assess_charge": (lambda c, k: c.assess_charge(officer_of(k), Decimal(1)), {S.ACTION_IMPOSED}),
+    "pay_charge": (lambda c, k: c.pay_charge(officer_of(k), "8206", Decimal(1)), {S.ACTION_IMPOSED, S.DEPORTED}),
+    "release": (lambda c, k: c.release(officer_of(k), "bail"), {S.OPENED, S.EXAMINED, S.ACTION_IMPOSED}),
     "file_objection": (lambda c, k: c.file_objection(officer_of(k), "grounds"), {S.ACTION_IMPOSED}),
+    "decide_objection": (
+        lambda c, k: c.decide_objection(supervisor_of(k), ObjectionOutcome.REJECTED, DEPORTATION_BASIS),
+        {S.ACTION_IMPOSED},
+    ),
+    "deport": (lambda c, k: c.deport(officer_of(k), "Juanda"), {S.ACTION_IMPOSED}),
     "close": (lambda c, k: c.close(officer_of(k), "done"), {S.EXAMINED, S.ACTION_IMPOSED, S.DEPORTED}),
 }
 
@@ -299,10 +307,18 @@ def test_an_operation_is_planned_executed_records_findings_and_closes():
         ("PLANNED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x")),
         ("PLANNED", lambda o, k: o.close(officer_of(k), "report")),
         ("EXECUTED", lambda o, k: o.execute(officer_of(k), ("Batu",), 1)),
+        ("CLOSED", lambda o, k: o.execute(officer_of(k), ("Batu",), 1)),
         ("CLOSED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x")),
         ("CLOSED", lambda o, k: o.close(officer_of(k), "report")),
     ],
-    ids=["finding-before-execution", "close-before-execution", "execute-twice", "finding-after-close", "close-twice"],
+    ids=[
+        "finding-before-execution",
+        "close-before-execution",
+        "execute-twice",
+        "execute-after-close",
+        "finding-after-close",
+        "close-twice",
+    ],
 )
 def test_an_operation_command_out_of_order_is_refused(status, command):
     clock = Clock()
