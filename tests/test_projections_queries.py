@@ -73,7 +73,9 @@ def test_decisions_list_who_decided_what_on_which_basis_filtered_and_paged(syste
     other = interviewed_passport(app, officer)
     app.approve_passport(supervisor, other, "Permenkumham 8/2014")
     # A target year no other test sets: one target per office and year, revisions keep time order.
-    app.set_revenue_target(supervisor, random.randrange(2000, 2020), Decimal(10_132_500_000), "DIPA 2021", occurred_at=at)
+    app.set_revenue_target(
+        supervisor, random.randrange(2000, 2020), Decimal(10_132_500_000), "DIPA 2021", occurred_at=at
+    )
     catch_up(system.store, [by_name("audit_trail")])
 
     mine = decisions(system.store, officer=supervisor.id)
