@@ -13,6 +13,7 @@ from api import users
 from api.bootstrap import System, bootstrap
 from api.http.app import create_app
 from api.settings import Settings
+from projections.ledger import keys
 from tests.api_support import auth, finding_body, passport_body, token_for
 
 pytestmark = pytest.mark.postgres
@@ -42,6 +43,7 @@ RULES: dict[str, tuple[str, ...]] = {
 CREATOR = "creator"
 RULES[CREATOR] = ("OFFICER own", "SUPERVISOR own", "OFFICER other", "SUPERVISOR other")
 RULES["target-setter"] = ("SUPERVISOR own", "SUPERVISOR other")
+RULES["legal-reviewer"] = ("SUPERVISOR own", "AUDITOR own", "AUDITOR other")
 
 DECISIONS = {
     "/passport-applications/{case_id}/refusal",
@@ -67,6 +69,8 @@ EXPLICIT = {
     ("GET", "/users"): ADMIN,
     ("POST", "/users"): ADMIN,
     ("POST", "/users/{user_id}/revocation"): ADMIN,
+    ("GET", "/ledger/verification"): ADMIN_OR_AUDITOR,
+    ("GET", "/cases/{case_id}/bundle"): "legal-reviewer",
     ("GET", "/healthz"): ANYONE,
     ("GET", "/readyz"): ANYONE,
 }
@@ -86,7 +90,10 @@ def rule_of(method: str, path: str) -> str:
 @pytest.fixture(scope="module")
 def world(database_url: str, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """Cases of the home office and a token per role in each office."""
-    system: System = bootstrap(Settings(database_url=database_url, sqlite_path=tmp_path_factory.mktemp("x") / "x.db"))
+    home = tmp_path_factory.mktemp("x")
+    keys.generate(home / "ledger.pem")
+    settings = Settings(database_url=database_url, sqlite_path=home / "x.db", ledger_key_path=home / "ledger.pem")
+    system: System = bootstrap(settings)
     app = create_app(system)
     with TestClient(app, raise_server_exceptions=False) as client:
         tokens = {(role, office): token_for(system, role, office) for role in ROLES for office in (HOME, ELSEWHERE)}

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import berkas_verify
 from api.bootstrap import System, bootstrap
 from api.cli.app import app as cli
-from api.http.routers.ledger import router
+from api.http.app import create_app
 from api.settings import Settings
 from domain.case import recorded_at
 from projections.ledger import keys
@@ -27,6 +26,7 @@ from projections.ledger.bundle import LedgerNotReady, build_bundle
 from projections.ledger.seal import SealProjection
 from projections.runner import catch_up
 from tests import builders
+from tests.api_support import auth, token_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -180,13 +180,14 @@ def test_the_cli_writes_a_bundle_and_verifies_the_ledger(ledger_system, tmp_path
 
 def test_auditors_get_the_verification_and_a_bundle_over_http(ledger_system):
     case = two_days_of_cases(ledger_system)[0]
-    api = FastAPI()
-    api.include_router(router)
-    api.state.system = ledger_system
-    client = TestClient(api)
-    bundle = client.get(f"/cases/{case.id}/bundle")
+    client = TestClient(create_app(ledger_system))
+    auditor = auth(token_for(ledger_system, "AUDITOR", "SBY"))
+    bundle = client.get(f"/cases/{case.id}/bundle", headers=auditor)
     assert bundle.status_code == 200
     assert berkas_verify.verify_bundle(bundle.content).ok
-    verification = client.get("/ledger/verification").json()
-    assert verification["ok"] and verification["events"] == 42 and verification["divergence"] is None
-    assert client.get("/ledger/verification", params={"from": "2024-03-05"}).json()["events"] == 21
+    verification = client.get("/ledger/verification", headers=auditor).json()
+    # The auditor's own account is an event too: 42 case events and one user.
+    assert verification["ok"] and verification["events"] == 43 and verification["divergence"] is None
+    assert client.get("/ledger/verification", params={"from": "2024-03-05"}, headers=auditor).json()["events"] == 22
+    officer = auth(token_for(ledger_system, "OFFICER", "MLG"))
+    assert client.get(f"/cases/{case.id}/bundle", headers=officer).status_code == 403

@@ -10,8 +10,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.http.deps import SystemDep
+from api.http import access
+from api.http.deps import ActorDep, SystemDep
 from api.settings import Settings
+from domain.values import Role
 from projections.ledger import keys
 from projections.ledger.bundle import LedgerNotReady, build_bundle
 from projections.ledger.verify import verify
@@ -51,9 +53,11 @@ def _signing_key(settings: Settings):
 @router.get("/ledger/verification", response_model=VerificationPublic)
 def verification(
     system: SystemDep,
+    actor: ActorDep,
     from_day: Annotated[date | None, Query(alias="from", description="Recording day to start at")] = None,
 ) -> VerificationPublic:
-    """Recompute the chain, the days and the signed checkpoints from the stored events."""
+    """Recompute the chain, the days and the signed checkpoints from the stored events (auditors, IT admins)."""
+    access.require_role(actor, Role.AUDITOR, Role.ADMIN)
     key = _signing_key(system.settings)
     result = verify(system.store, key.public_key() if key else None, from_day.isoformat() if from_day else None)
     found = result.divergence
@@ -71,8 +75,13 @@ def verification(
 
 
 @router.get("/cases/{case_id}/bundle", response_class=Response)
-def bundle(system: SystemDep, case_id: UUID) -> Response:
-    """The case's legal-review bundle; verify it with ``python -m berkas_verify verify-bundle``."""
+def bundle(system: SystemDep, actor: ActorDep, case_id: UUID) -> Response:
+    """The case's legal-review bundle (auditors; supervisors of the case's office); verify it offline
+    with ``python -m berkas_verify verify-bundle``. It holds the events as stored, personal data included."""
+    case = system.app.get_case(case_id)
+    if actor.role is not Role.AUDITOR:
+        access.require_role(actor, Role.SUPERVISOR)
+        access.require_own_office(actor, case.office)
     key = _signing_key(system.settings)
     if key is None:
         raise HTTPException(503, "no ledger key is configured: bundles cannot be signed")
