@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
+from api.http.schemas.common import errors
 from api.settings import Settings
 from domain.values import Role
 from projections.ledger import keys
@@ -50,7 +51,7 @@ def _signing_key(settings: Settings):
         raise HTTPException(503, "the ledger key is not readable") from None
 
 
-@router.get("/ledger/verification", response_model=VerificationPublic)
+@router.get("/ledger/verification", response_model=VerificationPublic, responses=errors(401, 403, 422, 503))
 def verification(
     system: SystemDep,
     actor: ActorDep,
@@ -74,7 +75,7 @@ def verification(
     )
 
 
-@router.get("/cases/{case_id}/bundle", response_class=Response)
+@router.get("/cases/{case_id}/bundle", response_class=Response, responses=errors(401, 403, 404, 409, 422, 503))
 def bundle(system: SystemDep, actor: ActorDep, case_id: UUID) -> Response:
     """The case's legal-review bundle (auditors; supervisors of the case's office); verify it offline
     with ``python -m berkas_verify verify-bundle``. It holds the events as stored, personal data included."""

@@ -100,6 +100,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "Unknown case"},
     409: {"model": ErrorPublic, "description": "Illegal transition or stale version"},
     422: {"model": ValidationPublic, "description": "A field breaks a rule"},
+    503: {"model": ErrorPublic, "description": "Not available here (e.g. no ledger key configured)"},
 }
 
 
