@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from api.cli import case as case_commands
+from api.cli import demo as demo_command
 from api.cli import ledger as ledger_commands
 from api.cli import projections as projection_commands
 from api.cli import report as report_commands
@@ -32,6 +33,7 @@ app.add_typer(projection_commands.app, name="projections")
 app.add_typer(report_commands.app, name="report")
 app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(case_commands.app, name="case")
+app.add_typer(demo_command.app, name="demo")
 
 err = Console(stderr=True)
 

@@ -1,0 +1,129 @@
+"""``berkas demo``: the Malang 2024 year, generated through the domain, reproduces the
+office's published figures."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from api.bootstrap import bootstrap
+from api.cli import app as cli
+from api.demo import enforcement, stay_permits
+from api.demo.plan import (
+    ELECTRONIC,
+    ISSUED,
+    LATE_ENTRIES,
+    PMI_REFUSALS,
+    REVENUE,
+    REVENUE_TARGET,
+    TARIFF_CHANGE,
+    Outcome,
+    plan_passports,
+)
+from api.settings import Settings
+from domain.reference import passport_fee
+from domain.values import Product, RefusalReason
+
+SEED_FIGURES = {
+    "passports_issued": 73_338,
+    "electronic_passports": 18_402,
+    "refusals_pmi_nonprocedural": 527,
+    "stay_permit_documents": 1_999,
+    "administrative_actions": 53,
+    "deportations": 15,
+    "deportations_executed": 15,
+    "joint_operations": 8,
+    "passport_revenue": 33_810_000_000,
+    "revenue_target": 10_132_500_000,
+}
+
+
+def test_the_planned_fees_add_up_to_the_reported_revenue_under_the_tariff():
+    plan = plan_passports(seed=2024)
+    paid = [spec for spec in plan.passports if spec.paid]
+    fees = sum(
+        passport_fee("-", s.day, s.product, s.validity_years, s.expedited, s.application_type).total for s in paid
+    )
+    assert fees == REVENUE == Decimal(33_810_000_000)
+    share = (REVENUE * 100 / REVENUE_TARGET).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert share == Decimal("333.68")
+    assert all(spec.day.year == 2024 for spec in plan.passports)
+    pricier = [s for s in paid if s.day >= TARIFF_CHANGE and s.validity_years == 10]
+    assert len(pricier) == plan.mix.window_ten_year > 0
+
+
+def test_the_plan_issues_and_refuses_as_many_passports_as_the_office_reported():
+    specs = plan_passports(seed=2024).passports
+    issued = [s for s in specs if s.outcome is Outcome.ISSUED]
+    refused = Counter(s.refusal for s in specs if s.outcome is Outcome.REFUSED)
+    assert len(issued) == ISSUED == 73_338
+    assert sum(s.product is Product.ELECTRONIC for s in issued) == ELECTRONIC == 18_402
+    assert refused[RefusalReason.PMI_NONPROCEDURAL] == PMI_REFUSALS == 527
+    assert refused[RefusalReason.UNCLEAR_PURPOSE] > 0
+    assert all(
+        s.application_type.value == "NEW" and s.product is Product.NON_ELECTRONIC for s in specs if s.zero_tariff
+    )
+    assert sum(s.entered_late for s in issued) == LATE_ENTRIES
+
+
+def test_the_same_seed_plans_the_same_year_and_another_seed_other_days_but_the_same_totals():
+    first, again, other = plan_passports(7), plan_passports(7), plan_passports(8)
+    assert first == again
+    assert first.passports != other.passports
+    assert first.mix == other.mix
+
+
+def test_stay_permits_and_enforcement_add_up_to_the_reported_documents_and_actions():
+    assert stay_permits.DOCUMENTS == 1_999
+    assert (enforcement.ACTIONS, enforcement.DEPORTATIONS, len(enforcement.OPERATIONS)) == (53, 15, 8)
+
+
+@pytest.fixture
+def demo_database_url(pg_admin_url: str) -> Iterator[str]:
+    """A database of its own: other tests record Malang 2024 cases in the shared one."""
+    name = f"berkas_demo_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{pg_admin_url.rpartition('/')[0]}/{name}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_malang_demo_reproduces_every_published_figure_and_a_second_run_adds_nothing(
+    demo_database_url, tmp_path, monkeypatch
+):
+    from projections.reports import annual_report
+
+    monkeypatch.setenv("BERKAS_DATABASE_URL", demo_database_url)
+    first = CliRunner().invoke(cli, ["demo"], terminal_width=200)
+    assert first.exit_code == 0, first.output
+    assert "wrote" in first.output and "333.68 %" in first.output and "Rp 33.81 miliar" in first.output
+
+    system = bootstrap(Settings(database_url=demo_database_url, sqlite_path=tmp_path / "unused.db"))
+    try:
+        events = system.app.recorder.max_notification_id()
+        report = annual_report(system.store, 2024, office="MLG")
+        assert {name: report.summary()[name] for name in SEED_FIGURES} == SEED_FIGURES
+        assert report.percent_of_target == Decimal("333.68")
+
+        before_late_entries = annual_report(system.store, 2024, office="MLG", as_known_at=date(2025, 1, 5))
+        assert before_late_entries.total("passports_issued") == 73_338 - LATE_ENTRIES
+        assert before_late_entries.total("passport_revenue") == 33_810_000_000
+
+        for seed in ("2024", "7"):
+            again = CliRunner().invoke(cli, ["demo", "--seed", seed], terminal_width=200)
+            assert again.exit_code == 0, again.output
+            assert "nothing generated" in again.output
+        assert system.app.recorder.max_notification_id() == events
+        assert annual_report(system.store, 2024, office="MLG").summary() == report.summary()
+    finally:
+        system.close()
