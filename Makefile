@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 demo: $(STAMP)
-	$(BIN)/berkas demo
+	$(BIN)/berkas demo --serve
 
 serve: $(STAMP)
 	$(BIN)/berkas serve

@@ -8,10 +8,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api import users
 from api.bootstrap import System
 from api.cli.common import system
+from api.cli.serve import run_server
 from api.demo.calendar import YEAR
 from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, recording_days
+from api.settings import Settings
 from projections.reports import annual_report, render_table
 from projections.runner import catch_up
 
@@ -35,8 +38,30 @@ def _generate(built: System, seed: int) -> int:
         return generate(built.app, seed, on_day)
 
 
+def _accounts_for_trying(built: System) -> dict[str, str]:
+    """Fresh demo accounts (tokens are shown once and only their hashes are kept)."""
+    admin = users.console_admin(OFFICE)
+    return {
+        role: users.register(built.app, admin, f"demo {role.lower()}", role, OFFICE)[1]
+        for role in ("AUDITOR", "SUPERVISOR", "OFFICER")
+    }
+
+
+def _print_how_to_try(tokens: dict[str, str], host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    out.print(f"\nAPI docs: {base}/docs", soft_wrap=True)
+    for role, token in tokens.items():
+        out.print(f"{role.lower():<10} token: {token}", soft_wrap=True)
+    bearer = f'-H "Authorization: Bearer {tokens["AUDITOR"]}"'
+    out.print(f'try: curl {bearer} "{base}/reports/annual/{YEAR}?office={OFFICE}"', soft_wrap=True)
+    out.print(f'     curl {bearer} "{base}/audit/decisions?reason=PMI_NONPROCEDURAL&limit=3"', soft_wrap=True)
+
+
 @app.callback(invoke_without_command=True)
-def demo(seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Same seed, same cases, same ids")) -> None:
+def demo(
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Same seed, same cases, same ids"),
+    serve: bool = typer.Option(False, "--serve", help="Then serve the API, printing demo accounts' tokens"),
+) -> None:
     """Write every case of the year through the domain's commands (about half a million
     events), bring the views up to date and print the annual report. Safe to repeat:
     a store that already holds the year is left as it is."""
@@ -51,6 +76,7 @@ def demo(seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Same seed, same 
             out.print(f"wrote {written:,} events to {where} in {perf_counter() - started:.1f} s", soft_wrap=True)
         catch_up(built.store)
         out.print(render_table(annual_report(built.store, YEAR, office=OFFICE, current=False)))
+        tokens = _accounts_for_trying(built) if serve else {}
     # Unwrapped, so the suggested command can be copied whole.
     out.print(f"berkas demo took {perf_counter() - started:.1f} s", soft_wrap=True)
     out.print(
@@ -58,3 +84,7 @@ def demo(seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Same seed, same 
         f"--as-known-at {YEAR + 1}-01-05",
         soft_wrap=True,
     )
+    if serve:
+        settings = Settings()
+        _print_how_to_try(tokens, settings.host, settings.port)
+        run_server(settings.host, settings.port)

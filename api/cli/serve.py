@@ -18,11 +18,8 @@ def serve(
 ) -> None:
     """Run the API; the app is built by a factory in each worker, never at import."""
     settings = Settings()
-    uvicorn.run(
-        "api.http.app:app_factory",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        proxy_headers=True,
-    )
+    run_server(host or settings.host, port or settings.port, workers)
+
+
+def run_server(host: str, port: int, workers: int = 1) -> None:
+    uvicorn.run("api.http.app:app_factory", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
