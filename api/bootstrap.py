@@ -27,6 +27,7 @@ def bootstrap(settings: Settings | None = None) -> System:
     """Build everything; nothing is built at import time, so tests make as many as they like."""
     settings = settings or Settings()
     store = store_for(settings)
-    app = Berkas(env=store.library_env())
-    store.install_guards()
+    with store.setup_lock():
+        app = Berkas(env=store.library_env())
+        store.install_guards()
     return System(settings=settings, store=store, app=app)

@@ -115,6 +115,22 @@ class Store:
                 conn.execute(grant)
 
     @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Serialise start-up across processes: the library's CREATE TABLE / CREATE OR REPLACE
+        FUNCTION statements collide ("tuple concurrently updated") when two workers start at once."""
+        if not self.is_postgres:
+            yield
+            return
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext('berkas:setup'))")
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext('berkas:setup'))")
+
+    @contextmanager
     def connect(self) -> Iterator[Any]:
         """A raw connection in a transaction, committed on success (psycopg or sqlite3)."""
         if self.is_postgres:
