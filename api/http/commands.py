@@ -81,7 +81,7 @@ class Commands:
         return self._created(call(self.actor, expected_version=self.expected_version, **self._options(body)))
 
 
-def commands(
+async def commands(
     system: SystemDep,
     actor: ActorDep,
     expected_version: ExpectedVersionDep,

@@ -18,7 +18,9 @@ _ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
 bearer = HTTPBearer(auto_error=False, description="A token from `berkas users add`")
 
 
-def get_system(request: Request) -> System:
+# Dependencies that neither block nor touch the database are ``async``: FastAPI runs
+# every sync dependency in the thread pool, and each hop costs more than the work.
+async def get_system(request: Request) -> System:
     return request.app.state.system
 
 
@@ -38,7 +40,7 @@ def current_actor(
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(alias="If-Match", max_length=32, description='The ETag you read, e.g. "3": stale gives 409'),
@@ -52,7 +54,7 @@ def expected_version(
     return int(found.group(1))
 
 
-def command_id(
+async def command_id(
     actor: ActorDep,
     key: Annotated[
         str | None,
