@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.settings import Settings
 from domain.application import Berkas
+from projections.catalog import all_projections
+from projections.ledger import keys
+from projections.runner import Projection
 from projections.store import Store
 
 
@@ -14,6 +20,16 @@ class System:
     settings: Settings
     store: Store
     app: Berkas
+
+    @cached_property
+    def ledger_key(self) -> Ed25519PrivateKey | None:
+        """The ledger's signing key, if the settings name one."""
+        path = self.settings.ledger_key_path
+        return keys.load_private(path) if path is not None else None
+
+    def projections(self) -> list[Projection]:
+        """Every projection, the seal with the ledger key: what followers and rebuilds run."""
+        return all_projections(self.ledger_key)
 
     def close(self) -> None:
         self.app.close()

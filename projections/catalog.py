@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from projections.annual_report import AnnualReportView
 from projections.audit_trail import AuditTrail
 from projections.case_index import CaseIndex
@@ -9,12 +11,13 @@ from projections.ledger.seal import SealProjection
 from projections.runner import Projection
 
 
-def all_projections() -> list[Projection]:
-    return [CaseIndex(), AnnualReportView(), AuditTrail(), SealProjection()]
+def all_projections(signing_key: Ed25519PrivateKey | None = None) -> list[Projection]:
+    """With the ledger's key, the seal signs each day's checkpoint as soon as the day completes."""
+    return [CaseIndex(), AnnualReportView(), AuditTrail(), SealProjection(signing_key)]
 
 
-def by_name(name: str) -> Projection:
-    for projection in all_projections():
+def by_name(name: str, signing_key: Ed25519PrivateKey | None = None) -> Projection:
+    for projection in all_projections(signing_key):
         if projection.name == name:
             return projection
     known = ", ".join(p.name for p in all_projections())

@@ -24,6 +24,7 @@ from domain.case import recorded_at
 from projections.ledger import keys
 from projections.ledger.bundle import LedgerNotReady, build_bundle
 from projections.ledger.seal import SealProjection
+from projections.ledger.verify import verify
 from projections.runner import catch_up
 from tests import builders
 from tests.api_support import auth, token_for
@@ -191,3 +192,13 @@ def test_auditors_get_the_verification_and_a_bundle_over_http(ledger_system):
     assert client.get("/ledger/verification", params={"from": "2024-03-05"}, headers=auditor).json()["events"] == 22
     officer = auth(token_for(ledger_system, "OFFICER", "MLG"))
     assert client.get(f"/cases/{case.id}/bundle", headers=officer).status_code == 403
+
+
+def test_followers_built_by_the_composition_root_sign_each_completed_day(ledger_system):
+    two_days_of_cases(ledger_system)
+    catch_up(ledger_system.store, ledger_system.projections())
+    result = verify(ledger_system.store, ledger_system.ledger_key.public_key())
+    # The first day is complete (a later day's events are sealed) and signed at once;
+    # the open day waits for `berkas ledger checkpoint`.
+    assert result.ok and result.signatures_checked
+    assert result.checkpoints - result.unsigned >= 1

@@ -10,19 +10,20 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.bootstrap import System
 from api.cli.common import system
-from projections.catalog import all_projections, by_name
 from projections.runner import Projection, lag, positions, rebuild, run_forever
 
 app = typer.Typer(help="Projections (read models) built from the event log.", no_args_is_help=True)
 out = Console()
 
 
-def _chosen(names: list[str] | None) -> list[Projection]:
-    try:
-        return [by_name(name) for name in names] if names else all_projections()
-    except KeyError as error:
-        raise typer.BadParameter(str(error.args[0])) from None
+def _chosen(built: System, names: list[str] | None) -> list[Projection]:
+    available = {p.name: p for p in built.projections()}
+    unknown = [name for name in names or () if name not in available]
+    if unknown:
+        raise typer.BadParameter(f"no projection named {unknown[0]!r} (known: {', '.join(available)})")
+    return [available[name] for name in names] if names else list(available.values())
 
 
 @app.command("run")
@@ -31,11 +32,11 @@ def run(
     poll: float = typer.Option(0.5, "--poll", help="Seconds between polls when idle"),
 ) -> None:
     """Follow the log continuously; on PostgreSQL one worker at a time per projection."""
-    chosen = _chosen(names)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with system() as built:
+        chosen = _chosen(built, names)
         out.print(f"following the log for {', '.join(p.name for p in chosen)} (Ctrl-C to stop)")
         run_forever(built.store, chosen, poll_interval=poll, stop=stop)
 
@@ -43,7 +44,6 @@ def run(
 @app.command("rebuild")
 def rebuild_command(name: str = typer.Argument(None, help="Projection to rebuild (default: all)")) -> None:
     """Replay the whole log into fresh tables, then swap them in at once."""
-    chosen = _chosen([name] if name else None)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -52,6 +52,7 @@ def rebuild_command(name: str = typer.Argument(None, help="Projection to rebuild
         TimeRemainingColumn(),
     )
     with system() as built, Progress(*columns, console=out) as bar:
+        chosen = _chosen(built, [name] if name else None)
         for projection in chosen:
             last = built.app.recorder.max_notification_id() or 0
             task = bar.add_task(projection.name, total=last, rate=0.0)

@@ -40,7 +40,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        follower = Follower(system.store) if follow_projections else None
+        follower = Follower(system.store, system.projections()) if follow_projections else None
         if follower:
             follower.start()
         yield

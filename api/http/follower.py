@@ -9,16 +9,16 @@ from __future__ import annotations
 import logging
 import threading
 
-from projections.catalog import all_projections
-from projections.runner import run_forever
+from projections.runner import Projection, run_forever
 from projections.store import Store
 
 log = logging.getLogger("berkas.follower")
 
 
 class Follower:
-    def __init__(self, store: Store, poll_interval: float = 0.5):
+    def __init__(self, store: Store, projections: list[Projection], poll_interval: float = 0.5):
         self.store = store
+        self.projections = projections
         self.poll_interval = poll_interval
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="berkas-projections", daemon=True)
@@ -26,7 +26,7 @@ class Follower:
     def _run(self) -> None:
         while not self.stop.is_set():
             try:
-                run_forever(self.store, all_projections(), self.poll_interval, self.stop)
+                run_forever(self.store, self.projections, self.poll_interval, self.stop)
             except Exception:  # a dropped connection must not stop the views for good
                 log.exception("projection follower failed; retrying in 5 s")
                 self.stop.wait(5)

@@ -16,7 +16,7 @@ from api.http.schemas.admin import JobPublic, RebuildCreate
 from api.http.schemas.common import ErrorPublic, errors
 from domain.errors import InvalidCommand
 from domain.values import Role
-from projections import catalog, reports
+from projections import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -60,7 +60,7 @@ def annual(
 def rebuild(actor: ActorDep, request: Request, response: Response, body: RebuildCreate | None = None) -> JobPublic:
     """Rebuild projections from the whole log in the background; follow the job's URL."""
     access.require_role(actor, Role.ADMIN)
-    chosen = catalog.all_projections()
+    chosen = request.app.state.system.projections()
     name = body.projection if body else None
     if name is not None:
         chosen = [p for p in chosen if projection_name(p) == name]
