@@ -15,6 +15,10 @@ from projections.runner import Projection
 from projections.store import Store
 
 
+class StoreNotReady(Exception):
+    """The event store has not been set up by its owner."""
+
+
 @dataclass
 class System:
     settings: Settings
@@ -44,6 +48,14 @@ def bootstrap(settings: Settings | None = None) -> System:
     settings = settings or Settings()
     store = store_for(settings)
     with store.setup_lock():
-        app = Berkas(env=store.library_env())
-        store.install_guards()
+        if settings.create_tables:
+            app = Berkas(env=store.library_env())
+            store.install_guards()
+        else:
+            app = Berkas(env=store.library_env() | {"CREATE_TABLE": "false"})
+            if not store.guards_installed():
+                app.close()
+                raise StoreNotReady(
+                    "the events table is missing or not append-only: run `berkas store init` as its owner"
+                )
     return System(settings=settings, store=store, app=app)

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # Where ``berkas serve`` listens: loopback unless told otherwise (the container says 0.0.0.0).
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # False when connecting as the restricted application role (``berkas store
+    # create-app-role``): the owner has created the tables and the append-only triggers.
+    create_tables: bool = True
     # ``berkas serve`` keeps the views current in-process; safe beside a separate worker.
     follow_projections: bool = True
     # The ledger's Ed25519 private key (PEM, from ``berkas ledger keygen``); checkpoints

@@ -74,6 +74,19 @@ class Store:
             # following the log would skip events committed out of order.
         }
 
+    def guards_installed(self) -> bool:
+        with self.connect() as conn:
+            if self.is_postgres:
+                found = conn.execute(
+                    "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE 'berkas_events_%%'",
+                    (self.events_table,),
+                ).fetchone()[0]
+            else:
+                found = conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (self.events_table,)
+                ).fetchone()[0]
+        return found >= 2
+
     def install_guards(self) -> None:
         """Make the events table append-only in the database itself (idempotent)."""
         with self.connect() as conn:
@@ -111,6 +124,10 @@ class Store:
                 sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role),
                 sql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table, role),
                 sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(sequence.fetchone()[0]), role),
+                # The API reads the views, which the projection worker (the owner) creates and
+                # swaps in on rebuild: reading rights on those, present and future.
+                sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role),
+                sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(role),
             ):
                 conn.execute(grant)
 

@@ -7,11 +7,16 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
-from api.bootstrap import System
+from api.bootstrap import System, bootstrap
+from api.http.app import create_app
+from api.settings import Settings
 from domain.application import Berkas
+from projections.runner import catch_up
 from projections.store import Store
 from tests import builders
+from tests.api_support import auth, passport_body, token_for
 
 
 @pytest.fixture
@@ -67,3 +72,20 @@ def test_an_update_by_the_app_role_is_refused_by_the_trigger(pg_system, app_role
 def test_role_names_are_plain_identifiers(pg_system):
     with pytest.raises(ValueError, match="role name"):
         pg_system.store.create_app_role('x"; DROP TABLE berkas_events; --', "pw")
+
+
+def test_the_api_runs_as_the_app_role_once_the_owner_has_set_up_the_store(pg_system, app_role, tmp_path):
+    settings = Settings(
+        database_url=as_role(pg_system, app_role), sqlite_path=tmp_path / "unused.db", create_tables=False
+    )
+    system = bootstrap(settings)
+    try:
+        client = TestClient(create_app(system))
+        officer = auth(token_for(system, "OFFICER"))
+        created = client.post("/passport-applications", json=passport_body(), headers=officer)
+        assert created.status_code == 201
+        catch_up(pg_system.store)  # the projection worker runs as the owner
+        listed = client.get("/passport-applications", headers=officer, params={"limit": 200})
+        assert created.json()["id"] in [row["case_id"] for row in listed.json()["data"]]
+    finally:
+        system.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 
+import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 from rich.console import Console
 
+from api.bootstrap import StoreNotReady
 from api.cli import case as case_commands
 from api.cli import demo as demo_command
 from api.cli import ledger as ledger_commands
@@ -35,16 +38,22 @@ app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(case_commands.app, name="case")
 app.add_typer(demo_command.app, name="demo")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def main() -> None:
     """Console-script entry: domain and settings errors become one line and exit code 2."""
     try:
         app()
-    except DomainError as error:
+    except (DomainError, StoreNotReady) as error:
         err.print(f"berkas: {error}", markup=False, highlight=False)
         sys.exit(2)
+    except (psycopg.OperationalError, PersistenceError) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        err.print(
+            f"berkas: the database is not reachable (BERKAS_DATABASE_URL): {reason}", markup=False, highlight=False
+        )
+        sys.exit(1)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "settings"
