@@ -37,6 +37,7 @@ class System:
 
     def close(self) -> None:
         self.app.close()
+        self.store.close()
 
 
 def store_for(settings: Settings) -> Store:

@@ -110,7 +110,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(url: str, port: int, pool: int) -> subprocess.Popen:
+def serve(url: str, port: int, pool: int, workers: int) -> subprocess.Popen:
     env = os.environ | {"BERKAS_DATABASE_URL": url, "BERKAS_POOL_SIZE": str(pool)}
     command = [
         sys.executable,
@@ -125,6 +125,8 @@ def serve(url: str, port: int, pool: int) -> subprocess.Popen:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--workers",
+        str(workers),
     ]
     server = subprocess.Popen(command, env=env)
     deadline = time.monotonic() + 30
@@ -143,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
     parser.add_argument("--seconds", type=float, default=15.0, help="time limit per scenario")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("BERKAS_BENCH_DATABASE_URL") or DEFAULT_ADMIN_URL
     n, concurrency = args.requests, args.concurrency
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         read_ids = [str(case.id) for case in done]
 
         port = free_port()
-        server = serve(url, port, pool=concurrency)
+        server = serve(url, port, pool=concurrency, workers=args.workers)
         local = threading.local()
 
         def client(token: str) -> httpx.Client:
@@ -223,7 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=10)
 
-    print(f"HTTP API, concurrency {concurrency}, up to {n} requests or {args.seconds:.0f} s per scenario")
+    print(
+        f"HTTP API, {args.workers} uvicorn worker(s), concurrency {concurrency}, "
+        f"up to {n} requests or {args.seconds:.0f} s per scenario"
+    )
     for result in results:
         print(result.line())
     raw = len(results[0].latencies) / results[0].seconds

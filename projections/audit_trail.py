@@ -112,7 +112,7 @@ def decisions(
         if value is not None:
             where.append(clause)
             params.append(value)
-    with store.connect() as conn:
+    with store.read() as conn:
         if not sql.table_exists(conn, TABLE):
             return []
         found = sql.fetchall(

@@ -175,7 +175,7 @@ def list_cases(
         at, _, case_id = after.partition("|")
         where.append("(last_occurred_at < ? OR (last_occurred_at = ? AND case_id < ?))")
         params += [at, at, case_id]
-    with store.connect() as conn:
+    with store.read() as conn:
         if not sql.table_exists(conn, TABLE):
             return []
         found = sql.fetchall(

@@ -158,7 +158,7 @@ def annual_report(
         params.append(as_known_at.isoformat())
     figures: dict[str, dict[str, int]] = {}
     monthly: dict[str, dict[int, int]] = {}
-    with store.connect() as conn:
+    with store.read() as conn:
         if sql.table_exists(conn, FIGURES):
             found = sql.fetchall(
                 conn,

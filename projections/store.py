@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -146,6 +147,29 @@ class Store:
                 yield
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext('berkas:setup'))")
+
+    @cached_property
+    def _read_pool(self) -> Any:
+        from psycopg_pool import ConnectionPool
+
+        return ConnectionPool(
+            self.database_url, min_size=1, max_size=max(self.pool_size, 2), kwargs={"autocommit": True}, open=True
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        """A connection for reading views: pooled on PostgreSQL, where a new connection per
+        API request would cost more than the query; a fresh one on SQLite, where it is cheap."""
+        if not self.is_postgres:
+            with self.connect() as conn:
+                yield conn
+            return
+        with self._read_pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        if "_read_pool" in self.__dict__:
+            self.__dict__.pop("_read_pool").close()
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
