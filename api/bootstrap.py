@@ -1,4 +1,5 @@
-"""The composition root: the one place that builds the application from settings."""
+"""The composition root: the one place that reads the settings, loads the ledger key and
+builds the store, the application and the projections. Nothing is built at import time."""
 
 from __future__ import annotations
 
@@ -10,13 +11,28 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.settings import Settings
 from domain.application import Berkas
 from projections.catalog import all_projections
+from projections.eventstore.store import Store
 from projections.ledger import keys
 from projections.runner import Projection
-from projections.store import Store
 
 
 class StoreNotReady(Exception):
     """The event store has not been set up by its owner."""
+
+
+def settings_from_environment() -> Settings:
+    """The settings from BERKAS_* variables: the only place that reads them."""
+    return Settings()
+
+
+def load_ledger_key(settings: Settings) -> Ed25519PrivateKey | None:
+    """The ledger's signing key if the settings name one (``keys.LedgerKeyError`` if unreadable)."""
+    path = settings.ledger_key_path
+    return keys.load_private(path) if path is not None else None
+
+
+def store_for(settings: Settings) -> Store:
+    return Store(settings.database_url, settings.sqlite_path, settings.pool_size)
 
 
 @dataclass
@@ -27,9 +43,7 @@ class System:
 
     @cached_property
     def ledger_key(self) -> Ed25519PrivateKey | None:
-        """The ledger's signing key, if the settings name one."""
-        path = self.settings.ledger_key_path
-        return keys.load_private(path) if path is not None else None
+        return load_ledger_key(self.settings)
 
     def projections(self) -> list[Projection]:
         """Every projection, the seal with the ledger key: what followers and rebuilds run."""
@@ -40,13 +54,9 @@ class System:
         self.store.close()
 
 
-def store_for(settings: Settings) -> Store:
-    return Store(settings.database_url, settings.sqlite_path, settings.pool_size)
-
-
 def bootstrap(settings: Settings | None = None) -> System:
-    """Build everything; nothing is built at import time, so tests make as many as they like."""
-    settings = settings or Settings()
+    """Build everything; tests make as many independent systems as they like."""
+    settings = settings or settings_from_environment()
     store = store_for(settings)
     with store.setup_lock():
         if settings.create_tables:

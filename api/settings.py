@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from psycopg import ProgrammingError
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,4 +35,10 @@ class Settings(BaseSettings):
     def _postgres_only(cls, url: str | None) -> str | None:
         if url and not url.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL (leave unset for the embedded SQLite file)")
+        if url:
+            try:
+                conninfo_to_dict(url)
+            except ProgrammingError:
+                # libpq's message may quote the URL, password included.
+                raise ValueError("is not a valid postgresql:// URL") from None
         return url or None

@@ -26,7 +26,7 @@ import psycopg
 from domain.application import Berkas
 from domain.passport import PassportApplication
 from domain.values import ApplicationType, Channel, Collector, PersonalData, Product, Provenance, Role
-from projections.store import Store
+from projections.eventstore.store import Store
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 EVENTS_PER_CASE = 7

@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import psycopg
 
-from api import users
 from api.bootstrap import bootstrap
+from api.cli.common import console_admin
 from api.settings import Settings
 from bench.append import applications, fresh_database
 from domain.passport import PassportApplication
+from domain.usecases import users
 from domain.values import ApplicationType, Channel, PersonalData, Product, Provenance, Role
 from projections import runner
 
@@ -155,9 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         done = applications(200, datetime.now(UTC) - timedelta(days=30))
         open_cases = submitted(n)
         system.app.bulk_save([*done, *open_cases])
-        _, officer = users.register(system.app, users.console_admin("MLG"), "bench officer", "OFFICER", "MLG")
-        _, auditor = users.register(system.app, users.console_admin("MLG"), "bench auditor", "AUDITOR", "MLG")
-        runner.catch_up(system.store)
+        _, officer = users.register(system.app, console_admin("MLG"), "bench officer", "OFFICER", "MLG")
+        _, auditor = users.register(system.app, console_admin("MLG"), "bench auditor", "AUDITOR", "MLG")
+        runner.catch_up(system.store, system.projections())
         system.close()
         read_ids = [str(case.id) for case in done]
 

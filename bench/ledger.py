@@ -20,11 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.append import DEFAULT_ADMIN_URL, EVENTS_PER_CASE, applications, berkas, fresh_database
 from domain.case import recorded_at
-from projections import sql
+from projections.eventstore import sql
+from projections.eventstore.log import read_page
+from projections.eventstore.store import Store
 from projections.ledger.seal import SealProjection
 from projections.ledger.verify import verify
-from projections.runner import catch_up, read_page
-from projections.store import Store
+from projections.runner import catch_up
 
 TARGET_SECONDS = 30.0
 READ_PAGE = 20_000
@@ -50,7 +51,7 @@ def plain_sha256(store: Store) -> tuple[int, float]:
     started, count, after = time.perf_counter(), 0, 0
     with sql.connection(store) as conn, sql.transaction(conn):
         while True:
-            page = read_page(conn, store, (), after, 2**62, READ_PAGE)
+            page = read_page(conn, (), after, 2**62, READ_PAGE)
             for row in page:
                 hashlib.sha256(row.state).digest()
             count += len(page)

@@ -44,10 +44,11 @@ from domain.values import (
     Role,
     StayTerm,
 )
-from projections import sql
-from projections.annual_report import TOPICS, AnnualReportView
-from projections.runner import read_page, rebuild
-from projections.store import Store
+from projections.eventstore import sql
+from projections.eventstore.log import read_page
+from projections.eventstore.store import Store
+from projections.runner import rebuild
+from projections.views.annual_report import TOPICS, AnnualReportView
 
 EVENTS = int(os.environ.get("BERKAS_BENCH_EVENTS", "300000"))
 LIBRARY_SECONDS = 5.0
@@ -173,7 +174,7 @@ def _raw_read(store: Store) -> tuple[int, float]:
         while True:
             if after >= last:
                 break
-            page = read_page(conn, store, TOPICS, after, min(last, after + 5000))
+            page = read_page(conn, TOPICS, after, min(last, after + 5000))
             for row in page:
                 orjson.loads(row.state)
             rows += len(page)

@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from uuid import UUID
-
-from domain.errors import InvalidCommand
-from domain.revenue_target import RevenueTarget, revenue_target_id
-from domain.usecases.base import Actor
 from domain.usecases.enforcement import EnforcementUseCases
 from domain.usecases.passports import PassportUseCases
+from domain.usecases.revenue_targets import RevenueTargetUseCases
 from domain.usecases.stay_permits import StayPermitUseCases
 
 
-class Berkas(PassportUseCases, StayPermitUseCases, EnforcementUseCases):
-    """Aplikasi Berkas: passport applications, stay permits, enforcement, TIMPORA, targets."""
+class Berkas(PassportUseCases, StayPermitUseCases, EnforcementUseCases, RevenueTargetUseCases):
+    """Aplikasi Berkas: passport applications, stay permits, enforcement, TIMPORA, targets.
+
+    Accounts are used through ``domain.usecases.users``."""
 
     name = "Berkas"
-
-    def set_revenue_target(
-        self,
-        actor: Actor,
-        year: int,
-        amount: Decimal,
-        legal_basis: str,
-        occurred_at: datetime | None = None,
-        command_id: str | None = None,
-    ) -> int:
-        """Set or revise the office's PNBP target for a year; returns the target's version."""
-        if not isinstance(amount, Decimal):
-            raise InvalidCommand("amount", "must be a decimal amount in IDR")
-        target_id: UUID = revenue_target_id(actor.office, year)
-        if not self.exists(target_id):
-            target = RevenueTarget.set_for(self.provenance(actor, occurred_at, command_id), year, amount, legal_basis)
-            self.save(target)
-            return target.version
-        return self.command(
-            RevenueTarget,
-            target_id,
-            actor,
-            lambda t, p: t.revise(p, amount, legal_basis),
-            occurred_at=occurred_at,
-            command_id=command_id,
-        )

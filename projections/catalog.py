@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from projections.annual_report import AnnualReportView
-from projections.audit_trail import AuditTrail
-from projections.case_index import CaseIndex
 from projections.ledger.seal import SealProjection
 from projections.runner import Projection
+from projections.views.annual_report import AnnualReportView
+from projections.views.audit_trail import AuditTrail
+from projections.views.case_index import CaseIndex
 
 
 def all_projections(signing_key: Ed25519PrivateKey | None = None) -> list[Projection]:

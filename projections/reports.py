@@ -15,10 +15,10 @@ from typing import Any
 
 from rich.table import Table
 
-from projections import sql
-from projections.annual_report import FIGURES, AnnualReportView
+from projections.eventstore import sql
+from projections.eventstore.store import Store
 from projections.runner import catch_up
-from projections.store import Store
+from projections.views.annual_report import FIGURES, AnnualReportView
 
 
 @dataclass(frozen=True)

@@ -9,27 +9,15 @@ become visible in order and a plain keyset ``notification_id > position`` never 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
-from uuid import UUID
 
-from projections import sql
-from projections.store import Store
+from projections.eventstore import log, sql
+from projections.eventstore.log import StoredRow
+from projections.eventstore.store import Store
 
 TRACKING = "projection_tracking"
 REBUILD_SUFFIX = "__rebuild"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRow:
-    """One row of the event log as stored."""
-
-    notification_id: int
-    originator_id: UUID
-    originator_version: int
-    topic: str
-    state: bytes
 
 
 class Projection(Protocol):
@@ -45,26 +33,15 @@ class Projection(Protocol):
 Progress = Callable[[int, int], None]  # (position reached, last notification id)
 
 
-def _projections(projections: Iterable[Projection] | None) -> list[Projection]:
-    if projections is not None:
-        return list(projections)
-    from projections.catalog import all_projections
-
-    return all_projections()
-
-
 def _lock_page(conn: Any, name: str) -> None:
-    """Serialise page transactions of one projection across processes (PostgreSQL;
-    SQLite's BEGIN IMMEDIATE already does)."""
-    if not sql.is_sqlite(conn):
-        sql.execute(conn, "SELECT pg_advisory_xact_lock(hashtext(?))", (f"berkas:projection:{name}",))
+    """Serialise page transactions of one projection across processes."""
+    conn.dialect.lock(conn, f"berkas:projection:{name}")
 
 
 def ensure_tracking(conn: Any) -> None:
     """Create the tracking table. Also serialises DDL: concurrent CREATE TABLE IF NOT EXISTS
     can still collide on PostgreSQL's catalog."""
-    if not sql.is_sqlite(conn):
-        sql.execute(conn, "SELECT pg_advisory_xact_lock(hashtext('berkas:projection-ddl'))")
+    conn.dialect.lock(conn, "berkas:projection-ddl")
     sql.execute(conn, f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)")
 
 
@@ -82,47 +59,11 @@ def _set_position(conn: Any, name: str, position: int) -> None:
     )
 
 
-def _last_id(conn: Any, store: Store) -> int:
-    column = "notification_id" if store.is_postgres else "rowid"
-    if not sql.table_exists(conn, store.events_table):
-        return 0
-    return int(sql.fetchall(conn, f"SELECT MAX({column}) FROM {store.events_table}")[0][0] or 0)
-
-
-def read_page(
-    conn: Any, store: Store, topics: Sequence[str], after: int, upto: int, limit: int | None = None
-) -> list[StoredRow]:
-    """Rows with ``after < id <= upto`` (keyset on the notification id), filtered by topic.
-
-    The runner reads windows of ids rather than using ``limit``: the work per query stays
-    bounded whatever plan the database picks for the topic filter (a bitmap scan sorts all).
-    """
-    column = "notification_id" if store.is_postgres else "rowid"
-    where = f"{column} > ? AND {column} <= ?"
-    params: list[Any] = [after, upto]
-    if topics:
-        clause, values = sql.in_list(conn, "topic", topics)
-        where += f" AND {clause}"
-        params += values
-    statement = (
-        f"SELECT {column}, originator_id, originator_version, topic, state FROM {store.events_table} "
-        f"WHERE {where} ORDER BY {column}"
-    )
-    if limit is not None:
-        statement += " LIMIT ?"
-        params.append(limit)
-    if sql.is_sqlite(conn):
-        return [StoredRow(n, UUID(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
-    with conn.cursor(binary=True) as cur:
-        cur.execute(statement.replace("?", "%s"), params)
-        return [StoredRow(*row) for row in cur]
-
-
-def _step(conn: Any, store: Store, projection: Projection, suffix: str, page_size: int, track: bool, after: int):
+def _step(conn: Any, projection: Projection, suffix: str, page_size: int, track: bool, after: int):
     """Process the next window of ``page_size`` ids; returns (events processed, position, last id)."""
-    upto = _last_id(conn, store)
+    upto = log.last_id(conn)
     position = min(upto, after + page_size)
-    rows = read_page(conn, store, projection.topics, after, position)
+    rows = log.read_page(conn, projection.topics, after, position)
     if rows:
         projection.apply(conn, rows, suffix)
     if track and position != after:
@@ -130,11 +71,11 @@ def _step(conn: Any, store: Store, projection: Projection, suffix: str, page_siz
     return len(rows), position, upto
 
 
-def catch_up(store: Store, projections: Iterable[Projection] | None = None, page_size: int = 5000) -> int:
+def catch_up(store: Store, projections: Iterable[Projection], page_size: int = 5000) -> int:
     """Process everything pending for each projection; returns the events processed."""
     processed = 0
     with sql.connection(store) as conn:
-        for projection in _projections(projections):
+        for projection in projections:
             with sql.transaction(conn):
                 ensure_tracking(conn)
                 projection.create_tables(conn, "")
@@ -147,7 +88,7 @@ def catch_up(store: Store, projections: Iterable[Projection] | None = None, page
                 with sql.transaction(conn):
                     _lock_page(conn, projection.name)
                     after = _position(conn, projection.name)
-                    count, position, upto = _step(conn, store, projection, "", page_size, True, after)
+                    count, position, upto = _step(conn, projection, "", page_size, True, after)
                 processed += count
                 if position >= upto:
                     break
@@ -156,24 +97,6 @@ def catch_up(store: Store, projections: Iterable[Projection] | None = None, page
 
 def _drop(conn: Any, table: str) -> None:
     sql.execute(conn, f"DROP TABLE IF EXISTS {table}")
-
-
-def _rename_indexes(conn: Any, table: str, suffix: str) -> None:
-    """Index names are global: give the swapped-in table's indexes their live names back."""
-    if sql.is_sqlite(conn):
-        found = sql.fetchall(
-            conn,
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-            (table,),
-        )
-        for name, definition in found:
-            if suffix in name:
-                sql.execute(conn, f"DROP INDEX {name}")
-                sql.execute(conn, definition.replace(name, name.replace(suffix, ""), 1))
-        return
-    for (name,) in sql.fetchall(conn, "SELECT indexname FROM pg_indexes WHERE tablename = ?", (table,)):
-        if suffix in name:
-            sql.execute(conn, f'ALTER INDEX "{name}" RENAME TO "{name.replace(suffix, "")}"')
 
 
 def rebuild(store: Store, projection: Projection, progress: Progress | None = None, page_size: int = 5000) -> int:
@@ -193,7 +116,7 @@ def rebuild(store: Store, projection: Projection, progress: Progress | None = No
         position, upto = 0, 1
         while position < upto:
             with sql.transaction(conn):
-                count, position, upto = _step(conn, store, projection, suffix, page_size, False, position)
+                count, position, upto = _step(conn, projection, suffix, page_size, False, position)
             processed += count
             if progress is not None:
                 progress(position, upto)
@@ -201,35 +124,29 @@ def rebuild(store: Store, projection: Projection, progress: Progress | None = No
             _lock_page(conn, projection.name)
             # Events recorded since the last page join in the same transaction as the swap.
             while True:
-                count, position, upto = _step(conn, store, projection, suffix, page_size, False, position)
+                count, position, upto = _step(conn, projection, suffix, page_size, False, position)
                 processed += count
                 if position >= upto:
                     break
             for table in projection.tables:
                 _drop(conn, table)
                 sql.execute(conn, f"ALTER TABLE {table}{suffix} RENAME TO {table}")
-                _rename_indexes(conn, table, suffix)
+                conn.dialect.rename_indexes(conn, table, suffix)
             _set_position(conn, projection.name, position)
         if progress is not None:
             progress(position, upto)
     return processed
 
 
-def lag(store: Store, projections: Iterable[Projection] | None = None) -> dict[str, int]:
+def lag(store: Store, projections: Iterable[Projection]) -> dict[str, int]:
     """Events each projection has still to look at (of its own topics)."""
     behind: dict[str, int] = {}
     with sql.connection(store) as conn:
         tracked = sql.table_exists(conn, TRACKING)
-        upto = _last_id(conn, store)
-        column = "notification_id" if store.is_postgres else "rowid"
-        for projection in _projections(projections):
+        upto = log.last_id(conn)
+        for projection in projections:
             after = _position(conn, projection.name) if tracked else 0
-            where, params = f"{column} > ? AND {column} <= ?", [after, upto]
-            if projection.topics:
-                clause, values = sql.in_list(conn, "topic", projection.topics)
-                where, params = f"{where} AND {clause}", params + values
-            found = sql.fetchall(conn, f"SELECT COUNT(*) FROM {store.events_table} WHERE {where}", params)
-            behind[projection.name] = int(found[0][0]) if upto else 0
+            behind[projection.name] = log.count(conn, projection.topics, after, upto) if upto else 0
     return behind
 
 
@@ -251,18 +168,12 @@ def run_forever(
     and another worker takes the projection over at its next poll."""
     stop = stop or threading.Event()
     wanted = list(projections)
-    if not store.is_postgres:
-        while not stop.is_set():
-            catch_up(store, wanted)
-            stop.wait(poll_interval)
-        return
     with sql.connection(store) as locks:
         owned: set[str] = set()
         while not stop.is_set():
             for projection in wanted:
                 if projection.name not in owned:
-                    key = f"berkas:projection-worker:{projection.name}"
-                    if sql.fetchall(locks, "SELECT pg_try_advisory_lock(hashtext(?))", (key,))[0][0]:
+                    if locks.dialect.try_own(locks, f"berkas:projection-worker:{projection.name}"):
                         owned.add(projection.name)
             mine = [p for p in wanted if p.name in owned]
             if mine:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import users
 from api.bootstrap import System
+from api.cli.common import console_admin
 from api.http.app import create_app
+from domain.usecases import users
 from tests.builders import APPLICANT_NAME, APPLICANT_NIK, FOREIGNER_NAME, FOREIGNER_NIK
 
 LEGAL_BASIS = "Pasal 27 Permenkumham 8/2014"
@@ -25,7 +26,7 @@ def client(pg_system: System) -> Iterator[TestClient]:
 
 
 def token_for(system: System, role: str, office: str = "MLG") -> str:
-    _, token = users.register(system.app, users.console_admin(office), f"{role.lower()} tester", role, office)
+    _, token = users.register(system.app, console_admin(office), f"{role.lower()} tester", role, office)
     return token
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import users
 from api.bootstrap import System, bootstrap
+from api.cli.common import console_admin
 from api.http.app import create_app
 from api.settings import Settings
+from domain.usecases import users
 from projections.ledger import keys
 from tests.api_support import auth, finding_body, passport_body, token_for
 
@@ -132,7 +133,7 @@ def concrete(world: dict[str, Any], path: str) -> tuple[str, dict[str, str]]:
     """A real path for the template, and the office filter of lists and reports."""
     ids = world["ids"]
     prefix = next((p for p in CASE_PATHS if path.startswith(p)), "/passport-applications")
-    throwaway, _ = users.register(world["system"].app, users.console_admin(HOME), "leaver", "OFFICER", HOME)
+    throwaway, _ = users.register(world["system"].app, console_admin(HOME), "leaver", "OFFICER", HOME)
     filled = (
         path.replace("{case_id}", ids[prefix])
         .replace("{year}", "2024")
@@ -184,7 +185,7 @@ def test_every_route_but_health_needs_a_valid_token(world):
 
 def test_a_revoked_token_stops_working_at_once(world):
     system, client = world["system"], world["client"]
-    user, token = users.register(system.app, users.console_admin(HOME), "temp", "OFFICER", HOME)
+    user, token = users.register(system.app, console_admin(HOME), "temp", "OFFICER", HOME)
     assert client.get("/passport-applications", headers=auth(token)).status_code == 200
     admin = auth(world["tokens"][("ADMIN", HOME)])
     revoked = client.post(f"/users/{user.id}/revocation", json={"reason": "left"}, headers=admin)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api import users
 from api.bootstrap import System
+from domain.usecases import users
 from tests.api_support import Clock, auth, client, key, passport_body, person, token_for
 from tests.builders import APPLICANT_NAME, APPLICANT_NIK
 

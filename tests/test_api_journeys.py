@@ -89,7 +89,7 @@ def test_a_pmi_refusal_keeps_its_referral_in_the_history_and_the_audit_trail(cli
     assert APPLICANT_NAME not in history.text and APPLICANT_NIK not in history.text
     assert events[0]["payload"]["applicant"] == "<redacted>"
 
-    runner.catch_up(pg_system.store)
+    runner.catch_up(pg_system.store, pg_system.projections())
     trail = client.get(
         "/audit/decisions", params={"reason": "PMI_NONPROCEDURAL", "office": "MLG"}, headers=auth(auditor)
     )

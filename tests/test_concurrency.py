@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConflictError
 from domain.values import Role
-from projections.fast_append import CopyApplicationRecorder
+from projections.eventstore.fast_append import CopyApplicationRecorder
 from tests.builders import LEGAL_BASIS, Clock, actor, interviewed_passport, officer_of, passport
 
 THREADS = 8

@@ -7,18 +7,15 @@ import sqlite3
 import psycopg
 import pytest
 
-from projections.store import APPEND_ONLY_MESSAGE
+from projections.eventstore import sql
+from projections.eventstore.log import case_rows
+from projections.eventstore.store import APPEND_ONLY_MESSAGE
 from tests.builders import submission
 
 
 def _rows(store, case_id):
     with store.connect() as conn:
-        cur = conn.execute(
-            f"SELECT originator_version, topic, state FROM {store.events_table} "
-            "WHERE originator_id = ? ORDER BY originator_version".replace("?", "%s" if store.is_postgres else "?"),
-            (case_id if store.is_postgres else case_id.hex,),
-        )
-        return [(v, t, bytes(s)) for v, t, s in cur.fetchall()]
+        return [(row.originator_version, row.topic, row.state) for row in case_rows(conn, case_id)]
 
 
 def _submitted_case(system, officer):
@@ -41,10 +38,8 @@ def test_raw_updates_and_deletes_of_events_are_refused_and_change_nothing(system
     case_id = _submitted_case(system, officer)
     before = _rows(store, case_id)
     assert len(before) == 2
-    placeholder = "%s" if store.is_postgres else "?"
-    sql = statement.format(table=store.events_table, id=placeholder)
     with pytest.raises((psycopg.Error, sqlite3.Error)) as raised, store.connect() as conn:
-        conn.execute(sql, (case_id if store.is_postgres else case_id.hex,))
+        sql.execute(conn, statement.format(table=store.events_table, id="?"), (conn.dialect.case_key(case_id),))
     assert APPEND_ONLY_MESSAGE in str(raised.value)
     assert _rows(store, case_id) == before
     assert system.app.get_case(case_id).version == 2

@@ -13,8 +13,8 @@ from api.bootstrap import System, bootstrap
 from api.http.app import create_app
 from api.settings import Settings
 from domain.application import Berkas
+from projections.eventstore.store import Store
 from projections.runner import catch_up
-from projections.store import Store
 from tests import builders
 from tests.api_support import auth, passport_body, token_for
 
@@ -84,7 +84,7 @@ def test_the_api_runs_as_the_app_role_once_the_owner_has_set_up_the_store(pg_sys
         officer = auth(token_for(system, "OFFICER"))
         created = client.post("/passport-applications", json=passport_body(), headers=officer)
         assert created.status_code == 201
-        catch_up(pg_system.store)  # the projection worker runs as the owner
+        catch_up(pg_system.store, pg_system.projections())  # the projection worker runs as the owner
         listed = client.get("/passport-applications", headers=officer, params={"limit": 200})
         assert created.json()["id"] in [row["case_id"] for row in listed.json()["data"]]
     finally:

@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.bootstrap import System, bootstrap
 from api.settings import Settings
 from domain.case import recorded_at
-from projections import sql
+from projections.eventstore import sql
+from projections.eventstore.log import read_page
 from projections.ledger import chain
 from projections.ledger.seal import SealProjection, checkpoint_now
 from projections.ledger.verify import verify
-from projections.runner import catch_up, read_page
+from projections.runner import catch_up
 from tests import builders
 
 DAYS = (datetime(2024, 3, 4, 2, tzinfo=UTC), datetime(2024, 3, 5, 2, tzinfo=UTC), datetime(2024, 3, 6, 2, tzinfo=UTC))
@@ -197,7 +198,7 @@ def test_the_seal_resumes_after_a_crash_exactly_where_it_stopped(ledger_db, key,
             resumed = [(nid, bytes(leaf), bytes(link)) for nid, leaf, link in stored.fetchall()]
             days = conn.execute("SELECT day, events FROM ledger_checkpoints ORDER BY day").fetchall()
         with sql.connection(system.store) as conn:
-            everything = read_page(conn, system.store, (), 0, 10**9, 10**6)
+            everything = read_page(conn, (), 0, 10**9, 10**6)
         link, uninterrupted = chain.GENESIS, []
         for row in everything:
             leaf = chain.leaf_hash(row.notification_id, row.originator_id, row.originator_version, row.topic, row.state)

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from api.cli.app import app as cli
 from domain.case import recorded_at
-from projections import sql
-from projections.audit_trail import decisions
-from projections.case_index import list_cases
 from projections.catalog import by_name
+from projections.eventstore import sql
 from projections.reports import annual_report, render_table, rupiah_text
 from projections.runner import catch_up
+from projections.views.audit_trail import decisions
+from projections.views.case_index import list_cases
 from tests.builders import (
     APPLICANT_NAME,
     APPLICANT_NIK,
@@ -149,7 +149,7 @@ def test_report_renders_revenue_in_miliar_and_the_share_of_target(system, superv
     assert report.to_csv().splitlines()[0] == "section,metric,key,label_id,label_en,value"
     assert render_table(report).row_count > 10
 
-    if system.store.is_postgres:
+    if system.store.database_url:
         monkeypatch.setenv("BERKAS_DATABASE_URL", system.store.database_url)
     else:
         monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
@@ -162,14 +162,14 @@ def test_report_renders_revenue_in_miliar_and_the_share_of_target(system, superv
 
 
 def test_decoded_events_are_plain_values_without_personal_data(system, officer):
-    from projections.decode import decode_state
-    from projections.runner import read_page
+    from projections.eventstore.log import read_page
+    from projections.views.decode import decode_state
 
     case_id = system.app.submit_passport_application(officer, **submission())
     system.app.pay_passport_fee(officer, case_id, "8201")
     with sql.connection(system.store) as conn:
         last = system.app.recorder.max_notification_id()
-        submitted, paid = (decode_state(row.state) for row in read_page(conn, system.store, (), last - 2, last))
+        submitted, paid = (decode_state(row.state) for row in read_page(conn, (), last - 2, last))
     assert submitted["applicant"] is None and submitted["product"] == "ELECTRONIC"
     assert submitted["provenance"]["actor_id"] == officer.id
     assert submitted["provenance"]["occurred_at"].tzinfo is not None

@@ -24,11 +24,11 @@ from api.settings import Settings
 from domain.case import recorded_at
 from domain.errors import DomainError
 from domain.values import Role
-from projections import sql
-from projections.annual_report import AnnualReportView
-from projections.audit_trail import AuditTrail
-from projections.case_index import CaseIndex
+from projections.eventstore import sql
 from projections.runner import REBUILD_SUFFIX, catch_up, positions, rebuild
+from projections.views.annual_report import AnnualReportView
+from projections.views.audit_trail import AuditTrail
+from projections.views.case_index import CaseIndex
 from tests.builders import Clock, actor, applicant, finding, foreigner, passport, stay_application
 
 VIEWS = (CaseIndex(), AnnualReportView(), AuditTrail())
@@ -208,8 +208,8 @@ def test_a_rebuilt_view_equals_the_view_built_live_page_by_page(backend, script,
 CHILD = """
 import sys, time
 from pathlib import Path
-from projections.store import Store
-from projections.annual_report import AnnualReportView
+from projections.eventstore.store import Store
+from projections.views.annual_report import AnnualReportView
 from projections.runner import rebuild
 
 def progress(position, last):

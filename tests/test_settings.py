@@ -17,7 +17,7 @@ def test_without_a_database_url_the_store_is_an_sqlite_file(monkeypatch, tmp_pat
     settings = Settings()
     assert settings.database_url is None
     store = store_for(settings)
-    assert not store.is_postgres
+    assert store.dialect.name == "sqlite"
     assert store.events_table == "stored_events"
     assert store.library_env() == {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -34,7 +34,7 @@ def test_a_postgres_url_selects_postgresql_with_its_parts(monkeypatch):
     monkeypatch.setenv("BERKAS_DATABASE_URL", "postgresql://berkas:s%40cret@db.example:6543/kanim")
     store = store_for(Settings())
     env = store.library_env()
-    assert store.is_postgres and store.events_table == "berkas_events"
+    assert store.dialect.name == "postgresql" and store.events_table == "berkas_events"
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == ("db.example", "6543", "kanim")
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("berkas", "s@cret")
@@ -55,3 +55,12 @@ def test_the_sqlite_path_defaults_to_berkas_db(monkeypatch):
     monkeypatch.delenv("BERKAS_SQLITE_PATH", raising=False)
     monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
     assert Settings().sqlite_path == Path("berkas.db")
+
+
+@pytest.mark.parametrize("url", ["postgresql://a b@db/kanim", "postgresql://[::1/kanim"])
+def test_a_malformed_postgres_url_is_rejected_without_echoing_it(monkeypatch, url):
+    monkeypatch.setenv("BERKAS_DATABASE_URL", url.replace("a b", "a b:s3cret"))
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+    assert "is not a valid postgresql:// URL" in str(raised.value)
+    assert "s3cret" not in str(raised.value.errors(include_input=False))

@@ -22,7 +22,7 @@ from domain.enforcement import EnforcementStatus
 from domain.errors import DomainError
 from domain.passport import PassportStatus
 from domain.values import AdministrativeAction, Collector, ObjectionOutcome, RefusalReason, Role
-from projections.store import Store
+from projections.eventstore.store import Store
 from tests.builders import LEGAL_BASIS, Clock, enforcement_case, passport, prov
 
 # Weighted towards commands that can succeed, so that sequences reach the later states;

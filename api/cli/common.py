@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.bootstrap import System, bootstrap
+from domain.usecases.base import Actor
+from domain.values import Role
 
 
 @contextmanager
@@ -15,3 +18,8 @@ def system() -> Iterator[System]:
         yield built
     finally:
         built.close()
+
+
+def console_admin(office: str) -> Actor:
+    """Whoever runs the CLI on the server is trusted as an administrator."""
+    return Actor(f"console:{getpass.getuser()}", Role.ADMIN, office)

@@ -8,13 +8,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api import users
 from api.bootstrap import System
-from api.cli.common import system
+from api.cli.common import console_admin, system
 from api.cli.serve import run_server
 from api.demo.calendar import YEAR
 from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, recording_days
-from api.settings import Settings
+from domain.usecases import users
 from projections.reports import annual_report, render_table
 from projections.runner import catch_up
 
@@ -40,7 +39,7 @@ def _generate(built: System, seed: int) -> int:
 
 def _accounts_for_trying(built: System) -> dict[str, str]:
     """Fresh demo accounts (tokens are shown once and only their hashes are kept)."""
-    admin = users.console_admin(OFFICE)
+    admin = console_admin(OFFICE)
     return {
         role: users.register(built.app, admin, f"demo {role.lower()}", role, OFFICE)[1]
         for role in ("AUDITOR", "SUPERVISOR", "OFFICER")
@@ -67,16 +66,17 @@ def demo(
     a store that already holds the year is left as it is."""
     started = perf_counter()
     with system() as built:
-        where = "PostgreSQL" if built.store.is_postgres else f"SQLite file {built.store.sqlite_path}"
+        where = built.store.describe()
         if demo_present(built.app):
             already = f"{where} already holds Malang {YEAR} (its revenue target is recorded): nothing generated"
             out.print(already, soft_wrap=True)
         else:
             written = _generate(built, seed)
             out.print(f"wrote {written:,} events to {where} in {perf_counter() - started:.1f} s", soft_wrap=True)
-        catch_up(built.store)
+        catch_up(built.store, built.projections())
         out.print(render_table(annual_report(built.store, YEAR, office=OFFICE, current=False)))
         tokens = _accounts_for_trying(built) if serve else {}
+        settings = built.settings
     # Unwrapped, so the suggested command can be copied whole.
     out.print(f"berkas demo took {perf_counter() - started:.1f} s", soft_wrap=True)
     out.print(
@@ -85,6 +85,5 @@ def demo(
         soft_wrap=True,
     )
     if serve:
-        settings = Settings()
         _print_how_to_try(tokens, settings.host, settings.port)
         run_server(settings.host, settings.port)

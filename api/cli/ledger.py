@@ -9,6 +9,7 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from rich.console import Console
 
+from api.bootstrap import load_ledger_key, settings_from_environment
 from api.cli.common import system
 from api.settings import Settings
 from projections.ledger import keys
@@ -28,10 +29,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey | None:
     """The configured ledger key, or None when BERKAS_LEDGER_KEY_PATH is unset."""
-    if settings.ledger_key_path is None:
-        return None
     try:
-        return keys.load_private(settings.ledger_key_path)
+        return load_ledger_key(settings)
     except keys.LedgerKeyError as error:
         raise _fail(str(error)) from None
 
@@ -56,7 +55,7 @@ def keygen(path: Path = typer.Argument(..., help="Where to write the private key
 @app.command("pubkey")
 def pubkey(output: Path = typer.Option(None, "-o", "--output", help="Write the PEM here instead of stdout")) -> None:
     """Export the public key (PEM) for auditors and reviewers."""
-    pem = keys.public_pem(_required_key(Settings()).public_key())
+    pem = keys.public_pem(_required_key(settings_from_environment()).public_key())
     if output is None:
         typer.echo(pem, nl=False)
     else:

@@ -70,7 +70,7 @@ def status() -> None:
     """Each projection's position in the log and how many of its events it is behind."""
     with system() as built:
         where = positions(built.store)
-        behind = lag(built.store)
+        behind = lag(built.store, built.projections())
         last = built.app.recorder.max_notification_id() or 0
     table = Table(title=f"Projections (log at notification id {last:,})")
     table.add_column("projection")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from api.settings import Settings
+from api.bootstrap import settings_from_environment
 
 app = typer.Typer(help="Serve the HTTP API.")
 
@@ -17,7 +17,7 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Worker processes, each with its own connection pool"),
 ) -> None:
     """Run the API; the app is built by a factory in each worker, never at import."""
-    settings = Settings()
+    settings = settings_from_environment()
     run_server(host or settings.host, port or settings.port, workers)
 
 

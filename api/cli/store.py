@@ -15,8 +15,7 @@ out = Console()
 def init() -> None:
     """Create the event tables and the append-only triggers (safe to repeat)."""
     with system() as built:
-        where = "PostgreSQL" if built.store.is_postgres else f"SQLite file {built.store.sqlite_path}"
-        out.print(f"event store ready: {where}, table {built.store.events_table} is append-only")
+        out.print(f"event store ready: {built.store.describe()}, table {built.store.events_table} is append-only")
 
 
 @app.command("info")
@@ -24,8 +23,7 @@ def info() -> None:
     """Where the store is and how many events it holds."""
     with system() as built:
         last = built.app.recorder.max_notification_id() or 0
-        where = "PostgreSQL" if built.store.is_postgres else f"SQLite file {built.store.sqlite_path}"
-        out.print(f"{where}: {last} events (last notification id)")
+        out.print(f"{built.store.describe()}: {last} events (last notification id)")
 
 
 @app.command("create-app-role")

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api import users
-from api.cli.common import system
+from api.cli.common import console_admin, system
+from domain.usecases import users
 
 app = typer.Typer(help="API accounts and their bearer tokens.", no_args_is_help=True)
 out = Console()
@@ -23,7 +23,7 @@ def add(
 ) -> None:
     """Create an account and print its token (shown this once, never stored)."""
     with system() as built:
-        user, token = users.register(built.app, users.console_admin(office), name, role.upper(), office.upper())
+        user, token = users.register(built.app, console_admin(office), name, role.upper(), office.upper())
     out.print(f"user {user.id} ({user.role.value.lower()}, {user.office})", markup=False, highlight=False)
     out.print(f"token: {token}", markup=False, highlight=False)
     out.print("Keep the token now: only its hash is stored, it cannot be shown again.", style="dim")
@@ -37,7 +37,7 @@ def revoke(
     """Revoke an account: its token stops working at once."""
     with system() as built:
         user = users.get_user(built.app, user_id)
-        users.revoke(built.app, users.console_admin(user.office), user_id, reason)
+        users.revoke(built.app, console_admin(user.office), user_id, reason)
     out.print(f"user {user_id} revoked")
 
 

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api import users
 from api.bootstrap import System
 from domain.errors import InvalidCommand
+from domain.usecases import users
 from domain.usecases.base import Actor
 
 _ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from projections.eventstore.store import Store
 from projections.runner import Projection, run_forever
-from projections.store import Store
 
 log = logging.getLogger("berkas.follower")
 

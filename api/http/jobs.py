@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections import runner
-from projections.store import Store
+from projections.eventstore.store import Store
 
 log = logging.getLogger("berkas.http.jobs")
 

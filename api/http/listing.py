@@ -11,7 +11,7 @@ from api.bootstrap import System
 from api.http import access
 from api.http.schemas.common import CasesPublic
 from domain.usecases.base import Actor
-from projections import case_index
+from projections.views import case_index
 
 MAX_PAGE = 200
 # Filters and cursors are codes: printable ASCII without spaces, so nothing a database

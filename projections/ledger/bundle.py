@@ -16,12 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from berkas_verify import BUNDLE_FORMAT, canonical_dumps, decoded_view
 from domain.errors import CaseNotFound, DomainError
-from projections import sql
+from projections.eventstore import sql
+from projections.eventstore.log import StoredRow, case_rows
+from projections.eventstore.store import Store
 from projections.ledger import chain
 from projections.ledger.keys import key_id, public_pem
 from projections.ledger.seal import SEAL, Checkpoint, SealProjection, checkpoint_now, checkpoints
-from projections.runner import StoredRow, catch_up
-from projections.store import Store
+from projections.runner import catch_up
 
 
 class LedgerNotReady(DomainError):
@@ -29,15 +30,7 @@ class LedgerNotReady(DomainError):
 
 
 def _case_events(conn: Any, store: Store, case_id: UUID) -> list[StoredRow]:
-    column = "notification_id" if store.is_postgres else "rowid"
-    key: Any = case_id if store.is_postgres else case_id.hex
-    rows = sql.fetchall(
-        conn,
-        f"SELECT {column}, originator_id, originator_version, topic, state FROM {store.events_table} "
-        "WHERE originator_id = ? ORDER BY originator_version",
-        (key,),
-    )
-    return [StoredRow(n, case_id, v, t, bytes(s)) for n, _, v, t, s in rows]
+    return case_rows(conn, case_id)
 
 
 def _covering(found: list[Checkpoint], notification_id: int) -> int | None:

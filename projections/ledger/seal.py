@@ -19,11 +19,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from projections import sql
+from projections.eventstore import sql
+from projections.eventstore.log import StoredRow
+from projections.eventstore.store import Store
 from projections.ledger import chain
 from projections.ledger.keys import key_id
-from projections.runner import StoredRow, catch_up
-from projections.store import Store
+from projections.runner import catch_up
 
 SEAL = "ledger_seal"
 CHECKPOINTS = "ledger_checkpoints"
@@ -65,12 +66,8 @@ class Checkpoint:
         return replace(self, key_id=key_id(key.public_key()), signature=key.sign(self.message()))
 
 
-def _blob(conn: Any) -> str:
-    return "BLOB" if sql.is_sqlite(conn) else "BYTEA"
-
-
 def create_tables(conn: Any, suffix: str) -> None:
-    blob = _blob(conn)
+    blob = sql.blob(conn)
     sql.execute(
         conn,
         f"CREATE TABLE IF NOT EXISTS {SEAL}{suffix} (notification_id BIGINT PRIMARY KEY, "
@@ -149,15 +146,18 @@ def _sealed_since(conn: Any, after: int, suffix: str, before: int = 2**62) -> li
 
 
 def _insert_seal(conn: Any, rows: list[tuple[Any, ...]], suffix: str) -> None:
-    columns = "notification_id, originator_id, originator_version, day, leaf, chain"
-    if sql.is_sqlite(conn):
-        sql.executemany(conn, f"INSERT INTO {SEAL}{suffix} ({columns}) VALUES (?, ?, ?, ?, ?, ?)", rows)
-        return
-    # COPY: a year of one office is half a million rows, and INSERT was half the seal's time.
-    with conn.cursor() as cur, cur.copy(f"COPY {SEAL}{suffix} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int8", "text", "int8", "text", "bytea", "bytea"])
-        for row in rows:
-            copy.write_row(row)
+    # COPY on PostgreSQL: a year of one office is half a million rows, and INSERT was half the seal's time.
+    sql.copy_rows(conn, SEAL + suffix, _SEAL_COLUMNS, rows)
+
+
+_SEAL_COLUMNS = (
+    ("notification_id", "int8"),
+    ("originator_id", "text"),
+    ("originator_version", "int8"),
+    ("day", "text"),
+    ("leaf", "bytea"),
+    ("chain", "bytea"),
+)
 
 
 def _closed_until(conn: Any, suffix: str) -> int:

@@ -20,12 +20,12 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from projections import sql
+from projections.eventstore import sql
+from projections.eventstore.log import StoredRow, count, last_id, read_page
+from projections.eventstore.store import Store
 from projections.ledger import chain
 from projections.ledger.keys import signature_valid
 from projections.ledger.seal import SEAL, Checkpoint, checkpoints
-from projections.runner import StoredRow, read_page
-from projections.store import Store
 
 PAGE_SIZE = 20_000
 
@@ -85,7 +85,7 @@ class _Sealed:
 
 def _events(conn: Any, store: Store, after: int, upto: int) -> Iterator[StoredRow]:
     while True:
-        page = read_page(conn, store, (), after, upto, PAGE_SIZE)
+        page = read_page(conn, (), after, upto, PAGE_SIZE)
         yield from page
         if len(page) < PAGE_SIZE:
             return
@@ -162,10 +162,7 @@ def _bad_signature(found: list[Checkpoint], key: Ed25519PublicKey) -> Divergence
 def verify(store: Store, public_key: Ed25519PublicKey | None = None, from_day: str | None = None) -> Verification:
     """Recompute the chain, the days and the checkpoints from the events as stored."""
     with store.connect() as conn:
-        if store.is_postgres:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        else:
-            conn.execute("BEGIN")
+        conn.dialect.snapshot(conn)
         if not sql.table_exists(conn, SEAL) or not sql.table_exists(conn, store.events_table):
             return _walk(conn, store, [], public_key, None)
         return _walk(conn, store, checkpoints(conn), public_key, from_day)
@@ -181,9 +178,8 @@ def _walk(
     )
     start, link, day = (base.last_notification_id, base.chain_head, base.day) if base else (0, chain.GENESIS, None)
     found = [c for c in found if base is None or c.last_notification_id >= start]
-    column = "notification_id" if store.is_postgres else "rowid"
     has_events = sql.table_exists(conn, store.events_table)
-    upto = int(sql.fetchall(conn, f"SELECT MAX({column}) FROM {store.events_table}")[0][0] or 0) if has_events else 0
+    upto = last_id(conn)
     sealed_upto = 0
     if sql.table_exists(conn, SEAL):
         sealed_upto = int(sql.fetchall(conn, f"SELECT MAX(notification_id) FROM {SEAL}")[0][0] or 0)
@@ -252,5 +248,4 @@ def _walk(
 
 
 def _count_after(conn: Any, store: Store, after: int) -> int:
-    column = "notification_id" if store.is_postgres else "rowid"
-    return int(sql.fetchall(conn, f"SELECT COUNT(*) FROM {store.events_table} WHERE {column} > ?", (after,))[0][0])
+    return count(conn, (), after, last_id(conn))

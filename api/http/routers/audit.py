@@ -12,7 +12,7 @@ from api.http.deps import ActorDep, SystemDep
 from api.http.listing import MAX_PAGE, WORD, next_cursor
 from api.http.schemas.admin import DecisionsPublic
 from api.http.schemas.common import errors
-from projections import audit_trail
+from projections.views import audit_trail
 
 router = APIRouter(prefix="/audit", tags=["replay (auditors)"])
 

@@ -23,11 +23,11 @@ def healthz() -> HealthPublic:
 @router.get("/readyz", response_model=ReadyPublic, responses={503: {"model": ReadyPublic}})
 def readyz(system: SystemDep) -> JSONResponse:
     store = system.store
-    database = "postgresql" if store.is_postgres else "sqlite"
+    database = store.dialect.name
     try:
         with store.connect() as conn:
             conn.execute("SELECT 1")
-        lag = runner.lag(store)
+        lag = runner.lag(store, system.projections())
     except (psycopg.Error, sqlite3.Error, OSError):
         body = ReadyPublic(status="unavailable", database=database, lag=None)
         return JSONResponse(body.model_dump(), status_code=503)

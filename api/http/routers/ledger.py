@@ -10,10 +10,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from api.bootstrap import System
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
 from api.http.schemas.common import errors
-from api.settings import Settings
 from domain.values import Role
 from projections.ledger import keys
 from projections.ledger.bundle import LedgerNotReady, build_bundle
@@ -41,11 +41,9 @@ class VerificationPublic(BaseModel):
     divergence: DivergencePublic | None
 
 
-def _signing_key(settings: Settings):
-    if settings.ledger_key_path is None:
-        return None
+def _signing_key(system: System):
     try:
-        return keys.load_private(settings.ledger_key_path)
+        return system.ledger_key
     except keys.LedgerKeyError:
         # The path may say more than an HTTP client should learn.
         raise HTTPException(503, "the ledger key is not readable") from None
@@ -59,7 +57,7 @@ def verification(
 ) -> VerificationPublic:
     """Recompute the chain, the days and the signed checkpoints from the stored events (auditors, IT admins)."""
     access.require_role(actor, Role.AUDITOR, Role.ADMIN)
-    key = _signing_key(system.settings)
+    key = _signing_key(system)
     result = verify(system.store, key.public_key() if key else None, from_day.isoformat() if from_day else None)
     found = result.divergence
     return VerificationPublic(
@@ -83,7 +81,7 @@ def bundle(system: SystemDep, actor: ActorDep, case_id: UUID) -> Response:
     if actor.role is not Role.AUDITOR:
         access.require_role(actor, Role.SUPERVISOR)
         access.require_own_office(actor, case.office)
-    key = _signing_key(system.settings)
+    key = _signing_key(system)
     if key is None:
         raise HTTPException(503, "no ledger key is configured: bundles cannot be signed")
     try:

@@ -6,11 +6,11 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api import users
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
 from api.http.schemas.admin import RevocationCreate, UserCreate, UserPublic, UsersPublic
 from api.http.schemas.common import errors
+from domain.usecases import users
 from domain.user import User
 from domain.values import Role
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import orjson
 
-from projections import sql
-from projections.decode import tagged
-from projections.runner import StoredRow
-from projections.store import Store
-from projections.timefmt import from_utc_text, iso_to_utc_text, utc_text
+from projections.eventstore import sql
+from projections.eventstore.log import StoredRow
+from projections.eventstore.store import Store
+from projections.views.decode import tagged
+from projections.views.timefmt import from_utc_text, iso_to_utc_text, utc_text
 
 TABLE = "audit_trail"
 COLUMNS = (

@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from projections import sql
-from projections.runner import StoredRow
-from projections.timefmt import local_day
+from projections.eventstore import sql
+from projections.eventstore.log import StoredRow
+from projections.views.timefmt import local_day
 
 FIGURES = "annual_report"
 PASSPORTS = "annual_report_passports"  # application type of applications not yet issued

@@ -1,4 +1,4 @@
-"""API accounts: bearer tokens, of which only a hash is ever stored.
+"""API accounts (akun pengguna): bearer tokens, of which only a hash is ever stored.
 
 Accounts are ``User`` aggregates in the event log (see ``domain/user.py``): the id is
 derived from the SHA-256 of the token, so a token is checked with one indexed read,
@@ -7,7 +7,6 @@ and the token itself exists only in the one answer that hands it out.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import secrets
 from datetime import UTC, datetime
@@ -34,11 +33,6 @@ def token_hash(token: str) -> str:
 
 def user_id_for(token: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"berkas:user:{token_hash(token)}")
-
-
-def console_admin(office: str) -> Actor:
-    """Whoever runs the CLI on the server is trusted as an administrator."""
-    return Actor(f"console:{getpass.getuser()}", Role.ADMIN, office)
 
 
 def _provenance(by: Actor) -> Provenance:

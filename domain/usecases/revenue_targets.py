@@ -1,0 +1,39 @@
+"""Use cases of the target PNBP: an office's revenue target for a budget year."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from domain.errors import InvalidCommand
+from domain.revenue_target import RevenueTarget, revenue_target_id
+from domain.usecases.base import Actor, BerkasBase
+
+
+class RevenueTargetUseCases(BerkasBase):
+    def set_revenue_target(
+        self,
+        actor: Actor,
+        year: int,
+        amount: Decimal,
+        legal_basis: str,
+        occurred_at: datetime | None = None,
+        command_id: str | None = None,
+    ) -> int:
+        """Set or revise the office's PNBP target for a year; returns the target's version."""
+        if not isinstance(amount, Decimal):
+            raise InvalidCommand("amount", "must be a decimal amount in IDR")
+        target_id: UUID = revenue_target_id(actor.office, year)
+        if not self.exists(target_id):
+            target = RevenueTarget.set_for(self.provenance(actor, occurred_at, command_id), year, amount, legal_basis)
+            self.save(target)
+            return target.version
+        return self.command(
+            RevenueTarget,
+            target_id,
+            actor,
+            lambda t, p: t.revise(p, amount, legal_basis),
+            occurred_at=occurred_at,
+            command_id=command_id,
+        )

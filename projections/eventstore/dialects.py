@@ -1,0 +1,429 @@
+"""The two databases Berkas speaks to, each one class: every difference between PostgreSQL
+and SQLite lives here, and nowhere else asks which of the two it is talking to.
+
+The store picks its dialect once, when it is built. Every connection the store opens is of
+a class that carries that dialect (``conn.dialect``), so code holding only a connection,
+the views and the ledger, reaches the right SQL without asking.
+
+Statements are written once with ``?`` placeholders; the PostgreSQL dialect rewrites them
+to psycopg's ``%s``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+import psycopg
+from psycopg import sql as pgsql
+from psycopg.conninfo import conninfo_to_dict
+
+from projections.eventstore.log import StoredRow
+
+if TYPE_CHECKING:
+    from projections.eventstore.store import Store
+
+Columns = Sequence[tuple[str, str]]  # (name, PostgreSQL type: int8, text, bytea, ...)
+APPEND_ONLY_MESSAGE = "the event log is append-only"
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class Dialect:
+    """What both databases are asked; the two subclasses answer it each their own way."""
+
+    name: ClassVar[str]
+    events_table: ClassVar[str]  # the library names it after the application on PostgreSQL only
+    id_column: ClassVar[str]  # the notification id as the table stores it
+    blob: ClassVar[str]  # the column type of raw bytes
+
+    def native(self, statement: str) -> str:
+        return statement
+
+    def describe(self, store: Store) -> str:
+        raise NotImplementedError
+
+    def library_env(self, store: Store) -> dict[str, str]:
+        raise NotImplementedError
+
+    # --- connections -------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, store: Store, *, autocommit: bool = False) -> Iterator[Any]:
+        """A connection, closed on leaving; without ``autocommit`` one transaction,
+        committed on success. With it, the caller opens transactions with ``transaction``."""
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def transaction(self, conn: Any) -> Iterator[None]:
+        raise NotImplementedError
+        yield
+
+    def read_pool(self, store: Store) -> Any:
+        """Connections for reading views (``.connection()`` and ``.close()``)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def setup_lock(self, store: Store) -> Iterator[None]:
+        yield
+
+    def lock(self, conn: Any, key: str) -> None:
+        """A lock held until the end of the current transaction, across processes."""
+
+    def try_own(self, conn: Any, key: str) -> bool:
+        """Try to take a lock held as long as ``conn`` stays open (a worker's ownership)."""
+        return True
+
+    def snapshot(self, conn: Any) -> None:
+        """Make the rest of this transaction read one consistent snapshot."""
+        raise NotImplementedError
+
+    # --- statements --------------------------------------------------------------------
+
+    def execute(self, conn: Any, statement: str, params: Sequence[Any] = ()) -> Any:
+        return conn.execute(self.native(statement), params)
+
+    def fetchall(self, conn: Any, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(conn, statement, params).fetchall())
+
+    def executemany(self, conn: Any, statement: str, rows: list[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def insert_rows(
+        self, conn: Any, table: str, columns: Sequence[tuple[str, str]], rows: list[Sequence[Any]], on_conflict: str
+    ) -> None:
+        """Insert many rows in one go; ``columns`` are (name, PostgreSQL type: int8, text, bytea...)."""
+        raise NotImplementedError
+
+    def copy_rows(self, conn: Any, table: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many new rows by the quickest path there is (no conflict handling)."""
+        raise NotImplementedError
+
+    def delete_keys(self, conn: Any, table: str, column: str, keys: list[Any]) -> None:
+        raise NotImplementedError
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def table_exists(self, conn: Any, table: str) -> bool:
+        raise NotImplementedError
+
+    def rename_indexes(self, conn: Any, table: str, suffix: str) -> None:
+        """Index names are global: give a swapped-in table's indexes their live names back."""
+        raise NotImplementedError
+
+    # --- the events table ----------------------------------------------------------------
+
+    def case_key(self, case_id: UUID) -> Any:
+        """A case id as the events table stores it, for a WHERE clause."""
+        raise NotImplementedError
+
+    def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
+        """Rows of (notification id, case id, version, topic, state) as ``StoredRow``."""
+        raise NotImplementedError
+
+    def guards_installed(self, conn: Any) -> bool:
+        raise NotImplementedError
+
+    def install_guards(self, conn: Any) -> None:
+        raise NotImplementedError
+
+    def create_app_role(self, conn: Any, name: str, password: str) -> None:
+        raise ValueError("application roles exist on PostgreSQL only")
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+
+_PG_GUARD = """
+CREATE OR REPLACE FUNCTION berkas_reject_event_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'berkas: % on % refused: {message}', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER berkas_events_append_only
+    BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION berkas_reject_event_change();
+CREATE OR REPLACE TRIGGER berkas_events_no_truncate
+    BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION berkas_reject_event_change();
+""".replace("{message}", APPEND_ONLY_MESSAGE)
+
+
+class PostgreSQL(Dialect):
+    name = "postgresql"
+    events_table = "berkas_events"
+    id_column = "notification_id"
+    blob = "BYTEA"
+
+    def native(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    def describe(self, store: Store) -> str:
+        return "PostgreSQL"
+
+    def library_env(self, store: Store) -> dict[str, str]:
+        parts = conninfo_to_dict(store.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": str(parts.get("dbname") or "postgres"),
+            "POSTGRES_HOST": str(parts.get("host") or "127.0.0.1"),
+            "POSTGRES_PORT": str(parts.get("port") or 5432),
+            "POSTGRES_USER": str(parts.get("user") or "postgres"),
+            "POSTGRES_PASSWORD": str(parts.get("password") or ""),
+            "POSTGRES_POOL_SIZE": str(store.pool_size),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": "projections.eventstore.fast_append:CopyApplicationRecorder",
+            # Never POSTGRES_ENABLE_DB_FUNCTIONS: it drops the table lock, and readers
+            # following the log would skip events committed out of order.
+        }
+
+    @contextmanager
+    def connect(self, store: Store, *, autocommit: bool = False) -> Iterator[Any]:
+        with PostgresConnection.connect(store.database_url, autocommit=autocommit) as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self, conn: Any) -> Iterator[None]:
+        with conn.transaction():
+            yield
+
+    def read_pool(self, store: Store) -> Any:
+        from psycopg_pool import ConnectionPool
+
+        return ConnectionPool(
+            store.database_url,
+            min_size=1,
+            max_size=max(store.pool_size, 2),
+            kwargs={"autocommit": True},
+            connection_class=PostgresConnection,
+            open=True,
+        )
+
+    @contextmanager
+    def setup_lock(self, store: Store) -> Iterator[None]:
+        # The library's CREATE TABLE / CREATE OR REPLACE FUNCTION collide ("tuple
+        # concurrently updated") when two workers start at once.
+        with self.connect(store, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext('berkas:setup'))")
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext('berkas:setup'))")
+
+    def lock(self, conn: Any, key: str) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
+    def try_own(self, conn: Any, key: str) -> bool:
+        return bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0])
+
+    def snapshot(self, conn: Any) -> None:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def executemany(self, conn: Any, statement: str, rows: list[Sequence[Any]]) -> None:
+        with conn.cursor() as cur:
+            cur.executemany(self.native(statement), rows)
+
+    def insert_rows(
+        self, conn: Any, table: str, columns: Sequence[tuple[str, str]], rows: list[Sequence[Any]], on_conflict: str
+    ) -> None:
+        # One ``unnest`` statement: row-by-row executemany costs ~20 µs a row here. Binary
+        # parameters (%b): text arrays dumped as text are scanned for quoting, row by row.
+        names = ", ".join(name for name, _ in columns)
+        arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
+        statement = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}"
+        conn.execute(statement, [list(values) for values in zip(*rows, strict=True)])
+
+    def copy_rows(self, conn: Any, table: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> None:
+        names = ", ".join(name for name, _ in columns)
+        with conn.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([kind for _, kind in columns])
+            for row in rows:
+                copy.write_row(row)
+
+    def delete_keys(self, conn: Any, table: str, column: str, keys: list[Any]) -> None:
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [keys])
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(?)", [list(values)]
+
+    def table_exists(self, conn: Any, table: str) -> bool:
+        return conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is not None
+
+    def rename_indexes(self, conn: Any, table: str, suffix: str) -> None:
+        for (name,) in self.fetchall(conn, "SELECT indexname FROM pg_indexes WHERE tablename = ?", (table,)):
+            if suffix in name:
+                conn.execute(f'ALTER INDEX "{name}" RENAME TO "{name.replace(suffix, "")}"')
+
+    def case_key(self, case_id: UUID) -> Any:
+        return case_id
+
+    def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
+        with conn.cursor(binary=True) as cur:
+            cur.execute(self.native(statement), params)
+            return [StoredRow(*row) for row in cur]
+
+    def guards_installed(self, conn: Any) -> bool:
+        found = conn.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE 'berkas_events_%%'",
+            (self.events_table,),
+        ).fetchone()[0]
+        return found >= 2
+
+    def install_guards(self, conn: Any) -> None:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:guards'))")
+            cur.execute(_PG_GUARD.replace("{table}", self.events_table))
+
+    def create_app_role(self, conn: Any, name: str, password: str) -> None:
+        if not _ROLE_NAME.fullmatch(name):
+            raise ValueError("a role name is 1-63 lowercase letters, digits and underscores, not starting with a digit")
+        role, table = pgsql.Identifier(name), pgsql.Identifier(self.events_table)
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(pgsql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, pgsql.Literal(password)))
+        database = conn.execute("SELECT current_database()").fetchone()[0]
+        sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'notification_id')", (self.events_table,))
+        for grant in (
+            pgsql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(pgsql.Identifier(database), role),
+            pgsql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role),
+            pgsql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table, role),
+            pgsql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(pgsql.SQL(sequence.fetchone()[0]), role),
+            # The API reads the views, which the projection worker (the owner) creates and
+            # swaps in on rebuild: reading rights on those, present and future.
+            pgsql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role),
+            pgsql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(role),
+        ):
+            conn.execute(grant)
+
+
+# --- SQLite --------------------------------------------------------------------------------
+
+_SQLITE_GUARD = """
+CREATE TRIGGER IF NOT EXISTS berkas_events_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, 'berkas: UPDATE on {table} refused: {message}'); END;
+CREATE TRIGGER IF NOT EXISTS berkas_events_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, 'berkas: DELETE on {table} refused: {message}'); END;
+""".replace("{message}", APPEND_ONLY_MESSAGE)
+
+
+class _FreshConnections:
+    """SQLite's stand-in for a pool: a new connection is cheaper than sharing one."""
+
+    def __init__(self, dialect: SQLite, store: Store):
+        self.dialect, self.store = dialect, store
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        with self.dialect.connect(self.store) as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Nothing is kept open."""
+
+
+class SQLite(Dialect):
+    name = "sqlite"
+    events_table = "stored_events"
+    id_column = "rowid"
+    blob = "BLOB"
+
+    def describe(self, store: Store) -> str:
+        return f"SQLite file {store.sqlite_path}"
+
+    def library_env(self, store: Store) -> dict[str, str]:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store.sqlite_path)}
+
+    @contextmanager
+    def connect(self, store: Store, *, autocommit: bool = False) -> Iterator[Any]:
+        isolation = None if autocommit else ""
+        conn = sqlite3.connect(store.sqlite_path, timeout=30, isolation_level=isolation, factory=SQLiteConnection)
+        try:
+            if autocommit:
+                yield conn
+            else:
+                with conn:
+                    yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self, conn: Any) -> Iterator[None]:
+        # IMMEDIATE takes the write lock up front, so reading a tracking position and
+        # moving it cannot interleave with another writer: SQLite's ``lock``.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def read_pool(self, store: Store) -> Any:
+        return _FreshConnections(self, store)
+
+    def snapshot(self, conn: Any) -> None:
+        conn.execute("BEGIN")
+
+    def executemany(self, conn: Any, statement: str, rows: list[Sequence[Any]]) -> None:
+        conn.executemany(statement, rows)
+
+    def insert_rows(
+        self, conn: Any, table: str, columns: Sequence[tuple[str, str]], rows: list[Sequence[Any]], on_conflict: str
+    ) -> None:
+        names = ", ".join(name for name, _ in columns)
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows)
+
+    def copy_rows(self, conn: Any, table: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> None:
+        self.insert_rows(conn, table, columns, list(rows), "")
+
+    def delete_keys(self, conn: Any, table: str, column: str, keys: list[Any]) -> None:
+        conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", [(key,) for key in keys])
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+    def table_exists(self, conn: Any, table: str) -> bool:
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchall()
+        return bool(found)
+
+    def rename_indexes(self, conn: Any, table: str, suffix: str) -> None:
+        # SQLite cannot rename an index: drop it and create it again under its live name.
+        found = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        ).fetchall()
+        for name, definition in found:
+            if suffix in name:
+                conn.execute(f"DROP INDEX {name}")
+                conn.execute(definition.replace(name, name.replace(suffix, ""), 1))
+
+    def case_key(self, case_id: UUID) -> Any:
+        return case_id.hex
+
+    def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
+        return [StoredRow(n, UUID(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
+
+    def guards_installed(self, conn: Any) -> bool:
+        found = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (self.events_table,)
+        ).fetchone()[0]
+        return found >= 2
+
+    def install_guards(self, conn: Any) -> None:
+        conn.executescript(_SQLITE_GUARD.replace("{table}", self.events_table))
+
+
+# The connection classes carry their dialect, so a connection is never asked what it is.
+class PostgresConnection(psycopg.Connection[Any]):
+    dialect: ClassVar[Dialect] = PostgreSQL()
+
+
+class SQLiteConnection(sqlite3.Connection):
+    dialect: ClassVar[Dialect] = SQLite()
+
+
+POSTGRESQL = PostgresConnection.dialect
+SQLITE = SQLiteConnection.dialect

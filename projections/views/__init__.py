@@ -1,0 +1,1 @@
+"""The read models (views) built from the event log: case index, annual report, audit trail."""
