@@ -1,8 +1,9 @@
-"""The base of every case kind (berkas): provenance, state-machine guards, command ids."""
+"""The base of every case kind (berkas): provenance, guards read from the lifecycle table,
+the bookkeeping every event does (status, business time, command ids)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 from eventsourcing.domain import Aggregate
 
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
+from domain.lifecycle import Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.values import Provenance, Role
 
@@ -59,12 +61,6 @@ def check_provenance(provenance: Provenance) -> None:
     check_occurred_at(provenance.occurred_at)
 
 
-def check_decider(provenance: Provenance, decision: str) -> None:
-    """Decisions (keputusan) are a supervisor's."""
-    if provenance.actor_role is not Role.SUPERVISOR:
-        raise NotPermitted(f"only a supervisor may {decision}")
-
-
 def check_text(field: str, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidCommand(field, "must not be empty")
@@ -80,38 +76,62 @@ class Case(Aggregate):
     """Common behaviour of PassportApplication, StayPermit, EnforcementCase, JointOperation."""
 
     KIND: ClassVar[str]
+    LIFECYCLE: ClassVar[Lifecycle]
 
     class Event(Aggregate.Event):
         @staticmethod
         def create_timestamp() -> datetime:
             return _simulated_recording_time.get() or datetime.now(UTC)
 
+        def apply(self, aggregate: Any) -> None:
+            """After the event's own method: the bookkeeping every event does, and the
+            status the lifecycle table says the event leaves."""
+            super().apply(aggregate)
+            provenance: Provenance = self.provenance  # type: ignore[attr-defined]
+            if self.originator_version == 1:
+                aggregate.office = provenance.office
+                aggregate.commands = {}
+            aggregate.last_occurred_at = provenance.occurred_at
+            if provenance.command_id:
+                aggregate.commands[provenance.command_id] = self.originator_version
+            transition = aggregate.LIFECYCLE.event(type(self).__name__)
+            target = transition.target_of(lambda name: getattr(self, name))
+            if target is not None:
+                aggregate.status = target
+
     # Class-level annotations would turn the aggregate into a dataclass whose fields
-    # leak into the creation event, so the common state is only set in _begin():
+    # leak into the creation event, so the common state is only set by Event.apply:
     # status, office, last_occurred_at and commands (command id -> version).
 
-    def _begin(self, provenance: Provenance) -> None:
-        """Apply-side bookkeeping of a creation event."""
-        self.office = provenance.office
-        self.last_occurred_at = provenance.occurred_at
-        self.commands = {}
-        if provenance.command_id:
-            self.commands[provenance.command_id] = 1
+    @classmethod
+    def check_creation(cls, provenance: Provenance) -> None:
+        """Guard of a creation: who may open this kind of case."""
+        check_provenance(provenance)
+        cls._check_role(cls.LIFECYCLE.command(cls._creation_command()), provenance)
 
-    def _note(self, provenance: Provenance) -> None:
-        """Apply-side bookkeeping of every later event."""
-        self.last_occurred_at = provenance.occurred_at
-        if provenance.command_id:
-            self.commands[provenance.command_id] = self.version + 1
+    @classmethod
+    def _creation_command(cls) -> str:
+        return next(t.command for t in cls.LIFECYCLE if t.creation)
 
-    def check_can(self, command: str, provenance: Provenance, allowed: Iterable[Any]) -> None:
-        """Guard run before any change: state, office scope, business time."""
-        if self.status not in allowed:
-            raise IllegalTransition(self.KIND, self.id, self.status.value, command)
+    @staticmethod
+    def _check_role(transition: Transition, provenance: Provenance) -> None:
+        if provenance.actor_role not in transition.roles:
+            who = " or ".join(sorted(role.value.lower() for role in transition.roles))
+            raise NotPermitted(f"only a {who} may {transition.command.replace('_', ' ')}")
+
+    def check_can(self, command: str, provenance: Provenance) -> Transition:
+        """Guard run before any change, from the lifecycle table. Who may act (role and
+        office) comes before what the state allows, so a refusal never reveals the state
+        of another office's case; business time last."""
+        transition = self.LIFECYCLE.command(command)
         check_provenance(provenance)
         if provenance.office != self.office:
             raise NotPermitted(f"{self.KIND} {self.id} belongs to office {self.office}")
+        self._check_role(transition, provenance)
+        if self.status not in transition.sources:
+            raise IllegalTransition(self.KIND, self.id, self.status.value, command.replace("_", " "))
         check_occurred_at(provenance.occurred_at, not_before=self.last_occurred_at)
+        return transition
 
     def outcome_of(self, command_id: str | None) -> int | None:
         """The version a command already produced, if it was already applied."""

@@ -9,8 +9,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_decider, check_enum, check_provenance, check_text
+from domain.case import Case, check_enum, check_text
 from domain.errors import IllegalTransition, InvalidCommand
+from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.values import (
     AdministrativeAction,
@@ -32,6 +33,44 @@ class EnforcementStatus(Enum):
 S = EnforcementStatus
 _T = "berkas:EnforcementCase."
 _ACTIVE = (S.OPENED, S.EXAMINED, S.ACTION_IMPOSED)
+T = Transition
+
+LIFECYCLE = Lifecycle(
+    "EnforcementCase",
+    EnforcementStatus,
+    (
+        T("open", "Opened", (), S.OPENED),
+        T("examine", "Examined", (S.OPENED,), S.EXAMINED),
+        T(
+            "impose_action",
+            "ActionImposed",
+            (S.EXAMINED, S.ACTION_IMPOSED),
+            S.ACTION_IMPOSED,
+            SUPERVISORS,
+            decision=True,
+            reason="reason_code",
+            basis="legal_basis",
+        ),
+        T("assess_charge", "ChargeAssessed", (S.ACTION_IMPOSED,), None),
+        T("pay_charge", "ChargePaid", (S.ACTION_IMPOSED, S.DEPORTED), None),
+        T("detain", "Detained", _ACTIVE, None),
+        T("release", "Released", _ACTIVE, None),
+        T("file_objection", "ObjectionFiled", (S.ACTION_IMPOSED,), None),
+        T(
+            "decide_objection",
+            "ObjectionDecided",
+            (S.ACTION_IMPOSED,),
+            None,
+            SUPERVISORS,
+            decision=True,
+            reason="reason_code",
+            basis="legal_basis",
+            when=("outcome", "UPHELD", S.EXAMINED),  # an upheld objection lifts the actions
+        ),
+        T("deport", "Deported", (S.ACTION_IMPOSED,), S.DEPORTED),
+        T("close", "Closed", (S.EXAMINED, S.ACTION_IMPOSED, S.DEPORTED), S.CLOSED),
+    ),
+)
 
 
 class EnforcementCase(Case):
@@ -39,6 +78,7 @@ class EnforcementCase(Case):
 
     TOPIC = "berkas:EnforcementCase"
     KIND = "EnforcementCase"
+    LIFECYCLE = LIFECYCLE
 
     @classmethod
     def open(
@@ -52,7 +92,7 @@ class EnforcementCase(Case):
         alleged_violation: str,
         article: str,
     ) -> EnforcementCase:
-        check_provenance(provenance)
+        cls.check_creation(provenance)
         check_enum("source", source, CaseSource)
         if not isinstance(subject, PersonalData):
             raise InvalidCommand("subject", "must be personal data")
@@ -85,8 +125,6 @@ class EnforcementCase(Case):
         alleged_violation: str,
         article: str,
     ):
-        self._begin(provenance)
-        self.status = S.OPENED
         self.source = source
         self.operation_id = operation_id
         self.subject = subject
@@ -102,14 +140,12 @@ class EnforcementCase(Case):
 
     def examine(self, provenance: Provenance, report_number: str) -> None:
         """Berita acara pemeriksaan (BAP)."""
-        self.check_can("examine", provenance, [S.OPENED])
+        self.check_can("examine", provenance)
         check_text("report_number", report_number)
         self._examined(provenance=provenance, report_number=report_number)
 
     @event("Examined", topic=_T + "Examined")
     def _examined(self, provenance: Provenance, report_number: str) -> None:
-        self._note(provenance)
-        self.status = S.EXAMINED
         self.report_number = report_number
 
     def impose_action(
@@ -121,8 +157,7 @@ class EnforcementCase(Case):
         legal_basis: str,
     ) -> None:
         """Tindakan administratif keimigrasian (TAK): a supervisor's decision."""
-        self.check_can("impose an action", provenance, [S.EXAMINED, S.ACTION_IMPOSED])
-        check_decider(provenance, "impose an administrative action")
+        self.check_can("impose_action", provenance)
         check_enum("action", action, AdministrativeAction)
         if action in self.actions:
             raise InvalidCommand("action", f"{action.value} is already imposed on this case")
@@ -146,13 +181,11 @@ class EnforcementCase(Case):
         reason_code: str,
         legal_basis: str,
     ) -> None:
-        self._note(provenance)
-        self.status = S.ACTION_IMPOSED
         self.actions = [*self.actions, action]
 
     def assess_charge(self, provenance: Provenance, amount: Decimal) -> None:
         """Biaya beban (e.g. overstay charge)."""
-        self.check_can("assess a charge", provenance, [S.ACTION_IMPOSED])
+        self.check_can("assess_charge", provenance)
         if AdministrativeAction.CHARGE not in self.actions:
             raise InvalidCommand("action", "a charge needs the CHARGE action imposed first")
         if not isinstance(amount, Decimal) or amount <= 0:
@@ -161,11 +194,10 @@ class EnforcementCase(Case):
 
     @event("ChargeAssessed", topic=_T + "ChargeAssessed")
     def _charge_assessed(self, provenance: Provenance, amount: Decimal) -> None:
-        self._note(provenance)
         self.charge_due += amount
 
     def pay_charge(self, provenance: Provenance, billing_code: str, amount: Decimal) -> None:
-        self.check_can("pay a charge", provenance, [S.ACTION_IMPOSED, S.DEPORTED])
+        self.check_can("pay_charge", provenance)
         check_text("billing_code", billing_code)
         if not isinstance(amount, Decimal) or not 0 < amount <= self.charge_due - self.charge_paid:
             raise InvalidCommand("amount", "must be positive and at most the charge outstanding")
@@ -173,12 +205,11 @@ class EnforcementCase(Case):
 
     @event("ChargePaid", topic=_T + "ChargePaid")
     def _charge_paid(self, provenance: Provenance, billing_code: str, amount: Decimal) -> None:
-        self._note(provenance)
         self.charge_paid += amount
 
     def detain(self, provenance: Provenance, place: str, ground: str) -> None:
         """Pendetensian di ruang detensi / Rudenim."""
-        self.check_can("detain", provenance, _ACTIVE)
+        self.check_can("detain", provenance)
         if self.detained:
             raise IllegalTransition(self.KIND, self.id, "DETAINED", "detain")
         check_text("place", place)
@@ -187,11 +218,10 @@ class EnforcementCase(Case):
 
     @event("Detained", topic=_T + "Detained")
     def _detained(self, provenance: Provenance, place: str, ground: str) -> None:
-        self._note(provenance)
         self.detained = True
 
     def release(self, provenance: Provenance, reason: str) -> None:
-        self.check_can("release", provenance, _ACTIVE)
+        self.check_can("release", provenance)
         if not self.detained:
             raise IllegalTransition(self.KIND, self.id, "NOT_DETAINED", "release")
         check_text("reason", reason)
@@ -199,12 +229,11 @@ class EnforcementCase(Case):
 
     @event("Released", topic=_T + "Released")
     def _released(self, provenance: Provenance, reason: str) -> None:
-        self._note(provenance)
         self.detained = False
 
     def file_objection(self, provenance: Provenance, grounds: str) -> None:
         """Keberatan atas TAK."""
-        self.check_can("file an objection", provenance, [S.ACTION_IMPOSED])
+        self.check_can("file_objection", provenance)
         if self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "file an objection")
         check_text("grounds", grounds)
@@ -212,14 +241,12 @@ class EnforcementCase(Case):
 
     @event("ObjectionFiled", topic=_T + "ObjectionFiled")
     def _objection_filed(self, provenance: Provenance, grounds: str) -> None:
-        self._note(provenance)
         self.objection_pending = True
 
     def decide_objection(self, provenance: Provenance, outcome: ObjectionOutcome, legal_basis: str) -> None:
-        self.check_can("decide an objection", provenance, [S.ACTION_IMPOSED])
+        self.check_can("decide_objection", provenance)
         if not self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "NO_OBJECTION", "decide an objection")
-        check_decider(provenance, "decide an objection")
         check_enum("outcome", outcome, ObjectionOutcome)
         check_text("legal_basis", legal_basis)
         self._objection_decided(
@@ -230,7 +257,6 @@ class EnforcementCase(Case):
     def _objection_decided(
         self, provenance: Provenance, outcome: ObjectionOutcome, reason_code: str, legal_basis: str
     ) -> None:
-        self._note(provenance)
         self.objection_pending = False
         if outcome is ObjectionOutcome.UPHELD:
             self.actions = []
@@ -238,7 +264,7 @@ class EnforcementCase(Case):
 
     def deport(self, provenance: Provenance, port: str) -> None:
         """Pendeportasian: only after a DEPORTATION action, never with an objection open."""
-        self.check_can("deport", provenance, [S.ACTION_IMPOSED])
+        self.check_can("deport", provenance)
         if AdministrativeAction.DEPORTATION not in self.actions:
             raise IllegalTransition(self.KIND, self.id, "NO_DEPORTATION_DECISION", "deport")
         if self.objection_pending:
@@ -248,14 +274,12 @@ class EnforcementCase(Case):
 
     @event("Deported", topic=_T + "Deported")
     def _deported(self, provenance: Provenance, port: str) -> None:
-        self._note(provenance)
-        self.status = S.DEPORTED
         self.detained = False
         self.deported_on = lookup_office(self.office).local_date(provenance.occurred_at)
         self.port = port
 
     def close(self, provenance: Provenance, outcome: str) -> None:
-        self.check_can("close", provenance, [S.EXAMINED, S.ACTION_IMPOSED, S.DEPORTED])
+        self.check_can("close", provenance)
         if self.detained:
             raise IllegalTransition(self.KIND, self.id, "DETAINED", "close")
         if self.objection_pending:
@@ -265,6 +289,4 @@ class EnforcementCase(Case):
 
     @event("Closed", topic=_T + "Closed")
     def _closed(self, provenance: Provenance, outcome: str) -> None:
-        self._note(provenance)
-        self.status = S.CLOSED
         self.outcome = outcome

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_provenance, check_text
+from domain.case import Case, check_text
 from domain.errors import InvalidCommand
+from domain.lifecycle import Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.values import Provenance
 
@@ -22,6 +23,18 @@ class OperationStatus(Enum):
 
 S = OperationStatus
 _T = "berkas:JointOperation."
+T = Transition
+
+LIFECYCLE = Lifecycle(
+    "JointOperation",
+    OperationStatus,
+    (
+        T("plan", "Planned", (), S.PLANNED),
+        T("execute", "Executed", (S.PLANNED,), S.EXECUTED),
+        T("record_finding", "FindingRecorded", (S.EXECUTED,), None),
+        T("close", "Closed", (S.EXECUTED,), S.CLOSED),
+    ),
+)
 
 
 class JointOperation(Case):
@@ -29,10 +42,11 @@ class JointOperation(Case):
 
     TOPIC = "berkas:JointOperation"
     KIND = "JointOperation"
+    LIFECYCLE = LIFECYCLE
 
     @classmethod
     def plan(cls, case_id: UUID, provenance: Provenance, agencies: tuple[str, ...], area: str) -> JointOperation:
-        check_provenance(provenance)
+        cls.check_creation(provenance)
         if not agencies or not all(isinstance(a, str) and a.strip() for a in agencies):
             raise InvalidCommand("agencies", "must name at least one agency")
         check_text("area", area)
@@ -40,8 +54,6 @@ class JointOperation(Case):
 
     @event("Planned", topic=_T + "Planned")
     def __init__(self, provenance: Provenance, agencies: tuple[str, ...], area: str):
-        self._begin(provenance)
-        self.status = S.PLANNED
         self.agencies = tuple(agencies)
         self.area = area
         self.findings: list[UUID] = []
@@ -49,7 +61,7 @@ class JointOperation(Case):
 
     def execute(self, provenance: Provenance, locations: tuple[str, ...], persons_checked: int) -> None:
         """Pelaksanaan operasi."""
-        self.check_can("execute", provenance, [S.PLANNED])
+        self.check_can("execute", provenance)
         if not locations:
             raise InvalidCommand("locations", "must name at least one location")
         if not isinstance(persons_checked, int) or persons_checked < 0:
@@ -65,29 +77,25 @@ class JointOperation(Case):
     def _executed(
         self, provenance: Provenance, executed_on: date, locations: tuple[str, ...], persons_checked: int
     ) -> None:
-        self._note(provenance)
-        self.status = S.EXECUTED
         self.executed_on = executed_on
         self.persons_checked = persons_checked
 
     def record_finding(self, provenance: Provenance, enforcement_case_id: UUID, summary: str) -> None:
         """Temuan: each finding opens an enforcement case, saved in the same transaction."""
-        self.check_can("record a finding", provenance, [S.EXECUTED])
+        self.check_can("record_finding", provenance)
         check_text("summary", summary)
         self._finding_recorded(provenance=provenance, enforcement_case_id=enforcement_case_id, summary=summary)
 
     @event("FindingRecorded", topic=_T + "FindingRecorded")
     def _finding_recorded(self, provenance: Provenance, enforcement_case_id: UUID, summary: str) -> None:
-        self._note(provenance)
         self.findings = [*self.findings, enforcement_case_id]
 
     def close(self, provenance: Provenance, report: str) -> None:
         """Laporan hasil operasi."""
-        self.check_can("close", provenance, [S.EXECUTED])
+        self.check_can("close", provenance)
         check_text("report", report)
         self._closed(provenance=provenance, report=report)
 
     @event("Closed", topic=_T + "Closed")
     def _closed(self, provenance: Provenance, report: str) -> None:
-        self._note(provenance)
-        self.status = S.CLOSED
+        pass  # the lifecycle table sets the status

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_decider, check_enum, check_provenance, check_text
+from domain.case import Case, check_enum, check_text
 from domain.errors import InvalidCommand
+from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.reference import passport_fee
 from domain.values import (
@@ -42,6 +43,44 @@ class PassportStatus(Enum):
 S = PassportStatus
 _OPEN = (S.SUBMITTED, S.PAID, S.BIOMETRICS, S.INTERVIEWED, S.POSTPONED)
 _T = "berkas:PassportApplication."
+T = Transition
+
+LIFECYCLE = Lifecycle(
+    "PassportApplication",
+    PassportStatus,
+    (
+        T("submit", "Submitted", (), S.SUBMITTED),
+        T("pay", "FeePaid", (S.SUBMITTED,), S.PAID),
+        T("grant_zero_tariff", "ZeroTariffGranted", (S.SUBMITTED,), S.PAID, decision=True, basis="basis"),
+        T("capture_biometrics", "BiometricsCaptured", (S.PAID,), S.BIOMETRICS),
+        T("interview", "Interviewed", (S.BIOMETRICS,), S.INTERVIEWED),
+        T("postpone", "Postponed", (S.INTERVIEWED,), S.POSTPONED, decision=True, reason="reason"),
+        T("lift_postponement", "PostponementLifted", (S.POSTPONED,), S.INTERVIEWED),
+        T(
+            "refuse",
+            "Refused",
+            (S.PAID, S.BIOMETRICS, S.INTERVIEWED, S.POSTPONED),
+            S.REFUSED,
+            SUPERVISORS,
+            decision=True,
+            reason="reason_code",
+            basis="legal_basis",
+        ),
+        T("approve", "Approved", (S.INTERVIEWED,), S.APPROVED, SUPERVISORS, decision=True, basis="legal_basis"),
+        T("issue", "Issued", (S.APPROVED,), S.ISSUED),
+        T("hand_over", "HandedOver", (S.ISSUED,), S.HANDED_OVER),
+        T("withdraw", "Withdrawn", _OPEN, S.WITHDRAWN),
+        T(
+            "cancel_uncollected",
+            "CancelledUncollected",
+            (S.ISSUED,),
+            S.CANCELLED_UNCOLLECTED,
+            SUPERVISORS,
+            decision=True,
+            basis="legal_basis",
+        ),
+    ),
+)
 
 
 class PassportApplication(Case):
@@ -49,6 +88,7 @@ class PassportApplication(Case):
 
     TOPIC = "berkas:PassportApplication"
     KIND = "PassportApplication"
+    LIFECYCLE = LIFECYCLE
 
     @classmethod
     def submit(
@@ -65,7 +105,7 @@ class PassportApplication(Case):
         destination: str,
         regency_code: str,
     ) -> PassportApplication:
-        check_provenance(provenance)
+        cls.check_creation(provenance)
         check_enum("channel", channel, Channel)
         check_enum("application_type", application_type, ApplicationType)
         check_enum("product", product, Product)
@@ -107,8 +147,6 @@ class PassportApplication(Case):
         destination: str,
         regency_code: str,
     ):
-        self._begin(provenance)
-        self.status = S.SUBMITTED
         self.channel = channel
         self.applicant = applicant
         self.application_type = application_type
@@ -127,7 +165,7 @@ class PassportApplication(Case):
 
     def pay(self, provenance: Provenance, billing_code: str) -> None:
         """Pembayaran PNBP: the fee comes from the tariff in force on the payment day."""
-        self.check_can("pay", provenance, [S.SUBMITTED])
+        self.check_can("pay", provenance)
         check_text("billing_code", billing_code)
         day = lookup_office(self.office).local_date(provenance.occurred_at)
         fee = passport_fee(billing_code, day, self.product, self.validity_years, self.expedited, self.application_type)
@@ -135,39 +173,34 @@ class PassportApplication(Case):
 
     @event("FeePaid", topic=_T + "FeePaid")
     def _fee_paid(self, provenance: Provenance, fee: Fee, total: Decimal) -> None:
-        self._note(provenance)
-        self.status = S.PAID
         self.fee_paid = total
 
     def grant_zero_tariff(self, provenance: Provenance, basis: str) -> None:
         """Tarif nol rupiah: first-time prospective migrant workers and other legal groups."""
-        self.check_can("grant a zero tariff", provenance, [S.SUBMITTED])
+        self.check_can("grant_zero_tariff", provenance)
         check_text("basis", basis)
         self._zero_tariff_granted(provenance=provenance, basis=basis)
 
     @event("ZeroTariffGranted", topic=_T + "ZeroTariffGranted")
     def _zero_tariff_granted(self, provenance: Provenance, basis: str) -> None:
-        self._note(provenance)
-        self.status = S.PAID
         self.zero_tariff_basis = basis
 
     # --- processing --------------------------------------------------------------
 
     def capture_biometrics(self, provenance: Provenance) -> None:
         """Pengambilan foto dan sidik jari."""
-        self.check_can("capture biometrics", provenance, [S.PAID])
+        self.check_can("capture_biometrics", provenance)
         self._biometrics_captured(provenance=provenance)
 
     @event("BiometricsCaptured", topic=_T + "BiometricsCaptured")
     def _biometrics_captured(self, provenance: Provenance) -> None:
-        self._note(provenance)
-        self.status = S.BIOMETRICS
+        pass  # the lifecycle table sets the status
 
     def interview(
         self, provenance: Provenance, stated_purpose: str, indicators: tuple[str, ...], assessment: str
     ) -> None:
         """Wawancara: every applicant is interviewed."""
-        self.check_can("interview", provenance, [S.BIOMETRICS])
+        self.check_can("interview", provenance)
         check_text("stated_purpose", stated_purpose)
         check_text("assessment", assessment)
         self._interviewed(
@@ -187,32 +220,27 @@ class PassportApplication(Case):
         indicators: tuple[str, ...],
         assessment: str,
     ) -> None:
-        self._note(provenance)
-        self.status = S.INTERVIEWED
         self.interviewed_by = officer
         self.indicators = tuple(indicators)
 
     def postpone(self, provenance: Provenance, reason: str, referral: Referral | None) -> None:
         """Penundaan: the applicant must bring more evidence, often from another agency."""
-        self.check_can("postpone", provenance, [S.INTERVIEWED])
+        self.check_can("postpone", provenance)
         check_text("reason", reason)
         self._postponed(provenance=provenance, reason=reason, referral=referral)
 
     @event("Postponed", topic=_T + "Postponed")
     def _postponed(self, provenance: Provenance, reason: str, referral: Referral | None) -> None:
-        self._note(provenance)
-        self.status = S.POSTPONED
         self.postponement_reason = reason
 
     def lift_postponement(self, provenance: Provenance, evidence: str) -> None:
-        self.check_can("lift the postponement", provenance, [S.POSTPONED])
+        self.check_can("lift_postponement", provenance)
         check_text("evidence", evidence)
         self._postponement_lifted(provenance=provenance, evidence=evidence)
 
     @event("PostponementLifted", topic=_T + "PostponementLifted")
     def _postponement_lifted(self, provenance: Provenance, evidence: str) -> None:
-        self._note(provenance)
-        self.status = S.INTERVIEWED
+        pass  # the lifecycle table sets the status
 
     # --- decisions ---------------------------------------------------------------
 
@@ -224,8 +252,7 @@ class PassportApplication(Case):
         referral: Referral | None,
     ) -> None:
         """Penolakan. The fee already paid is forfeited (tidak dapat ditarik kembali)."""
-        self.check_can("refuse", provenance, [S.PAID, S.BIOMETRICS, S.INTERVIEWED, S.POSTPONED])
-        check_decider(provenance, "refuse an application")
+        self.check_can("refuse", provenance)
         check_enum("reason_code", reason_code, RefusalReason)
         check_text("legal_basis", legal_basis)
         self._refused(
@@ -245,29 +272,24 @@ class PassportApplication(Case):
         referral: Referral | None,
         fee_forfeited: Decimal,
     ) -> None:
-        self._note(provenance)
-        self.status = S.REFUSED
         self.reason_code = reason_code
         self.legal_basis = legal_basis
         self.referral = referral
 
     def approve(self, provenance: Provenance, legal_basis: str) -> None:
         """Persetujuan (adjudikasi)."""
-        self.check_can("approve", provenance, [S.INTERVIEWED])
-        check_decider(provenance, "approve an application")
+        self.check_can("approve", provenance)
         check_text("legal_basis", legal_basis)
         self._approved(provenance=provenance, adjudicator=provenance.actor_id, legal_basis=legal_basis)
 
     @event("Approved", topic=_T + "Approved")
     def _approved(self, provenance: Provenance, adjudicator: str, legal_basis: str) -> None:
-        self._note(provenance)
-        self.status = S.APPROVED
         self.adjudicator = adjudicator
         self.legal_basis = legal_basis
 
     def issue(self, provenance: Provenance, passport_number: str) -> None:
         """Penerbitan paspor: dates follow the office's calendar and the validity."""
-        self.check_can("issue", provenance, [S.APPROVED])
+        self.check_can("issue", provenance)
         check_text("passport_number", passport_number)
         issue_date = lookup_office(self.office).local_date(provenance.occurred_at)
         try:
@@ -284,43 +306,36 @@ class PassportApplication(Case):
 
     @event("Issued", topic=_T + "Issued")
     def _issued(self, provenance, passport_number, product, issue_date, expiry_date) -> None:
-        self._note(provenance)
-        self.status = S.ISSUED
         self.passport_number = passport_number
         self.issue_date = issue_date
         self.expiry_date = expiry_date
 
     def hand_over(self, provenance: Provenance, collector: Collector) -> None:
         """Penyerahan paspor."""
-        self.check_can("hand over", provenance, [S.ISSUED])
+        self.check_can("hand_over", provenance)
         check_enum("collector", collector, Collector)
         self._handed_over(provenance=provenance, collector=collector)
 
     @event("HandedOver", topic=_T + "HandedOver")
     def _handed_over(self, provenance: Provenance, collector: Collector) -> None:
-        self._note(provenance)
-        self.status = S.HANDED_OVER
         self.collector = collector
 
     def withdraw(self, provenance: Provenance, reason: str) -> None:
         """Pembatalan oleh pemohon, before any decision."""
-        self.check_can("withdraw", provenance, _OPEN)
+        self.check_can("withdraw", provenance)
         check_text("reason", reason)
         self._withdrawn(provenance=provenance, reason=reason)
 
     @event("Withdrawn", topic=_T + "Withdrawn")
     def _withdrawn(self, provenance: Provenance, reason: str) -> None:
-        self._note(provenance)
-        self.status = S.WITHDRAWN
+        pass  # the lifecycle table sets the status
 
     def cancel_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
         """Paspor tidak diambil: cancelled after the collection period."""
-        self.check_can("cancel as uncollected", provenance, [S.ISSUED])
-        check_decider(provenance, "cancel an issued passport")
+        self.check_can("cancel_uncollected", provenance)
         check_text("legal_basis", legal_basis)
         self._cancelled_uncollected(provenance=provenance, legal_basis=legal_basis)
 
     @event("CancelledUncollected", topic=_T + "CancelledUncollected")
     def _cancelled_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
-        self._note(provenance)
-        self.status = S.CANCELLED_UNCOLLECTED
+        pass  # the lifecycle table sets the status

@@ -8,8 +8,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_decider, check_provenance
+from domain.case import Case, check_text
 from domain.errors import InvalidCommand
+from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.values import Provenance
 
 
@@ -18,6 +19,15 @@ class TargetStatus(Enum):
 
 
 _T = "berkas:RevenueTarget."
+_DECISION = {"roles": SUPERVISORS, "decision": True, "basis": "legal_basis"}
+LIFECYCLE = Lifecycle(
+    "RevenueTarget",
+    TargetStatus,
+    (
+        Transition("set_for", "Set", (), TargetStatus.SET, **_DECISION),
+        Transition("revise", "Revised", (TargetStatus.SET,), None, **_DECISION),
+    ),
+)
 
 
 def revenue_target_id(office: str, year: int) -> UUID:
@@ -37,12 +47,13 @@ class RevenueTarget(Case):
 
     TOPIC = "berkas:RevenueTarget"
     KIND = "RevenueTarget"
+    LIFECYCLE = LIFECYCLE
 
     @classmethod
     def set_for(cls, provenance: Provenance, year: int, amount: Decimal, legal_basis: str) -> RevenueTarget:
-        check_provenance(provenance)
-        check_decider(provenance, "set a revenue target")
+        cls.check_creation(provenance)
         check_target(year, amount)
+        check_text("legal_basis", legal_basis)
         return cls._create(
             cls.Set,
             id=revenue_target_id(provenance.office, year),
@@ -54,19 +65,16 @@ class RevenueTarget(Case):
 
     @event("Set", topic=_T + "Set")
     def __init__(self, provenance: Provenance, year: int, amount: Decimal, legal_basis: str):
-        self._begin(provenance)
-        self.status = TargetStatus.SET
         self.year = year
         self.amount = amount
 
     def revise(self, provenance: Provenance, amount: Decimal, legal_basis: str) -> None:
         """Revisi target (e.g. after a budget revision, DIPA revisi)."""
-        self.check_can("revise", provenance, [TargetStatus.SET])
-        check_decider(provenance, "revise a revenue target")
+        self.check_can("revise", provenance)
         check_target(self.year, amount)
+        check_text("legal_basis", legal_basis)
         self._revised(provenance=provenance, year=self.year, amount=amount, legal_basis=legal_basis)
 
     @event("Revised", topic=_T + "Revised")
     def _revised(self, provenance: Provenance, year: int, amount: Decimal, legal_basis: str) -> None:
-        self._note(provenance)
         self.amount = amount

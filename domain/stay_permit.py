@@ -9,8 +9,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_decider, check_enum, check_provenance, check_text
+from domain.case import Case, check_enum, check_text
 from domain.errors import InvalidCommand
+from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.reference import permit_fee, permit_fee_code
 from domain.values import Fee, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
@@ -29,6 +30,23 @@ class PermitStatus(Enum):
 S = PermitStatus
 _T = "berkas:StayPermit."
 _SUCCESSOR = {PermitKind.ITK: PermitKind.ITAS, PermitKind.ITAS: PermitKind.ITAP}
+T = Transition
+_DECISION = {"roles": SUPERVISORS, "decision": True, "basis": "legal_basis"}
+
+LIFECYCLE = Lifecycle(
+    "StayPermit",
+    PermitStatus,
+    (
+        T("apply_for", "Applied", (), S.APPLIED),
+        T("pay", "FeePaid", (S.APPLIED,), S.PAID),
+        T("refuse", "Refused", (S.APPLIED, S.PAID), S.REFUSED, reason="reason_code", **_DECISION),
+        T("issue", "Issued", (S.PAID,), S.ISSUED, **_DECISION),
+        T("extend", "Extended", (S.ISSUED,), None),
+        T("transfer", "Transferred", (S.ISSUED,), S.TRANSFERRED, **_DECISION),
+        T("cancel", "Cancelled", (S.ISSUED,), S.CANCELLED, **_DECISION),
+        T("end", "Ended", (S.ISSUED,), S.ENDED),
+    ),
+)
 
 
 class StayPermit(Case):
@@ -36,6 +54,7 @@ class StayPermit(Case):
 
     TOPIC = "berkas:StayPermit"
     KIND = "StayPermit"
+    LIFECYCLE = LIFECYCLE
 
     @classmethod
     def apply_for(
@@ -50,7 +69,7 @@ class StayPermit(Case):
         sponsor: str,
         requested_term: StayTerm,
     ) -> StayPermit:
-        check_provenance(provenance)
+        cls.check_creation(provenance)
         check_enum("kind", kind, PermitKind)
         check_enum("basis", basis, PermitBasis)
         check_enum("requested_term", requested_term, StayTerm)
@@ -86,8 +105,6 @@ class StayPermit(Case):
         sponsor: str,
         requested_term: StayTerm,
     ):
-        self._begin(provenance)
-        self.status = S.APPLIED
         self.kind = kind
         self.basis = basis
         self.foreigner = foreigner
@@ -104,36 +121,30 @@ class StayPermit(Case):
         return lookup_office(self.office).local_date(provenance.occurred_at)
 
     def pay(self, provenance: Provenance, billing_code: str) -> None:
-        self.check_can("pay", provenance, [S.APPLIED])
+        self.check_can("pay", provenance)
         check_text("billing_code", billing_code)
         fee = permit_fee(billing_code, self._day(provenance), self.kind, self.requested_term)
         self._fee_paid(provenance=provenance, fee=fee, total=fee.total)
 
     @event("FeePaid", topic=_T + "FeePaid")
     def _fee_paid(self, provenance: Provenance, fee: Fee, total: Decimal) -> None:
-        self._note(provenance)
-        self.status = S.PAID
         self.fee_paid += total
 
     def refuse(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
-        self.check_can("refuse", provenance, [S.APPLIED, S.PAID])
-        check_decider(provenance, "refuse a stay permit")
+        self.check_can("refuse", provenance)
         check_text("reason_code", reason_code)
         check_text("legal_basis", legal_basis)
         self._refused(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
 
     @event("Refused", topic=_T + "Refused")
     def _refused(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
-        self._note(provenance)
-        self.status = S.REFUSED
         self.reason_code = reason_code
 
     def issue(
         self, provenance: Provenance, permit_number: str, valid_from: date, valid_until: date, legal_basis: str
     ) -> None:
         """Pemberian izin tinggal: a supervisor's decision."""
-        self.check_can("issue", provenance, [S.PAID])
-        check_decider(provenance, "issue a stay permit")
+        self.check_can("issue", provenance)
         check_text("permit_number", permit_number)
         check_text("legal_basis", legal_basis)
         if not (isinstance(valid_from, date) and isinstance(valid_until, date)) or valid_until <= valid_from:
@@ -150,15 +161,13 @@ class StayPermit(Case):
     def _issued(
         self, provenance: Provenance, permit_number: str, valid_from: date, valid_until: date, legal_basis: str
     ) -> None:
-        self._note(provenance)
-        self.status = S.ISSUED
         self.permit_number = permit_number
         self.valid_from = valid_from
         self.valid_until = valid_until
 
     def extend(self, provenance: Provenance, billing_code: str, term: StayTerm, new_end: date) -> None:
         """Perpanjangan izin tinggal: paid, and a document of its own."""
-        self.check_can("extend", provenance, [S.ISSUED])
+        self.check_can("extend", provenance)
         check_text("billing_code", billing_code)
         if not isinstance(new_end, date) or self.valid_until is None or new_end <= self.valid_until:
             raise InvalidCommand("new_end", "must be a date after the current end of the permit")
@@ -167,15 +176,13 @@ class StayPermit(Case):
 
     @event("Extended", topic=_T + "Extended")
     def _extended(self, provenance: Provenance, term: StayTerm, new_end: date, fee: Fee, total: Decimal) -> None:
-        self._note(provenance)
         self.valid_until = new_end
         self.extensions += 1
         self.fee_paid += total
 
     def transfer(self, provenance: Provenance, successor_id: UUID, legal_basis: str) -> None:
         """Alih status: ITK to ITAS, ITAS to ITAP."""
-        self.check_can("transfer", provenance, [S.ISSUED])
-        check_decider(provenance, "transfer a stay permit")
+        self.check_can("transfer", provenance)
         check_text("legal_basis", legal_basis)
         if self.kind not in _SUCCESSOR:
             raise InvalidCommand("kind", f"an {self.kind.value} cannot be transferred")
@@ -190,31 +197,25 @@ class StayPermit(Case):
     def _transferred(
         self, provenance: Provenance, successor_id: UUID, successor_kind: PermitKind, legal_basis: str
     ) -> None:
-        self._note(provenance)
-        self.status = S.TRANSFERRED
         self.successor_id = successor_id
         self.successor_kind = successor_kind
 
     def cancel(self, provenance: Provenance, enforcement_case_id: UUID, legal_basis: str) -> None:
         """Pembatalan izin tinggal following an enforcement case."""
-        self.check_can("cancel", provenance, [S.ISSUED])
-        check_decider(provenance, "cancel a stay permit")
+        self.check_can("cancel", provenance)
         check_text("legal_basis", legal_basis)
         self._cancelled(provenance=provenance, enforcement_case_id=enforcement_case_id, legal_basis=legal_basis)
 
     @event("Cancelled", topic=_T + "Cancelled")
     def _cancelled(self, provenance: Provenance, enforcement_case_id: UUID, legal_basis: str) -> None:
-        self._note(provenance)
-        self.status = S.CANCELLED
         self.enforcement_case_id = enforcement_case_id
 
     def end(self, provenance: Provenance, reason: str) -> None:
         """Berakhirnya izin tinggal (expiry, departure, death)."""
-        self.check_can("end", provenance, [S.ISSUED])
+        self.check_can("end", provenance)
         check_text("reason", reason)
         self._ended(provenance=provenance, reason=reason)
 
     @event("Ended", topic=_T + "Ended")
     def _ended(self, provenance: Provenance, reason: str) -> None:
-        self._note(provenance)
-        self.status = S.ENDED
+        pass  # the lifecycle table sets the status

@@ -174,3 +174,44 @@ def test_a_backdated_command_keeps_its_business_time(client, officer, pg_system)
     history = client.get(f"/cases/{response.json()['id']}/history", headers=auth(auditor)).json()["data"]
     assert history[0]["occurred_at"] == "2024-06-03T09:15:00+07:00"
     assert history[0]["recorded_at"] > "2025"
+
+
+def test_a_command_loads_its_case_once_and_answers_from_what_it_saved(client, officer, pg_system, monkeypatch):
+    case = submit(client, officer)
+    repository = pg_system.app.repository
+    loads: list[str] = []
+    original = repository.get
+
+    def counting_get(aggregate_id, *args, **kwargs):
+        loads.append(str(aggregate_id))
+        return original(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(repository, "get", counting_get)
+    paid = client.post(
+        f"/passport-applications/{case['id']}/payment", json={"billing_code": "8201"}, headers=auth(officer)
+    )
+    assert paid.status_code == 200 and paid.json()["status"] == "PAID" and paid.headers["ETag"] == '"2"'
+    assert loads.count(case["id"]) == 1  # (the other load is the token holder's account)
+
+
+def test_another_offices_officer_is_refused_before_the_state_is_revealed(client, officer, pg_system):
+    case = submit(client, officer)
+    stranger = token_for(pg_system, "SUPERVISOR", "SBY")
+    response = client.post(
+        f"/passport-applications/{case['id']}/approval", json={"legal_basis": "x"}, headers=auth(stranger)
+    )
+    assert response.status_code == 403 and "SUBMITTED" not in response.text
+    officer_decides = client.post(
+        f"/passport-applications/{case['id']}/approval", json={"legal_basis": "x"}, headers=auth(officer)
+    )
+    assert officer_decides.status_code == 403
+
+
+def test_command_routes_are_described_by_the_lifecycle_table(client):
+    from domain import LIFECYCLES
+
+    paths = client.get("/openapi.json").json()["paths"]
+    refusal = paths["/passport-applications/{case_id}/refusal"]["post"]
+    assert refusal["description"] == LIFECYCLES["PassportApplication"].command("refuse").describe()
+    assert refusal["summary"].endswith("(supervisor)")
+    assert paths["/stay-permits/{case_id}/transfer"]["post"]["responses"].keys() >= {"201", "409"}

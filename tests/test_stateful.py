@@ -1,82 +1,181 @@
-"""Random command sequences (hypothesis stateful): whatever happens, the state replayed
-from the stored events equals the live state, and a refused command changes nothing."""
+"""Random command sequences driven by the lifecycle tables (hypothesis stateful).
+
+Each step draws any command of the case kind's table, a role, an office and a business
+time. The table predicts the answer: a role or office that may not act is NotPermitted,
+a state the command is not allowed from is an IllegalTransition, and a refused command
+changes nothing (state, version, pending events). An accepted command leaves the state
+the table names. Whatever happens, the state replayed from the stored events equals the
+live state.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from domain import LIFECYCLES
 from domain.application import Berkas
 from domain.case import Case
-from domain.enforcement import EnforcementStatus
-from domain.errors import DomainError
-from domain.passport import PassportStatus
-from domain.values import AdministrativeAction, Collector, ObjectionOutcome, RefusalReason, Role
+from domain.errors import DomainError, IllegalTransition, NotPermitted
+from domain.lifecycle import Lifecycle
+from domain.values import (
+    AdministrativeAction,
+    Collector,
+    ObjectionOutcome,
+    PermitKind,
+    RefusalReason,
+    Role,
+    StayTerm,
+)
 from projections.eventstore.store import Store
-from tests.builders import LEGAL_BASIS, Clock, enforcement_case, passport, prov
+from tests.builders import LEGAL_BASIS, Clock, enforcement_case, joint_operation, passport, prov, stay_permit
 
-# Weighted towards commands that can succeed, so that sequences reach the later states;
-# the rest exercise the refusals (wrong role, wrong office, going back in time, empty text).
-roles = st.sampled_from([Role.SUPERVISOR] * 6 + [Role.OFFICER, Role.AUDITOR])
+# Weighted towards what can succeed, so that sequences reach the later states; the rest
+# exercise the refusals (wrong role, wrong office, going back in time, empty text).
+roles = st.sampled_from([Role.SUPERVISOR] * 6 + [Role.OFFICER] * 2 + [Role.AUDITOR, Role.ADMIN])
 offices = st.sampled_from(["MLG"] * 9 + ["SBY"])
 forward = st.integers(min_value=1, max_value=24 * 60)
 steps = st.one_of(forward, forward, forward, st.integers(min_value=-120, max_value=-1)).map(
     lambda minutes: timedelta(minutes=minutes)
 )
 texts = st.sampled_from(["tourism"] * 5 + ["employer letter"] * 4 + [" "])
-reasons = st.one_of(st.none(), st.sampled_from(list(RefusalReason)))
+amounts = st.sampled_from([Decimal(-1), Decimal(5 * 10**5), Decimal(10**6)])
 
-Command = Callable[[Any, Any, Callable[[st.SearchStrategy[Any]], Any]], None]
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+# command -> its arguments (besides provenance), drawn for the case at hand
+Arguments = dict[str, Callable[[Any, Draw], dict[str, Any]]]
+
+PASSPORT_ARGUMENTS: Arguments = {
+    "pay": lambda c, d: {"billing_code": "820240300001"},
+    "grant_zero_tariff": lambda c, d: {"basis": d(texts)},
+    "capture_biometrics": lambda c, d: {},
+    "interview": lambda c, d: {"stated_purpose": d(texts), "indicators": ("no return ticket",), "assessment": "ok"},
+    "postpone": lambda c, d: {"reason": d(texts), "referral": None},
+    "lift_postponement": lambda c, d: {"evidence": d(texts)},
+    "refuse": lambda c, d: {
+        "reason_code": d(st.sampled_from([None, *RefusalReason])),
+        "legal_basis": LEGAL_BASIS,
+        "referral": None,
+    },
+    "approve": lambda c, d: {"legal_basis": d(st.sampled_from([LEGAL_BASIS] * 4 + [""]))},
+    "issue": lambda c, d: {"passport_number": "E9999999"},
+    "hand_over": lambda c, d: {"collector": d(st.sampled_from(list(Collector)))},
+    "withdraw": lambda c, d: {"reason": "changed plans"},
+    "cancel_uncollected": lambda c, d: {"legal_basis": LEGAL_BASIS},
+}
+STAY_PERMIT_ARGUMENTS: Arguments = {
+    "pay": lambda c, d: {"billing_code": "820240300101"},
+    "refuse": lambda c, d: {"reason_code": "SPONSOR_UNVERIFIED", "legal_basis": LEGAL_BASIS},
+    "issue": lambda c, d: {
+        "permit_number": "2C11AB1234",
+        "valid_from": date(2024, 4, 1),
+        "valid_until": date(2025, 3, 31),
+        "legal_basis": LEGAL_BASIS,
+    },
+    "extend": lambda c, d: {
+        "billing_code": "820240300102",
+        "term": StayTerm.DAYS_30 if c.kind.value == "ITK" else StayTerm.YEARS_1,
+        "new_end": (c.valid_until or date(2025, 3, 31)) + timedelta(days=d(st.sampled_from([30, -1]))),
+    },
+    "transfer": lambda c, d: {"successor_id": uuid.uuid4(), "legal_basis": LEGAL_BASIS},
+    "cancel": lambda c, d: {"enforcement_case_id": uuid.uuid4(), "legal_basis": LEGAL_BASIS},
+    "end": lambda c, d: {"reason": "departed"},
+}
+ENFORCEMENT_ARGUMENTS: Arguments = {
+    "examine": lambda c, d: {"report_number": "BAP-7"},
+    "impose_action": lambda c, d: {
+        "action": d(st.sampled_from([AdministrativeAction.DEPORTATION] * 3 + list(AdministrativeAction))),
+        "decision_number": "KEP-7",
+        "reason_code": "OVERSTAY",
+        "legal_basis": LEGAL_BASIS,
+    },
+    "assess_charge": lambda c, d: {"amount": d(amounts)},
+    "pay_charge": lambda c, d: {"billing_code": "8202", "amount": d(amounts)},
+    "detain": lambda c, d: {"place": "Rudenim Surabaya", "ground": "flight risk"},
+    "release": lambda c, d: {"reason": "sponsor guarantee"},
+    "file_objection": lambda c, d: {"grounds": "grounds"},
+    "decide_objection": lambda c, d: {
+        "outcome": d(st.sampled_from(list(ObjectionOutcome))),
+        "legal_basis": LEGAL_BASIS,
+    },
+    "deport": lambda c, d: {"port": "Juanda"},
+    "close": lambda c, d: {"outcome": "done"},
+}
+OPERATION_ARGUMENTS: Arguments = {
+    "execute": lambda c, d: {"locations": ("Jl. Panglima Sudirman",), "persons_checked": d(st.sampled_from([0, 40]))},
+    "record_finding": lambda c, d: {"enforcement_case_id": uuid.uuid4(), "summary": d(texts)},
+    "close": lambda c, d: {"report": d(texts)},
+}
 
 STATE_MACHINE_SETTINGS = settings(
-    max_examples=60,
+    max_examples=40,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
 
-class ReplayMachine(RuleBasedStateMachine):
-    """Shared machinery: a real Berkas on an SQLite file, save after each step, replay."""
+class TableMachine(RuleBasedStateMachine):
+    """A real Berkas on an SQLite file; each step is any command of the table."""
 
+    ARGUMENTS: ClassVar[Arguments]
     case: Case
 
     def __init__(self) -> None:
         super().__init__()
         self.directory = Path(tempfile.mkdtemp(prefix="berkas-stateful-"))
-        store = Store(None, self.directory / "berkas.db")
-        self.app = Berkas(env=store.library_env())
+        self.app = Berkas(env=Store(None, self.directory / "berkas.db").library_env())
         self.clock = Clock()
 
     def teardown(self) -> None:
         self.app.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def act(self, command: Callable[[Any], None], step: timedelta, role: Role, office: str) -> bool:
-        """Run one command; a refused one must leave version, state and pending events as they were."""
+    @property
+    def table(self) -> Lifecycle:
+        return type(self.case).LIFECYCLE
+
+    @rule(data=st.data(), step=steps, role=roles, office=offices)
+    def command(self, data: st.DataObject, step: timedelta, role: Role, office: str) -> None:
+        # Half the time the command is one the current state allows, so runs go deep.
+        allowed = [t.command for t in self.table.allowed_in(self.case.status)]
+        every = [t.command for t in self.table if not t.creation]
+        name = data.draw(st.sampled_from(allowed or every) if data.draw(st.booleans()) else st.sampled_from(every))
+        transition = self.table.command(name)
+        arguments = self.ARGUMENTS[name](self.case, data.draw)
         self.clock.now += step
         provenance = prov(self.clock, role, office, at=self.clock.now)
+
+        status, version, pending = self.case.status, self.case.version, list(self.case.pending_events)
         before = {k: v for k, v in vars(self.case).items() if k != "_pending_events"}
-        version, pending = self.case.version, list(self.case.pending_events)
+        may_act = role in transition.roles and office == self.case.office
         try:
-            command(provenance)
-        except DomainError:
-            assert self.case.version == version
-            assert self.case.pending_events == pending
+            getattr(self.case, name)(provenance, **arguments)
+        except DomainError as refusal:
+            assert self.case.version == version and self.case.pending_events == pending
             assert {k: v for k, v in vars(self.case).items() if k != "_pending_events"} == before
-            return False
+            if not may_act:
+                assert isinstance(refusal, NotPermitted), refusal
+            elif status not in transition.sources:
+                assert isinstance(refusal, IllegalTransition), refusal
+            return
+        assert may_act and status in transition.sources, f"{name} by {role} ({office}) from {status}"
         assert self.case.version == version + 1
-        return True
+        event = self.case.pending_events[-1]
+        assert type(event).__name__ == transition.event
+        expected = transition.target_of(lambda field: getattr(event, field)) or status
+        assert self.case.status is expected
 
     @invariant()
     def replayed_state_equals_live_state(self) -> None:
@@ -89,123 +188,62 @@ class ReplayMachine(RuleBasedStateMachine):
         assert stored.version == self.case.version
 
 
-P = PassportStatus
-E = EnforcementStatus
-A = AdministrativeAction
-
-# name -> (command(case, provenance, draw), the status it leads to, or None if it keeps the status)
-PASSPORT_COMMANDS: dict[str, tuple[Command, Enum | None]] = {
-    "pay": (lambda c, p, d: c.pay(p, "820240300001"), P.PAID),
-    "grant_zero_tariff": (lambda c, p, d: c.grant_zero_tariff(p, d(texts)), P.PAID),
-    "capture_biometrics": (lambda c, p, d: c.capture_biometrics(p), P.BIOMETRICS),
-    "interview": (lambda c, p, d: c.interview(p, d(texts), ("no return ticket",), "doubtful"), P.INTERVIEWED),
-    "postpone": (lambda c, p, d: c.postpone(p, d(texts), None), P.POSTPONED),
-    "lift_postponement": (lambda c, p, d: c.lift_postponement(p, d(texts)), P.INTERVIEWED),
-    "refuse": (lambda c, p, d: c.refuse(p, d(reasons), LEGAL_BASIS, None), P.REFUSED),
-    "approve": (lambda c, p, d: c.approve(p, LEGAL_BASIS), P.APPROVED),
-    "issue": (lambda c, p, d: c.issue(p, "E9999999"), P.ISSUED),
-    "hand_over": (lambda c, p, d: c.hand_over(p, d(st.sampled_from(list(Collector)))), P.HANDED_OVER),
-    "withdraw": (lambda c, p, d: c.withdraw(p, "changed plans"), P.WITHDRAWN),
-    "cancel_uncollected": (lambda c, p, d: c.cancel_uncollected(p, LEGAL_BASIS), P.CANCELLED_UNCOLLECTED),
-}
-PASSPORT_NEXT = {
-    P.SUBMITTED: "pay",
-    P.PAID: "capture_biometrics",
-    P.BIOMETRICS: "interview",
-    P.INTERVIEWED: "approve",
-    P.POSTPONED: "lift_postponement",
-    P.APPROVED: "issue",
-    P.ISSUED: "hand_over",
-}
-
-ENFORCEMENT_COMMANDS: dict[str, tuple[Command, Enum | None]] = {
-    "examine": (lambda c, p, d: c.examine(p, "BAP-7"), E.EXAMINED),
-    "impose_action": (
-        lambda c, p, d: c.impose_action(p, d(st.sampled_from(list(A))), "KEP-7", "OVERSTAY", LEGAL_BASIS),
-        E.ACTION_IMPOSED,
-    ),
-    "impose_deportation": (
-        lambda c, p, d: c.impose_action(p, A.DEPORTATION, "KEP-8", "OVERSTAY", LEGAL_BASIS),
-        E.ACTION_IMPOSED,
-    ),
-    "assess_charge": (lambda c, p, d: c.assess_charge(p, d(st.sampled_from([Decimal(-1), Decimal(10**6)]))), None),
-    "pay_charge": (
-        lambda c, p, d: c.pay_charge(p, "8202", d(st.sampled_from([Decimal(5 * 10**5), Decimal(10**6)]))),
-        None,
-    ),
-    "detain": (lambda c, p, d: c.detain(p, "Rudenim Surabaya", "flight risk"), None),
-    "release": (lambda c, p, d: c.release(p, "sponsor guarantee"), None),
-    "file_objection": (lambda c, p, d: c.file_objection(p, "grounds"), None),
-    "decide_objection": (
-        lambda c, p, d: c.decide_objection(p, d(st.sampled_from(list(ObjectionOutcome))), LEGAL_BASIS),
-        None,
-    ),
-    "deport": (lambda c, p, d: c.deport(p, "Juanda"), E.DEPORTED),
-    "close": (lambda c, p, d: c.close(p, "done"), E.CLOSED),
-}
-ENFORCEMENT_NEXT = {
-    E.OPENED: "examine",
-    E.EXAMINED: "impose_deportation",
-    E.ACTION_IMPOSED: "deport",
-    E.DEPORTED: "close",
-}
-
-
-class CommandMachine(ReplayMachine):
-    """One rule: the next step of the usual path (often) or any command (otherwise)."""
-
-    COMMANDS: ClassVar[dict[str, tuple[Command, Enum | None]]]
-    NEXT: ClassVar[dict[Enum, str]]
-
-    @rule(data=st.data(), step=steps, role=roles, office=offices)
-    def command(self, data: st.DataObject, step: timedelta, role: Role, office: str) -> None:
-        name = data.draw(st.sampled_from(["next"] * len(self.COMMANDS) + sorted(self.COMMANDS)), label="command")
-        if name == "next":
-            name = self.NEXT.get(self.case.status, "pay" if "pay" in self.COMMANDS else "close")
-        run, leads_to = self.COMMANDS[name]
-        before = self.case.status
-        if self.act(lambda p: run(self.case, p, data.draw), step, role, office):
-            self.check_success(name, role, leads_to or before)
-
-    def check_success(self, name: str, role: Role, status: Enum) -> None:
-        assert self.case.status is status or (name == "decide_objection" and self.case.status is E.EXAMINED)
-        assert role is not Role.AUDITOR
-
-
-class PassportMachine(CommandMachine):
-    COMMANDS = PASSPORT_COMMANDS
-    NEXT = PASSPORT_NEXT
+class PassportMachine(TableMachine):
+    ARGUMENTS = PASSPORT_ARGUMENTS
 
     @initialize(expedited=st.booleans(), validity=st.sampled_from([5, 10]))
     def submit(self, expedited: bool, validity: int) -> None:
         self.case = passport(self.clock, expedited=expedited, validity_years=validity)
 
-    def check_success(self, name: str, role: Role, status: Enum) -> None:
-        super().check_success(name, role, status)
-        if name in ("refuse", "approve", "cancel_uncollected"):
-            assert role is Role.SUPERVISOR
-        if name == "refuse":
-            assert self.case.reason_code is not None
+
+class StayPermitMachine(TableMachine):
+    ARGUMENTS = STAY_PERMIT_ARGUMENTS
+
+    @initialize(kind=st.sampled_from(["ITK", "ITAS", "ITAP"]))
+    def apply(self, kind: str) -> None:
+        term = {"ITK": StayTerm.DAYS_30, "ITAS": StayTerm.YEARS_1, "ITAP": StayTerm.YEARS_5}[kind]
+        self.case = stay_permit(self.clock, kind=PermitKind(kind), term=term)
 
 
-class EnforcementMachine(CommandMachine):
-    COMMANDS = ENFORCEMENT_COMMANDS
-    NEXT = ENFORCEMENT_NEXT
+class EnforcementMachine(TableMachine):
+    ARGUMENTS = ENFORCEMENT_ARGUMENTS
 
     @initialize()
     def open(self) -> None:
         self.case = enforcement_case(self.clock)
 
-    def check_success(self, name: str, role: Role, status: Enum) -> None:
-        super().check_success(name, role, status)
-        assert 0 <= self.case.charge_paid <= self.case.charge_due
-        if name == "deport":
-            assert A.DEPORTATION in self.case.actions
-        if name == "close":
-            assert not self.case.detained and not self.case.objection_pending
+    @invariant()
+    def charges_and_custody_stay_consistent(self) -> None:
+        if hasattr(self, "case"):
+            assert 0 <= self.case.charge_paid <= self.case.charge_due
+            if self.case.status.value == "CLOSED":
+                assert not self.case.detained and not self.case.objection_pending
 
 
-PassportMachine.TestCase.settings = STATE_MACHINE_SETTINGS
-EnforcementMachine.TestCase.settings = STATE_MACHINE_SETTINGS
-TestPassportReplayEqualsLiveState = PassportMachine.TestCase
-TestEnforcementReplayEqualsLiveState = EnforcementMachine.TestCase
+class OperationMachine(TableMachine):
+    ARGUMENTS = OPERATION_ARGUMENTS
+
+    @initialize()
+    def plan(self) -> None:
+        self.case = joint_operation(self.clock)
+
+
+for machine in (PassportMachine, StayPermitMachine, EnforcementMachine, OperationMachine):
+    machine.TestCase.settings = STATE_MACHINE_SETTINGS
+TestPassportFollowsItsTable = PassportMachine.TestCase
+TestStayPermitFollowsItsTable = StayPermitMachine.TestCase
+TestEnforcementFollowsItsTable = EnforcementMachine.TestCase
+TestOperationFollowsItsTable = OperationMachine.TestCase
+
+
+@pytest.mark.parametrize(
+    ("kind", "arguments"),
+    [
+        ("PassportApplication", PASSPORT_ARGUMENTS),
+        ("StayPermit", STAY_PERMIT_ARGUMENTS),
+        ("EnforcementCase", ENFORCEMENT_ARGUMENTS),
+        ("JointOperation", OPERATION_ARGUMENTS),
+    ],
+)
+def test_the_machines_draw_every_command_of_the_table(kind, arguments):
+    assert set(arguments) == {t.command for t in LIFECYCLES[kind] if not t.creation}

@@ -14,6 +14,7 @@ from api.bootstrap import StoreNotReady
 from api.cli import case as case_commands
 from api.cli import demo as demo_command
 from api.cli import ledger as ledger_commands
+from api.cli import lifecycles as lifecycle_command
 from api.cli import projections as projection_commands
 from api.cli import report as report_commands
 from api.cli import serve as serve_command
@@ -37,6 +38,7 @@ app.add_typer(report_commands.app, name="report")
 app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(case_commands.app, name="case")
 app.add_typer(demo_command.app, name="demo")
+app.add_typer(lifecycle_command.app, name="lifecycles")
 
 err = Console(stderr=True, soft_wrap=True)
 

@@ -1,8 +1,8 @@
 """Who may do what, in one place: roles and office scope (wewenang dan wilayah kerja).
 
-The domain enforces the same rules again on every event (decisions by supervisors,
-the actor's office is the case's office); checking here first answers 403 before a
-case's state is revealed by a 409, and covers reads, which the domain does not see.
+Commands are checked by the domain alone, from the lifecycle tables (role and office
+before state, so a 403 never reveals a case's state); this module covers reads, lists,
+reports and accounts, which the domain does not see.
 """
 
 from __future__ import annotations

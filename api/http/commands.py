@@ -1,21 +1,24 @@
-"""The one way a route runs a command: check role and office, call the use case,
-answer with the case at the version the command produced (so a retry with the same
-Idempotency-Key gets the very same answer), with its ETag."""
+"""The one way a route runs a command: the body carries the aggregate method's arguments,
+the domain checks who may act before what the state allows, the use case loads the case
+once, saves once and returns what it saved; the answer is that case (so a retry with the
+same Idempotency-Key gets the very same answer), with its ETag.
 
-from __future__ import annotations
+Command routes are declared as data (path -> lifecycle command and body model); their
+descriptions come from the lifecycle table.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Response
+from fastapi import APIRouter, Body, Depends, Response
 
 from api.bootstrap import System
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, SystemDep
 from api.http.present import case_body
-from api.http.schemas.common import CasePublic, CommandCreate
+from api.http.schemas.common import CasePublic, CommandCreate, errors
 from domain.case import Case
 from domain.usecases.base import Actor
 
@@ -46,39 +49,29 @@ class Commands:
     command_id: str | None
     response: Response
 
+    def create(self, kind: type[Case], body: CommandCreate) -> CasePublic:
+        """A new case: 201 with Location."""
+        case = self.system.app.create(kind, self.actor, **body.arguments(), **self._options(body))
+        return self._created(case)
+
+    def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate) -> Case:
+        """A lifecycle command on a case; returns the case as the command left it."""
+        options = self._options(body) | {"expected_version": self.expected_version}
+        return self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
+
+    def answer(self, case: Case) -> CasePublic:
+        return answer(self.system, self.actor, case, self.response)
+
     def _options(self, body: CommandCreate) -> dict[str, Any]:
         return {"occurred_at": body.occurred_at, "command_id": self.command_id}
 
-    def _created(self, case_id: UUID) -> CasePublic:
-        case = self.system.app.get_case(case_id, version=1)
-        self.response.headers["Location"] = f"{PATHS[case.KIND]}/{case_id}"
-        return answer(self.system, self.actor, case, self.response)
+    def _created(self, case: Case) -> CasePublic:
+        self.response.headers["Location"] = f"{PATHS[case.KIND]}/{case.id}"
+        return self.answer(case)
 
-    def _scoped(self, kind: type[Case], case_id: UUID, decision: bool) -> None:
-        access.require_worker(self.actor, decision=decision)
-        case = self.system.app.get_typed(case_id, kind)
-        access.require_own_office(self.actor, case.office)
-
-    def create(self, call: Callable[..., UUID], body: CommandCreate, *, decision: bool = False) -> CasePublic:
-        """A new case (201 with Location); ``call(actor, **options)`` returns its id."""
-        access.require_worker(self.actor, decision=decision)
-        return self._created(call(self.actor, **self._options(body)))
-
-    def on(
-        self, kind: type[Case], case_id: UUID, call: Callable[..., int], body: CommandCreate, *, decision: bool = False
-    ) -> CasePublic:
-        """A command on a case; ``call(actor, **options)`` returns the version it produced."""
-        self._scoped(kind, case_id, decision)
-        version = call(self.actor, expected_version=self.expected_version, **self._options(body))
-        case = self.system.app.get_case(case_id, version=version)
-        return answer(self.system, self.actor, case, self.response)
-
-    def spawn(
-        self, kind: type[Case], case_id: UUID, call: Callable[..., UUID], body: CommandCreate, *, decision: bool = False
-    ) -> CasePublic:
-        """A command on a case that opens another one (a finding, a status transfer): 201."""
-        self._scoped(kind, case_id, decision)
-        return self._created(call(self.actor, expected_version=self.expected_version, **self._options(body)))
+    def opened(self, case_id: UUID) -> CasePublic:
+        """The case a command opened (a finding's enforcement case, a transfer's successor)."""
+        return self._created(self.system.app.get_case(case_id, version=1))
 
 
 async def commands(
@@ -92,3 +85,51 @@ async def commands(
 
 
 CommandsDep = Annotated[Commands, Depends(commands)]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A command route: ``POST /{case_id}/<path>`` runs ``command`` with the body's fields.
+
+    ``opens`` names the case the command opened (answered 201 with its Location)."""
+
+    command: str
+    body: type[CommandCreate]
+    summary: str
+    opens: Callable[[Any], UUID] | None = None
+    body_optional: bool = False
+
+
+def command_routes(router: APIRouter, kind: type[Case], routes: dict[str, Route]) -> None:
+    """Register the command routes of a case kind."""
+    for path, route in routes.items():
+        _register(router, kind, path, route)
+
+
+def _register(router: APIRouter, kind: type[Case], path: str, route: Route) -> None:
+    transition = kind.LIFECYCLE.command(route.command)
+    model = route.body
+
+    if route.body_optional:
+
+        def endpoint(case_id: UUID, commands: CommandsDep, body: Annotated[model | None, Body()] = None) -> CasePublic:
+            return run(case_id, commands, body or model())
+    else:
+
+        def endpoint(case_id: UUID, body: model, commands: CommandsDep) -> CasePublic:  # type: ignore[valid-type]
+            return run(case_id, commands, body)
+
+    def run(case_id: UUID, commands: Commands, body: CommandCreate) -> CasePublic:
+        case = commands.on(kind, case_id, route.command, body)
+        return commands.opened(route.opens(case)) if route.opens else commands.answer(case)
+
+    endpoint.__name__ = route.command
+    router.post(
+        f"/{{case_id}}/{path}",
+        status_code=201 if route.opens else 200,
+        response_model=CasePublic,
+        responses=errors(401, 403, 404, 409, 422),
+        summary=route.summary + (" (supervisor)" if transition.supervisor_only else ""),
+        description=transition.describe(),
+        name=route.command,
+    )(endpoint)

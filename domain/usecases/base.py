@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -42,12 +42,32 @@ def as_enum(enum: type[E], value: Any, field: str) -> E:
         raise InvalidCommand(field, f"must be one of {allowed}") from None
 
 
+Extension = Callable[..., Iterable[Aggregate] | None]
+_EXTENSIONS: dict[tuple[str, str], Extension] = {}
+
+
+def extends(kind: type[Case], command: str) -> Callable[[Extension], Extension]:
+    """Mark a use case step that runs a lifecycle command with more than the aggregate
+    method: ``step(app, case, provenance, **arguments)`` changes the case (and returns
+    any other aggregates to save in the same transaction)."""
+    kind.LIFECYCLE.command(command)
+
+    def register(step: Extension) -> Extension:
+        _EXTENSIONS[(kind.KIND, command)] = step
+        return step
+
+    return register
+
+
 class CommandOptions(TypedDict, total=False):
     """What every command accepts besides its own arguments."""
 
     expected_version: int | None  # optimistic concurrency: the version the caller saw
     occurred_at: datetime | None  # business time; now when omitted
     command_id: str | None  # idempotency: a retry returns the first outcome
+
+
+OPTIONS = tuple(CommandOptions.__annotations__)
 
 
 class BerkasBase(Application):
@@ -110,11 +130,35 @@ class BerkasBase(Application):
         )
 
     @staticmethod
-    def new_case_id(kind: str, actor: Actor, command_id: str | None) -> UUID:
+    def new_case_id(kind: str, office: str, command_id: str | None) -> UUID:
         """A creation retried with the same command id lands on the same case id."""
         if command_id is None:
             return uuid4()
-        return uuid5(NAMESPACE_URL, f"berkas:{kind}:{actor.office}:{command_id}")
+        return uuid5(NAMESPACE_URL, f"berkas:{kind}:{office}:{command_id}")
+
+    def establish(
+        self,
+        kind: type[C],
+        actor: Actor,
+        build: Callable[[UUID, Provenance], Sequence[Aggregate]],
+        occurred_at: datetime | None,
+        command_id: str | None,
+    ) -> C:
+        """Create a case (first of what ``build`` returns, all saved in one transaction);
+        returns it as saved (a retried creation: as it was first created)."""
+        case_id = self.new_case_id(kind.KIND, actor.office, command_id)
+        if command_id is not None and self.exists(case_id):
+            return self._at(kind, case_id, 1)
+        aggregates = build(case_id, self.provenance(actor, occurred_at, command_id))
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            if command_id is not None and self.exists(case_id):
+                return self._at(kind, case_id, 1)
+            raise
+        case = aggregates[0]
+        assert isinstance(case, kind) and case.id == case_id
+        return case
 
     def open_case(
         self,
@@ -124,20 +168,23 @@ class BerkasBase(Application):
         occurred_at: datetime | None,
         command_id: str | None,
     ) -> UUID:
-        """Create a case (and whatever else ``build`` returns) in one transaction."""
-        case_id = self.new_case_id(kind.KIND, actor, command_id)
-        if command_id is not None and self.exists(case_id):
-            return case_id
-        aggregates = build(case_id, self.provenance(actor, occurred_at, command_id))
-        try:
-            self.save(*aggregates)
-        except IntegrityError:
-            if command_id is not None and self.exists(case_id):
-                return case_id
-            raise
-        return case_id
+        return self.establish(kind, actor, build, occurred_at, command_id).id
 
-    def command(
+    def create(self, kind: type[C], actor: Actor, /, **arguments: Any) -> C:
+        """Run the lifecycle table's creation of ``kind`` with the arguments of its class
+        method (occurred_at and command_id are taken out of ``arguments``)."""
+        occurred_at, command_id = arguments.pop("occurred_at", None), arguments.pop("command_id", None)
+        command = next(t.command for t in kind.LIFECYCLE if t.creation)
+        extension = _EXTENSIONS.get((kind.KIND, command))
+
+        def build(case_id: UUID, provenance: Provenance) -> Sequence[Aggregate]:
+            if extension is not None:
+                return list(extension(self, case_id, provenance, **arguments) or ())
+            return [getattr(kind, command)(case_id, provenance, **arguments)]
+
+        return self.establish(kind, actor, build, occurred_at, command_id)
+
+    def execute(
         self,
         kind: type[C],
         case_id: UUID,
@@ -147,12 +194,13 @@ class BerkasBase(Application):
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
         command_id: str | None = None,
-    ) -> int:
-        """Load, check version and command id, change, save; returns the new version."""
+    ) -> C:
+        """Load once, check command id and version, change, save once; returns the case as
+        saved (a retried command: the case as its first outcome left it)."""
         case = self.get_typed(case_id, kind)
         done = case.outcome_of(command_id)
         if done is not None:
-            return done
+            return self._at(kind, case_id, done)
         if expected_version is not None and case.version != expected_version:
             raise ConflictError(case_id, case.version, expected_version)
         loaded_version = case.version
@@ -163,9 +211,38 @@ class BerkasBase(Application):
             current = self.get_typed(case_id, kind)
             done = current.outcome_of(command_id)
             if done is not None:
-                return done
+                return self._at(kind, case_id, done)
             raise ConflictError(case_id, current.version, expected_version or loaded_version) from None
-        return case.version
+        return case
+
+    def _at(self, kind: type[C], case_id: UUID, version: int) -> C:
+        case = self.get_case(case_id, version=version)
+        assert isinstance(case, kind)
+        return case
+
+    def command(
+        self,
+        kind: type[C],
+        case_id: UUID,
+        actor: Actor,
+        change: Callable[[C, Provenance], Iterable[Aggregate] | None],
+        **options: Unpack[CommandOptions],
+    ) -> int:
+        """``execute``, answering with the version the command produced."""
+        return self.execute(kind, case_id, actor, change, **options).version
+
+    def act(self, kind: type[C], case_id: UUID, actor: Actor, command: str, /, **arguments: Any) -> C:
+        """Run the lifecycle table's ``command`` on a case with the arguments of its
+        aggregate method; options (expected_version, occurred_at, command_id) are taken
+        out of ``arguments``. A use case that does more than call the method (a reference
+        to check, a number to reserve, a case to open) is registered with ``@extends``."""
+        if not kind.LIFECYCLE.has_command(command) or kind.LIFECYCLE.command(command).creation:
+            raise InvalidCommand("command", f"{kind.KIND} has no command {command}")
+        options: CommandOptions = {name: arguments.pop(name) for name in OPTIONS if name in arguments}  # type: ignore[misc]
+        extension = _EXTENSIONS.get((kind.KIND, command))
+        if extension is not None:
+            return self.execute(kind, case_id, actor, lambda c, p: extension(self, c, p, **arguments), **options)
+        return self.execute(kind, case_id, actor, lambda c, p: getattr(c, command)(p, **arguments), **options)
 
     def bulk_save(self, aggregates: Iterable[Aggregate], batch_size: int = 500) -> int:
         """Save many new or changed aggregates, ``batch_size`` per transaction.

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Unpack
+from typing import Any, Unpack
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain.enforcement import EnforcementCase
 from domain.joint_operation import JointOperation
-from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum
-from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome, PersonalData
+from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
+from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome, PersonalData, Provenance
 
 EC = EnforcementCase
 JO = JointOperation
@@ -36,8 +39,13 @@ class EnforcementUseCases(BerkasBase):
 
         return self.open_case(EC, actor, build, occurred_at, command_id)
 
+    @extends(EC, "open")
+    def _open(self, case_id: UUID, provenance: Provenance, **arguments: Any) -> Sequence[Aggregate]:
+        """Cases opened directly never come from a joint operation (findings do)."""
+        return [EC.open(case_id, provenance, operation_id=None, **arguments)]
+
     def examine(self, actor: Actor, case_id: UUID, report_number: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.examine(p, report_number), **opts)
+        return self.act(EC, case_id, actor, "examine", report_number=report_number, **opts).version
 
     def impose_action(
         self,
@@ -49,27 +57,30 @@ class EnforcementUseCases(BerkasBase):
         legal_basis: str,
         **opts: Unpack[CommandOptions],
     ) -> int:
-        act = as_enum(AdministrativeAction, action, "action")
-        return self.command(
-            EC, case_id, actor, lambda c, p: c.impose_action(p, act, decision_number, reason_code, legal_basis), **opts
-        )
+        arguments = {
+            "action": as_enum(AdministrativeAction, action, "action"),
+            "decision_number": decision_number,
+            "reason_code": reason_code,
+            "legal_basis": legal_basis,
+        }
+        return self.act(EC, case_id, actor, "impose_action", **arguments, **opts).version
 
     def assess_charge(self, actor: Actor, case_id: UUID, amount: Decimal, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.assess_charge(p, amount), **opts)
+        return self.act(EC, case_id, actor, "assess_charge", amount=amount, **opts).version
 
     def pay_charge(
         self, actor: Actor, case_id: UUID, billing_code: str, amount: Decimal, **opts: Unpack[CommandOptions]
     ) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.pay_charge(p, billing_code, amount), **opts)
+        return self.act(EC, case_id, actor, "pay_charge", billing_code=billing_code, amount=amount, **opts).version
 
     def detain(self, actor: Actor, case_id: UUID, place: str, ground: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.detain(p, place, ground), **opts)
+        return self.act(EC, case_id, actor, "detain", place=place, ground=ground, **opts).version
 
     def release(self, actor: Actor, case_id: UUID, reason: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.release(p, reason), **opts)
+        return self.act(EC, case_id, actor, "release", reason=reason, **opts).version
 
     def file_objection(self, actor: Actor, case_id: UUID, grounds: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.file_objection(p, grounds), **opts)
+        return self.act(EC, case_id, actor, "file_objection", grounds=grounds, **opts).version
 
     def decide_objection(
         self,
@@ -80,13 +91,13 @@ class EnforcementUseCases(BerkasBase):
         **opts: Unpack[CommandOptions],
     ) -> int:
         result = as_enum(ObjectionOutcome, outcome, "outcome")
-        return self.command(EC, case_id, actor, lambda c, p: c.decide_objection(p, result, legal_basis), **opts)
+        return self.act(EC, case_id, actor, "decide_objection", outcome=result, legal_basis=legal_basis, **opts).version
 
     def deport(self, actor: Actor, case_id: UUID, port: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.deport(p, port), **opts)
+        return self.act(EC, case_id, actor, "deport", port=port, **opts).version
 
     def close_enforcement_case(self, actor: Actor, case_id: UUID, outcome: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(EC, case_id, actor, lambda c, p: c.close(p, outcome), **opts)
+        return self.act(EC, case_id, actor, "close", outcome=outcome, **opts).version
 
     # --- TIMPORA ----------------------------------------------------------------------
 
@@ -112,7 +123,8 @@ class EnforcementUseCases(BerkasBase):
         persons_checked: int,
         **opts: Unpack[CommandOptions],
     ) -> int:
-        return self.command(JO, case_id, actor, lambda c, p: c.execute(p, tuple(locations), persons_checked), **opts)
+        arguments = {"locations": tuple(locations), "persons_checked": persons_checked}
+        return self.act(JO, case_id, actor, "execute", **arguments, **opts).version
 
     def record_finding(
         self,
@@ -126,25 +138,41 @@ class EnforcementUseCases(BerkasBase):
         summary: str,
         **opts: Unpack[CommandOptions],
     ) -> UUID:
+        """Returns the enforcement case the finding opens."""
+        arguments = {
+            "subject": subject,
+            "nationality": nationality,
+            "alleged_violation": alleged_violation,
+            "article": article,
+            "summary": summary,
+        }
+        return self.act(JO, operation_id, actor, "record_finding", **arguments, **opts).findings[-1]
+
+    @extends(JO, "record_finding")
+    def _record_finding(
+        self,
+        operation: JointOperation,
+        provenance: Provenance,
+        subject: PersonalData,
+        nationality: str,
+        alleged_violation: str,
+        article: str,
+        summary: str,
+    ) -> Sequence[Aggregate]:
         """A finding and the enforcement case it opens are saved in one transaction."""
-        case_id = self.new_case_id(EC.KIND, actor, opts.get("command_id"))
-
-        def change(operation: JointOperation, provenance):
-            case = EC.open(
-                case_id,
-                provenance,
-                CaseSource.JOINT_OPERATION,
-                operation.id,
-                subject,
-                nationality,
-                alleged_violation,
-                article,
-            )
-            operation.record_finding(provenance, case_id, summary)
-            return [case]
-
-        self.command(JO, operation_id, actor, change, **opts)
-        return case_id
+        case_id = self.new_case_id(EC.KIND, provenance.office, provenance.command_id)
+        case = EC.open(
+            case_id,
+            provenance,
+            CaseSource.JOINT_OPERATION,
+            operation.id,
+            subject,
+            nationality,
+            alleged_violation,
+            article,
+        )
+        operation.record_finding(provenance, case_id, summary)
+        return [case]
 
     def close_joint_operation(self, actor: Actor, case_id: UUID, report: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(JO, case_id, actor, lambda c, p: c.close(p, report), **opts)
+        return self.act(JO, case_id, actor, "close", report=report, **opts).version

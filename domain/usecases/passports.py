@@ -41,6 +41,9 @@ def referral(agency: str | None, instructions: str | None) -> Referral | None:
 
 
 class PassportUseCases(BerkasBase):
+    """Each command is a row of ``PassportApplication.LIFECYCLE`` run by ``act``; these
+    methods are its Python spelling (plain values accepted, the new version returned)."""
+
     def submit_passport_application(
         self,
         actor: Actor,
@@ -77,13 +80,13 @@ class PassportUseCases(BerkasBase):
         return self.open_case(P, actor, build, occurred_at, command_id)
 
     def pay_passport_fee(self, actor: Actor, case_id: UUID, billing_code: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.pay(p, billing_code), **opts)
+        return self.act(P, case_id, actor, "pay", billing_code=billing_code, **opts).version
 
     def grant_zero_tariff(self, actor: Actor, case_id: UUID, basis: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.grant_zero_tariff(p, basis), **opts)
+        return self.act(P, case_id, actor, "grant_zero_tariff", basis=basis, **opts).version
 
     def capture_biometrics(self, actor: Actor, case_id: UUID, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.capture_biometrics(p), **opts)
+        return self.act(P, case_id, actor, "capture_biometrics", **opts).version
 
     def interview(
         self,
@@ -94,9 +97,8 @@ class PassportUseCases(BerkasBase):
         assessment: str,
         **opts: Unpack[CommandOptions],
     ) -> int:
-        return self.command(
-            P, case_id, actor, lambda c, p: c.interview(p, stated_purpose, tuple(indicators), assessment), **opts
-        )
+        arguments = {"stated_purpose": stated_purpose, "indicators": tuple(indicators), "assessment": assessment}
+        return self.act(P, case_id, actor, "interview", **arguments, **opts).version
 
     def postpone(
         self,
@@ -108,10 +110,10 @@ class PassportUseCases(BerkasBase):
         **opts: Unpack[CommandOptions],
     ) -> int:
         ref = referral(referral_agency, referral_instructions)
-        return self.command(P, case_id, actor, lambda c, p: c.postpone(p, reason, ref), **opts)
+        return self.act(P, case_id, actor, "postpone", reason=reason, referral=ref, **opts).version
 
     def lift_postponement(self, actor: Actor, case_id: UUID, evidence: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.lift_postponement(p, evidence), **opts)
+        return self.act(P, case_id, actor, "lift_postponement", evidence=evidence, **opts).version
 
     def refuse_passport(
         self,
@@ -123,26 +125,29 @@ class PassportUseCases(BerkasBase):
         referral_instructions: str | None = None,
         **opts: Unpack[CommandOptions],
     ) -> int:
-        reason = as_enum(RefusalReason, reason_code, "reason_code")
-        ref = referral(referral_agency, referral_instructions)
-        return self.command(P, case_id, actor, lambda c, p: c.refuse(p, reason, legal_basis, ref), **opts)
+        arguments = {
+            "reason_code": as_enum(RefusalReason, reason_code, "reason_code"),
+            "legal_basis": legal_basis,
+            "referral": referral(referral_agency, referral_instructions),
+        }
+        return self.act(P, case_id, actor, "refuse", **arguments, **opts).version
 
     def approve_passport(self, actor: Actor, case_id: UUID, legal_basis: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.approve(p, legal_basis), **opts)
+        return self.act(P, case_id, actor, "approve", legal_basis=legal_basis, **opts).version
 
     def issue_passport(self, actor: Actor, case_id: UUID, passport_number: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.issue(p, passport_number), **opts)
+        return self.act(P, case_id, actor, "issue", passport_number=passport_number, **opts).version
 
     def hand_over_passport(
         self, actor: Actor, case_id: UUID, collector: str | Collector, **opts: Unpack[CommandOptions]
     ) -> int:
         who = as_enum(Collector, collector, "collector")
-        return self.command(P, case_id, actor, lambda c, p: c.hand_over(p, who), **opts)
+        return self.act(P, case_id, actor, "hand_over", collector=who, **opts).version
 
     def withdraw_passport(self, actor: Actor, case_id: UUID, reason: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.withdraw(p, reason), **opts)
+        return self.act(P, case_id, actor, "withdraw", reason=reason, **opts).version
 
     def cancel_uncollected_passport(
         self, actor: Actor, case_id: UUID, legal_basis: str, **opts: Unpack[CommandOptions]
     ) -> int:
-        return self.command(P, case_id, actor, lambda c, p: c.cancel_uncollected(p, legal_basis), **opts)
+        return self.act(P, case_id, actor, "cancel_uncollected", legal_basis=legal_basis, **opts).version

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Unpack
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from domain.stay_permit import StayPermit
-from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum
-from domain.values import PermitBasis, PermitKind, PersonalData, StayTerm
+from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
+from domain.values import PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
 
 SP = StayPermit
 
 
 class StayPermitUseCases(BerkasBase):
+    """Each command is a row of ``StayPermit.LIFECYCLE`` run by ``act``."""
+
     def apply_for_stay_permit(
         self,
         actor: Actor,
@@ -48,12 +53,12 @@ class StayPermitUseCases(BerkasBase):
     def pay_stay_permit_fee(
         self, actor: Actor, case_id: UUID, billing_code: str, **opts: Unpack[CommandOptions]
     ) -> int:
-        return self.command(SP, case_id, actor, lambda c, p: c.pay(p, billing_code), **opts)
+        return self.act(SP, case_id, actor, "pay", billing_code=billing_code, **opts).version
 
     def refuse_stay_permit(
         self, actor: Actor, case_id: UUID, reason_code: str, legal_basis: str, **opts: Unpack[CommandOptions]
     ) -> int:
-        return self.command(SP, case_id, actor, lambda c, p: c.refuse(p, reason_code, legal_basis), **opts)
+        return self.act(SP, case_id, actor, "refuse", reason_code=reason_code, legal_basis=legal_basis, **opts).version
 
     def issue_stay_permit(
         self,
@@ -65,9 +70,13 @@ class StayPermitUseCases(BerkasBase):
         legal_basis: str,
         **opts: Unpack[CommandOptions],
     ) -> int:
-        return self.command(
-            SP, case_id, actor, lambda c, p: c.issue(p, permit_number, valid_from, valid_until, legal_basis), **opts
-        )
+        arguments = {
+            "permit_number": permit_number,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "legal_basis": legal_basis,
+        }
+        return self.act(SP, case_id, actor, "issue", **arguments, **opts).version
 
     def extend_stay_permit(
         self,
@@ -78,8 +87,8 @@ class StayPermitUseCases(BerkasBase):
         new_end: date,
         **opts: Unpack[CommandOptions],
     ) -> int:
-        stay_term = as_enum(StayTerm, term, "term")
-        return self.command(SP, case_id, actor, lambda c, p: c.extend(p, billing_code, stay_term, new_end), **opts)
+        arguments = {"billing_code": billing_code, "term": as_enum(StayTerm, term, "term"), "new_end": new_end}
+        return self.act(SP, case_id, actor, "extend", **arguments, **opts).version
 
     def transfer_stay_permit(
         self,
@@ -89,32 +98,36 @@ class StayPermitUseCases(BerkasBase):
         legal_basis: str,
         **opts: Unpack[CommandOptions],
     ) -> UUID:
-        """Alih status: the successor application is created with the transfer, atomically."""
+        """Alih status: returns the successor application, created with the transfer."""
         term = as_enum(StayTerm, requested_term, "requested_term")
-        successor_id = self.new_case_id(SP.KIND, actor, opts.get("command_id"))
+        permit = self.act(SP, case_id, actor, "transfer", requested_term=term, legal_basis=legal_basis, **opts)
+        return permit.successor_id
 
-        def change(permit: StayPermit, provenance):
-            permit.transfer(provenance, successor_id, legal_basis)
-            successor = SP.apply_for(
-                successor_id,
-                provenance,
-                kind=permit.successor_kind,
-                basis=PermitBasis.STATUS_TRANSFER,
-                foreigner=permit.foreigner,
-                nationality=permit.nationality,
-                passport_number=permit.passport_number,
-                sponsor=permit.sponsor,
-                requested_term=term,
-            )
-            return [successor]
-
-        self.command(SP, case_id, actor, change, **opts)
-        return self.get_typed(case_id, SP).successor_id
+    @extends(SP, "transfer")
+    def _transfer(
+        self, permit: StayPermit, provenance: Provenance, requested_term: StayTerm, legal_basis: str
+    ) -> Sequence[Aggregate]:
+        """The successor application is created with the transfer, atomically."""
+        successor_id = self.new_case_id(SP.KIND, provenance.office, provenance.command_id)
+        permit.transfer(provenance, successor_id, legal_basis)
+        successor = SP.apply_for(
+            successor_id,
+            provenance,
+            kind=permit.successor_kind,
+            basis=PermitBasis.STATUS_TRANSFER,
+            foreigner=permit.foreigner,
+            nationality=permit.nationality,
+            passport_number=permit.passport_number,
+            sponsor=permit.sponsor,
+            requested_term=requested_term,
+        )
+        return [successor]
 
     def cancel_stay_permit(
         self, actor: Actor, case_id: UUID, enforcement_case_id: UUID, legal_basis: str, **opts: Unpack[CommandOptions]
     ) -> int:
-        return self.command(SP, case_id, actor, lambda c, p: c.cancel(p, enforcement_case_id, legal_basis), **opts)
+        arguments = {"enforcement_case_id": enforcement_case_id, "legal_basis": legal_basis}
+        return self.act(SP, case_id, actor, "cancel", **arguments, **opts).version
 
     def end_stay_permit(self, actor: Actor, case_id: UUID, reason: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.command(SP, case_id, actor, lambda c, p: c.end(p, reason), **opts)
+        return self.act(SP, case_id, actor, "end", reason=reason, **opts).version

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from domain import LIFECYCLES
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
@@ -30,21 +31,10 @@ COLUMNS = (
 
 COLUMN_TYPES = tuple((column, "bigint" if column == "notification_id" else "text") for column in COLUMNS)
 
-# Decisions (keputusan) and the fields that hold their reason and their legal basis.
+# Decisions (keputusan) and the fields that hold their reason and their legal basis,
+# from the lifecycle tables.
 DECISIONS: dict[str, tuple[str | None, str | None]] = {
-    "berkas:PassportApplication.ZeroTariffGranted": (None, "basis"),
-    "berkas:PassportApplication.Postponed": ("reason", None),
-    "berkas:PassportApplication.Refused": ("reason_code", "legal_basis"),
-    "berkas:PassportApplication.Approved": (None, "legal_basis"),
-    "berkas:PassportApplication.CancelledUncollected": (None, "legal_basis"),
-    "berkas:StayPermit.Refused": ("reason_code", "legal_basis"),
-    "berkas:StayPermit.Issued": (None, "legal_basis"),
-    "berkas:StayPermit.Transferred": (None, "legal_basis"),
-    "berkas:StayPermit.Cancelled": (None, "legal_basis"),
-    "berkas:EnforcementCase.ActionImposed": ("reason_code", "legal_basis"),
-    "berkas:EnforcementCase.ObjectionDecided": ("reason_code", "legal_basis"),
-    "berkas:RevenueTarget.Set": (None, "legal_basis"),
-    "berkas:RevenueTarget.Revised": (None, "legal_basis"),
+    lc.topic(t): (t.reason, t.basis) for lc in LIFECYCLES.values() for t in lc if t.decision
 }
 
 

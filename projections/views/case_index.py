@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from domain import CASE_KINDS
+from domain import LIFECYCLES
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
@@ -30,38 +30,10 @@ COLUMNS = (
 
 COLUMN_TYPES = tuple((column, "bigint" if column == "version" else "text") for column in COLUMNS)
 
-# The status each event leaves its case in; events missing here leave it unchanged.
-_STATUS = {
-    "PassportApplication.Submitted": "SUBMITTED",
-    "PassportApplication.FeePaid": "PAID",
-    "PassportApplication.ZeroTariffGranted": "PAID",
-    "PassportApplication.BiometricsCaptured": "BIOMETRICS",
-    "PassportApplication.Interviewed": "INTERVIEWED",
-    "PassportApplication.Postponed": "POSTPONED",
-    "PassportApplication.PostponementLifted": "INTERVIEWED",
-    "PassportApplication.Refused": "REFUSED",
-    "PassportApplication.Approved": "APPROVED",
-    "PassportApplication.Issued": "ISSUED",
-    "PassportApplication.HandedOver": "HANDED_OVER",
-    "PassportApplication.Withdrawn": "WITHDRAWN",
-    "PassportApplication.CancelledUncollected": "CANCELLED_UNCOLLECTED",
-    "StayPermit.Applied": "APPLIED",
-    "StayPermit.FeePaid": "PAID",
-    "StayPermit.Refused": "REFUSED",
-    "StayPermit.Issued": "ISSUED",
-    "StayPermit.Transferred": "TRANSFERRED",
-    "StayPermit.Cancelled": "CANCELLED",
-    "StayPermit.Ended": "ENDED",
-    "EnforcementCase.Opened": "OPENED",
-    "EnforcementCase.Examined": "EXAMINED",
-    "EnforcementCase.ActionImposed": "ACTION_IMPOSED",
-    "EnforcementCase.Deported": "DEPORTED",
-    "EnforcementCase.Closed": "CLOSED",
-    "JointOperation.Planned": "PLANNED",
-    "JointOperation.Executed": "EXECUTED",
-    "JointOperation.Closed": "CLOSED",
-    "RevenueTarget.Set": "SET",
-}
+# The status each event leaves its case in, from the lifecycle tables; events missing
+# here leave it unchanged, and a few decide it from a field (an upheld objection).
+_STATUS = {f"{lc.kind}.{t.event}": t.target.value for lc in LIFECYCLES.values() for t in lc if t.target and not t.when}
+_DEPENDS = {f"{lc.kind}.{t.event}": t for lc in LIFECYCLES.values() for t in lc if t.when}
 # What kind of product or permit a case is about, from its creation event.
 _SUBTYPE_FIELD = {
     "PassportApplication.Submitted": "product",
@@ -80,8 +52,9 @@ def _changes(row: StoredRow) -> dict[str, Any]:
     if row.originator_version == 1:
         change.update(kind=kind, office=prov[2], opened_at=at)
     status = _STATUS.get(name)
-    if name == "EnforcementCase.ObjectionDecided" and tagged(raw, "outcome") == "UPHELD":
-        status = "EXAMINED"  # an upheld objection lifts the actions
+    if name in _DEPENDS:
+        target = _DEPENDS[name].target_of(lambda field: tagged(raw, field))
+        status = target.value if target is not None else None
     if status is not None:
         change["status"] = status
     if name in _SUBTYPE_FIELD:
@@ -93,21 +66,10 @@ def _changes(row: StoredRow) -> dict[str, Any]:
     return change
 
 
-def _case_topics() -> tuple[str, ...]:
-    """Every event of the case kinds (and nothing else in the log, e.g. user accounts)."""
-    return tuple(
-        sorted(
-            event.TOPIC
-            for kind in CASE_KINDS
-            for event in vars(kind).values()
-            if isinstance(event, type) and issubclass(event, kind.Event) and "TOPIC" in vars(event)
-        )
-    )
-
-
 class CaseIndex:
     name = "case_index"
-    topics: tuple[str, ...] = _case_topics()
+    # Every event of the case kinds (and nothing else in the log, e.g. user accounts).
+    topics: tuple[str, ...] = tuple(sorted(topic for lc in LIFECYCLES.values() for topic in lc.topics))
     tables = (TABLE,)
 
     def create_tables(self, conn: Any, suffix: str) -> None:

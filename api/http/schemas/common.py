@@ -7,6 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.usecases.passports import personal_data
+from domain.values import PersonalData, Referral
+
 # Printable text, newlines and tabs allowed: other control characters have no business
 # in a case file and some databases refuse them (NUL in PostgreSQL text).
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
@@ -21,7 +24,8 @@ def examples(*items: dict[str, Any]) -> ConfigDict:
 
 
 class CommandCreate(BaseModel):
-    """What every command may carry besides its own fields."""
+    """What every command may carry besides its own fields, which are named as the
+    arguments of the aggregate's method: ``arguments()`` hands them over as domain values."""
 
     model_config = examples({"occurred_at": "2024-06-03T09:15:00+07:00"})
 
@@ -30,6 +34,17 @@ class CommandCreate(BaseModel):
         description="When it happened (business time, with a time zone); now when omitted. "
         "Backfilled entries keep their real dates.",
     )
+
+    def arguments(self) -> dict[str, Any]:
+        return {name: _domain(getattr(self, name)) for name in type(self).model_fields if name != "occurred_at"}
+
+
+def _domain(value: Any) -> Any:
+    if isinstance(value, PersonalDataCreate | ReferralCreate):
+        return value.to_domain()
+    if isinstance(value, list):
+        return tuple(_domain(item) for item in value)
+    return value
 
 
 class PersonalDataCreate(BaseModel):
@@ -44,6 +59,9 @@ class PersonalDataCreate(BaseModel):
     birth_date: date
     address: Text
 
+    def to_domain(self) -> PersonalData:
+        return personal_data(self.name, self.nik, self.birth_date, self.address)
+
 
 class ReferralCreate(BaseModel):
     """Rujukan: the agency the applicant is sent to and what to bring."""
@@ -52,6 +70,9 @@ class ReferralCreate(BaseModel):
 
     agency: Text
     instructions: Text
+
+    def to_domain(self) -> Referral:
+        return Referral(agency=self.agency, instructions=self.instructions)
 
 
 class CasePublic(BaseModel):
