@@ -16,9 +16,9 @@ LIFECYCLES = lifecycles(CASE_KINDS)
 
 __all__ = [
     "CASE_KINDS",
+    "LIFECYCLES",
     "EnforcementCase",
     "JointOperation",
-    "LIFECYCLES",
     "PassportApplication",
     "RevenueTarget",
     "StayPermit",
