@@ -32,7 +32,7 @@ def load_ledger_key(settings: Settings) -> Ed25519PrivateKey | None:
 
 
 def store_for(settings: Settings) -> Store:
-    return Store(settings.database_url, settings.sqlite_path, settings.pool_size)
+    return Store(settings.database_url, settings.sqlite_path, settings.pool_size, settings.database_timeout_seconds)
 
 
 @dataclass

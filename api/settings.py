@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     # The ledger's Ed25519 private key (PEM, from ``berkas ledger keygen``); checkpoints
     # stay unsigned without it.
     ledger_key_path: Path | None = None
+    # HTTP: bodies above this are refused (413) before they are read.
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    # HTTP: how long a bearer token's lookup is reused; a revocation made by another
+    # process takes effect within this time (at once in the process that made it).
+    token_cache_seconds: float = Field(5.0, ge=0)
+    # PostgreSQL: how long to wait for a connection or a statement before answering 503.
+    database_timeout_seconds: float = Field(3.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

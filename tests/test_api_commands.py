@@ -35,7 +35,7 @@ def test_a_command_with_a_stale_if_match_is_refused_with_the_current_version(cli
 
     stale = client.post(f"{path}/biometrics", json={}, headers=auth(officer, **{"If-Match": etag}))
     assert stale.status_code == 409
-    assert stale.json()["current_version"] == 2 and stale.json()["error"] == "conflict"
+    assert stale.json()["current_version"] == 2 and stale.json()["type"] == "urn:berkas:problem:conflict"
     assert client.get(path, headers=auth(officer)).json()["version"] == 2
 
 
@@ -45,7 +45,7 @@ def test_a_malformed_if_match_names_the_header(client, officer):
         f"/passport-applications/{case['id']}/biometrics", json={}, headers=auth(officer, **{"If-Match": "yesterday"})
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["If-Match"]
+    assert response.json()["errors"][0]["field"] == "If-Match"
 
 
 def test_a_retried_submission_returns_the_first_case_and_never_a_second(client, officer, pg_system):
@@ -83,7 +83,7 @@ def test_the_actor_is_the_token_holder_and_the_body_cannot_claim_another(client,
         "/passport-applications", json=passport_body() | {"actor_id": "someone-else"}, headers=auth(officer)
     )
     assert claimed.status_code == 422
-    assert claimed.json()["detail"][0]["loc"] == ["body", "actor_id"]
+    assert (claimed.json()["errors"][0]["location"], claimed.json()["errors"][0]["field"]) == ("body", "actor_id")
     case = client.post("/passport-applications", json=passport_body(), headers=auth(officer)).json()
     provenance = pg_system.app.history(case["id"])[0].provenance
     holder = users.authenticate(pg_system.app, officer)
@@ -96,7 +96,8 @@ def test_an_illegal_transition_answers_409_with_the_current_status(client, offic
         f"/passport-applications/{case['id']}/issuance", json={"passport_number": "E1"}, headers=auth(officer)
     )
     assert response.status_code == 409
-    assert response.json()["status"] == "SUBMITTED" and response.json()["error"] == "illegal_transition"
+    assert response.json()["case_status"] == "SUBMITTED"
+    assert response.json()["type"] == "urn:berkas:problem:illegal-transition"
 
 
 def test_unknown_cases_are_404_and_malformed_ids_422(client, officer):
@@ -118,14 +119,14 @@ def test_invalid_personal_data_is_refused_without_echoing_it(client, officer):
     body = passport_body(applicant=person(nik="35730145129000X1"))
     response = client.post("/passport-applications", json=body, headers=auth(officer))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "nik"
+    assert response.json()["errors"][0]["field"] == "applicant.nik"
     assert "35730145129000X1" not in response.text and APPLICANT_NAME not in response.text
 
 
 def test_a_domain_rule_names_its_field(client, officer):
     response = client.post("/passport-applications", json=passport_body(regency_code="3578"), headers=auth(officer))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["regency_code"]
+    assert response.json()["errors"][0]["field"] == "regency_code"
     assert APPLICANT_NIK not in response.text
 
 
@@ -159,7 +160,7 @@ def test_a_naive_as_of_is_refused(client, officer, pg_system):
     case = submit(client, officer)
     response = client.get(f"/cases/{case['id']}", params={"as_of": "2024-06-30T00:00:00"}, headers=auth(auditor))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "as_of"
+    assert response.json()["errors"][0]["field"] == "as_of"
     aware = client.get(f"/cases/{case['id']}", params={"as_of": "2099-06-30T00:00:00+07:00"}, headers=auth(auditor))
     assert aware.status_code == 200
 

@@ -1,4 +1,5 @@
-"""Schemathesis against the app's own OpenAPI schema: no 5xx, answers match their schema.
+"""Schemathesis against the app's own OpenAPI schema: no 5xx, answers match their schema,
+every refusal is problem+json.
 
 Bounded (a few examples per operation) so that it stays in the default suite.
 """
@@ -62,6 +63,8 @@ def test_the_api_never_fails_and_answers_as_documented(api_schema, fuzzed, super
             sent = case.as_transport_kwargs(headers=supervisor)
             response = client.request(**{k: v for k, v in sent.items() if k in TRANSPORT})
             case.validate_response(response, checks=CHECKS)
+            if response.status_code >= 400:
+                assert response.headers["content-type"] == "application/problem+json", response.text[:300]
 
         try:
             exercise()

@@ -44,7 +44,7 @@ def test_a_supervisor_sees_only_the_report_of_their_own_office(client: TestClien
 def test_an_unknown_office_is_a_422(client: TestClient, pg_system: System):
     auditor = token_for(pg_system, "AUDITOR")
     response = client.get("/reports/annual/2024", params={"office": "XXX"}, headers=auth(auditor))
-    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["office"]
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "office"
 
 
 def test_a_rebuild_runs_in_the_background_and_reports_its_progress(client: TestClient, pg_system: System):
@@ -66,7 +66,7 @@ def test_a_rebuild_runs_in_the_background_and_reports_its_progress(client: TestC
 def test_a_rebuild_of_an_unknown_projection_is_a_422(client: TestClient, pg_system: System):
     admin = token_for(pg_system, "ADMIN")
     response = client.post("/reports/rebuild", json={"projection": "nope"}, headers=auth(admin))
-    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["projection"]
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "projection"
 
 
 def test_health_and_readiness_report_the_database_and_projection_lag(client: TestClient):

@@ -63,6 +63,25 @@ def report_scope(actor: Actor, requested: str | None) -> str | None:
     return list_scope(actor, requested)
 
 
+def require_account_admin(actor: Actor, office: str) -> None:
+    """Accounts: an admin manages those of their own office. National administration is
+    the server operator's, through the CLI (``berkas users add``)."""
+    require_role(actor, Role.ADMIN)
+    if actor.office != office:
+        raise NotPermitted(f"an admin of office {actor.office} manages only that office's accounts, not {office}'s")
+
+
+def directory_scope(actor: Actor, requested: str | None) -> str | None:
+    """The people directory: auditors any office (None = all), everyone else their own."""
+    if requested is not None:
+        lookup_office(requested)
+    if actor.role is Role.AUDITOR:
+        return requested
+    if requested is not None and requested != actor.office:
+        raise NotPermitted(f"the directory of office {requested} is for its own staff and auditors")
+    return actor.office
+
+
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         raise NotPermitted(f"a {actor.role.value.lower()} may not do this")

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.bootstrap import System, bootstrap
-from api.http import errors
+from api.http import errors, openapi
 from api.http.follower import Follower
+from api.http.gate import Gate, GuardedRoutes, TokenCache
 from api.http.jobs import Jobs
 from api.http.routers import (
     audit,
@@ -24,6 +25,7 @@ from api.http.routers import (
     stay_permits,
 )
 from api.http.routers import users as user_routes
+from domain.usecases import users
 
 DESCRIPTION = """Berkas: case files of a Kantor Imigrasi, every decision an immutable event.
 
@@ -31,6 +33,12 @@ Authenticate with `Authorization: Bearer <token>` (tokens come from `berkas user
 Reads answer with `ETag: "<version>"`; send it back as `If-Match` on a command and a stale
 version answers 409 with the current one. Send an `Idempotency-Key` on every POST: a retry
 returns the first answer and never a second case.
+
+Every error is one shape, RFC 9457 `application/problem+json`: `type`, `title`, `status`,
+`detail`, `instance`, and for 422 `errors`, one entry per field that breaks a rule. When the
+database is unavailable the answer is 503 with `Retry-After`. Bodies above the server's limit
+(1 MB unless configured) are refused with 413 before they are read, and so is any body sent
+to a protected route without a valid token (401).
 """
 
 
@@ -49,10 +57,19 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         if owns_system:
             system.close()
 
-    app = FastAPI(title="Berkas", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    settings = system.settings
+    app = FastAPI(
+        title="Berkas",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
+    )
     app.state.system = system
     app.state.jobs = Jobs(system.store)
-    errors.install(app)
+    app.state.tokens = TokenCache(lambda token: users.authenticate(system.app, token), settings.token_cache_seconds)
     for module in (
         passports,
         stay_permits,
@@ -67,6 +84,11 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         health,
     ):
         app.include_router(module.router)
+    app.include_router(user_routes.people)
+    app.openapi = lambda: openapi.schema(app)  # type: ignore[method-assign]
+    openapi.serve_docs(app)
+    app.add_middleware(Gate, max_body=settings.max_body_bytes, tokens=app.state.tokens, guarded=GuardedRoutes(app))
+    errors.install(app)  # last: its safety net wraps the gate too
     return app
 
 

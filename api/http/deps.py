@@ -6,11 +6,10 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import System
-from domain.errors import InvalidCommand
-from domain.usecases import users
 from domain.usecases.base import Actor
 
 _ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
@@ -27,11 +26,16 @@ async def get_system(request: Request) -> System:
 SystemDep = Annotated[System, Depends(get_system)]
 
 
-def current_actor(
-    system: SystemDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+async def current_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
-    """The authenticated user is the actor on every event, never the request body."""
-    actor = users.authenticate(system.app, credentials.credentials) if credentials else None
+    """The authenticated user is the actor on every event, never the request body.
+
+    The gate (``api.http.gate``) has already looked the token up, before the body was
+    read; a route it does not guard looks it up here, through the same cache."""
+    actor = getattr(request.state, "actor", None)
+    if actor is None and credentials is not None:
+        actor = await request.app.state.tokens.actor_async(credentials.credentials)
     if actor is None:
         raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     return actor
@@ -50,7 +54,8 @@ async def expected_version(
         return None
     found = _ETAG.fullmatch(if_match)
     if found is None:
-        raise InvalidCommand("If-Match", 'must be an ETag such as "3"')
+        rule = 'must be an ETag such as "3"'
+        raise RequestValidationError([{"loc": ("header", "If-Match"), "msg": rule, "type": "etag"}])
     return int(found.group(1))
 
 

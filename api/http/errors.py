@@ -1,65 +1,198 @@
-"""One place where domain errors become HTTP answers.
+"""One place where every refusal becomes an RFC 9457 ``application/problem+json`` answer.
 
 Messages come from the domain, which names cases, fields and rules but never personal
-data; validation errors drop the offending input for the same reason.
+data; validation errors drop the offending input for the same reason. Nothing that goes
+wrong leaves the app as a traceback: uvicorn's own error log never sees an exception's
+text, which may quote the data it choked on.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.schemas.problems import MEDIA_TYPE, TITLES, FieldProblem, ProblemPublic, problem_type
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
 
 log = logging.getLogger("berkas.http")
 
-_STATUS: dict[type[DomainError], tuple[int, str]] = {
-    InvalidCommand: (422, "invalid_command"),
-    CaseNotFound: (404, "not_found"),
-    IllegalTransition: (409, "illegal_transition"),
+# How long a client should wait before retrying after the database went away: about
+# the time the connection pools take to notice it is back.
+RETRY_AFTER_SECONDS = 2
+
+_DOMAIN: dict[type[DomainError], tuple[int, str]] = {
+    InvalidCommand: (422, "invalid-request"),
+    CaseNotFound: (404, "not-found"),
+    IllegalTransition: (409, "illegal-transition"),
     ConflictError: (409, "conflict"),
-    NotPermitted: (403, "not_permitted"),
+    NotPermitted: (403, "not-permitted"),
 }
+_BY_STATUS = {
+    400: "invalid-request",
+    401: "unauthenticated",
+    403: "not-permitted",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "busy",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-request",
+    503: "not-configured",
+}
+# Pydantic's messages, reworded where they would puzzle a reader of an API answer.
+_RULES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+    "uuid_parsing": "must be a UUID",
+    "uuid_type": "must be a UUID",
+    "json_invalid": "is not valid JSON",
+    "model_attributes_type": "must be a JSON object",
+    "timezone_aware": "must carry a time zone, e.g. 2024-06-30T00:00:00+07:00",
+}
+# Outages of the database: connection refused or lost, pool exhausted, timeouts.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    ConnectionError,
+)
 
 
-def domain_error(_: Request, error: Exception) -> JSONResponse:
+def request_id(request: Request) -> str | None:
+    """The id the request-log middleware gave the request, or the one the client sent."""
+    given = getattr(request.state, "request_id", None) or request.headers.get("x-request-id")
+    return given if given and len(given) <= 128 and given.isprintable() else None
+
+
+def problem(
+    request: Request,
+    status: int,
+    name: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body = ProblemPublic(
+        type=problem_type(name),
+        title=TITLES[name],
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request_id(request),
+        **extensions,
+    )
+    return JSONResponse(body.body(), status_code=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def domain_error(request: Request, error: Exception) -> JSONResponse:
+    status, name = next((code for kind, code in _DOMAIN.items() if isinstance(error, kind)), (422, "invalid-request"))
     if isinstance(error, InvalidCommand):
-        item = {"loc": [error.field], "msg": error.rule, "type": "invalid_command"}
-        return JSONResponse({"detail": [item]}, status_code=422)
-    status, name = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), (422, "domain_error"))
-    body: dict[str, object] = {"detail": str(error), "error": name}
-    headers = {}
+        field = FieldProblem(location=None, field=error.field, detail=error.rule, type="domain_rule")
+        return problem(request, 422, name, f"{error.field} {error.rule}", errors=[field])
     if isinstance(error, IllegalTransition):
-        body["status"] = error.status
+        return problem(request, status, name, str(error), case_status=error.status)
     if isinstance(error, ConflictError):
-        body["current_version"] = error.current_version
-        headers["ETag"] = f'"{error.current_version}"'
-    return JSONResponse(body, status_code=status, headers=headers)
+        version = error.current_version
+        return problem(request, status, name, str(error), {"ETag": f'"{version}"'}, current_version=version)
+    return problem(request, status, name, str(error))
 
 
-def validation_error(_: Request, error: Exception) -> JSONResponse:
+def _field(item: dict[str, Any]) -> FieldProblem:
+    where, *path = [str(part) for part in item["loc"]] or ["body"]
+    location = where if where in ("body", "query", "path", "header") else None
+    if location is None:
+        path = [where, *path]
+    # FastAPI names a body that is a single model "body" alone: the field is then the body.
+    rule = _RULES.get(item["type"], item["msg"][:1].lower() + item["msg"][1:])
+    return FieldProblem(location=location, field=".".join(path) or "body", detail=rule, type=item["type"])
+
+
+def validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    items = [
-        {
-            "loc": [str(part) if not isinstance(part, int) else part for part in item["loc"]],
-            "msg": item["msg"],
-            "type": item["type"],
-        }
-        for item in error.errors()
-    ]
-    return JSONResponse({"detail": items}, status_code=422)
+    fields = [_field(item) for item in error.errors()]
+    count = "1 field breaks a rule" if len(fields) == 1 else f"{len(fields)} fields break a rule"
+    return problem(request, 422, "invalid-request", count, errors=fields)
 
 
-def unexpected(_: Request, error: Exception) -> JSONResponse:
-    # The type only: an exception's text may quote the data it choked on.
-    log.error("unexpected %s while serving a request", type(error).__name__)
-    return JSONResponse({"detail": "internal error", "error": "internal"}, status_code=500)
+def http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's and our own ``HTTPException``: unknown routes, 401, 405, 413, …"""
+    assert isinstance(error, HTTPException)
+    status = error.status_code
+    name = _BY_STATUS.get(status, "invalid-request" if status < 500 else "internal")
+    detail = error.detail if isinstance(error.detail, str) else TITLES[name]
+    if status == 404 and detail == "Not Found":
+        detail = f"there is no resource at {request.url.path}"
+    elif status == 405 and detail == "Method Not Allowed":
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem(request, status, name, detail, dict(error.headers or {}))
+
+
+def unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable (%s) while serving a request", type(error).__name__)
+    return problem(
+        request,
+        503,
+        "database-unavailable",
+        "the database did not answer in time; the request was not carried out",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    return isinstance(error, UNAVAILABLE)
+
+
+class LastResort:
+    """Answers what no handler took: 503 for an outage raised through another exception,
+    500 otherwise; the type is logged, never the text, and nothing reaches uvicorn."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as error:
+            if started:  # too late for an answer: the client sees a cut-off response
+                log.error("unexpected %s after the response started", type(error).__name__)
+                return
+            causes = [error, error.__cause__, error.__context__]
+            request = Request(scope)
+            if any(cause is not None and _is_outage(cause) for cause in causes):
+                response = unavailable(request, error)
+            else:
+                log.error("unexpected %s while serving a request", type(error).__name__)
+                response = problem(request, 500, "internal", "the server failed; the error has been logged")
+            await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(HTTPException, http_error)
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, unavailable)
+    app.add_middleware(LastResort)

@@ -174,6 +174,7 @@ class PostgreSQL(Dialect):
             "POSTGRES_USER": str(parts.get("user") or "postgres"),
             "POSTGRES_PASSWORD": str(parts.get("password") or ""),
             "POSTGRES_POOL_SIZE": str(store.pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(store.timeout))),
             "POSTGRES_LOCK_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": "projections.eventstore.fast_append:CopyApplicationRecorder",
             # Never POSTGRES_ENABLE_DB_FUNCTIONS: it drops the table lock, and readers
@@ -197,8 +198,13 @@ class PostgreSQL(Dialect):
             store.database_url,
             min_size=1,
             max_size=max(store.pool_size, 2),
-            kwargs={"autocommit": True},
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": max(1, round(store.timeout)),
+                "options": f"-c statement_timeout={int(store.timeout * 1000)}",
+            },
             connection_class=PostgresConnection,
+            timeout=store.timeout,
             open=True,
         )
 

@@ -40,9 +40,14 @@ class CopyApplicationRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, originator_version, notification_id FROM {0} WHERE notification_id > %s"
         ).format(table)
 
+    # One attempt where the library makes ten (0.2 s apart, each waiting for a pooled
+    # connection): over an outage those held a request for tens of seconds. Retrying is
+    # the caller's decision: the API answers 503 with Retry-After, followers retry later.
+    select_events = PostgresApplicationRecorder.select_events.__wrapped__  # type: ignore[attr-defined]
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if len(stored_events) < self.COPY_THRESHOLD:
-            return super().insert_events(stored_events, **kwargs)
+            return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)  # type: ignore[attr-defined]
         return self._copy_events(stored_events)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

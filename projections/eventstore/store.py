@@ -25,6 +25,9 @@ class Store:
     database_url: str | None
     sqlite_path: Path
     pool_size: int = 5
+    # Seconds to wait for a PostgreSQL connection (and, reading views, for a statement)
+    # before giving up: an API request then answers 503 instead of hanging.
+    timeout: float = 3.0
     dialect: Dialect = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -13,7 +13,8 @@ from api.http.deps import ActorDep, SystemDep
 from api.http.jobs import Jobs, projection_name
 from api.http.listing import WORD
 from api.http.schemas.admin import JobPublic, RebuildCreate
-from api.http.schemas.common import ErrorPublic, errors
+from api.http.schemas.common import errors
+from api.http.schemas.problems import ProblemPublic
 from domain.errors import InvalidCommand
 from domain.values import Role
 from projections import reports
@@ -55,7 +56,7 @@ def annual(
     "/rebuild",
     status_code=202,
     response_model=JobPublic,
-    responses={**errors(401, 403, 422), 409: {"model": ErrorPublic, "description": "A rebuild is already running"}},
+    responses={**errors(401, 403, 422), 409: {"model": ProblemPublic, "description": "A rebuild is already running"}},
 )
 def rebuild(actor: ActorDep, request: Request, response: Response, body: RebuildCreate | None = None) -> JobPublic:
     """Rebuild projections from the whole log in the background; follow the job's URL."""

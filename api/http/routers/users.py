@@ -1,45 +1,68 @@
-"""/users: accounts and their bearer tokens, managed by admins."""
+"""/users: accounts and their bearer tokens, managed by the admins of their office;
+/people: the directory of who holds an account (officers' names, never applicants')."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
 
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.schemas.admin import RevocationCreate, UserCreate, UserPublic, UsersPublic
+from api.http.listing import WORD
+from api.http.schemas.admin import PeoplePublic, PersonPublic, RevocationCreate, UserCreate, UserPublic, UsersPublic
 from api.http.schemas.common import errors
 from domain.usecases import users
 from domain.user import User
-from domain.values import Role
 
 router = APIRouter(prefix="/users", tags=["users"])
+people = APIRouter(prefix="/people", tags=["users"])
+Office = Annotated[str | None, Query(max_length=8, pattern=WORD, description="Office code, e.g. MLG")]
 
 
 def _public(user: User, token: str | None = None) -> UserPublic:
     return UserPublic(
-        id=str(user.id), name=user.name, role=user.role.value, office=user.office, revoked=user.revoked, token=token
+        id=str(user.id), name=user.name, role=user.role, office=user.office, revoked=user.revoked, token=token
     )
 
 
 @router.post("", status_code=201, response_model=UserPublic, responses=errors(401, 403, 422))
 def add_user(body: UserCreate, system: SystemDep, actor: ActorDep) -> UserPublic:
-    """A new account; the answer carries its token, the only time it is ever shown."""
-    access.require_role(actor, Role.ADMIN)
+    """A new account of the admin's office; the answer carries its token, the only time it is ever shown."""
+    access.require_account_admin(actor, body.office)
     user, token = users.register(system.app, actor, body.name, body.role, body.office)
     return _public(user, token)
 
 
-@router.get("", response_model=UsersPublic, responses=errors(401, 403))
-def list_users(system: SystemDep, actor: ActorDep) -> UsersPublic:
-    access.require_role(actor, Role.ADMIN)
-    found = [_public(user) for user in users.all_users(system.app)]
+@router.get("", response_model=UsersPublic, responses=errors(401, 403, 422))
+def list_users(system: SystemDep, actor: ActorDep, office: Office = None) -> UsersPublic:
+    """The accounts of the admin's office, revoked ones included."""
+    access.require_account_admin(actor, office or actor.office)
+    found = [_public(user) for user in users.all_users(system.app) if user.office == (office or actor.office)]
     return UsersPublic(data=found, count=len(found))
 
 
 @router.post("/{user_id}/revocation", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422))
-def revoke_user(user_id: UUID, body: RevocationCreate, system: SystemDep, actor: ActorDep) -> UserPublic:
-    """Revoke an account: its token stops working at once."""
-    access.require_role(actor, Role.ADMIN)
-    return _public(users.revoke(system.app, actor, user_id, body.reason))
+def revoke_user(
+    user_id: UUID, body: RevocationCreate, system: SystemDep, actor: ActorDep, request: Request
+) -> UserPublic:
+    """Revoke an account of the admin's office: its token stops working at once in this
+    process, and within the token cache's lifetime (5 s by default) in every other."""
+    access.require_account_admin(actor, users.get_user(system.app, user_id).office)
+    revoked = users.revoke(system.app, actor, user_id, body.reason)
+    request.app.state.tokens.forget(str(user_id))
+    return _public(revoked)
+
+
+@people.get("", response_model=PeoplePublic, responses=errors(401, 403, 422))
+def directory(system: SystemDep, actor: ActorDep, office: Office = None) -> PeoplePublic:
+    """Who an actor id in a history or the audit trail is: name, role and office of every
+    account. Auditors read every office's; everyone else their own office's."""
+    scope = access.directory_scope(actor, office)
+    found = [
+        PersonPublic(id=str(user.id), name=user.name, role=user.role, office=user.office, active=not user.revoked)
+        for user in users.all_users(system.app)
+        if scope is None or user.office == scope
+    ]
+    return PeoplePublic(data=found, count=len(found))

@@ -42,9 +42,11 @@ class UserCreate(BaseModel):
 
 
 class UserPublic(BaseModel):
-    id: str
+    """An account (pengguna): one person, one role, one office."""
+
+    id: str = Field(description="The account's id: the `actor_id` on every event it records")
     name: str
-    role: str
+    role: Role
     office: str
     revoked: bool
     token: str | None = Field(None, description="Only in the answer that creates the account; never again")
@@ -52,6 +54,21 @@ class UserPublic(BaseModel):
 
 class UsersPublic(BaseModel):
     data: list[UserPublic]
+    count: int
+
+
+class PersonPublic(BaseModel):
+    """An entry of the people directory: who an `actor_id` is (staff only, never applicants)."""
+
+    id: str = Field(description="The `actor_id` found in histories and the audit trail")
+    name: str
+    role: Role
+    office: str
+    active: bool = Field(description="False once the account is revoked")
+
+
+class PeoplePublic(BaseModel):
+    data: list[PersonPublic]
     count: int
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from api.http.schemas.problems import ProblemPublic
 from domain.usecases.passports import personal_data
 from domain.values import PersonalData, Referral
 
@@ -94,36 +95,16 @@ class CasesPublic(BaseModel):
     next: str | None
 
 
-class ErrorPublic(BaseModel):
-    """Why a request was refused; never personal data, never a traceback."""
-
-    detail: str
-    error: str | None = None
-    status: str | None = Field(None, description="The case's current status (illegal transitions)")
-    current_version: int | None = Field(None, description="The case's current version (conflicts)")
-
-
-class ValidationItem(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationPublic(BaseModel):
-    """422: which field broke which rule (the offending value is never echoed)."""
-
-    detail: list[ValidationItem]
-
-
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic, "description": "No valid bearer token"},
-    403: {"model": ErrorPublic, "description": "Not allowed for this role or office"},
-    404: {"model": ErrorPublic, "description": "Unknown case"},
-    409: {"model": ErrorPublic, "description": "Illegal transition or stale version"},
-    422: {"model": ValidationPublic, "description": "A field breaks a rule"},
-    503: {"model": ErrorPublic, "description": "Not available here (e.g. no ledger key configured)"},
+    401: {"model": ProblemPublic, "description": "No valid bearer token"},
+    403: {"model": ProblemPublic, "description": "Not allowed for this role or office"},
+    404: {"model": ProblemPublic, "description": "Not found"},
+    409: {"model": ProblemPublic, "description": "Illegal transition or stale version"},
+    422: {"model": ProblemPublic, "description": "A field breaks a rule (`errors` lists every one)"},
+    503: {"model": ProblemPublic, "description": "Not available here (e.g. no ledger key configured)"},
 }
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers of a route (each `application/problem+json`)."""
     return {code: ERRORS[code] for code in codes}
