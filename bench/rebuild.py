@@ -150,7 +150,7 @@ def _prepare(admin_url: str) -> tuple[str, str | None]:
 def _rebuild_child(url: str, results: multiprocessing.Queue) -> None:
     store = Store(url, Path("unused.db"))
     began = time.perf_counter()
-    rebuild(store, AnnualReportView())
+    rebuild(store, [AnnualReportView()])
     seconds = time.perf_counter() - began
     results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 

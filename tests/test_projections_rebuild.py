@@ -7,20 +7,16 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.bootstrap import System, bootstrap
-from api.settings import Settings
+from api.bootstrap import System
 from domain.case import recorded_at
 from domain.errors import DomainError
 from domain.values import Role
@@ -30,30 +26,9 @@ from projections.views.annual_report import AnnualReportView
 from projections.views.audit_trail import AuditTrail
 from projections.views.case_index import CaseIndex
 from tests.builders import Clock, actor, applicant, finding, foreigner, passport, stay_application
+from tests.stores import fresh_system
 
 VIEWS = (CaseIndex(), AnnualReportView(), AuditTrail())
-
-
-@contextmanager
-def fresh_system(backend: str, admin_url: str, folder: Path) -> Iterator[System]:
-    """A system on its own empty database, so whole views can be compared."""
-    if backend == "sqlite":
-        built = bootstrap(Settings(database_url=None, sqlite_path=folder / f"{uuid.uuid4().hex}.db"))
-        try:
-            yield built
-        finally:
-            built.close()
-        return
-    name = f"berkas_proj_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    built = bootstrap(Settings(database_url=f"{admin_url.rpartition('/')[0]}/{name}", sqlite_path=folder / "unused"))
-    try:
-        yield built
-    finally:
-        built.close()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def snapshot(system: System, views=VIEWS) -> dict[str, list[tuple]]:
@@ -198,7 +173,10 @@ def test_a_rebuilt_view_equals_the_view_built_live_page_by_page(backend, script,
         catch_up(system.store, VIEWS, page_size=script[0][4])
         live, live_positions = snapshot(system), positions(system.store)
         for view in VIEWS:
-            rebuild(system.store, view, page_size=script[-1][4])
+            rebuild(system.store, [view], page_size=script[-1][4])
+        assert snapshot(system) == live
+        assert positions(system.store) == live_positions
+        rebuild(system.store, VIEWS, page_size=script[0][4])  # all of them in one pass
         assert snapshot(system) == live
         assert positions(system.store) == live_positions
 
@@ -217,7 +195,7 @@ def progress(position, last):
     time.sleep(0.05)  # slow enough to be killed part-way
 
 url = sys.argv[1] or None
-rebuild(Store(url, Path(sys.argv[2])), AnnualReportView(), progress=progress, page_size=40)
+rebuild(Store(url, Path(sys.argv[2])), [AnnualReportView()], progress=progress, page_size=40)
 """
 
 
@@ -251,7 +229,7 @@ def test_a_rebuild_killed_part_way_leaves_the_old_view_and_the_next_rebuild_is_c
         with sql.connection(store) as conn:
             assert sql.table_exists(conn, "annual_report" + REBUILD_SUFFIX)
 
-        rebuild(store, view)
+        rebuild(store, [view])
         assert snapshot(system, [view]) == before
         assert positions(system.store) == position
         with sql.connection(store) as conn:

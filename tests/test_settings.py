@@ -22,6 +22,7 @@ def test_without_a_database_url_the_store_is_an_sqlite_file(monkeypatch, tmp_pat
     assert store.library_env() == {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "kanim.db"),
+        "APPLICATION_RECORDER_TOPIC": "projections.eventstore.wake:AnnouncingSQLiteRecorder",
     }
 
 

@@ -12,10 +12,11 @@ from rich.table import Table
 
 from api.bootstrap import System
 from api.cli.common import system
-from projections.runner import Projection, lag, positions, rebuild, run_forever
+from projections.runner import Projection, rebuild, run_forever, status
 
 app = typer.Typer(help="Projections (read models) built from the event log.", no_args_is_help=True)
 out = Console()
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _chosen(built: System, names: list[str] | None) -> list[Projection]:
@@ -29,7 +30,7 @@ def _chosen(built: System, names: list[str] | None) -> list[Projection]:
 @app.command("run")
 def run(
     names: list[str] = typer.Argument(None, help="Projections to follow (default: all)"),
-    poll: float = typer.Option(0.5, "--poll", help="Seconds between polls when idle"),
+    poll: float = typer.Option(0.5, "--poll", help="Seconds between polls when idle; appends wake it at once"),
 ) -> None:
     """Follow the log continuously; on PostgreSQL one worker at a time per projection."""
     stop = threading.Event()
@@ -42,40 +43,43 @@ def run(
 
 
 @app.command("rebuild")
-def rebuild_command(name: str = typer.Argument(None, help="Projection to rebuild (default: all)")) -> None:
-    """Replay the whole log into fresh tables, then swap them in at once."""
+def rebuild_command(name: str = typer.Argument(None, help="Projection to rebuild (default: all, in one pass)")) -> None:
+    """Replay the whole log once into fresh tables of the chosen projections, then swap them in at once."""
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} events"),
-        TextColumn("{task.fields[rate]:,.0f} events/s"),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} ids"),
+        TextColumn("{task.fields[rate]:,.0f} ids/s"),
         TimeRemainingColumn(),
     )
     with system() as built, Progress(*columns, console=out) as bar:
         chosen = _chosen(built, [name] if name else None)
-        for projection in chosen:
-            last = built.app.recorder.max_notification_id() or 0
-            task = bar.add_task(projection.name, total=last, rate=0.0)
+        task = bar.add_task(
+            ", ".join(p.name for p in chosen), total=built.app.recorder.max_notification_id() or 0, rate=0.0
+        )
 
-            def advance(position: int, last: int, task=task) -> None:
-                bar.update(task, completed=position, total=last)
-                bar.update(task, rate=bar.tasks[task].speed or 0.0)
+        def advance(position: int, last: int) -> None:
+            bar.update(task, completed=position, total=last)
+            bar.update(task, rate=bar.tasks[task].speed or 0.0)
 
-            rebuild(built.store, projection, progress=advance)
+        rebuild(built.store, chosen, progress=advance)
     out.print("rebuilt: " + ", ".join(p.name for p in chosen))
 
 
 @app.command("status")
-def status() -> None:
-    """Each projection's position in the log and how many of its events it is behind."""
+def status_command() -> None:
+    """Each projection's position in the log, how many of its events it is behind, and any
+    rows of the log that no projection will read (written around the application)."""
     with system() as built:
-        where = positions(built.store)
-        behind = lag(built.store, built.projections())
-        last = built.app.recorder.max_notification_id() or 0
-    table = Table(title=f"Projections (log at notification id {last:,})")
+        found = status(built.store, built.projections())
+    table = Table(title=f"Projections (log readable up to notification id {found.last_id:,})")
     table.add_column("projection")
     table.add_column("position", justify="right")
     table.add_column("lag (events)", justify="right")
-    for name, events in behind.items():
-        table.add_row(name, f"{where.get(name, 0):,}", f"{events:,}")
+    for name, events in found.lag.items():
+        table.add_row(name, f"{found.positions.get(name, 0):,}", f"{events:,}")
     out.print(table)
+    for anomaly in found.anomalies:
+        err.print(f"berkas: anomaly in the event log: {anomaly}", markup=False, highlight=False)
+    if found.anomalies:
+        raise typer.Exit(1)

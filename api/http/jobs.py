@@ -79,10 +79,9 @@ class Jobs:
             job.done, job.total = done, total
 
         try:
-            for projection in job.projections:
-                job.projection = projection_name(projection)
-                job.done = job.total = 0
-                job.events += runner.rebuild(self.store, projection, progress=progress)
+            # All of them in one pass over the log.
+            job.projection = ", ".join(projection_name(p) for p in job.projections)
+            job.events += runner.rebuild(self.store, job.projections, progress=progress)
             job.state = "succeeded"
         except Exception as error:  # the job reports it; the server goes on
             job.state = "failed"

@@ -23,6 +23,7 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
 from projections.eventstore.log import StoredRow
+from projections.eventstore.wake import LocalWaiter
 
 if TYPE_CHECKING:
     from projections.eventstore.store import Store
@@ -82,6 +83,11 @@ class Dialect:
         """Make the rest of this transaction read one consistent snapshot."""
         raise NotImplementedError
 
+    def waiter(self, conn: Any, store: Store) -> Any:
+        """Something whose ``wait(timeout)`` returns True as soon as events are appended
+        (or False after ``timeout``); ``conn`` is the follower's own session."""
+        raise NotImplementedError
+
     # --- statements --------------------------------------------------------------------
 
     def execute(self, conn: Any, statement: str, params: Sequence[Any] = ()) -> Any:
@@ -125,6 +131,11 @@ class Dialect:
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         """Rows of (notification id, case id, version, topic, state) as ``StoredRow``."""
         raise NotImplementedError
+
+    def assigned_upto(self, conn: Any) -> int | None:
+        """The highest notification id the database itself has handed out, where it keeps
+        count apart from the rows (None: ids always follow the highest row)."""
+        return None
 
     def guards_installed(self, conn: Any) -> bool:
         raise NotImplementedError
@@ -228,6 +239,9 @@ class PostgreSQL(Dialect):
     def snapshot(self, conn: Any) -> None:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
+    def waiter(self, conn: Any, store: Store) -> Any:
+        return _Notifications(conn, self.events_table)
+
     def executemany(self, conn: Any, statement: str, rows: list[Sequence[Any]]) -> None:
         with conn.cursor() as cur:
             cur.executemany(self.native(statement), rows)
@@ -271,6 +285,15 @@ class PostgreSQL(Dialect):
             cur.execute(self.native(statement), params)
             return [StoredRow(*row) for row in cur]
 
+    def assigned_upto(self, conn: Any) -> int | None:
+        # The sequence, not the rows: a row forged with an id far ahead of it must not
+        # carry followers past the ids real appends will still be given.
+        found = conn.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, %s)::regclass)",
+            (self.events_table, self.id_column),
+        ).fetchone()
+        return int(found[0] or 0)
+
     def guards_installed(self, conn: Any) -> bool:
         found = conn.execute(
             "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE 'berkas_events_%%'",
@@ -303,6 +326,22 @@ class PostgreSQL(Dialect):
             pgsql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(role),
         ):
             conn.execute(grant)
+
+
+class _Notifications:
+    """LISTEN on the channel the library's recorder NOTIFYs on every append."""
+
+    def __init__(self, conn: Any, channel: str):
+        self.conn = conn
+        conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
+
+    def wait(self, timeout: float) -> bool:
+        woke = any(True for _ in self.conn.notifies(timeout=timeout, stop_after=1))
+        if woke:
+            # Appends that arrived meanwhile are covered by the catch-up this wakes.
+            for _ in self.conn.notifies(timeout=0):
+                pass
+        return woke
 
 
 # --- SQLite --------------------------------------------------------------------------------
@@ -340,7 +379,11 @@ class SQLite(Dialect):
         return f"SQLite file {store.sqlite_path}"
 
     def library_env(self, store: Store) -> dict[str, str]:
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store.sqlite_path)}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(store.sqlite_path),
+            "APPLICATION_RECORDER_TOPIC": "projections.eventstore.wake:AnnouncingSQLiteRecorder",
+        }
 
     @contextmanager
     def connect(self, store: Store, *, autocommit: bool = False) -> Iterator[Any]:
@@ -372,6 +415,9 @@ class SQLite(Dialect):
 
     def snapshot(self, conn: Any) -> None:
         conn.execute("BEGIN")
+
+    def waiter(self, conn: Any, store: Store) -> Any:
+        return LocalWaiter(store.sqlite_path)
 
     def executemany(self, conn: Any, statement: str, rows: list[Sequence[Any]]) -> None:
         conn.executemany(statement, rows)

@@ -1,22 +1,38 @@
-"""Reading the event log as stored: rows in notification order, by keyset on the id."""
+"""Reading the event log as stored: rows in notification order, by keyset on the id.
+
+Followers read up to ``readable_upto``: the highest id that is both committed and handed
+out by the database's own counter. A row written around the application with an id far
+ahead of that counter, or at an id of 0 or below, is never projected and never moves a
+follower past the ids real appends will get; ``anomalies`` names such rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import orjson
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class StoredRow:
-    """One row of the event log as stored."""
+    """One row of the event log as stored; ``data`` is its state parsed once (JSON only,
+    tags left in place), shared by every view the row is handed to."""
 
     notification_id: int
     originator_id: UUID
     originator_version: int
     topic: str
     state: bytes
+    _data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = orjson.loads(self.state)
+        return self._data
 
 
 def _events(conn: Any) -> tuple[str, str]:
@@ -29,6 +45,46 @@ def last_id(conn: Any) -> int:
     if not conn.dialect.table_exists(conn, table):
         return 0
     return int(conn.dialect.fetchall(conn, f"SELECT MAX({column}) FROM {table}")[0][0] or 0)
+
+
+def readable_upto(conn: Any) -> int:
+    """The id up to which a follower may read: committed rows, within the ids handed out."""
+    upto = last_id(conn)
+    assigned = conn.dialect.assigned_upto(conn)
+    return upto if assigned is None else min(upto, assigned)
+
+
+def window_end(conn: Any, after: int, size: int, upto: int) -> int:
+    """The end of the next window of ``size`` ids after ``after``, starting at the next row
+    that exists: a wide gap in the ids (rolled-back appends) costs one query, not many."""
+    table, column = _events(conn)
+    found = conn.dialect.fetchall(conn, f"SELECT MIN({column}) FROM {table} WHERE {column} > ?", (after,))
+    first = found[0][0]
+    if first is None or first > upto:
+        return upto
+    return min(upto, first - 1 + size)
+
+
+def anomalies(conn: Any) -> list[str]:
+    """Rows no follower will ever read, each kind as one line (none in a healthy log)."""
+    table, column = _events(conn)
+    if not conn.dialect.table_exists(conn, table):
+        return []
+    found = []
+    below = conn.dialect.fetchall(conn, f"SELECT COUNT(*), MIN({column}) FROM {table} WHERE {column} <= 0")[0]
+    if below[0]:
+        found.append(f"{below[0]} row(s) at notification id {below[1]} or below 0: written around the application")
+    assigned = conn.dialect.assigned_upto(conn)
+    if assigned is not None:
+        ahead = conn.dialect.fetchall(
+            conn, f"SELECT COUNT(*), MIN({column}) FROM {table} WHERE {column} > ?", (assigned,)
+        )[0]
+        if ahead[0]:
+            found.append(
+                f"{ahead[0]} row(s) from notification id {ahead[1]} beyond the last id handed out ({assigned}): "
+                "written around the application"
+            )
+    return found
 
 
 def _where(conn: Any, topics: Sequence[str], after: int, upto: int) -> tuple[str, list[Any]]:

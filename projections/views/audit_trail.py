@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from domain import LIFECYCLES
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
@@ -39,7 +37,7 @@ DECISIONS: dict[str, tuple[str | None, str | None]] = {
 
 
 def _entry(row: StoredRow) -> tuple[Any, ...]:
-    raw = orjson.loads(row.state)
+    raw = row.data
     actor_id, role, office, occurred_at, _command = raw["provenance"]["_data_"]
     kind, _, event = row.topic.removeprefix("berkas:").partition(".")
     reason_field, basis_field = DECISIONS[row.topic]

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from domain import LIFECYCLES
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
@@ -43,7 +41,7 @@ _SUBTYPE_FIELD = {
 
 
 def _changes(row: StoredRow) -> dict[str, Any]:
-    raw = orjson.loads(row.state)
+    raw = row.data
     name = row.topic.removeprefix("berkas:")
     kind = name.partition(".")[0]
     prov = raw["provenance"]["_data_"]
