@@ -147,7 +147,7 @@ def test_an_auditor_replays_a_case_at_a_version_and_at_an_instant(client, office
 
     at_one = client.get(f"/cases/{case['id']}", params={"version": 1}, headers=auth(auditor))
     assert at_one.json()["status"] == "SUBMITTED" and at_one.headers["ETag"] == '"1"'
-    assert at_one.json()["attributes"]["applicant"] == "<redacted>"
+    assert at_one.json()["applicant"] is None
     then = client.get(f"/cases/{case['id']}", params={"as_of": between}, headers=auth(auditor))
     assert (then.json()["status"], then.json()["version"]) == ("SUBMITTED", 1)
     now = client.get(f"/cases/{case['id']}", params={"as_of": paid_at}, headers=auth(auditor))

@@ -17,8 +17,9 @@ from fastapi import APIRouter, Body, Depends, Response
 from api.bootstrap import System
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, SystemDep
-from api.http.present import case_body
-from api.http.schemas.common import CasePublic, CommandCreate, errors
+from api.http.present import case_public
+from api.http.schemas.cases import CASE_MODELS, CasePublic
+from api.http.schemas.common import CommandCreate, errors
 from domain.case import Case
 from domain.usecases.base import Actor
 
@@ -32,7 +33,7 @@ PATHS = {
 
 def answer(system: System, actor: Actor, case: Case, response: Response) -> CasePublic:
     response.headers["ETag"] = f'"{case.version}"'
-    return CasePublic(**case_body(case, access.reveals_personal_data(actor, case.office)))
+    return case_public(case, access.reveals_personal_data(actor, case.office))
 
 
 def read(system: System, actor: Actor, kind: type[Case], case_id: UUID, response: Response) -> CasePublic:
@@ -127,7 +128,8 @@ def _register(router: APIRouter, kind: type[Case], path: str, route: Route) -> N
     router.post(
         f"/{{case_id}}/{path}",
         status_code=201 if route.opens else 200,
-        response_model=CasePublic,
+        # A command that opens a case answers with that case, of its own kind.
+        response_model=CasePublic if route.opens else CASE_MODELS[kind.KIND],
         responses=errors(401, 403, 404, 409, 422),
         summary=route.summary + (" (supervisor)" if transition.supervisor_only else ""),
         description=transition.describe(),

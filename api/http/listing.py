@@ -1,15 +1,28 @@
-"""Lists come from the case index projection (never from loading aggregates)."""
+"""Lists come from the case index projection (never from loading aggregates): typed filters
+(an unknown status or reason is a 422, as is a cursor this API did not hand out), pages
+linked by an absolute ``Link: <…>; rel="next"``."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: the filter dependency is built per case
+# kind, and FastAPI must see its parameters' real types, not strings.
 
+import base64
+import binascii
+import re
+from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import Depends, Query
-from pydantic import AwareDatetime
+from fastapi import Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BeforeValidator
 
 from api.bootstrap import System
 from api.http import access
-from api.http.schemas.common import CasesPublic
+from api.http.present import local
+from api.http.schemas.cases import CasesPublic, CaseSummaryPublic
+from domain.case import Case
+from domain.reference import OFFICES
 from domain.usecases.base import Actor
 from projections.views import case_index
 
@@ -17,35 +30,135 @@ MAX_PAGE = 200
 # Filters and cursors are codes: printable ASCII without spaces, so nothing a database
 # would refuse (NUL) ever reaches one.
 WORD = r"^[!-~]+$"
+REGENCIES = frozenset(j.regency_code for office in OFFICES.values() for j in office.jurisdiction)
+_PASTED_OFFSET = re.compile(r"(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
+
+
+def _plus_restored(value: Any) -> Any:
+    """``…T00:00:00+07:00`` pasted into a URL unencoded arrives as ``…T00:00:00 07:00``
+    (a ``+`` in a query string means a space): read it as the offset it was."""
+    return _PASTED_OFFSET.sub(r"\1+\2", value) if isinstance(value, str) else value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_plus_restored)]
+INSTANT_HELP = (
+    "RFC 3339 with an offset, e.g. 2024-06-30T00:00:00+07:00 (encode `+` as %2B; an unencoded one is accepted)"
+)
+
+
+def invalid_query(field: str, rule: str, kind: str = "value_error") -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", field), "msg": rule, "type": kind}])
+
+
+def page_link(request: Request, response: Response, cursor: str | None) -> None:
+    """The next page's absolute URL: this request's, with ``after`` set to the cursor."""
+    if cursor is not None:
+        response.headers["Link"] = f'<{request.url.include_query_params(after=cursor)}>; rel="next"'
+
+
+def encode_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The case index's sort key inside a cursor of ours; anything else is a 422."""
+    try:
+        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, case_id = key.partition("|")
+        datetime.fromisoformat(at)
+        UUID(case_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid_query("after", "is not a cursor of this list: pass the `next` of the previous page") from None
+    return key
 
 
 class CaseFilters:
-    def __init__(
-        self,
-        office: Annotated[str | None, Query(max_length=8, pattern=WORD, description="Office code, e.g. MLG")] = None,
-        status: Annotated[str | None, Query(max_length=40, pattern=WORD, description="e.g. REFUSED")] = None,
-        reason: Annotated[
-            str | None, Query(max_length=64, pattern=WORD, description="Reason code, e.g. PMI_NONPROCEDURAL")
+    def __init__(self, request: Request, response: Response, **values: Any):
+        self.request = request
+        self.response = response
+        self.office: str | None = values["office"]
+        self.status: str | None = values["status"].value if values["status"] else None
+        reason = values["reason"]
+        self.reason: str | None = reason.value if isinstance(reason, Enum) else reason
+        self.regency: str | None = values["regency"]
+        self.occurred_from: datetime | None = values["occurred_from"]
+        self.occurred_to: datetime | None = values["occurred_to"]
+        self.after: str | None = decode_cursor(values["after"]) if values["after"] else None
+        self.limit: int = values["limit"]
+        if self.regency is not None and self.regency not in REGENCIES:
+            raise invalid_query("regency", "is not a regency code any office serves")
+
+
+def filters_for(kind: type[Case], reasons: type[Enum] | None = None) -> Any:
+    """The list filters of a case kind: its own statuses (and reason codes, where the
+    domain has a closed list) as enums, so that a misspelt value is a 422, never an
+    empty 200."""
+    statuses = kind.LIFECYCLE.states
+    Reason = (
+        Annotated[reasons | None, Query(description="Reason code")]
+        if reasons
+        else Annotated[str | None, Query(max_length=64, pattern=WORD, description="Reason code, exact")]
+    )
+
+    def case_filters(
+        request: Request,
+        response: Response,
+        office: Annotated[
+            str | None,
+            Query(max_length=8, pattern=WORD, description="Office code; auditors: all when omitted, others: their own"),
         ] = None,
-        regency: Annotated[str | None, Query(max_length=8, pattern=WORD, description="Regency code, e.g. 3573")] = None,
-        occurred_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-        occurred_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+        status: Annotated[statuses | None, Query(description="The case's current status")] = None,
+        reason: Reason = None,
+        regency: Annotated[
+            str | None, Query(max_length=8, pattern=WORD, description="Kode kabupaten/kota of residence, e.g. 3573")
+        ] = None,
+        occurred_from: Annotated[
+            Instant | None, Query(alias="from", description="Latest activity at or after. " + INSTANT_HELP)
+        ] = None,
+        occurred_to: Annotated[
+            Instant | None, Query(alias="to", description="Latest activity at or before. " + INSTANT_HELP)
+        ] = None,
         after: Annotated[
             str | None, Query(max_length=200, pattern=WORD, description="The `next` of the previous page")
         ] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    ):
-        self.office = office
-        self.status = status
-        self.reason = reason
-        self.regency = regency
-        self.occurred_from = occurred_from
-        self.occurred_to = occurred_to
-        self.after = after
-        self.limit = limit
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page")] = 50,
+    ) -> CaseFilters:
+        return CaseFilters(
+            request,
+            response,
+            office=office,
+            status=status,
+            reason=reason,
+            regency=regency,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            after=after,
+            limit=limit,
+        )
+
+    return Annotated[CaseFilters, Depends(case_filters)]
 
 
-CaseFiltersDep = Annotated[CaseFilters, Depends()]
+LIST_HELP = (
+    "Filters combine (AND), each matching exactly; `from` and `to` bound the case's latest business "
+    'time, inclusive. Most recently active first. The next page: the `Link` header (rel="next").'
+)
+
+
+def _summary(row: dict[str, Any]) -> CaseSummaryPublic:
+    office = row["office"]
+    return CaseSummaryPublic(
+        id=row["case_id"],
+        kind=row["kind"],
+        office=office,
+        status=row["status"],
+        subtype=row["subtype"],
+        reason_code=row["reason_code"],
+        regency=row["regency"],
+        opened_at=local(row["opened_at"], office),
+        last_occurred_at=local(row["last_occurred_at"], office),
+        version=row["version"],
+    )
 
 
 def next_cursor(rows: list[dict[str, Any]], limit: int, key: str) -> str | None:
@@ -66,4 +179,7 @@ def list_kind(system: System, actor: Actor, kind: str, filters: CaseFilters) -> 
         after=filters.after,
         limit=filters.limit,
     )
-    return CasesPublic(data=rows, count=len(rows), next=next_cursor(rows, filters.limit, "sort_key"))
+    last = next_cursor(rows, filters.limit, "sort_key")
+    cursor = encode_cursor(last) if last else None
+    page_link(filters.request, filters.response, cursor)
+    return CasesPublic(data=[_summary(row) for row in rows], count=len(rows), next=cursor)

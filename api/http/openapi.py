@@ -24,6 +24,16 @@ _ALWAYS = {
 _RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}},
 }
+_ETAG = {"description": 'The version answered, e.g. "3": send it back as `If-Match`', "schema": {"type": "string"}}
+_LOCATION = {"description": "The path of what was created", "schema": {"type": "string"}}
+_LINK = {
+    "description": 'The next page, absolute: `<https://…?after=…>; rel="next"`; absent on the last page',
+    "schema": {"type": "string"},
+}
+# The answers that carry a version (ETag), and the pages (Link), by their schema's name.
+_VERSIONED = ("PassportApplicationPublic", "StayPermitPublic", "EnforcementCasePublic", "JointOperationPublic")
+_VERSIONED += ("RevenueTargetPublic",)
+_PAGES = ("CasesPublic", "DecisionsPublic")
 
 
 def operation_id(route: APIRoute) -> str:
@@ -31,6 +41,22 @@ def operation_id(route: APIRoute) -> str:
     function is renamed, and unique because each resource has one router."""
     resource = route.path_format.strip("/").split("/")[0].replace("-", "_")
     return route.name if route.name == resource else f"{resource}_{route.name}"
+
+
+def _success_headers(operation: dict[str, Any]) -> None:
+    for code, response in operation.get("responses", {}).items():
+        if not code.startswith("2"):
+            continue
+        schema = str(response.get("content", {}).get("application/json", {}).get("schema", {}))
+        headers = response.setdefault("headers", {})
+        if any(f"/{name}'" in schema for name in _VERSIONED):
+            headers["ETag"] = _ETAG
+        if code in ("201", "202"):
+            headers["Location"] = _LOCATION
+        if any(f"/{name}'" in schema for name in _PAGES):
+            headers["Link"] = _LINK
+        if not headers:
+            del response["headers"]
 
 
 def _problems(operation: dict[str, Any], has_body: bool) -> None:
@@ -61,6 +87,7 @@ def schema(app: FastAPI) -> dict[str, Any]:
     for operations in built.get("paths", {}).values():
         for operation in operations.values():
             _problems(operation, "requestBody" in operation)
+            _success_headers(operation)
     app.openapi_schema = built
     return built
 

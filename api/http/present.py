@@ -1,9 +1,10 @@
-"""Turning cases and events into JSON, with personal data shown only where allowed."""
+"""Turning cases and events into their public models, in the API's one vocabulary: times
+in the office's offset, money in whole rupiah, personal data only where allowed."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -12,62 +13,78 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from api.http.schemas.admin import EventPublic
+from api.http.schemas.cases import CASE_MODELS, SOURCES, CasePublic
 from domain.case import Case
+from domain.reference import OFFICES
 from domain.values import PersonalData
 
-REDACTED = "<redacted>"
-_HEADER = ("id", "kind", "version", "status", "office")
 _EVENT_ENVELOPE = ("originator_id", "originator_version", "originator_topic", "timestamp", "provenance")
 
 
-def jsonable(value: Any, reveal: bool) -> Any:
+def local(moment: datetime, office: str) -> datetime:
+    """An instant in the office's own offset (as given for an office the reference data
+    lacks). Before 1924 the zones kept local mean time, whose offsets have seconds that
+    RFC 3339 cannot write: those round to the minute (the instant is the same)."""
+    known = OFFICES.get(office)
+    if known is None:
+        return moment
+    there = moment.astimezone(known.tz)
+    offset = there.utcoffset() or timedelta(0)
+    if offset.seconds % 60:
+        return moment.astimezone(timezone(timedelta(minutes=round(offset.total_seconds() / 60))))
+    return there
+
+
+def plain(value: Any, reveal: bool, office: str) -> Any:
+    """A domain value as JSON-ready data; personal data only when ``reveal``."""
     if isinstance(value, PersonalData):
-        return jsonable(dataclasses.asdict(value), reveal) if reveal else REDACTED
+        return plain(dataclasses.asdict(value), reveal, office) if reveal else None
     if isinstance(value, Enum):
         return value.value
-    # Amounts in rupiah travel as strings: exact, whatever the client's float type.
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
+    if isinstance(value, Decimal):  # rupiah: whole numbers (the domain refuses sen)
+        return int(value)
+    if isinstance(value, datetime):
+        return local(value, office)
     if isinstance(value, UUID):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name), reveal) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name), reveal, office) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(item, reveal) for item in value]
+        return [plain(item, reveal, office) for item in value]
     if isinstance(value, dict):
-        return {str(key): jsonable(item, reveal) for key, item in value.items()}
+        return {str(key): plain(item, reveal, office) for key, item in value.items()}
     return value
 
 
-def case_body(case: Case, reveal: bool) -> dict[str, Any]:
-    state = case.state()
-    attributes = {k: v for k, v in state.items() if k not in _HEADER}
-    return {
-        "id": str(case.id),
-        "kind": case.KIND,
-        "version": case.version,
-        "status": jsonable(state["status"], reveal),
-        "office": case.office,
-        "attributes": jsonable(attributes, reveal),
+def case_public(case: Case, reveal: bool) -> CasePublic:
+    """The case as its kind's public model."""
+    model = CASE_MODELS[case.KIND]
+    # Attributes a case has not reached yet (a passport number before issuance) are absent:
+    # the model's default (null, an empty list) stands for them.
+    values = {
+        name: plain(getattr(case, SOURCES.get(name, name)), reveal, case.office)
+        for name in model.model_fields
+        if name not in ("kind", "id", "version") and hasattr(case, SOURCES.get(name, name))
     }
+    return model.model_validate({**values, "kind": case.KIND, "id": case.id, "version": case.version})
 
 
-def event_body(event: Aggregate.Event, reveal: bool) -> dict[str, Any]:
+def event_public(event: Aggregate.Event, reveal: bool) -> EventPublic:
     provenance = event.provenance
+    office = provenance.office
     payload = {k: v for k, v in vars(event).items() if k not in _EVENT_ENVELOPE}
-    return {
-        "version": event.originator_version,
-        "event": type(event).__name__,
-        "topic": get_topic(type(event)),
-        "actor_id": provenance.actor_id,
-        "actor_role": provenance.actor_role.value,
-        "office": provenance.office,
-        "occurred_at": provenance.occurred_at.isoformat(),
-        "recorded_at": event.timestamp.isoformat(),
-        "command_id": provenance.command_id,
-        "reason_code": jsonable(payload.get("reason_code"), reveal),
-        "legal_basis": payload.get("legal_basis"),
-        "payload": jsonable(payload, reveal),
-    }
+    return EventPublic(
+        version=event.originator_version,
+        event=type(event).__name__,
+        topic=get_topic(type(event)),
+        actor_id=provenance.actor_id,
+        actor_role=provenance.actor_role,
+        office=office,
+        occurred_at=local(provenance.occurred_at, office),
+        recorded_at=local(event.timestamp, office),
+        command_id=provenance.command_id,
+        reason_code=plain(payload.get("reason_code"), reveal, office),
+        legal_basis=payload.get("legal_basis"),
+        payload=plain(payload, reveal, office),
+    )

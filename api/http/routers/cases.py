@@ -6,14 +6,15 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from api.http import access
 from api.http.commands import answer
 from api.http.deps import ActorDep, SystemDep
-from api.http.present import event_body
-from api.http.schemas.admin import EventPublic, EventsPublic
-from api.http.schemas.common import CasePublic, errors
+from api.http.listing import INSTANT_HELP, Instant
+from api.http.present import event_public
+from api.http.schemas.admin import EventsPublic
+from api.http.schemas.cases import CasePublic
+from api.http.schemas.common import errors
 from domain.case import Case
 from domain.errors import CaseNotFound, InvalidCommand
 
@@ -35,7 +36,7 @@ def get_case(
     response: Response,
     version: Annotated[int | None, Query(ge=1, le=1_000_000, description="The case as of this version")] = None,
     as_of: Annotated[
-        AwareDatetime | None, Query(description="The case as it stood at this business instant (with a time zone)")
+        Instant | None, Query(description="The case as it stood at this business instant. " + INSTANT_HELP)
     ] = None,
 ) -> CasePublic:
     """The case now, at a version, or as it stood at an instant (what was known of it then)."""
@@ -59,5 +60,5 @@ def history(case_id: UUID, system: SystemDep, actor: ActorDep) -> EventsPublic:
     current = _case(system, case_id)
     access.require_case_reader(actor, current.office)
     reveal = access.reveals_personal_data(actor, current.office)
-    events = [EventPublic(**event_body(event, reveal)) for event in system.app.history(case_id)]
+    events = [event_public(event, reveal) for event in system.app.history(case_id)]
     return EventsPublic(data=events, count=len(events))

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Response
 
 from api.http.commands import CommandsDep, Route, command_routes, read
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import CaseFiltersDep, list_kind
-from api.http.schemas.common import CasePublic, CasesPublic, errors
+from api.http.listing import LIST_HELP, filters_for, list_kind
+from api.http.schemas.cases import CasesPublic, EnforcementCasePublic
+from api.http.schemas.common import errors
 from api.http.schemas.enforcement import (
     ActionCreate,
     ChargeCreate,
@@ -27,21 +28,22 @@ from domain.enforcement import EnforcementCase
 
 EC = EnforcementCase
 router = APIRouter(prefix="/enforcement-cases", tags=["enforcement cases"])
+Filters = filters_for(EC)
 
 
-@router.post("", status_code=201, response_model=CasePublic, responses=errors(401, 403, 422))
-def open_case(body: EnforcementCaseCreate, commands: CommandsDep) -> CasePublic:
+@router.post("", status_code=201, response_model=EnforcementCasePublic, responses=errors(401, 403, 422))
+def open_case(body: EnforcementCaseCreate, commands: CommandsDep) -> EnforcementCasePublic:
     """Open a case (not from a joint operation: those come from `/joint-operations/{id}/findings`)."""
     return commands.create(EC, body)
 
 
-@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422))
-def list_enforcement(system: SystemDep, actor: ActorDep, filters: CaseFiltersDep) -> CasesPublic:
+@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422), description=LIST_HELP)
+def list_enforcement(system: SystemDep, actor: ActorDep, filters: Filters) -> CasesPublic:
     return list_kind(system, actor, EC.KIND, filters)
 
 
-@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422))
-def get_enforcement(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> CasePublic:
+@router.get("/{case_id}", response_model=EnforcementCasePublic, responses=errors(401, 403, 404, 422))
+def get_enforcement(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> EnforcementCasePublic:
     return read(system, actor, EC, case_id, response)
 
 

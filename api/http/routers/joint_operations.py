@@ -8,28 +8,30 @@ from fastapi import APIRouter, Response
 
 from api.http.commands import CommandsDep, Route, command_routes, read
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import CaseFiltersDep, list_kind
-from api.http.schemas.common import CasePublic, CasesPublic, errors
+from api.http.listing import LIST_HELP, filters_for, list_kind
+from api.http.schemas.cases import CasesPublic, JointOperationPublic
+from api.http.schemas.common import errors
 from api.http.schemas.enforcement import ExecutionCreate, FindingCreate, JointOperationCreate, ReportCreate
 from domain.joint_operation import JointOperation
 
 JO = JointOperation
 router = APIRouter(prefix="/joint-operations", tags=["joint operations"])
+Filters = filters_for(JO)
 
 
-@router.post("", status_code=201, response_model=CasePublic, responses=errors(401, 403, 422))
-def plan(body: JointOperationCreate, commands: CommandsDep) -> CasePublic:
+@router.post("", status_code=201, response_model=JointOperationPublic, responses=errors(401, 403, 422))
+def plan(body: JointOperationCreate, commands: CommandsDep) -> JointOperationPublic:
     """Plan an operation; 201 with Location."""
     return commands.create(JO, body)
 
 
-@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422))
-def list_operations(system: SystemDep, actor: ActorDep, filters: CaseFiltersDep) -> CasesPublic:
+@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422), description=LIST_HELP)
+def list_operations(system: SystemDep, actor: ActorDep, filters: Filters) -> CasesPublic:
     return list_kind(system, actor, JO.KIND, filters)
 
 
-@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422))
-def get_operation(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> CasePublic:
+@router.get("/{case_id}", response_model=JointOperationPublic, responses=errors(401, 403, 404, 422))
+def get_operation(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> JointOperationPublic:
     return read(system, actor, JO, case_id, response)
 
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Response
 
 from api.http.commands import CommandsDep, Route, command_routes, read
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import CaseFiltersDep, list_kind
-from api.http.schemas.common import CasePublic, CasesPublic, CommandCreate, errors
+from api.http.listing import LIST_HELP, filters_for, list_kind
+from api.http.schemas.cases import CasesPublic, PassportApplicationPublic
+from api.http.schemas.common import CommandCreate, errors
 from api.http.schemas.passports import (
     DecisionCreate,
     HandOverCreate,
@@ -24,25 +25,27 @@ from api.http.schemas.passports import (
     ZeroTariffCreate,
 )
 from domain.passport import PassportApplication
+from domain.values import RefusalReason
 
 P = PassportApplication
 
 router = APIRouter(prefix="/passport-applications", tags=["passport applications"])
+Filters = filters_for(P, RefusalReason)
 
 
-@router.post("", status_code=201, response_model=CasePublic, responses=errors(401, 403, 409, 422))
-def submit(body: PassportApplicationCreate, commands: CommandsDep) -> CasePublic:
+@router.post("", status_code=201, response_model=PassportApplicationPublic, responses=errors(401, 403, 409, 422))
+def submit(body: PassportApplicationCreate, commands: CommandsDep) -> PassportApplicationPublic:
     """Submit an application (permohonan); 201 with Location. The office is the officer's."""
     return commands.create(P, body)
 
 
-@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422))
-def list_applications(system: SystemDep, actor: ActorDep, filters: CaseFiltersDep) -> CasesPublic:
+@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422), description=LIST_HELP)
+def list_applications(system: SystemDep, actor: ActorDep, filters: Filters) -> CasesPublic:
     return list_kind(system, actor, P.KIND, filters)
 
 
-@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422))
-def get_application(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> CasePublic:
+@router.get("/{case_id}", response_model=PassportApplicationPublic, responses=errors(401, 403, 404, 422))
+def get_application(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> PassportApplicationPublic:
     """The application as it stands; its version is the ETag."""
     return read(system, actor, P, case_id, response)
 

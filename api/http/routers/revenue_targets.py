@@ -20,7 +20,9 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 
 def _public(target: RevenueTarget, response: Response) -> RevenueTargetPublic:
     response.headers["ETag"] = f'"{target.version}"'
-    return RevenueTargetPublic(office=target.office, year=target.year, amount=target.amount, version=target.version)
+    return RevenueTargetPublic(
+        office=target.office, year=target.year, amount=int(target.amount), version=target.version
+    )
 
 
 def _set(system, actor: Actor, year: int, body: RevenueTargetUpdate, command_id: str | None, response: Response):

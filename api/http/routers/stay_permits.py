@@ -8,8 +8,9 @@ from fastapi import APIRouter, Response
 
 from api.http.commands import CommandsDep, Route, command_routes, read
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import CaseFiltersDep, list_kind
-from api.http.schemas.common import CasePublic, CasesPublic, errors
+from api.http.listing import LIST_HELP, filters_for, list_kind
+from api.http.schemas.cases import CasesPublic, StayPermitPublic
+from api.http.schemas.common import errors
 from api.http.schemas.passports import PaymentCreate, ReasonCreate
 from api.http.schemas.stay_permits import (
     ExtensionCreate,
@@ -23,21 +24,22 @@ from domain.stay_permit import StayPermit
 
 SP = StayPermit
 router = APIRouter(prefix="/stay-permits", tags=["stay permits"])
+Filters = filters_for(SP)
 
 
-@router.post("", status_code=201, response_model=CasePublic, responses=errors(401, 403, 409, 422))
-def apply(body: StayPermitCreate, commands: CommandsDep) -> CasePublic:
+@router.post("", status_code=201, response_model=StayPermitPublic, responses=errors(401, 403, 409, 422))
+def apply(body: StayPermitCreate, commands: CommandsDep) -> StayPermitPublic:
     """Apply for a stay permit; 201 with Location."""
     return commands.create(SP, body)
 
 
-@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422))
-def list_permits(system: SystemDep, actor: ActorDep, filters: CaseFiltersDep) -> CasesPublic:
+@router.get("", response_model=CasesPublic, responses=errors(401, 403, 422), description=LIST_HELP)
+def list_permits(system: SystemDep, actor: ActorDep, filters: Filters) -> CasesPublic:
     return list_kind(system, actor, SP.KIND, filters)
 
 
-@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422))
-def get_permit(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> CasePublic:
+@router.get("/{case_id}", response_model=StayPermitPublic, responses=errors(401, 403, 404, 422))
+def get_permit(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> StayPermitPublic:
     return read(system, actor, SP, case_id, response)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from api.http.schemas.cases import LocalTime, Rupiah
 from api.http.schemas.common import Text, examples
 from api.http.schemas.enforcement import Amount
 from domain.values import Role
@@ -28,10 +29,12 @@ class RevenueTargetUpdate(BaseModel):
 
 
 class RevenueTargetPublic(BaseModel):
+    """An office's PNBP target for a year (target PNBP)."""
+
     office: str
     year: int
-    amount: Decimal
-    version: int
+    amount: Rupiah
+    version: int = Field(ge=1, description='Also sent as the ETag ("2")')
 
 
 class UserCreate(BaseModel):
@@ -80,18 +83,23 @@ class RevocationCreate(BaseModel):
 class EventPublic(BaseModel):
     """One event of a case, with its provenance (who, which role and office, when)."""
 
-    version: int
-    event: str
-    topic: str
-    actor_id: str
-    actor_role: str
+    version: int = Field(ge=1, description="The case's version this event produced")
+    event: str = Field(description="The event's name, past tense", examples=["Refused"])
+    topic: str = Field(
+        description="The event's stable topic in the log", examples=["berkas:PassportApplication.Refused"]
+    )
+    actor_id: str = Field(description="Who recorded it (see /people)")
+    actor_role: Role
     office: str
-    occurred_at: str = Field(description="Business time: when it happened")
-    recorded_at: str = Field(description="When it was written to the log")
-    command_id: str | None
+    occurred_at: LocalTime = Field(description="Business time: when it happened, in the office's offset")
+    recorded_at: LocalTime = Field(description="When it was written to the log, in the office's offset")
+    command_id: str | None = Field(description="The idempotency key it was recorded under, if any")
     reason_code: str | None
     legal_basis: str | None
-    payload: dict[str, Any]
+    payload: dict[str, Any] = Field(
+        description="The event's own fields as recorded (codes, amounts in rupiah, dates); "
+        "personal data null unless the caller's office handles the case"
+    )
 
 
 class EventsPublic(BaseModel):
@@ -99,10 +107,28 @@ class EventsPublic(BaseModel):
     count: int
 
 
+class DecisionPublic(BaseModel):
+    """A decision (keputusan) in the audit trail: who decided what, when, on which basis."""
+
+    id: int = Field(description="The event's position in the log (its notification id); the cursor of the next page")
+    case_id: UUID
+    kind: str = Field(description="The case's kind", examples=["PassportApplication"])
+    event: str = Field(examples=["Refused"])
+    actor_id: str = Field(description="The deciding user's id (see /people)")
+    actor_role: Role
+    office: str
+    occurred_at: LocalTime
+    recorded_at: LocalTime
+    reason_code: str | None
+    legal_basis: str | None
+
+
 class DecisionsPublic(BaseModel):
-    data: list[dict[str, Any]]
+    """A page of decisions in log order; the next page's URL is in the `Link` header."""
+
+    data: list[DecisionPublic]
     count: int
-    next: str | None
+    next: str | None = Field(description="The cursor of the next page (pass it as `after`); null on the last page")
 
 
 class RebuildCreate(BaseModel):

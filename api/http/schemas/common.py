@@ -76,25 +76,6 @@ class ReferralCreate(BaseModel):
         return Referral(agency=self.agency, instructions=self.instructions)
 
 
-class CasePublic(BaseModel):
-    """A case as it stands at ``version`` (also sent as the ETag)."""
-
-    id: str
-    kind: str
-    version: int
-    status: str
-    office: str
-    attributes: dict[str, Any] = Field(description="Every other attribute; personal data only where allowed")
-
-
-class CasesPublic(BaseModel):
-    """A page of the case index; pass ``next`` as ``after`` for the following page."""
-
-    data: list[dict[str, Any]]
-    count: int
-    next: str | None
-
-
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ProblemPublic, "description": "No valid bearer token"},
     403: {"model": ProblemPublic, "description": "Not allowed for this role or office"},
