@@ -13,6 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from rich.table import Table
 
 from projections.eventstore import sql
@@ -46,23 +47,47 @@ class AnnualReport:
         return {name: self.total(metric, key) for name, (metric, key, _id, _en) in SUMMARY.items()}
 
     def to_dict(self) -> dict[str, Any]:
+        """Every figure, by the names the CSV uses too: the headline ``summary`` (with the
+        share of target), ``figures`` (every metric by key: the breakdowns) and ``monthly``
+        (every metric, month 1 to 12 of the office's calendar)."""
         percent = self.percent_of_target
         return {
             "year": self.year,
             "office": self.office,
             "as_known_at": self.as_known_at.isoformat() if self.as_known_at else None,
             "summary": self.summary() | {"percent_of_target": float(percent) if percent is not None else None},
-            "figures": self.figures,
-            "monthly": {metric: {str(m): v for m, v in months.items()} for metric, months in self.monthly.items()},
+            "figures": {metric: dict(sorted(keys.items())) for metric, keys in sorted(self.figures.items())},
+            "monthly": {
+                metric: {str(month): months.get(month, 0) for month in range(1, 13)}
+                for metric, months in sorted(self.monthly.items())
+            },
         }
 
-    def to_csv(self) -> str:
+    def rows(self) -> list[Row]:
+        """The CSV's rows: exactly the numbers of ``to_dict``, each under its part and name."""
+        data = self.to_dict()
+        found: list[Row] = []
+        for name, value in data["summary"].items():
+            label_id, label_en = SUMMARY[name][2:] if name in SUMMARY else PERCENT_LABELS
+            found.append(("summary", name, "", "", value, label_id, label_en))
+        for metric, keys in data["figures"].items():
+            label_id, label_en = metric_labels(metric)
+            for key, value in keys.items():
+                found.append(("figures", metric, key, "", value, label_id, label_en))
+        for metric, months in data["monthly"].items():
+            label_id, label_en = metric_labels(metric)
+            for month, value in months.items():
+                found.append(("monthly", metric, "", month, value, label_id, label_en))
+        return found
+
+    def to_csv(self, numbers: str = "plain") -> str:
+        """CSV of ``rows()``; ``numbers="id"`` writes them as an Indonesian spreadsheet
+        reads them (73.338 and 333,68), separated by semicolons."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["section", "metric", "key", "label_id", "label_en", "value"])
-        for section, lines in sections(self):
-            for metric, key, label_id, label_en, value in lines:
-                writer.writerow([section, metric, key, label_id, label_en, value])
+        writer = csv.writer(out, lineterminator="\n", delimiter=";" if numbers == "id" else ",")
+        writer.writerow(CSV_COLUMNS)
+        for part, name, key, month, value, label_id, label_en in self.rows():
+            writer.writerow([part, name, key, month, number_text(value, numbers), label_id, label_en])
         return out.getvalue()
 
 
@@ -126,6 +151,30 @@ _BREAKDOWN_ID = {
 }
 
 Line = tuple[str, str, str, str, int]  # metric, key, label_id, label_en, value
+Row = tuple[str, str, str, str, int | float | None, str, str]  # part, name, key, month, value, labels
+CSV_COLUMNS = ("part", "name", "key", "month", "value", "label_id", "label_en")
+PERCENT_LABELS = ("Persentase PNBP paspor dari target", "Passport-service revenue as a share of the target (%)")
+_METRIC_LABELS = {
+    "passports_issued_by_type": ("Paspor diterbitkan menurut jenis permohonan", "Passports issued by application type")
+}
+
+
+def metric_labels(metric: str) -> tuple[str, str]:
+    """A metric's labels: its headline's, where it has one."""
+    if metric in _METRIC_LABELS:
+        return _METRIC_LABELS[metric]
+    headline = next((names for (m, key, *names) in SUMMARY.values() if m == metric and key is None), None)
+    return (headline[0], headline[1]) if headline else (metric, metric)
+
+
+def number_text(value: int | float | Decimal | None, numbers: str = "plain") -> str:
+    """A figure as text: plain (73338, 333.68) or Indonesian (73.338, 333,68)."""
+    if value is None:
+        return ""
+    whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
+    if numbers != "id":
+        return str(int(value)) if whole else f"{value:.2f}"
+    return format_decimal(value, format="#,##0" if whole else "#,##0.00", locale="id_ID")
 
 
 def sections(report: AnnualReport) -> list[tuple[str, list[Line]]]:
@@ -176,20 +225,26 @@ def annual_report(
     return AnnualReport(year, office, as_known_at, figures, monthly)
 
 
-def rupiah_text(amount: int) -> str:
-    """Rupiah as an office report writes it: Rp 33.81 miliar, Rp 512.50 juta."""
-    if abs(amount) >= 10**9:
-        return f"Rp {Decimal(amount) / 10**9:.2f} miliar"
-    if abs(amount) >= 10**6:
-        return f"Rp {Decimal(amount) / 10**6:.2f} juta"
-    return f"Rp {amount:,}"
+def rupiah_text(amount: int, numbers: str = "plain") -> str:
+    """Rupiah as an office report writes it: Rp 33.81 miliar, Rp 512.50 juta (or, in
+    Indonesian numbers, Rp 33,81 miliar)."""
+    for unit, word in ((10**9, "miliar"), (10**6, "juta")):
+        if abs(amount) >= unit:
+            return f"Rp {_two(Decimal(amount) / unit, numbers)} {word}"
+    return f"Rp {amount:,}" if numbers != "id" else f"Rp {number_text(amount, numbers)}"
 
 
-def _value_text(metric: str, value: int) -> str:
-    return rupiah_text(value) if metric.endswith(("revenue", "target")) else f"{value:,}"
+def _two(value: Decimal, numbers: str) -> str:
+    return f"{value:.2f}" if numbers != "id" else format_decimal(value, format="#,##0.00", locale="id_ID")
 
 
-def render_table(report: AnnualReport) -> Table:
+def _value_text(metric: str, value: int, numbers: str) -> str:
+    if metric.endswith(("revenue", "target")):
+        return rupiah_text(value, numbers)
+    return f"{value:,}" if numbers != "id" else number_text(value, numbers)
+
+
+def render_table(report: AnnualReport, numbers: str = "plain") -> Table:
     where = report.office or "nasional (national)"
     title = f"Laporan tahunan {report.year} — {where}"
     if report.as_known_at is not None:
@@ -202,9 +257,9 @@ def render_table(report: AnnualReport) -> Table:
         table.add_section()
         table.add_row(f"[bold]{section}[/bold]", "", "")
         for metric, _key, label_id, label_en, value in lines:
-            table.add_row(label_id, label_en, _value_text(metric, value))
+            table.add_row(label_id, label_en, _value_text(metric, value, numbers))
         if section.startswith("PNBP"):
             percent = report.percent_of_target
-            shown = f"{percent:.2f} %" if percent is not None else "—"
+            shown = f"{_two(percent, numbers)} %" if percent is not None else "—"
             table.add_row("Persentase dari target", "Share of target", shown)
     return table

@@ -6,6 +6,8 @@ import csv
 import io
 import time
 import uuid
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import psycopg
 import pytest
@@ -20,18 +22,70 @@ __all__ = ["client"]
 pytestmark = pytest.mark.postgres
 
 
-def test_the_annual_report_comes_as_json_or_csv(client: TestClient, pg_system: System):
-    officer, auditor = token_for(pg_system, "OFFICER"), token_for(pg_system, "AUDITOR")
-    client.post(
-        "/passport-applications", json=passport_body(occurred_at="2024-05-02T10:00:00+07:00"), headers=auth(officer)
+def _issue(client: TestClient, officer: str, supervisor: str) -> None:
+    case = client.post("/passport-applications", json=passport_body(), headers=auth(officer)).json()
+    path = f"/passport-applications/{case['id']}"
+    steps = (
+        (officer, "payment", {"billing_code": "820240300001"}),
+        (officer, "biometrics", {}),
+        (officer, "interview", {"stated_purpose": "tourism", "assessment": "credible"}),
+        (supervisor, "approval", {"legal_basis": "Pasal 27 Permenkumham 8/2014"}),
+        (officer, "issuance", {"passport_number": f"E{uuid.uuid4().int % 10**7:07d}"}),
     )
-    as_json = client.get("/reports/annual/2024", params={"office": "MLG"}, headers=auth(auditor))
-    assert as_json.status_code == 200 and as_json.headers["content-type"].startswith("application/json")
-    assert (as_json.json()["year"], as_json.json()["office"]) == (2024, "MLG")
+    for token, command, body in steps:
+        response = client.post(f"{path}/{command}", json=body, headers=auth(token))
+        assert response.status_code == 200, response.text
 
-    as_csv = client.get("/reports/annual/2024", params={"office": "MLG"}, headers=auth(auditor, Accept="text/csv"))
+
+def test_the_annual_report_as_json_and_csv_carries_the_same_figures_under_the_same_names(
+    client: TestClient, pg_system: System
+):
+    officer, supervisor = token_for(pg_system, "OFFICER"), token_for(pg_system, "SUPERVISOR")
+    auditor = token_for(pg_system, "AUDITOR")
+    year = datetime.now(UTC).year
+    target = client.post(
+        "/revenue-targets", json={"year": year, "amount": "1900000", "legal_basis": "DIPA"}, headers=auth(supervisor)
+    )
+    assert target.status_code == 200, target.text
+    _issue(client, officer, supervisor)
+    params = {"office": "MLG"}
+    as_json = client.get(f"/reports/annual/{year}", params=params, headers=auth(auditor))
+    assert as_json.status_code == 200 and as_json.headers["content-type"].startswith("application/json")
+    report = as_json.json()
+    assert (report["year"], report["office"]) == (year, "MLG")
+    summary = report["summary"]
+    assert summary["revenue_target"] == 1_900_000 and summary["passport_revenue"] >= 950_000
+    expected = Decimal(summary["passport_revenue"]) * 100 / Decimal(summary["revenue_target"])
+    assert Decimal(str(summary["percent_of_target"])) == expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert set(report["monthly"]["passports_issued"]) == {str(month) for month in range(1, 13)}
+    assert report["figures"]["passports_issued_by_type"]["NEW"] >= 1
+
+    as_csv = client.get(f"/reports/annual/{year}", params=params, headers=auth(auditor, Accept="text/csv"))
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
-    assert len(list(csv.reader(io.StringIO(as_csv.text)))) > 1
+    disposition = as_csv.headers["content-disposition"]
+    assert disposition == f'attachment; filename="berkas-laporan-tahunan-{year}-MLG.csv"'
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    for row in rows:  # every CSV figure is the JSON's, found by the same names
+        node = report[row["part"]][row["name"]]
+        if row["part"] == "figures":
+            node = node[row["key"]]
+        if row["part"] == "monthly":
+            node = node[row["month"]]
+        assert (row["value"] or None) == node or Decimal(row["value"]) == Decimal(str(node)), row
+    count = lambda part: sum(len(v) if isinstance(v, dict) else 1 for v in report[part].values())  # noqa: E731
+    assert len(rows) == count("summary") + count("figures") + count("monthly")
+    assert any(row["name"] == "percent_of_target" for row in rows)
+
+    indonesian = client.get(
+        f"/reports/annual/{year}", params=params | {"format": "csv", "numbers": "id"}, headers=auth(auditor)
+    )
+    by_name = {
+        row["name"]: row
+        for row in csv.DictReader(io.StringIO(indonesian.text), delimiter=";")
+        if row["part"] == "summary"
+    }
+    assert by_name["revenue_target"]["value"] == "1.900.000"
+    assert "," in by_name["percent_of_target"]["value"]
 
 
 def test_a_supervisor_sees_only_the_report_of_their_own_office(client: TestClient, pg_system: System):

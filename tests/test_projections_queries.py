@@ -146,7 +146,7 @@ def test_report_renders_revenue_in_miliar_and_the_share_of_target(system, superv
     expected = Decimal(report.total("passport_revenue")) * 100 / Decimal(10_132_500_000)
     assert report.percent_of_target == expected.quantize(Decimal("0.01"))
     assert report.to_dict()["summary"]["revenue_target"] == 10_132_500_000
-    assert report.to_csv().splitlines()[0] == "section,metric,key,label_id,label_en,value"
+    assert report.to_csv().splitlines()[0] == "part,name,key,month,value,label_id,label_en"
     assert render_table(report).row_count > 10
 
     if system.store.database_url:

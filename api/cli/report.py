@@ -17,6 +17,11 @@ app = typer.Typer(help="Reports built from the projections.", no_args_is_help=Tr
 out = Console()
 
 
+class Numbers(StrEnum):
+    PLAIN = "plain"
+    ID = "id"
+
+
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
@@ -29,6 +34,7 @@ def annual(
     office: str = typer.Option(None, "--office", help="Office code, e.g. MLG (default: national)"),
     as_known_at: str = typer.Option(None, "--as-known-at", help="Only events recorded by this day, YYYY-MM-DD"),
     fmt: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv"),
+    numbers: Numbers = typer.Option(Numbers.PLAIN, "--numbers", help="plain (73338) or id: Indonesian (73.338)"),
 ) -> None:
     """Laporan tahunan: brought up to date with the log first, then summed."""
     if office is not None:
@@ -42,6 +48,6 @@ def annual(
     if fmt is Format.JSON:
         typer.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
     elif fmt is Format.CSV:
-        typer.echo(report.to_csv(), nl=False)
+        typer.echo(report.to_csv(numbers), nl=False)
     else:
-        out.print(render_table(report))
+        out.print(render_table(report, numbers))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
@@ -15,6 +14,7 @@ from api.http.listing import WORD
 from api.http.schemas.admin import JobPublic, RebuildCreate
 from api.http.schemas.common import errors
 from api.http.schemas.problems import ProblemPublic
+from api.http.schemas.reports import ReportPublic
 from domain.errors import InvalidCommand
 from domain.values import Role
 from projections import reports
@@ -26,10 +26,20 @@ def _jobs(request: Request) -> Jobs:
     return request.app.state.jobs
 
 
+CSV = "text/csv"
+
+
 @router.get(
     "/annual/{year}",
+    response_model=ReportPublic,
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV on request"},
+        200: {
+            "content": {CSV: {"schema": {"type": "string"}}},
+            "description": "JSON, or CSV (`Accept: text/csv` or `format=csv`), the same figures under the same names",
+            "headers": {
+                "Content-Disposition": {"description": "CSV only: the file's name", "schema": {"type": "string"}}
+            },
+        },
         **errors(401, 403, 422),
     },
 )
@@ -41,15 +51,24 @@ def annual(
         str | None, Query(max_length=8, pattern=WORD, description="Office code; national when omitted")
     ] = None,
     as_known_at: Annotated[date | None, Query(description="The report as it could have been made on this day")] = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="Instead of the Accept header")] = None,
+    numbers: Annotated[
+        Literal["plain", "id"],
+        Query(description="CSV numbers: plain (73338, 333.68) or `id`, Indonesian (73.338; 333,68; `;`-separated)"),
+    ] = "plain",
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Response:
-    """Laporan tahunan: the office's figures for a year. `Accept: text/csv` for CSV."""
-    report = reports.annual_report(
-        system.store, year, office=access.report_scope(actor, office), as_known_at=as_known_at
-    )
-    if accept and "text/csv" in accept:
-        return Response(report.to_csv(), media_type="text/csv")
-    return JSONResponse(report.to_dict())
+) -> Response | ReportPublic:
+    """Laporan tahunan: the office's figures for a year, with the share of the revenue
+    target, every breakdown and the monthly series."""
+    scope = access.report_scope(actor, office)
+    report = reports.annual_report(system.store, year, office=scope, as_known_at=as_known_at)
+    if format == "csv" or (format is None and accept and CSV in accept):
+        name = f"berkas-laporan-tahunan-{year}-{scope or 'nasional'}"
+        if as_known_at is not None:
+            name += f"-per-{as_known_at.isoformat()}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        return Response(report.to_csv(numbers), media_type=f"{CSV}; charset=utf-8", headers=headers)
+    return ReportPublic.model_validate(report.to_dict())
 
 
 @router.post(
