@@ -68,7 +68,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         generate_unique_id_function=openapi.operation_id,
     )
     app.state.system = system
-    app.state.jobs = Jobs(system.store)
+    app.state.jobs = Jobs(system.store, create_tables=settings.create_tables)
     app.state.tokens = TokenCache(lambda token: users.authenticate(system.app, token), settings.token_cache_seconds)
     for module in (
         passports,

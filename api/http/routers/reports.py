@@ -9,8 +9,9 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Resp
 
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.jobs import Jobs, projection_name
+from api.http.jobs import Job, JobBusy, Jobs, projection_name
 from api.http.listing import WORD
+from api.http.present import local
 from api.http.schemas.admin import JobPublic, RebuildCreate
 from api.http.schemas.common import errors
 from api.http.schemas.problems import ProblemPublic
@@ -71,35 +72,58 @@ def annual(
     return ReportPublic.model_validate(report.to_dict())
 
 
+def _public(job: Job) -> JobPublic:
+    return JobPublic(
+        id=job.id,
+        state=job.state,
+        projections=list(job.projections),
+        done=job.done,
+        total=job.total,
+        rate=job.rate,
+        events=job.events,
+        error=job.error,
+        requested_by=job.requested_by,
+        started_at=local(job.started_at, job.office),
+        finished_at=local(job.finished_at, job.office) if job.finished_at else None,
+    )
+
+
 @router.post(
     "/rebuild",
     status_code=202,
     response_model=JobPublic,
-    responses={**errors(401, 403, 422), 409: {"model": ProblemPublic, "description": "A rebuild is already running"}},
+    responses={
+        **errors(401, 403, 422),
+        409: {"model": ProblemPublic, "description": "A view asked for is being rebuilt"},
+    },
 )
-def rebuild(actor: ActorDep, request: Request, response: Response, body: RebuildCreate | None = None) -> JobPublic:
-    """Rebuild projections from the whole log in the background; follow the job's URL."""
+def rebuild(
+    actor: ActorDep, request: Request, response: Response, system: SystemDep, body: RebuildCreate | None = None
+) -> JobPublic:
+    """Rebuild views from the whole log in the background; follow the job at its `Location`.
+    One job at a time per view, across every worker and process: a second is 409."""
     access.require_role(actor, Role.ADMIN)
-    chosen = request.app.state.system.projections()
+    chosen = system.projections()
     name = body.projection if body else None
     if name is not None:
         chosen = [p for p in chosen if projection_name(p) == name]
         if not chosen:
             raise InvalidCommand("projection", "no projection of that name")
-    job = _jobs(request).start(list(chosen))
-    if job is None:
-        raise HTTPException(409, "a rebuild is already running")
+    try:
+        job = _jobs(request).start(list(chosen), actor.id, actor.office)
+    except JobBusy as busy:
+        raise HTTPException(409, str(busy)) from None
     response.headers["Location"] = f"/reports/rebuild/{job.id}"
-    return JobPublic(**job.as_dict())
+    return _public(job)
 
 
 @router.get("/rebuild/{job_id}", response_model=JobPublic, responses=errors(401, 403, 404, 422))
 def rebuild_job(
     job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], actor: ActorDep, request: Request
 ) -> JobPublic:
-    """Progress (events done, total, rate) and outcome of a rebuild."""
+    """Progress (events done, total, rate) and outcome of a rebuild, from any worker."""
     access.require_role(actor, Role.ADMIN, Role.AUDITOR)
     job = _jobs(request).get(job_id)
     if job is None:
-        raise HTTPException(404, "no such job")
-    return JobPublic(**job.as_dict())
+        raise HTTPException(404, f"there is no rebuild job {job_id}")
+    return _public(job)

@@ -137,14 +137,21 @@ class RebuildCreate(BaseModel):
 
 
 class JobPublic(BaseModel):
-    id: str
-    state: Literal["running", "succeeded", "failed"]
-    projection: str | None = Field(description="The projection being rebuilt now (or last)")
-    done: int = Field(description="Events processed so far")
-    total: int = Field(description="Events to process")
-    rate: float = Field(description="Events per second so far")
-    events: int = Field(description="Events applied by finished projections")
-    error: str | None
+    """A rebuild job: a row in the database, the same from every worker and process."""
+
+    id: str = Field(description="The job's id; its URL is `/reports/rebuild/{id}`")
+    state: Literal["running", "succeeded", "failed"] = Field(
+        description="`failed` also when the process running it stopped (`error`: abandoned)"
+    )
+    projections: list[str] = Field(description="The views it rebuilds", examples=[["case_index"]])
+    done: int = Field(ge=0, description="The position in the log the pass has reached (a notification id)")
+    total: int = Field(ge=0, description="The log's end the pass reads up to (done = total when finished)")
+    rate: float = Field(ge=0, description="Positions per second so far")
+    events: int = Field(ge=0, description="View rows the rebuild applied, once finished")
+    error: str | None = Field(description="Why it failed: the error's type, never its text")
+    requested_by: str = Field(description="The admin who started it (see /people)")
+    started_at: LocalTime
+    finished_at: LocalTime | None
 
 
 class HealthPublic(BaseModel):
