@@ -86,6 +86,6 @@ def test_the_api_runs_as_the_app_role_once_the_owner_has_set_up_the_store(pg_sys
         assert created.status_code == 201
         catch_up(pg_system.store, pg_system.projections())  # the projection worker runs as the owner
         listed = client.get("/passport-applications", headers=officer, params={"limit": 200})
-        assert created.json()["id"] in [row["case_id"] for row in listed.json()["data"]]
+        assert created.json()["id"] in [row["id"] for row in listed.json()["data"]]
     finally:
         system.close()
