@@ -13,6 +13,8 @@ from domain.application import Berkas
 from projections.catalog import all_projections
 from projections.eventstore.store import Store
 from projections.ledger import keys
+from projections.privacy import keyfile
+from projections.privacy.vault import KeyFileMismatch, Vault
 from projections.runner import Projection
 
 
@@ -40,6 +42,7 @@ class System:
     settings: Settings
     store: Store
     app: Berkas
+    vault: Vault
 
     @cached_property
     def ledger_key(self) -> Ed25519PrivateKey | None:
@@ -54,19 +57,40 @@ class System:
         self.store.close()
 
 
+def open_vault(settings: Settings, store: Store) -> Vault:
+    """The subject vault with its key file: created for a store that holds no subject yet,
+    required (and checked against the store) for one that does."""
+    path = settings.personal_data_key_file
+    if settings.create_tables:
+        Vault.create_tables_in(store)
+    try:
+        if path.exists():
+            personal_keys = keyfile.load(path)
+        elif Vault.store_holds_subjects(store):
+            raise StoreNotReady(f"the personal-data key file {path} is missing, and this store holds sealed data")
+        else:
+            personal_keys = keyfile.generate(path)
+        vault = Vault(store, personal_keys, settings.personal_data_cache_seconds)
+        vault.check_keys()
+    except (keyfile.PersonalDataKeyError, KeyFileMismatch) as error:
+        raise StoreNotReady(str(error)) from None
+    return vault
+
+
 def bootstrap(settings: Settings | None = None) -> System:
     """Build everything; tests make as many independent systems as they like."""
     settings = settings or settings_from_environment()
     store = store_for(settings)
     with store.setup_lock():
+        vault = open_vault(settings, store)
         if settings.create_tables:
-            app = Berkas(env=store.library_env())
+            app = Berkas(env=store.library_env(), seal=vault)
             store.install_guards()
         else:
-            app = Berkas(env=store.library_env() | {"CREATE_TABLE": "false"})
+            app = Berkas(env=store.library_env() | {"CREATE_TABLE": "false"}, seal=vault)
             if not store.guards_installed():
                 app.close()
                 raise StoreNotReady(
                     "the events table is missing or not append-only: run `berkas store init` as its owner"
                 )
-    return System(settings=settings, store=store, app=app)
+    return System(settings=settings, store=store, app=app, vault=vault)

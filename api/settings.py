@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(5.0, ge=0)
     # PostgreSQL: how long to wait for a connection or a statement before answering 503.
     database_timeout_seconds: float = Field(3.0, gt=0, le=300)
+    # The personal-data key file (KEK and blind-index key); beside the SQLite file when
+    # unset. Created on first start of an empty store, mode 0600; required after that.
+    personal_data_key_path: Path | None = None
+    # How long a subject's personal data is kept after the last of their cases closed
+    # before erasure is allowed (masa retensi), in days.
+    retention_days: int = Field(5 * 365, ge=0, le=100 * 365)
+    # How soon an erasure made by another process shows in this one's reads, in seconds.
+    personal_data_cache_seconds: float = Field(5.0, ge=0, le=3600)
+
+    @property
+    def personal_data_key_file(self) -> Path:
+        return self.personal_data_key_path or self.sqlite_path.with_name(self.sqlite_path.name + ".personal-data.key")
 
     @field_validator("database_url")
     @classmethod

@@ -9,6 +9,7 @@ from domain.lifecycle import lifecycles
 from domain.passport import PassportApplication
 from domain.revenue_target import RevenueTarget
 from domain.stay_permit import StayPermit
+from domain.subject import DataSubject
 from domain.user import User
 
 CASE_KINDS = (PassportApplication, StayPermit, EnforcementCase, JointOperation, RevenueTarget)
@@ -17,6 +18,7 @@ LIFECYCLES = lifecycles(CASE_KINDS)
 __all__ = [
     "CASE_KINDS",
     "LIFECYCLES",
+    "DataSubject",
     "EnforcementCase",
     "JointOperation",
     "PassportApplication",

@@ -19,6 +19,8 @@ from domain.values import (
     Collector,
     Fee,
     PersonalData,
+    PersonalNote,
+    PostponementReason,
     Product,
     Provenance,
     Referral,
@@ -54,7 +56,7 @@ LIFECYCLE = Lifecycle(
         T("grant_zero_tariff", "ZeroTariffGranted", (S.SUBMITTED,), S.PAID, decision=True, basis="basis"),
         T("capture_biometrics", "BiometricsCaptured", (S.PAID,), S.BIOMETRICS),
         T("interview", "Interviewed", (S.BIOMETRICS,), S.INTERVIEWED),
-        T("postpone", "Postponed", (S.INTERVIEWED,), S.POSTPONED, decision=True, reason="reason"),
+        T("postpone", "Postponed", (S.INTERVIEWED,), S.POSTPONED, decision=True, reason="reason_code"),
         T("lift_postponement", "PostponementLifted", (S.POSTPONED,), S.INTERVIEWED),
         T(
             "refuse",
@@ -223,15 +225,50 @@ class PassportApplication(Case):
         self.interviewed_by = officer
         self.indicators = tuple(indicators)
 
-    def postpone(self, provenance: Provenance, reason: str, referral: Referral | None) -> None:
-        """Penundaan: the applicant must bring more evidence, often from another agency."""
+    def postpone(
+        self,
+        provenance: Provenance,
+        reason_code: PostponementReason,
+        referral: Referral | None,
+        note: str | None = None,
+    ) -> None:
+        """Penundaan: the applicant must bring more evidence, often from another agency.
+        The reason is a code; the officer's note is about the applicant, so it is sealed
+        with the applicant's personal data (and erased with it)."""
         self.check_can("postpone", provenance)
-        check_text("reason", reason)
-        self._postponed(provenance=provenance, reason=reason, referral=referral)
+        check_enum("reason_code", reason_code, PostponementReason)
+        if note is not None:
+            check_text("note", note)
+        sealed = PersonalNote(note, self.applicant.nik) if note is not None else None
+        self._postponed(provenance=provenance, reason_code=reason_code, referral=referral, note=sealed)
 
-    @event("Postponed", topic=_T + "Postponed")
-    def _postponed(self, provenance: Provenance, reason: str, referral: Referral | None) -> None:
-        self.postponement_reason = reason
+    class Postponed(Case.Event):
+        """Version 2: a reason code and a sealed note. Version 1 carried the officer's free
+        text as the reason; it reads back as OTHER (that text was never a report key)."""
+
+        TOPIC = _T + "Postponed"
+        class_version = 2
+
+        provenance: Provenance
+        reason_code: PostponementReason
+        referral: Referral | None
+        note: PersonalNote | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state.pop("reason", None)
+            state["reason_code"] = PostponementReason.OTHER
+            state["note"] = None
+
+    @event(Postponed)
+    def _postponed(
+        self,
+        provenance: Provenance,
+        reason_code: PostponementReason,
+        referral: Referral | None,
+        note: PersonalNote | None,
+    ) -> None:
+        self.postponement_reason = reason_code
 
     def lift_postponement(self, provenance: Provenance, evidence: str) -> None:
         self.check_can("lift_postponement", provenance)

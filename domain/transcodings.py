@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain import enforcement, joint_operation, passport, revenue_target, stay_permit, values
-from domain.values import Fee, FeeLine, PersonalData, Provenance, Referral, Role
+from domain import enforcement, joint_operation, passport, revenue_target, stay_permit, subject, values
+from domain.privacy import SubjectSeal
+from domain.values import Fee, FeeLine, PersonalData, PersonalNote, Provenance, Referral, Role
 
 
 class DateAsISO(Transcoding):
@@ -70,20 +72,78 @@ class ProvenanceAsList(Transcoding):
         return Provenance(actor_id, Role(role), office, datetime.fromisoformat(occurred_at), command_id)
 
 
+class SealedPersonalData(Transcoding):
+    """Personal data as ``{"s": subject id, "c": ciphertext}``: the subject's id is the key's
+    id, stored beside the ciphertext; the fields travel inside it, never beside it."""
+
+    type = PersonalData
+    name = "personal_data_sealed"
+
+    def __init__(self, seal: SubjectSeal):
+        self.seal = seal
+
+    def encode(self, obj: PersonalData) -> dict[str, str]:
+        if obj.is_erased or obj.birth_date is None:
+            raise ValueError("erased personal data cannot be written again")
+        fields = [obj.name, obj.nik, obj.birth_date.isoformat(), obj.address]
+        subject_id, token = self.seal.seal(obj.nik, obj.name, json.dumps(fields, ensure_ascii=False).encode())
+        return {"s": subject_id, "c": token}
+
+    def decode(self, data: dict[str, str]) -> PersonalData:
+        plaintext = self.seal.open(data["s"], data["c"])
+        if plaintext is None:
+            return PersonalData.erased(data["s"])
+        name, nik, birth_date, address = json.loads(plaintext)
+        return PersonalData(name, nik, date.fromisoformat(birth_date), address, data["s"])
+
+
+class SealedNote(Transcoding):
+    """A free-text note about a subject, sealed like the subject's personal data."""
+
+    type = PersonalNote
+    name = "personal_note_sealed"
+
+    def __init__(self, seal: SubjectSeal):
+        self.seal = seal
+
+    def encode(self, obj: PersonalNote) -> dict[str, str]:
+        subject_id, token = self.seal.seal(obj.nik, "", json.dumps([obj.text, obj.nik], ensure_ascii=False).encode())
+        return {"s": subject_id, "c": token}
+
+    def decode(self, data: dict[str, str]) -> PersonalNote:
+        plaintext = self.seal.open(data["s"], data["c"])
+        if plaintext is None:
+            return PersonalNote.erased(data["s"])
+        text, nik = json.loads(plaintext)
+        return PersonalNote(text, nik, data["s"])
+
+
+# The tags under which personal data is stored: sealed, or plain in stores written before
+# per-subject encryption (``berkas store info`` reports those).
+SEALED_TAGS = (SealedPersonalData.name, SealedNote.name)
+PLAINTEXT_TAGS = ("personal_data", "personal_note")
+
+
 ENUMS: tuple[type[Enum], ...] = (
     *(
         obj
-        for module in (values, passport, stay_permit, enforcement, joint_operation, revenue_target)
+        for module in (values, passport, stay_permit, enforcement, joint_operation, revenue_target, subject)
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, Enum) and obj is not Enum
     ),
 )
 
 
-def register_transcodings(transcoder: JSONTranscoder) -> None:
+def register_transcodings(transcoder: JSONTranscoder, seal: SubjectSeal | None = None) -> None:
+    """Without a seal (bare applications in tests and benchmarks) personal data is written
+    plain; the composition root always gives one. Plain data from older stores stays readable."""
     transcoder.register(DateAsISO())
     transcoder.register(ProvenanceAsList())
-    transcoder.register(DataclassAsDict(PersonalData, "personal_data"))
+    transcoder.register(DataclassAsDict(PersonalData, PLAINTEXT_TAGS[0]))
+    transcoder.register(DataclassAsDict(PersonalNote, PLAINTEXT_TAGS[1]))
+    if seal is not None:
+        transcoder.register(SealedPersonalData(seal))
+        transcoder.register(SealedNote(seal))
     transcoder.register(DataclassAsDict(Referral, "referral"))
     transcoder.register(DataclassAsDict(FeeLine, "fee_line"))
     transcoder.register(FeeAsDict(Fee, "fee"))

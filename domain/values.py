@@ -60,6 +60,17 @@ class RefusalReason(Enum):
     FALSE_INFORMATION = "FALSE_INFORMATION"
 
 
+class PostponementReason(Enum):
+    """Alasan penundaan: a code, so reports and auditors never see an officer's free text
+    (what the officer adds about the applicant is a sealed ``PersonalNote``)."""
+
+    PMI_VERIFICATION = "PMI_VERIFICATION"  # prospective migrant worker: BP3MI/Disnaker check
+    POPULATION_DATA_CHECK = "POPULATION_DATA_CHECK"  # data kependudukan to be matched (Dukcapil)
+    SUPPORTING_DOCUMENTS = "SUPPORTING_DOCUMENTS"  # e.g. an employer's or sponsor's letter
+    PURPOSE_UNCLEAR = "PURPOSE_UNCLEAR"
+    OTHER = "OTHER"
+
+
 class Collector(Enum):
     """Who collected the passport (pengambilan paspor)."""
 
@@ -125,21 +136,56 @@ class ObjectionOutcome(Enum):
     REJECTED = "REJECTED"
 
 
+# What a read shows where a data subject's key was destroyed (crypto-shredding).
+ERASED = "<erased>"
+
+
 @dataclass(frozen=True)
 class PersonalData:
     """Data pribadi (UU 27/2022 PDP): the only place names, NIK and birth dates live.
 
+    Stored sealed with the data subject's own key (``domain.transcodings``); read back,
+    it carries the subject's id, and after erasure every field reads ``<erased>``.
     Never printed: ``repr`` and ``str`` show a placeholder, so a log line or an error
     message that formats an event cannot leak the subject.
     """
 
     name: str
     nik: str
-    birth_date: date
+    birth_date: date | None
     address: str
+    # Who the store knows this person as (subjek data): set when read back from the store.
+    subject_id: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def erased(cls, subject_id: str | None) -> PersonalData:
+        return cls(ERASED, ERASED, None, ERASED, subject_id)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.nik == ERASED
 
     def __repr__(self) -> str:
         return "PersonalData(<redacted>)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class PersonalNote:
+    """Catatan: free text an officer writes about a data subject. Personal data: sealed
+    with the subject's key, erased with it; ``nik`` says whose it is and is sealed too."""
+
+    text: str
+    nik: str
+    subject_id: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def erased(cls, subject_id: str | None) -> PersonalNote:
+        return cls(ERASED, ERASED, subject_id)
+
+    def __repr__(self) -> str:
+        return "PersonalNote(<redacted>)"
 
     __str__ = __repr__
 

@@ -30,6 +30,7 @@ from domain.values import (
     PermitBasis,
     PermitKind,
     PersonalData,
+    PostponementReason,
     Product,
     Provenance,
     RefusalReason,
@@ -125,7 +126,9 @@ def passport(
         "APPROVED": lambda: case.approve(supervisor_of(clock, office=office), LEGAL_BASIS),
         "ISSUED": lambda: case.issue(officer_of(clock, office=office), "E1234567"),
         "HANDED_OVER": lambda: case.hand_over(officer_of(clock, office=office), Collector.SELF),
-        "POSTPONED": lambda: case.postpone(officer_of(clock, office=office), "needs employer letter", None),
+        "POSTPONED": lambda: case.postpone(
+            officer_of(clock, office=office), PostponementReason.SUPPORTING_DOCUMENTS, None
+        ),
         "REFUSED": lambda: case.refuse(
             supervisor_of(clock, office=office), RefusalReason.PMI_NONPROCEDURAL, LEGAL_BASIS, None
         ),

@@ -4,8 +4,10 @@ same application tests on both backends through the ``system`` fixture."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -16,6 +18,24 @@ from api.bootstrap import System, bootstrap
 from api.settings import Settings
 from domain.usecases.base import Actor
 from domain.values import Role
+
+_KEY_FOLDER = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One personal-data key file for the run: every store the tests make, and every CLI
+    they start, seals with it (stores on the shared PostgreSQL database see one another)."""
+    if "BERKAS_PERSONAL_DATA_KEY_PATH" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="berkas-keys-")
+        os.environ["BERKAS_PERSONAL_DATA_KEY_PATH"] = os.path.join(folder, "personal-data.key")
+        config.stash[_KEY_FOLDER] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_KEY_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("BERKAS_PERSONAL_DATA_KEY_PATH", None)
 
 
 def _admin_url() -> str:

@@ -42,7 +42,7 @@ def _last_id(app) -> int:
 def test_a_passport_goes_from_submission_to_hand_over(system, officer, supervisor):
     app = system.app
     case_id = interviewed_passport(app, officer)
-    app.postpone(officer, case_id, "needs employer letter", "Disnaker Kota Malang", "bring the letter")
+    app.postpone(officer, case_id, "SUPPORTING_DOCUMENTS", "Disnaker Kota Malang", "bring the letter")
     app.lift_postponement(officer, case_id, "letter received")
     app.approve_passport(supervisor, case_id, LEGAL_BASIS)
     app.issue_passport(officer, case_id, "E1234567")

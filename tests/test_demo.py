@@ -101,6 +101,7 @@ def demo_database_url(pg_admin_url: str) -> Iterator[str]:
 def test_the_malang_demo_reproduces_every_published_figure_and_a_second_run_adds_nothing(
     demo_database_url, tmp_path, monkeypatch
 ):
+    from projections.privacy.legacy import plaintext_events
     from projections.reports import annual_report
 
     monkeypatch.setenv("BERKAS_DATABASE_URL", demo_database_url)
@@ -114,6 +115,14 @@ def test_the_malang_demo_reproduces_every_published_figure_and_a_second_run_adds
         report = annual_report(system.store, 2024, office="MLG")
         assert {name: report.summary()[name] for name in SEED_FIGURES} == SEED_FIGURES
         assert report.percent_of_target == Decimal("333.68")
+        # Sealed per subject: no event holds personal data in plaintext, nor anything like a NIK.
+        assert plaintext_events(system.store) == 0
+        with system.store.connect() as conn:
+            nik_like = conn.execute(
+                f"SELECT count(*) FROM {system.store.events_table} "
+                "WHERE convert_from(state, 'UTF8') ~ '[^0-9][0-9]{16}[^0-9]'"
+            ).fetchone()[0]
+        assert nik_like == 0
 
         before_late_entries = annual_report(system.store, 2024, office="MLG", as_known_at=date(2025, 1, 5))
         assert before_late_entries.total("passports_issued") == 73_338 - LATE_ENTRIES

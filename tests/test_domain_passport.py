@@ -12,7 +12,7 @@ from eventsourcing.utils import get_topic
 
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.passport import PassportApplication, PassportStatus
-from domain.values import ApplicationType, Collector, Product, Referral, RefusalReason, Role
+from domain.values import ApplicationType, Collector, PostponementReason, Product, Referral, RefusalReason, Role
 from tests.builders import (
     APPLICANT_NAME,
     APPLICANT_NIK,
@@ -143,7 +143,7 @@ COMMANDS: dict[str, tuple[Callable[[PassportApplication, Clock], Any], set[S]]] 
     "grant_zero_tariff": (lambda c, k: c.grant_zero_tariff(officer_of(k), "CPMI"), {S.SUBMITTED}),
     "capture_biometrics": (lambda c, k: c.capture_biometrics(officer_of(k)), {S.PAID}),
     "interview": (lambda c, k: c.interview(officer_of(k), "work", (), "doubtful"), {S.BIOMETRICS}),
-    "postpone": (lambda c, k: c.postpone(officer_of(k), "letter", None), {S.INTERVIEWED}),
+    "postpone": (lambda c, k: c.postpone(officer_of(k), PostponementReason.OTHER, None), {S.INTERVIEWED}),
     "lift_postponement": (lambda c, k: c.lift_postponement(officer_of(k), "letter"), {S.POSTPONED}),
     "refuse": (
         lambda c, k: c.refuse(supervisor_of(k), RefusalReason.UNCLEAR_PURPOSE, LEGAL_BASIS, None),

@@ -89,7 +89,7 @@ def run_operation(system: System, state: dict, operation: str, pick: int, varian
                     boss, case_id, ("PMI_NONPROCEDURAL", "UNCLEAR_PURPOSE")[variant % 2], "UU 6/2011", **opts
                 )
             elif operation == "postpone":
-                app.postpone(officer, case_id, ("needs employer letter", "needs sponsor")[variant % 2], **opts)
+                app.postpone(officer, case_id, ("SUPPORTING_DOCUMENTS", "PURPOSE_UNCLEAR")[variant % 2], **opts)
             else:
                 step = {
                     "SUBMITTED": lambda: app.pay_passport_fee(officer, case_id, "8201", **opts),

@@ -34,6 +34,7 @@ from domain.values import (
     Collector,
     ObjectionOutcome,
     PermitKind,
+    PostponementReason,
     RefusalReason,
     Role,
     StayTerm,
@@ -61,7 +62,7 @@ PASSPORT_ARGUMENTS: Arguments = {
     "grant_zero_tariff": lambda c, d: {"basis": d(texts)},
     "capture_biometrics": lambda c, d: {},
     "interview": lambda c, d: {"stated_purpose": d(texts), "indicators": ("no return ticket",), "assessment": "ok"},
-    "postpone": lambda c, d: {"reason": d(texts), "referral": None},
+    "postpone": lambda c, d: {"reason_code": PostponementReason.OTHER, "referral": None, "note": d(texts)},
     "lift_postponement": lambda c, d: {"evidence": d(texts)},
     "refuse": lambda c, d: {
         "reason_code": d(st.sampled_from([None, *RefusalReason])),

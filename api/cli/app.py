@@ -19,6 +19,7 @@ from api.cli import projections as projection_commands
 from api.cli import report as report_commands
 from api.cli import serve as serve_command
 from api.cli import store as store_commands
+from api.cli import subjects as subject_commands
 from api.cli import targets as target_commands
 from api.cli import users as user_commands
 from domain.errors import DomainError
@@ -39,6 +40,7 @@ app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(case_commands.app, name="case")
 app.add_typer(demo_command.app, name="demo")
 app.add_typer(lifecycle_command.app, name="lifecycles")
+app.add_typer(subject_commands.app, name="subjects")
 
 err = Console(stderr=True, soft_wrap=True)
 

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 from api.cli.common import system
+from projections.privacy.legacy import plaintext_events
 
 app = typer.Typer(help="The event store (tables, append-only guards).", no_args_is_help=True)
 out = Console()
@@ -24,6 +25,15 @@ def info() -> None:
     with system() as built:
         last = built.app.recorder.max_notification_id() or 0
         out.print(f"{built.store.describe()}: {last} events (last notification id)")
+        plain = plaintext_events(built.store)
+        if plain:
+            out.print(
+                f"{plain} events hold personal data in plaintext (written before per-subject encryption): "
+                "it cannot be erased; regenerate the store (e.g. `berkas demo` into a new one)",
+                soft_wrap=True,
+            )
+        else:
+            out.print(f"personal data is sealed per subject; key file {built.settings.personal_data_key_file}")
 
 
 @app.command("create-app-role")

@@ -10,7 +10,7 @@ from api.demo.calendar import WIB, Calendar
 from api.demo.engine import OFFICERS, SUPERVISORS, Script, Step, case_id, case_rng, weighted
 from api.demo.plan import Outcome, PassportSpec
 from domain.passport import PassportApplication
-from domain.values import Channel, Collector, Product, Referral, RefusalReason
+from domain.values import Channel, Collector, PostponementReason, Product, Referral, RefusalReason
 
 P = PassportApplication
 LEGAL_BASIS = "Permenkumham 8/2014 jo. 18/2022 tentang Paspor Biasa dan SPLP"
@@ -125,14 +125,14 @@ def passport_script(seed: int, spec: PassportSpec, calendar: Calendar) -> Script
         yield Step(t, officer, lambda p: case.interview(p, purpose, indicators, "perlu keputusan kepala seksi") or case)
         if spec.postponed:
             t = calendar.later(t, rng, 0, (10, 60))
-            yield Step(t, officer, lambda p: case.postpone(p, "verifikasi calon PMI", BP3MI) or case)
+            yield Step(t, officer, lambda p: case.postpone(p, PostponementReason.PMI_VERIFICATION, BP3MI) or case)
         t = calendar.later(t, rng, rng.randint(3, 10) if spec.postponed else 0, (15, 180))
         yield Step(t, supervisor, lambda p: case.refuse(p, spec.refusal, basis, referral) or case)
         return
     yield Step(t, officer, lambda p: case.interview(p, purpose, (), "tujuan jelas, dokumen lengkap") or case)
     if spec.postponed:
         t = calendar.later(t, rng, 0, (10, 60))
-        yield Step(t, officer, lambda p: case.postpone(p, "data kependudukan perlu dicocokkan", DUKCAPIL) or case)
+        yield Step(t, officer, lambda p: case.postpone(p, PostponementReason.POPULATION_DATA_CHECK, DUKCAPIL) or case)
         t = calendar.later(t, rng, rng.randint(3, 10), (0, 360))
         yield Step(t, officer, lambda p: case.lift_postponement(p, "surat keterangan Dispendukcapil") or case)
     t = calendar.later(t, rng, 0, (15, 60) if spec.expedited else (15, 180))

@@ -23,6 +23,7 @@ from api.http.routers import (
     reports,
     revenue_targets,
     stay_permits,
+    subjects,
 )
 from api.http.routers import users as user_routes
 from domain.usecases import users
@@ -76,6 +77,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         enforcement,
         joint_operations,
         revenue_targets,
+        subjects,
         cases,
         audit,
         ledger,

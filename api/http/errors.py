@@ -22,6 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.schemas.problems import MEDIA_TYPE, TITLES, FieldProblem, ProblemPublic, problem_type
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
+from domain.privacy import PersonalDataUnreadable
+from domain.subject import ErasureRefused
 
 log = logging.getLogger("berkas.http")
 
@@ -35,6 +37,8 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     IllegalTransition: (409, "illegal-transition"),
     ConflictError: (409, "conflict"),
     NotPermitted: (403, "not-permitted"),
+    ErasureRefused: (409, "erasure-refused"),
+    PersonalDataUnreadable: (500, "personal-data-unreadable"),
 }
 _BY_STATUS = {
     400: "invalid-request",

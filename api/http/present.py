@@ -17,7 +17,7 @@ from api.http.schemas.admin import EventPublic
 from api.http.schemas.cases import CASE_MODELS, SOURCES, CasePublic
 from domain.case import Case
 from domain.reference import OFFICES
-from domain.values import PersonalData
+from domain.values import PersonalData, PersonalNote
 
 _EVENT_ENVELOPE = ("originator_id", "originator_version", "originator_topic", "timestamp", "provenance")
 
@@ -38,8 +38,12 @@ def local(moment: datetime, office: str) -> datetime:
 
 def plain(value: Any, reveal: bool, office: str) -> Any:
     """A domain value as JSON-ready data; personal data only when ``reveal``."""
-    if isinstance(value, PersonalData):
-        return plain(dataclasses.asdict(value), reveal, office) if reveal else None
+    if isinstance(value, PersonalData | PersonalNote):
+        if not reveal:
+            return None
+        # The subject id (the key's id) is not part of what was recorded about the person.
+        fields = (f.name for f in dataclasses.fields(value) if f.name != "subject_id")
+        return {name: plain(getattr(value, name), reveal, office) for name in fields}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):  # rupiah: whole numbers (the domain refuses sen)

@@ -11,10 +11,11 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder
 
 from domain.case import Case
 from domain.errors import CaseNotFound, ConflictError, InvalidCommand
+from domain.privacy import SealedEventStore, SubjectSeal
 from domain.transcodings import register_transcodings
 from domain.values import Provenance, Role
 
@@ -75,9 +76,19 @@ class BerkasBase(Application):
 
     name = "Berkas"
 
+    def __init__(self, env: Any = None, *, seal: SubjectSeal | None = None) -> None:
+        # Set before the library builds the mapper, whose transcodings seal with it.
+        self.seal = seal
+        super().__init__(env)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        register_transcodings(transcoder)
+        register_transcodings(transcoder, self.seal)
+
+    def construct_event_store(self) -> EventStore:
+        if self.seal is None:
+            return super().construct_event_store()
+        return SealedEventStore(self.mapper, self.recorder, self.seal)
 
     # --- reading ---------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from domain.values import (
     Channel,
     Collector,
     PersonalData,
+    PostponementReason,
     Product,
     Referral,
     RefusalReason,
@@ -104,13 +105,15 @@ class PassportUseCases(BerkasBase):
         self,
         actor: Actor,
         case_id: UUID,
-        reason: str,
+        reason_code: str | PostponementReason,
         referral_agency: str | None = None,
         referral_instructions: str | None = None,
+        note: str | None = None,
         **opts: Unpack[CommandOptions],
     ) -> int:
+        reason = as_enum(PostponementReason, reason_code, "reason_code")
         ref = referral(referral_agency, referral_instructions)
-        return self.act(P, case_id, actor, "postpone", reason=reason, referral=ref, **opts).version
+        return self.act(P, case_id, actor, "postpone", reason_code=reason, referral=ref, note=note, **opts).version
 
     def lift_postponement(self, actor: Actor, case_id: UUID, evidence: str, **opts: Unpack[CommandOptions]) -> int:
         return self.act(P, case_id, actor, "lift_postponement", evidence=evidence, **opts).version

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 Columns = Sequence[tuple[str, str]]  # (name, PostgreSQL type: int8, text, bytea, ...)
 APPEND_ONLY_MESSAGE = "the event log is append-only"
+# The only tables the application changes in place: the subject vault's (data keys are
+# destroyed on erasure, so they cannot live in the log). The app role may write them.
+VAULT_TABLES = ("personal_data_subjects", "personal_data_cases", "personal_data_index", "personal_data_meta")
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -324,6 +327,9 @@ class PostgreSQL(Dialect):
             # swaps in on rebuild: reading rights on those, present and future.
             pgsql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role),
             pgsql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(role),
+            pgsql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                pgsql.SQL(", ").join(map(pgsql.Identifier, VAULT_TABLES)), role
+            ),
         ):
             conn.execute(grant)
 

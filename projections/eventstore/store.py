@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from projections.eventstore.dialects import APPEND_ONLY_MESSAGE, POSTGRESQL, SQLITE, Dialect
+from projections.eventstore.dialects import APPEND_ONLY_MESSAGE, POSTGRESQL, SQLITE, VAULT_TABLES, Dialect
 
-__all__ = ["APPEND_ONLY_MESSAGE", "Store"]
+__all__ = ["APPEND_ONLY_MESSAGE", "VAULT_TABLES", "Store"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
+from projections.views.decode import tagged
 from projections.views.timefmt import local_day
 
 FIGURES = "annual_report"
@@ -107,7 +108,8 @@ class _Page:
             elif topic == P + "Refused":
                 figures[(*at, "refusals", raw["reason_code"]["_data_"], recorded)] += 1
             elif topic == P + "Postponed":
-                figures[(*at, "postponements", raw["reason"], recorded)] += 1
+                # Codes only (version 1 events carried free text, never a key: OTHER).
+                figures[(*at, "postponements", tagged(raw, "reason_code") or "OTHER", recorded)] += 1
             elif topic in (SP + "FeePaid", SP + "Extended"):
                 for code, amount in _fee_lines(raw):
                     figures[(*at, "stay_permit_revenue", code, recorded)] += amount

@@ -111,9 +111,11 @@ def list_cases(
     occurred_to: datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    case_ids: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Cases, most recently active first. ``after`` is the ``sort_key`` of the last row
-    of the previous page; occurred_from/to bound the case's last business time."""
+    of the previous page; occurred_from/to bound the case's last business time;
+    ``case_ids`` keeps only those cases (what a blind-index search found)."""
     where, params = ["1 = 1"], []
     for column, value in (
         ("office", office),
@@ -138,6 +140,10 @@ def list_cases(
     with store.read() as conn:
         if not sql.table_exists(conn, TABLE):
             return []
+        if case_ids is not None:
+            clause, values = sql.in_list(conn, "case_id", case_ids)
+            where.append(clause)
+            params += values
         found = sql.fetchall(
             conn,
             f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE {' AND '.join(where)} "

@@ -35,6 +35,9 @@ _TAGS: dict[str, Callable[[Any], Any]] = {
     "uuid_hex": UUID,
     "prov": _provenance,
     "personal_data": lambda _data: None,
+    "personal_note": lambda _data: None,
+    "personal_data_sealed": lambda _data: None,
+    "personal_note_sealed": lambda _data: None,
 }
 
 

@@ -43,9 +43,9 @@ class PersonalDataPublic(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    name: str
+    name: str = Field(description="`<erased>` once the data subject is erased, like every field")
     nik: str = Field(description="NIK, 16 digits")
-    birth_date: date
+    birth_date: date | None = Field(description="null once the data subject is erased")
     address: str
 
 

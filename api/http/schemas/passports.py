@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from api.http.schemas.common import Code, CommandCreate, PersonalDataCreate, ReferralCreate, Text, examples
-from domain.values import ApplicationType, Channel, Collector, Product, RefusalReason
+from domain.values import ApplicationType, Channel, Collector, PostponementReason, Product, RefusalReason
 
 LEGAL_BASIS = "Pasal 27 Permenkumham 8/2014"
 
@@ -58,8 +58,11 @@ class InterviewCreate(CommandCreate):
 
 
 class PostponementCreate(CommandCreate):
-    model_config = examples({"reason": "needs an employer letter", "referral": None})
-    reason: Text
+    model_config = examples(
+        {"reason_code": "SUPPORTING_DOCUMENTS", "note": "needs an employer letter", "referral": None}
+    )
+    reason_code: PostponementReason
+    note: Text | None = Field(None, description="About the applicant: personal data, sealed with theirs")
     referral: ReferralCreate | None = None
 
 

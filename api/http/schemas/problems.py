@@ -26,6 +26,8 @@ TITLES: dict[str, str] = {
     "database-unavailable": "The database is unavailable; retry shortly",
     "not-configured": "Not available on this server",
     "internal": "Internal error",
+    "erasure-refused": "The data subject may not be erased now",
+    "personal-data-unreadable": "Sealed personal data does not open with this server's keys",
 }
 
 

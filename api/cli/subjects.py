@@ -1,0 +1,143 @@
+"""``berkas subjects``: data subjects (subjek data pribadi): find, hold, erase, export, due.
+
+Subjects are named by their id only; nothing here prints a name or a NIK."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from api import privacy
+from api.cli.common import system
+from domain.errors import InvalidCommand
+from domain.usecases.base import Actor, as_enum
+from domain.values import Role
+from projections.runner import catch_up
+
+app = typer.Typer(help="Data subjects: search, legal hold, erasure, subject access.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+
+SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subjects find`)")
+AsOpt = typer.Option(..., "--as", help="The acting user's id")
+OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code")
+BasisOpt = typer.Option(..., "--legal-basis", help="e.g. Pasal 8 UU 27/2022")
+
+
+def _subject(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidCommand("subject_id", "must be a subject id (32 hex digits)") from None
+
+
+def _actor(user: str, role: str, office: str) -> Actor:
+    return Actor(user, as_enum(Role, role.upper(), "role"), office)
+
+
+@app.command("find")
+def find(
+    nik: str = typer.Option(None, "--nik", help="NIK, exact"),
+    passport_number: str = typer.Option(None, "--passport-number", help="Passport or permit number, exact"),
+    name: str = typer.Option(None, "--name", help="Full name (case, accents and spacing do not count)"),
+) -> None:
+    """Find subjects and their cases through blind indexes; an erased subject is not found."""
+    with system() as built:
+        subjects, cases = privacy.search(built, nik, passport_number, name)
+    for subject in sorted(subjects):
+        out.print(f"subject {subject}")
+    for case in sorted(cases):
+        out.print(f"case {case}")
+    if not subjects:
+        out.print("no subject found")
+
+
+@app.command("hold")
+def hold(
+    subject: str = SubjectArg,
+    reason: str = typer.Option(..., "--reason", help="LITIGATION, AUDIT, INVESTIGATION or COURT_ORDER"),
+    legal_basis: str = BasisOpt,
+    user: str = AsOpt,
+    role: str = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR"),
+    office: str = OfficeOpt,
+) -> None:
+    """Place a legal hold: nothing about the subject may be erased until it is released."""
+    with system() as built:
+        built.app.place_legal_hold(_actor(user, role, office), _subject(subject), reason, legal_basis)
+    out.print(f"subject {subject} is under a legal hold")
+
+
+@app.command("release")
+def release(
+    subject: str = SubjectArg,
+    legal_basis: str = BasisOpt,
+    user: str = AsOpt,
+    role: str = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR"),
+    office: str = OfficeOpt,
+) -> None:
+    """Release the subject's legal hold."""
+    with system() as built:
+        built.app.release_legal_hold(_actor(user, role, office), _subject(subject), legal_basis)
+    out.print(f"subject {subject}: legal hold released")
+
+
+@app.command("approve-erasure")
+def approve_erasure(
+    subject: str = SubjectArg,
+    reason: str = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER"),
+    legal_basis: str = BasisOpt,
+    user: str = AsOpt,
+    office: str = OfficeOpt,
+) -> None:
+    """A supervisor of an office holding one of the subject's cases approves the erasure."""
+    with system() as built:
+        built.app.approve_erasure(_actor(user, "SUPERVISOR", office), _subject(subject), reason, legal_basis)
+    out.print(f"erasure of subject {subject} approved")
+
+
+@app.command("erase")
+def erase(
+    subject: str = SubjectArg,
+    reason: str = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER"),
+    legal_basis: str = BasisOpt,
+    user: str = AsOpt,
+    office: str = OfficeOpt,
+) -> None:
+    """An admin erases an approved subject: the data key is destroyed, the erasure recorded.
+    Refused under a legal hold, with an open case, or within the retention period."""
+    with system() as built:
+        built.app.erase_subject(
+            _actor(user, "ADMIN", office), _subject(subject), reason, legal_basis, privacy.retention(built)
+        )
+    out.print(f"subject {subject} erased: its personal data now reads <erased>")
+
+
+@app.command("export")
+def export(
+    subject: str = SubjectArg,
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the export (JSON)"),
+    user: str = AsOpt,
+    role: str = typer.Option("SUPERVISOR", "--role", help="SUPERVISOR (of the subject's office) or ADMIN"),
+    office: str = OfficeOpt,
+) -> None:
+    """Subject access: every case and event about the subject, opened, as JSON; recorded."""
+    if not output.parent.is_dir():
+        raise InvalidCommand("output", f"folder {output.parent} does not exist")
+    with system() as built:
+        document = privacy.export_document(built, _actor(user, role, office), _subject(subject))
+    output.write_text(json.dumps(document, ensure_ascii=False, indent=1))
+    out.print(f"subject {subject}: {len(document['cases'])} cases written to {output}")
+
+
+@app.command("due")
+def due() -> None:
+    """Subjects whose retention has ended (every case closed long enough, no legal hold)."""
+    with system() as built:
+        catch_up(built.store, built.projections())
+        found = privacy.due(built)
+    for row in found:
+        out.print(f"{row['subject_id']}  {row['cases']} cases, last closed {row['last_closed_at']:%Y-%m-%d}")
+    out.print(f"{len(found)} subjects due for erasure (retention {built.settings.retention_days} days)")

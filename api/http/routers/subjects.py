@@ -1,0 +1,166 @@
+"""/subjects: data subjects (subjek data pribadi): legal hold, approved erasure, subject
+access; and /cases/search, which finds cases by NIK, document number or name.
+
+Personal data travels in request bodies only, never in a URL (URLs reach access logs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StringConstraints
+
+from api import privacy
+from api.http import access
+from api.http.deps import ActorDep, SystemDep
+from api.http.listing import MAX_PAGE
+from api.http.schemas.common import CasesPublic, Code, Text, errors, examples
+from domain.subject import DataSubject, ErasureReason, HoldReason
+from domain.values import Role
+from projections.views import case_index
+
+router = APIRouter(tags=["data subjects"])
+
+
+class SubjectPublic(BaseModel):
+    """What is decided about a subject's data; never the data itself."""
+
+    id: str
+    version: int
+    legal_hold: HoldReason | None
+    erasure_approved_by: str | None
+    erased: bool
+
+
+class HoldCreate(BaseModel):
+    model_config = examples({"reason_code": "AUDIT", "legal_basis": "Pasal 43 ayat (2) UU 27/2022"})
+
+    reason_code: HoldReason
+    legal_basis: Text
+
+
+class HoldRelease(BaseModel):
+    model_config = examples({"legal_basis": "audit closed, LHP 12/2025"})
+
+    legal_basis: Text
+
+
+class ErasureCreate(BaseModel):
+    model_config = examples({"reason_code": "SUBJECT_REQUEST", "legal_basis": "Pasal 8 UU 27/2022"})
+
+    reason_code: ErasureReason
+    legal_basis: Text
+
+
+class SearchCreate(BaseModel):
+    """Exact values, normalised (a name's case, accents and spacing do not count)."""
+
+    model_config = examples({"nik": "3573014512900001"}, {"passport_number": "E1234567"}, {"name": "siti rahayu"})
+
+    nik: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")] | None = None
+    passport_number: Code | None = Field(None, description="A passport or stay-permit number")
+    name: Text | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+
+
+class SubjectsDuePublic(BaseModel):
+    class Due(BaseModel):
+        subject_id: str
+        cases: int
+        last_closed_at: datetime
+
+    data: list[Due]
+    count: int
+    retention_days: int
+
+
+class SubjectExportPublic(BaseModel):
+    subject_id: str
+    exported_at: datetime
+    exported_by: str
+    erased: bool
+    legal_hold: str | None
+    cases: list[dict[str, Any]]
+
+
+def _public(subject: DataSubject) -> SubjectPublic:
+    return SubjectPublic(
+        id=subject.id.hex,
+        version=subject.version,
+        legal_hold=subject.hold,
+        erasure_approved_by=subject.approval,
+        erased=subject.erased,
+    )
+
+
+def _saved(system, subject_id: UUID) -> SubjectPublic:
+    subject = system.app.get_subject(subject_id)
+    assert subject is not None  # a command just saved it
+    return _public(subject)
+
+
+@router.post("/cases/search", response_model=CasesPublic, responses=errors(401, 403, 422))
+def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> CasesPublic:
+    """Cases of the subjects that every given value finds, through blind indexes (HMAC) only;
+    within the caller's office (auditors: every office). Erased subjects are not found."""
+    scope = access.list_scope(actor, None)
+    _, cases = privacy.search(system, body.nik, body.passport_number, body.name)
+    rows = case_index.list_cases(system.store, office=scope, case_ids=sorted(cases), limit=body.limit) if cases else []
+    return CasesPublic(data=rows, count=len(rows), next=None)
+
+
+@router.post("/subjects/{subject_id}/legal-hold", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
+def place_hold(subject_id: UUID, body: HoldCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
+    """Auditors, or a supervisor of an office with one of the subject's cases: blocks erasure."""
+    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    system.app.place_legal_hold(actor, subject_id, body.reason_code, body.legal_basis)
+    return _saved(system, subject_id)
+
+
+@router.post(
+    "/subjects/{subject_id}/legal-hold/release", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
+)
+def release_hold(subject_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep) -> SubjectPublic:
+    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    system.app.release_legal_hold(actor, subject_id, body.legal_basis)
+    return _saved(system, subject_id)
+
+
+@router.post(
+    "/subjects/{subject_id}/erasure-approval", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
+)
+def approve_erasure(subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
+    """A supervisor of an office with one of the subject's cases approves; an admin erases."""
+    access.require_role(actor, Role.SUPERVISOR)
+    system.app.approve_erasure(actor, subject_id, body.reason_code, body.legal_basis)
+    return _saved(system, subject_id)
+
+
+@router.post("/subjects/{subject_id}/erasure", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
+def erase(subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
+    """Crypto-shredding by an admin, after a supervisor's approval: refused (409) under a legal
+    hold, while a case is open, or within the retention period after the last one closed."""
+    access.require_role(actor, Role.ADMIN)
+    system.app.erase_subject(actor, subject_id, body.reason_code, body.legal_basis, privacy.retention(system))
+    return _saved(system, subject_id)
+
+
+@router.get("/subjects/due", response_model=SubjectsDuePublic, responses=errors(401, 403))
+def due(system: SystemDep, actor: ActorDep) -> SubjectsDuePublic:
+    """Subjects whose retention has ended, per the case index (admins and auditors)."""
+    access.require_role(actor, Role.ADMIN, Role.AUDITOR)
+    found = privacy.due(system)
+    return SubjectsDuePublic(
+        data=[SubjectsDuePublic.Due(**row) for row in found],
+        count=len(found),
+        retention_days=system.settings.retention_days,
+    )
+
+
+@router.get("/subjects/{subject_id}/export", response_model=SubjectExportPublic, responses=errors(401, 403, 404))
+def export(subject_id: UUID, system: SystemDep, actor: ActorDep) -> SubjectExportPublic:
+    """Subject access (hak akses): every case and event about the subject, opened; recorded."""
+    access.require_role(actor, Role.SUPERVISOR, Role.ADMIN)
+    return SubjectExportPublic(**privacy.export_document(system, actor, subject_id))

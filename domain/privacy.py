@@ -1,0 +1,105 @@
+"""Pelindungan data pribadi (UU 27/2022), as the domain sees it: a port and an event store.
+
+Personal data is sealed per data subject (subjek data): one data key each, so erasing a
+subject is destroying one key (crypto-shredding) while the log, its counts and its
+hashes stay as they are. The keys live outside the domain; the composition root plugs a
+``SubjectSeal`` into the application, which seals while mapping events to stored events.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import EventStore, Notification, Recording
+
+from domain.errors import DomainError
+
+
+class PersonalDataUnreadable(DomainError):
+    """Sealed personal data that does not open: a wrong key file, a missing key, or bytes
+    changed in the store. Never answered with garbage or with ``<erased>``."""
+
+
+class SubjectSeal(ABC):
+    """Encrypts and decrypts personal data with the key of the subject it is about."""
+
+    @abstractmethod
+    def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
+        """Encrypt under the data key of the subject this NIK belongs to (a new subject with
+        a new key when there is none): returns the subject's id and the sealed token."""
+
+    @abstractmethod
+    def open(self, subject_id: str, token: str) -> bytes | None:
+        """Decrypt; ``None`` when the subject was erased; ``PersonalDataUnreadable`` otherwise."""
+
+    @abstractmethod
+    def begin_event(self, event: Any) -> None:
+        """What is sealed next belongs to this event (and so to its case)."""
+
+    @abstractmethod
+    def prepare(self) -> bool:
+        """Before the sealed events are inserted, make what sealing created durable (new
+        subjects and their wrapped keys, which cases they are in, blind indexes). ``False``
+        when another writer created or erased one of these subjects meanwhile: encode again."""
+
+    @abstractmethod
+    def discard(self) -> None:
+        """Forget what sealing created but ``prepare`` did not keep."""
+
+    @abstractmethod
+    def cases_of(self, subject_id: str) -> list[UUID]:
+        """Every case whose events hold this subject's personal data."""
+
+    @abstractmethod
+    def is_known(self, subject_id: str) -> bool:
+        """Whether a subject of this id was ever created."""
+
+    @abstractmethod
+    def shred(self, subject_id: str) -> None:
+        """Destroy the subject's data key and blind indexes (idempotent)."""
+
+
+class SealedEventStore(EventStore):
+    """The library's ``put``, with the seal's new keys made durable between encoding the
+    events and inserting them: no event can reach the log sealed under a key that is not."""
+
+    def __init__(self, mapper: Any, recorder: Any, seal: SubjectSeal):
+        super().__init__(mapper, recorder)
+        self.seal = seal
+
+    def _encode(self, domain_events: Sequence[Any]) -> list[Any]:
+        stored = []
+        for event in domain_events:
+            self.seal.begin_event(event)
+            stored.append(self.mapper.to_stored_event(event))
+        return stored
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording]:
+        try:
+            stored_events = self._encode(domain_events)
+            if not self.seal.prepare():
+                stored_events = self._encode(domain_events)
+                if not self.seal.prepare():
+                    raise PersonalDataUnreadable("a data subject changed twice while saving: try again")
+        except BaseException:
+            self.seal.discard()
+            raise
+        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        if not notification_ids:
+            return []
+        return [
+            Recording(
+                d,
+                Notification(
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                    id=n_id,
+                ),
+            )
+            for d, s, n_id in zip(domain_events, stored_events, notification_ids, strict=True)
+        ]

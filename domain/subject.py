@@ -1,0 +1,165 @@
+"""DataSubject: subjek data pribadi, what is decided about a person's data (UU 27/2022).
+
+Its events carry ids, codes and legal bases, never the personal data itself: the data
+lives sealed in the cases' events, and erasing it destroys the subject's key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.case import Case, check_enum, check_occurred_at, check_text
+from domain.errors import DomainError, NotPermitted
+from domain.reference import office as lookup_office
+from domain.values import Provenance, Role
+
+_T = "berkas:DataSubject."
+
+
+class ErasureReason(Enum):
+    """Dasar penghapusan data pribadi."""
+
+    SUBJECT_REQUEST = "SUBJECT_REQUEST"  # the subject asked (Pasal 8 UU 27/2022)
+    RETENTION_ENDED = "RETENTION_ENDED"  # the retention period is over (Pasal 43)
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
+    UNLAWFUL_PROCESSING = "UNLAWFUL_PROCESSING"
+    COURT_ORDER = "COURT_ORDER"
+
+
+class HoldReason(Enum):
+    """Alasan penahanan data (legal hold)."""
+
+    LITIGATION = "LITIGATION"
+    AUDIT = "AUDIT"
+    INVESTIGATION = "INVESTIGATION"
+    COURT_ORDER = "COURT_ORDER"
+
+
+class ErasureRefused(DomainError):
+    """Erasure is not allowed (yet): names the rule, never the person."""
+
+
+def _check_actor(provenance: Provenance, roles: tuple[Role, ...], what: str) -> None:
+    if provenance.actor_role not in roles:
+        allowed = " or ".join(role.value.lower() for role in roles)
+        raise NotPermitted(f"only an {allowed} may {what}" if allowed[0] in "aeiou" else f"only a {allowed} may {what}")
+    check_text("actor_id", provenance.actor_id)
+    lookup_office(provenance.office)
+    check_occurred_at(provenance.occurred_at)
+
+
+class _Subject(Aggregate):
+    """A base without the library's generic ``Created`` event, which has no explicit topic."""
+
+    class Event(Aggregate.Event):
+        create_timestamp = Case.Event.create_timestamp
+
+
+del _Subject.Created
+
+
+class DataSubject(_Subject):
+    """Subjek data: holds, erasure approval and erasure, and access requests."""
+
+    TOPIC = "berkas:DataSubject"
+
+    @classmethod
+    def start(cls, subject_id: UUID, provenance: Provenance) -> DataSubject:
+        check_occurred_at(provenance.occurred_at)
+        return cls._create(cls.Registered, id=subject_id, provenance=provenance)
+
+    @event("Registered", topic=_T + "Registered")
+    def __init__(self, provenance: Provenance):
+        self.hold: HoldReason | None = None
+        self.approval: str | None = None  # the approving supervisor's id
+        self.erased = False
+
+    def check_not_erased(self) -> None:
+        if self.erased:
+            raise ErasureRefused(f"data subject {self.id} is already erased")
+
+    # --- legal hold ----------------------------------------------------------------
+
+    def place_hold(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
+        """Penahanan (legal hold): nothing about the subject may be erased while it stands."""
+        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "place a legal hold")
+        check_enum("reason_code", reason_code, HoldReason)
+        check_text("legal_basis", legal_basis)
+        self.check_not_erased()
+        if self.hold is not None:
+            raise ErasureRefused(f"data subject {self.id} is already under a legal hold")
+        self._hold_placed(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+
+    @event("LegalHoldPlaced", topic=_T + "LegalHoldPlaced")
+    def _hold_placed(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
+        self.hold = reason_code
+
+    def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
+        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "release a legal hold")
+        check_text("legal_basis", legal_basis)
+        if self.hold is None:
+            raise ErasureRefused(f"data subject {self.id} is not under a legal hold")
+        self._hold_released(provenance=provenance, legal_basis=legal_basis)
+
+    @event("LegalHoldReleased", topic=_T + "LegalHoldReleased")
+    def _hold_released(self, provenance: Provenance, legal_basis: str) -> None:
+        self.hold = None
+
+    # --- erasure -------------------------------------------------------------------
+
+    def approve_erasure(self, provenance: Provenance, reason_code: ErasureReason, legal_basis: str) -> None:
+        """A supervisor's approval, recorded before an admin may erase (four eyes)."""
+        _check_actor(provenance, (Role.SUPERVISOR,), "approve an erasure")
+        check_enum("reason_code", reason_code, ErasureReason)
+        check_text("legal_basis", legal_basis)
+        self.check_not_erased()
+        self._erasure_approved(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+
+    @event("ErasureApproved", topic=_T + "ErasureApproved")
+    def _erasure_approved(self, provenance: Provenance, reason_code: ErasureReason, legal_basis: str) -> None:
+        self.approval = provenance.actor_id
+
+    def erase(
+        self,
+        provenance: Provenance,
+        reason_code: ErasureReason,
+        legal_basis: str,
+        open_cases: int,
+        last_closed_at: datetime | None,
+        retention: timedelta,
+    ) -> None:
+        """Penghapusan (crypto-shredding): allowed once no case is open, no hold stands and
+        the retention period after the last closed case has run out."""
+        _check_actor(provenance, (Role.ADMIN,), "erase a data subject")
+        check_enum("reason_code", reason_code, ErasureReason)
+        check_text("legal_basis", legal_basis)
+        self.check_not_erased()
+        if self.approval is None:
+            raise ErasureRefused(f"erasure of data subject {self.id} needs a supervisor's recorded approval")
+        if self.hold is not None:
+            raise ErasureRefused(f"data subject {self.id} is under a legal hold ({self.hold.value})")
+        if open_cases:
+            raise ErasureRefused(f"data subject {self.id} has {open_cases} open case(s)")
+        if last_closed_at is not None and provenance.occurred_at < last_closed_at + retention:
+            until = (last_closed_at + retention).date().isoformat()
+            raise ErasureRefused(f"data subject {self.id} is within its retention period (until {until})")
+        self._erased(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis, approved_by=self.approval)
+
+    @event("SubjectErased", topic=_T + "SubjectErased")
+    def _erased(self, provenance: Provenance, reason_code: ErasureReason, legal_basis: str, approved_by: str) -> None:
+        self.erased = True
+
+    # --- access --------------------------------------------------------------------
+
+    def record_access(self, provenance: Provenance) -> None:
+        """Permintaan akses subjek data: who exported the subject's data, and when."""
+        _check_actor(provenance, (Role.SUPERVISOR, Role.ADMIN), "export a data subject's data")
+        self._access_given(provenance=provenance)
+
+    @event("AccessGiven", topic=_T + "AccessGiven")
+    def _access_given(self, provenance: Provenance) -> None:
+        pass

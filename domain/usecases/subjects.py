@@ -1,0 +1,153 @@
+"""Use cases of data subjects (subjek data pribadi): hold, approve and carry out erasure,
+and give a subject access to everything held about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from domain.case import Case
+from domain.errors import CaseNotFound, DomainError, NotPermitted
+from domain.privacy import SubjectSeal
+from domain.subject import DataSubject, ErasureReason, HoldReason
+from domain.usecases.base import Actor, BerkasBase, as_enum
+from domain.values import Role
+
+# Statuses after which a case is closed for retention: nothing more happens to the person
+# through it (a deported foreigner's case may still be closed as bookkeeping).
+CLOSED_STATUSES = {
+    "PassportApplication": {"REFUSED", "HANDED_OVER", "WITHDRAWN", "CANCELLED_UNCOLLECTED"},
+    "StayPermit": {"REFUSED", "TRANSFERRED", "CANCELLED", "ENDED"},
+    "EnforcementCase": {"DEPORTED", "CLOSED"},
+    "JointOperation": {"CLOSED"},
+}
+
+
+class SubjectNotFound(CaseNotFound):
+    def __init__(self, subject_id: UUID):
+        self.case_id = subject_id
+        DomainError.__init__(self, f"data subject {subject_id} not found")
+
+
+@dataclass(frozen=True)
+class SubjectCases:
+    """Where a subject stands: their cases, how many are open, when the last one closed."""
+
+    cases: list[Case]
+    open: int
+    last_closed_at: datetime | None
+
+    @property
+    def offices(self) -> set[str]:
+        return {case.office for case in self.cases}
+
+
+def is_closed(case: Case) -> bool:
+    return case.status.value in CLOSED_STATUSES.get(case.KIND, ())
+
+
+@dataclass(frozen=True)
+class SubjectExport:
+    """Everything held about a subject, as recorded (decrypted where the key lives)."""
+
+    subject: DataSubject | None
+    cases: list[Case]
+    events: dict[UUID, list[Aggregate.Event]]
+
+
+class SubjectUseCases(BerkasBase):
+    @property
+    def vault(self) -> SubjectSeal:
+        if self.seal is None:
+            raise NotPermitted("this application has no personal-data keys")
+        return self.seal
+
+    def subject_cases(self, subject_id: UUID) -> SubjectCases:
+        if not self.vault.is_known(subject_id.hex):
+            raise SubjectNotFound(subject_id)
+        cases = [self.get_case(case_id) for case_id in self.vault.cases_of(subject_id.hex)]
+        closed = [case for case in cases if is_closed(case)]
+        last = max((case.last_occurred_at for case in closed), default=None)
+        return SubjectCases(cases, len(cases) - len(closed), last)
+
+    def get_subject(self, subject_id: UUID) -> DataSubject | None:
+        try:
+            return self.repository.get(subject_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _subject(
+        self, actor: Actor, subject_id: UUID, occurred_at: datetime | None
+    ) -> tuple[DataSubject, SubjectCases]:
+        """The subject's record (started on first use) and cases, after the office check:
+        a supervisor acts only on subjects with a case in their own office."""
+        where = self.subject_cases(subject_id)
+        if actor.role is Role.SUPERVISOR and actor.office not in where.offices:
+            raise NotPermitted(f"data subject {subject_id} has no case in office {actor.office}")
+        subject = self.get_subject(subject_id)
+        if subject is None:
+            subject = DataSubject.start(subject_id, self.provenance(actor, occurred_at, None))
+        return subject, where
+
+    def place_legal_hold(self, actor: Actor, subject_id: UUID, reason_code: str | HoldReason, legal_basis: str) -> int:
+        reason = as_enum(HoldReason, reason_code, "reason_code")
+        subject, _ = self._subject(actor, subject_id, None)
+        subject.place_hold(self.provenance(actor, None, None), reason, legal_basis)
+        self.save(subject)
+        return subject.version
+
+    def release_legal_hold(self, actor: Actor, subject_id: UUID, legal_basis: str) -> int:
+        subject, _ = self._subject(actor, subject_id, None)
+        subject.release_hold(self.provenance(actor, None, None), legal_basis)
+        self.save(subject)
+        return subject.version
+
+    def approve_erasure(
+        self, actor: Actor, subject_id: UUID, reason_code: str | ErasureReason, legal_basis: str
+    ) -> int:
+        reason = as_enum(ErasureReason, reason_code, "reason_code")
+        subject, _ = self._subject(actor, subject_id, None)
+        subject.approve_erasure(self.provenance(actor, None, None), reason, legal_basis)
+        self.save(subject)
+        return subject.version
+
+    def erase_subject(
+        self,
+        actor: Actor,
+        subject_id: UUID,
+        reason_code: str | ErasureReason,
+        legal_basis: str,
+        retention: timedelta,
+    ) -> int:
+        """Record the erasure, then destroy the key. An erasure recorded but not carried
+        out (a crash between the two) is finished by asking again."""
+        reason = as_enum(ErasureReason, reason_code, "reason_code")
+        subject, where = self._subject(actor, subject_id, None)
+        if subject.erased:
+            self.vault.shred(subject_id.hex)
+        subject.erase(
+            self.provenance(actor, None, None), reason, legal_basis, where.open, where.last_closed_at, retention
+        )
+        self.save(subject)
+        self.vault.shred(subject_id.hex)
+        return subject.version
+
+    def export_subject(self, actor: Actor, subject_id: UUID) -> SubjectExport:
+        """Hak akses subjek data: every case and event about the subject; the request is recorded."""
+        subject, where = self._subject(actor, subject_id, None)
+        subject.record_access(self.provenance(actor, None, None))
+        self.save(subject)
+        events = {case.id: self.history(case.id) for case in where.cases}
+        return SubjectExport(subject, where.cases, events)
+
+    def retention_ended(self, subject_id: UUID, retention: timedelta, now: datetime) -> bool:
+        """Whether erasure is due: every case closed, no hold, retention over, not erased."""
+        where = self.subject_cases(subject_id)
+        subject = self.get_subject(subject_id)
+        if subject is not None and (subject.erased or subject.hold is not None):
+            return False
+        return not where.open and where.last_closed_at is not None and now >= where.last_closed_at + retention

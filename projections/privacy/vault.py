@@ -1,0 +1,323 @@
+"""The subject vault (brankas kunci): data keys per data subject, wrapped by the KEK, in
+mutable tables beside the event log, never in it; and the blind indexes that find them.
+
+Subjects have random ids, so the log holds no value derived from a NIK: once a subject's
+row is shredded, nothing left in the store links the ciphertext to a person.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.privacy import PersonalDataUnreadable, SubjectSeal
+from projections.eventstore import sql
+from projections.eventstore.store import VAULT_TABLES, Store
+from projections.privacy.blind import BlindIndex
+from projections.privacy.keyfile import PersonalDataKeys
+
+SUBJECTS, CASES, INDEX, META = VAULT_TABLES
+
+_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SUBJECTS} (subject_id TEXT PRIMARY KEY, nik_index TEXT, wrapped_key TEXT, "
+    "created_at TEXT NOT NULL, erased_at TEXT)",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS {SUBJECTS}_nik ON {SUBJECTS} (nik_index)",
+    f"CREATE TABLE IF NOT EXISTS {CASES} (subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
+    "PRIMARY KEY (subject_id, case_id))",
+    f"CREATE INDEX IF NOT EXISTS {CASES}_case ON {CASES} (case_id)",
+    # case_id '' marks an index of the subject as a whole (NIK, name), else of one case's
+    # document (passport or permit number).
+    f"CREATE TABLE IF NOT EXISTS {INDEX} (digest TEXT NOT NULL, subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
+    "PRIMARY KEY (digest, subject_id, case_id))",
+    f"CREATE INDEX IF NOT EXISTS {INDEX}_subject ON {INDEX} (subject_id)",
+    f"CREATE TABLE IF NOT EXISTS {META} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+_KEY_CHECK = b"berkas personal-data key check"
+# Document numbers on events that identify their holder: indexed blind, per case.
+_DOCUMENT_FIELDS = ("passport_number", "permit_number")
+
+
+class KeyFileMismatch(Exception):
+    """The key file is not the one this store's subjects were sealed with."""
+
+
+@dataclass
+class _Subject:
+    subject_id: str
+    key: AESGCM
+    wrapped: str = ""
+
+
+@dataclass
+class _Pending:
+    """What this thread's sealing created since the last ``prepare``."""
+
+    case_id: str = ""
+    new: dict[str, _Subject] = field(default_factory=dict)  # nik index -> new subject
+    used: set[str] = field(default_factory=set)  # known subjects sealed for
+    links: set[tuple[str, str]] = field(default_factory=set)  # (subject, case)
+    index: set[tuple[str, str, str]] = field(default_factory=set)  # (digest, subject, case)
+    documents: set[tuple[str, str]] = field(default_factory=set)  # (digest, case)
+
+
+class Vault(SubjectSeal):
+    """Seals and opens personal data; creates, wraps, caches and shreds subjects' keys.
+
+    Writers cache a NIK's subject for good and check at ``prepare`` that it still lives;
+    readers cache a subject's key for ``read_ttl`` seconds, so an erasure made by another
+    process shows within that time (at once in the process that erased).
+    """
+
+    def __init__(self, store: Store, keys: PersonalDataKeys, read_ttl: float = 5.0):
+        self.store = store
+        self.blind = BlindIndex(keys.index_key)
+        self._kek = AESGCM(keys.kek)
+        self._read_ttl = read_ttl
+        self._by_nik: dict[str, _Subject] = {}
+        self._by_id: dict[str, tuple[_Subject | None, float]] = {}
+        self._local = threading.local()
+
+    # --- set-up ----------------------------------------------------------------------
+
+    @staticmethod
+    def create_tables_in(store: Store) -> None:
+        with store.connect() as conn:
+            for statement in _DDL:
+                sql.execute(conn, statement)
+
+    @staticmethod
+    def store_holds_subjects(store: Store) -> bool:
+        with store.connect() as conn:
+            return sql.table_exists(conn, SUBJECTS) and bool(sql.fetchall(conn, f"SELECT 1 FROM {SUBJECTS} LIMIT 1"))
+
+    def check_keys(self) -> None:
+        """Refuse a key file other than the one this store was sealed with (recorded once)."""
+        check = {"kek": self._wrap(_KEY_CHECK, b"check"), "index": self.blind.digest("check", "check")}
+        with self.store.connect() as conn:
+            if not sql.table_exists(conn, META):
+                return
+            stored = dict(sql.fetchall(conn, f"SELECT name, value FROM {META}"))
+            if not stored:
+                sql.executemany(conn, f"INSERT INTO {META} (name, value) VALUES (?, ?)", list(check.items()))
+                return
+        try:
+            self._unwrap(stored["kek"], b"check")
+        except (KeyError, PersonalDataUnreadable):
+            raise KeyFileMismatch("the personal-data key file does not match this store") from None
+        if not hmac.compare_digest(stored.get("index", ""), check["index"]):
+            raise KeyFileMismatch("the personal-data index key does not match this store")
+
+    # --- keys ------------------------------------------------------------------------
+
+    def _wrap(self, data_key: bytes, subject_id: bytes) -> str:
+        nonce = secrets.token_bytes(12)
+        return base64.b64encode(nonce + self._kek.encrypt(nonce, data_key, subject_id)).decode()
+
+    def _unwrap(self, wrapped: str, subject_id: bytes) -> bytes:
+        raw = base64.b64decode(wrapped)
+        try:
+            return self._kek.decrypt(raw[:12], raw[12:], subject_id)
+        except InvalidTag:
+            raise PersonalDataUnreadable(
+                "a data subject's key does not unwrap: the personal-data key file does not match this store"
+            ) from None
+
+    def _new_subject(self) -> _Subject:
+        subject_id = uuid4().hex
+        data_key = AESGCM.generate_key(256)
+        return _Subject(subject_id, AESGCM(data_key), self._wrap(data_key, subject_id.encode()))
+
+    def _known(self, subject_id: str, wrapped: str) -> _Subject:
+        return _Subject(subject_id, AESGCM(self._unwrap(wrapped, subject_id.encode())), wrapped)
+
+    # --- sealing (writers) -----------------------------------------------------------
+
+    @property
+    def _pending(self) -> _Pending:
+        pending = getattr(self._local, "pending", None)
+        if pending is None:
+            pending = self._local.pending = _Pending()
+        return pending
+
+    def begin_event(self, event: Any) -> None:
+        pending = self._pending
+        pending.case_id = str(event.originator_id)
+        for name in _DOCUMENT_FIELDS:
+            number = getattr(event, name, None)
+            if isinstance(number, str) and number.strip():
+                pending.documents.add((self.blind.digest("document", number), pending.case_id))
+
+    def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
+        pending = self._pending
+        nik_index = self.blind.digest("nik", nik)
+        subject = pending.new.get(nik_index)
+        if subject is None:
+            subject = self._by_nik.get(nik_index)
+            if subject is None:
+                subject = pending.new[nik_index] = self._new_subject()
+                pending.index.add((nik_index, subject.subject_id, ""))
+            else:
+                pending.used.add(subject.subject_id)
+        if name:
+            pending.index.add((self.blind.digest("name", name), subject.subject_id, ""))
+        if pending.case_id:
+            pending.links.add((subject.subject_id, pending.case_id))
+        nonce = secrets.token_bytes(12)
+        sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.subject_id.encode())
+        return subject.subject_id, base64.b64encode(sealed).decode()
+
+    def discard(self) -> None:
+        self._local.pending = None
+
+    def prepare(self) -> bool:
+        pending = self._pending
+        self._local.pending = None
+        if not (pending.new or pending.used or pending.documents):
+            return True
+        now = datetime.now(UTC).isoformat()
+        new = list(pending.new.items())
+        with self.store.connect() as conn:
+            sql.insert_rows(
+                conn,
+                SUBJECTS,
+                (("subject_id", "text"), ("nik_index", "text"), ("wrapped_key", "text"), ("created_at", "text")),
+                [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new],
+                "ON CONFLICT DO NOTHING",
+            )
+            stale = self._stale(conn, pending, new)
+            if stale:
+                return False  # the subjects that did go in stay, cached: the next encoding uses them
+            text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+            sql.insert_rows(
+                conn, CASES, (("subject_id", "text"), ("case_id", "text")), pending.links, "ON CONFLICT DO NOTHING"
+            )
+            sql.insert_rows(conn, INDEX, text3, pending.index, "ON CONFLICT DO NOTHING")
+            if pending.documents:
+                # A document's holder is whoever the case is about (linked above or before).
+                sql.executemany(
+                    conn,
+                    f"INSERT INTO {INDEX} (digest, subject_id, case_id) SELECT ?, subject_id, case_id FROM {CASES} "
+                    "WHERE case_id = ? ON CONFLICT DO NOTHING",
+                    sorted(pending.documents),
+                )
+        return True
+
+    def _stale(self, conn: Any, pending: _Pending, new: list[tuple[str, _Subject]]) -> bool:
+        """Whether another writer made a subject for one of these NIKs first (adopt it), or
+        erased a subject this thread sealed for from its cache (forget it)."""
+        stale = False
+        if new:
+            clause, params = sql.in_list(conn, "nik_index", [nik_index for nik_index, _ in new])
+            found = dict(
+                (row[0], (row[1], row[2]))
+                for row in sql.fetchall(
+                    conn, f"SELECT nik_index, subject_id, wrapped_key FROM {SUBJECTS} WHERE {clause}", params
+                )
+            )
+            for nik_index, subject in new:
+                subject_id, wrapped = found[nik_index]
+                if subject_id == subject.subject_id:
+                    self._by_nik[nik_index] = subject
+                else:
+                    self._by_nik[nik_index] = self._known(subject_id, wrapped)
+                    stale = True
+        if pending.used:
+            clause, params = sql.in_list(conn, "subject_id", sorted(pending.used))
+            erased = sql.fetchall(
+                conn, f"SELECT subject_id FROM {SUBJECTS} WHERE {clause} AND erased_at IS NOT NULL", params
+            )
+            if erased:
+                gone = {row[0] for row in erased}
+                for nik_index, subject in list(self._by_nik.items()):
+                    if subject.subject_id in gone:
+                        del self._by_nik[nik_index]
+                stale = True
+        return stale
+
+    # --- opening (readers) -----------------------------------------------------------
+
+    def open(self, subject_id: str, token: str) -> bytes | None:
+        subject = self._subject_for_reading(subject_id)
+        if subject is None:
+            return None
+        raw = base64.b64decode(token)
+        try:
+            return subject.key.decrypt(raw[:12], raw[12:], subject_id.encode())
+        except InvalidTag:
+            raise PersonalDataUnreadable(f"sealed personal data of subject {subject_id} was altered") from None
+
+    def _subject_for_reading(self, subject_id: str) -> _Subject | None:
+        cached = self._by_id.get(subject_id)
+        now = time.monotonic()
+        if cached is not None and (cached[0] is None or now - cached[1] < self._read_ttl):
+            return cached[0]
+        with self.store.read() as conn:
+            found = sql.fetchall(
+                conn, f"SELECT wrapped_key, erased_at FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]
+            )
+        if not found:
+            raise PersonalDataUnreadable(f"no key for data subject {subject_id}: is this the store's key table?")
+        wrapped, erased_at = found[0]
+        subject = None if erased_at is not None else self._known(subject_id, wrapped)
+        self._by_id[subject_id] = (subject, now)
+        return subject
+
+    # --- subjects --------------------------------------------------------------------
+
+    def is_known(self, subject_id: str) -> bool:
+        with self.store.read() as conn:
+            return bool(sql.fetchall(conn, f"SELECT 1 FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]))
+
+    def is_erased(self, subject_id: str) -> bool:
+        with self.store.read() as conn:
+            found = sql.fetchall(conn, f"SELECT erased_at FROM {SUBJECTS} WHERE subject_id = ?", [subject_id])
+        return bool(found) and found[0][0] is not None
+
+    def cases_of(self, subject_id: str) -> list[UUID]:
+        with self.store.read() as conn:
+            rows = sql.fetchall(
+                conn, f"SELECT case_id FROM {CASES} WHERE subject_id = ? ORDER BY case_id", [subject_id]
+            )
+        return [UUID(row[0]) for row in rows]
+
+    def subjects_of(self, case_id: UUID) -> list[str]:
+        with self.store.read() as conn:
+            rows = sql.fetchall(conn, f"SELECT subject_id FROM {CASES} WHERE case_id = ? ORDER BY 1", [str(case_id)])
+        return [row[0] for row in rows]
+
+    def find(self, kind: str, value: str) -> list[tuple[str, str]]:
+        """(subject, case) pairs a blind index finds; case '' means every case of the subject."""
+        digest = self.blind.digest(kind, value)
+        with self.store.read() as conn:
+            rows = sql.fetchall(
+                conn,
+                f"SELECT i.subject_id, i.case_id FROM {INDEX} i JOIN {SUBJECTS} s ON s.subject_id = i.subject_id "
+                "WHERE i.digest = ? AND s.erased_at IS NULL",
+                [digest],
+            )
+        return [(row[0], row[1]) for row in rows]
+
+    def shred(self, subject_id: str) -> None:
+        now = datetime.now(UTC).isoformat()
+        with self.store.connect() as conn:
+            sql.execute(
+                conn,
+                f"UPDATE {SUBJECTS} SET wrapped_key = NULL, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
+                "WHERE subject_id = ?",
+                [now, subject_id],
+            )
+            sql.execute(conn, f"DELETE FROM {INDEX} WHERE subject_id = ?", [subject_id])
+        self._by_id[subject_id] = (None, time.monotonic())
+        for nik_index, subject in list(self._by_nik.items()):
+            if subject.subject_id == subject_id:
+                del self._by_nik[nik_index]

@@ -1,0 +1,115 @@
+"""Data subjects over HTTP and the CLI: search by blind index, hold, approved erasure, access."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+from typer.testing import CliRunner
+
+from api.cli.app import app as cli
+from domain.values import PersonalData
+from projections.runner import catch_up
+from tests.api_support import auth, client, token_for  # noqa: F401 (fixture)
+from tests.test_privacy_erasure import closed_history
+
+
+def someone() -> PersonalData:
+    nik = str(uuid.uuid4().int)[:16]
+    return PersonalData(f"Dewi Sartika {nik}", nik, date(1985, 5, 6), "Jl. Kawi 3, Malang")
+
+
+def test_search_erase_and_export_over_http(client, pg_system):  # noqa: F811
+    person = someone()
+    passport_id, enforcement_id = closed_history(pg_system, person)
+    catch_up(pg_system.store, pg_system.projections())
+    officer, supervisor = token_for(pg_system, "OFFICER"), token_for(pg_system, "SUPERVISOR")
+    admin, auditor = token_for(pg_system, "ADMIN"), token_for(pg_system, "AUDITOR")
+
+    found = client.post("/cases/search", json={"nik": person.nik}, headers=auth(officer))
+    assert found.status_code == 200, found.text
+    assert {row["case_id"] for row in found.json()["data"]} == {str(passport_id), str(enforcement_id)}
+    by_name = client.post("/cases/search", json={"name": person.name.lower()}, headers=auth(officer)).json()
+    assert by_name["count"] == 2
+    subject = pg_system.app.get_case(passport_id).applicant.subject_id
+
+    held = client.post(
+        f"/subjects/{subject}/legal-hold", json={"reason_code": "AUDIT", "legal_basis": "LHP 1/2025"},
+        headers=auth(auditor),
+    )  # fmt: skip
+    assert held.status_code == 200, held.text
+    assert held.json()["legal_hold"] == "AUDIT"
+    erasure = {"reason_code": "SUBJECT_REQUEST", "legal_basis": "Pasal 8 UU 27/2022"}
+    assert client.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(supervisor)).status_code == 403
+    approved = client.post(f"/subjects/{subject}/erasure-approval", json=erasure, headers=auth(supervisor))
+    assert approved.json()["erasure_approved_by"]
+    refused = client.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(admin))
+    assert (refused.status_code, refused.json()["type"]) == (409, "urn:berkas:problem:erasure-refused")
+    assert "legal hold" in refused.json()["detail"]
+    released = client.post(
+        f"/subjects/{subject}/legal-hold/release", json={"legal_basis": "audit closed"}, headers=auth(auditor)
+    )
+    assert released.json()["legal_hold"] is None
+    # The default retention (five years) has not run out since 2024.
+    refused = client.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(admin))
+    assert "retention" in refused.json()["detail"]
+    pg_system.settings.retention_days = 0
+    try:
+        erased = client.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(admin))
+    finally:
+        pg_system.settings.retention_days = 5 * 365
+    assert erased.status_code == 200 and erased.json()["erased"]
+
+    assert client.post("/cases/search", json={"nik": person.nik}, headers=auth(officer)).json()["count"] == 0
+    history = client.get(f"/cases/{passport_id}/history", headers=auth(officer)).json()
+    assert history["data"][0]["payload"]["applicant"]["name"] == "<erased>"
+    exported = client.get(f"/subjects/{subject}/export", headers=auth(supervisor))
+    assert exported.status_code == 200, exported.text
+    assert exported.json()["erased"] and person.nik not in exported.text
+    assert client.get(f"/subjects/{subject}/export", headers=auth(officer)).status_code == 403
+
+
+def test_unknown_subjects_and_bad_bodies_are_named(client, pg_system):  # noqa: F811
+    admin = token_for(pg_system, "ADMIN")
+    missing = client.get(f"/subjects/{uuid.uuid4().hex}/export", headers=auth(admin))
+    assert missing.status_code == 404
+    bad = client.post(
+        f"/subjects/{uuid.uuid4().hex}/erasure", json={"reason_code": "BORED", "legal_basis": "x"},
+        headers=auth(admin),
+    )  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reason_code"
+    empty = client.post("/cases/search", json={}, headers=auth(token_for(pg_system, "OFFICER")))
+    assert empty.status_code == 422
+
+
+def test_the_cli_finds_holds_erases_and_exports_without_printing_personal_data(
+    sqlite_system, tmp_path, monkeypatch, supervisor
+):
+    person = someone()
+    passport_id, _ = closed_history(sqlite_system, person)
+    subject = sqlite_system.app.get_case(passport_id).applicant.subject_id
+    sqlite_system.close()
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(sqlite_system.store.sqlite_path))
+    monkeypatch.setenv("BERKAS_RETENTION_DAYS", "0")
+    run = CliRunner().invoke
+
+    found = run(cli, ["subjects", "find", "--nik", person.nik])
+    assert found.exit_code == 0 and f"subject {subject}" in found.output and person.name not in found.output
+    assert subject in run(cli, ["subjects", "due"]).output
+    held = run(cli, ["subjects", "hold", subject, "--reason", "COURT_ORDER", "--legal-basis", "PN", "--as", "aud-1"])
+    assert held.exit_code == 0, held.output
+    approve = ["subjects", "approve-erasure", subject, "--reason", "SUBJECT_REQUEST", "--legal-basis", "Pasal 8"]
+    assert run(cli, [*approve, "--as", supervisor.id]).exit_code == 0
+    erase = ["subjects", "erase", subject, "--reason", "SUBJECT_REQUEST", "--legal-basis", "Pasal 8", "--as", "adm"]
+    refused = run(cli, erase)
+    assert refused.exit_code != 0 and "legal hold" in str(refused.exception)
+    assert run(cli, ["subjects", "release", subject, "--legal-basis", "PN", "--as", "aud-1"]).exit_code == 0
+    assert run(cli, erase).exit_code == 0
+    assert "no subject found" in run(cli, ["subjects", "find", "--nik", person.nik]).output
+    out = tmp_path / "export.json"
+    exported = run(cli, ["subjects", "export", subject, "-o", str(out), "--as", "adm", "--role", "ADMIN"])
+    assert exported.exit_code == 0, exported.output
+    document = json.loads(out.read_text())
+    assert document["erased"] and person.nik not in out.read_text()

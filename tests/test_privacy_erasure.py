@@ -1,0 +1,219 @@
+"""Erasure by crypto-shredding: the person's data is gone from every read, while every
+count, report, audit row and proof stays exactly as it was. And when it is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import berkas_verify
+from api import privacy
+from api.bootstrap import System, bootstrap
+from api.http.present import event_public
+from api.settings import Settings
+from domain.case import recorded_at
+from domain.enforcement import EnforcementCase
+from domain.subject import ErasureRefused
+from domain.values import AdministrativeAction, CaseSource, PersonalData, Role
+from projections.ledger.bundle import build_bundle
+from projections.ledger.verify import verify
+from projections.reports import annual_report
+from projections.runner import catch_up
+from projections.views.audit_trail import decisions
+from tests import builders
+
+REASON, BASIS = "SUBJECT_REQUEST", "Pasal 8 UU 27/2022"
+ADMIN = builders.actor(Role.ADMIN)
+
+
+def someone() -> PersonalData:
+    nik = str(uuid.uuid4().int)[:16]
+    return PersonalData(f"Orang Terhapus {nik}", nik, date(1980, 1, 2), "Jl. Batu 1, Batu")
+
+
+def closed_history(system: System, person: PersonalData) -> tuple:
+    """A passport issued and handed over, and an enforcement case that ended in deportation, in 2024."""
+    clock = builders.Clock()
+    with recorded_at(datetime(2024, 3, 4, 2, tzinfo=UTC)):
+        passport = builders.passport(clock, until="HANDED_OVER", applicant=person)
+        case = EnforcementCase.open(
+            builders.new_id(), builders.officer_of(clock), CaseSource.COUNTER, None, person, "CHN", "overstay",
+            "Pasal 78 UU 6/2011",
+        )  # fmt: skip
+        case.examine(builders.officer_of(clock), "BAP-001/2024")
+        case.impose_action(
+            builders.supervisor_of(clock), AdministrativeAction.DEPORTATION, "KEP-01/2024", "OVERSTAY",
+            builders.DEPORTATION_BASIS,
+        )  # fmt: skip
+        case.deport(builders.officer_of(clock), "Juanda International Airport")
+        case.close(builders.officer_of(clock), "deported")
+        system.app.bulk_save([passport, case])
+    return passport.id, case.id
+
+
+def subject_of(system: System, case_id) -> uuid.UUID:
+    return uuid.UUID(system.app.get_case(case_id).applicant.subject_id)
+
+
+@pytest.fixture
+def ledger_system(tmp_path) -> Iterator[System]:
+    system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "berkas.db"))
+    yield system
+    system.close()
+
+
+def _figures(system: System) -> str:
+    catch_up(system.store, system.projections())
+    report = annual_report(system.store, 2024, office="MLG", current=False)
+    return json.dumps(dataclasses.asdict(report), default=str, sort_keys=True)
+
+
+def test_erasure_keeps_every_count_report_audit_row_and_proof(ledger_system, supervisor):
+    system = ledger_system
+    person = someone()
+    passport_id, enforcement_id = closed_history(system, person)
+    subject_id = subject_of(system, passport_id)
+    key = Ed25519PrivateKey.generate()
+    catch_up(system.store, system.projections())
+    report_before, audit_before = _figures(system), decisions(system.store, limit=1000)
+    bundle_before = build_bundle(system.store, passport_id, key.public_key(), key)
+    events_before = system.app.recorder.max_notification_id()
+
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(days=30))
+
+    assert _figures(system) == report_before
+    assert decisions(system.store, limit=1000) == audit_before
+    assert verify(system.store).ok
+    assert berkas_verify.verify_bundle(bundle_before).ok
+    # The log only grew: the approval and the erasure are events of the subject.
+    assert system.app.recorder.max_notification_id() == events_before + 3
+    history = [event_public(event, reveal=True).model_dump(mode="json") for event in system.app.history(passport_id)]
+    assert history[0]["payload"]["applicant"] == {
+        "name": "<erased>", "nik": "<erased>", "birth_date": None, "address": "<erased>", "subject_id": subject_id.hex,
+    }  # fmt: skip
+    assert system.app.get_case(enforcement_id).subject.is_erased
+    assert system.app.get_case(passport_id).status.value == "HANDED_OVER"
+    assert privacy.search(system, person.nik, None, None) == (set(), set())
+    assert privacy.search(system, None, None, person.name) == (set(), set())
+    assert privacy.search(system, None, "E1234567", None)[0].isdisjoint({subject_id.hex})
+    exported = privacy.export_document(system, ADMIN, subject_id)
+    assert exported["erased"] is True
+    assert person.nik not in json.dumps(exported) and person.name not in json.dumps(exported)
+    assert {case["id"] for case in exported["cases"]} == {str(passport_id), str(enforcement_id)}
+
+
+def test_before_erasure_search_finds_the_subject_and_export_opens_everything(system, supervisor):
+    person = someone()
+    passport_id, enforcement_id = closed_history(system, person)
+    subject_id = subject_of(system, passport_id)
+    cases = {str(passport_id), str(enforcement_id)}
+    assert privacy.search(system, person.nik, None, None) == ({subject_id.hex}, cases)
+    assert privacy.search(system, None, None, f"  {person.name.upper()} ") == ({subject_id.hex}, cases)
+    found_subjects, found_cases = privacy.search(system, person.nik, "E1234567", None)
+    assert (found_subjects, found_cases) == ({subject_id.hex}, {str(passport_id)})
+    exported = privacy.export_document(system, supervisor, subject_id)
+    assert not exported["erased"]
+    assert exported["cases"][0]["history"][0]["payload"]
+    assert person.nik in json.dumps(exported)
+    # The request itself is on record.
+    topics = [type(e).__name__ for e in system.app.events.get(subject_id)]
+    assert topics[-1] == "AccessGiven"
+
+
+def test_erasure_is_refused_under_a_legal_hold_until_released(system, supervisor):
+    subject_id = subject_of(system, closed_history(system, someone())[0])
+    auditor = builders.actor(Role.AUDITOR)
+    system.app.place_legal_hold(auditor, subject_id, "LITIGATION", "PN Malang 12/Pdt.G/2025")
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    with pytest.raises(ErasureRefused, match="legal hold"):
+        system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    system.app.release_legal_hold(auditor, subject_id, "case settled")
+    system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    assert system.app.get_subject(subject_id).erased
+
+
+def test_erasure_is_refused_while_a_case_is_open(system, officer, supervisor):
+    person = someone()
+    subject_id = subject_of(system, closed_history(system, person)[0])
+    system.app.submit_passport_application(officer, **builders.submission(applicant=person))
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    with pytest.raises(ErasureRefused, match="1 open case"):
+        system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+
+
+def test_erasure_is_refused_within_retention_and_needs_an_approval(system, supervisor):
+    passport_id, _ = closed_history(system, someone())
+    subject_id = subject_of(system, passport_id)
+    with pytest.raises(ErasureRefused, match="approval"):
+        system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    with pytest.raises(ErasureRefused, match="retention period"):
+        system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(days=5 * 365))
+    assert not system.app.get_case(passport_id).applicant.is_erased
+
+
+def test_only_the_roles_the_law_names_may_hold_approve_erase(system, officer, supervisor):
+    from domain.errors import NotPermitted
+
+    subject_id = subject_of(system, closed_history(system, someone())[0])
+    with pytest.raises(NotPermitted):
+        system.app.place_legal_hold(officer, subject_id, "AUDIT", BASIS)
+    with pytest.raises(NotPermitted):
+        system.app.approve_erasure(builders.actor(Role.SUPERVISOR, office="SBY"), subject_id, REASON, BASIS)
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    with pytest.raises(NotPermitted):
+        system.app.erase_subject(supervisor, subject_id, REASON, BASIS, timedelta(0))
+
+
+def test_subjects_due_are_those_whose_retention_ended(system, supervisor):
+    subject_id = subject_of(system, closed_history(system, someone())[0])
+    catch_up(system.store, system.projections())
+    later = datetime(2031, 1, 1, tzinfo=UTC)
+    assert subject_id.hex not in {row["subject_id"] for row in privacy.due(system)}  # five years not yet over
+    assert subject_id.hex in {row["subject_id"] for row in privacy.due(system, now=later)}
+    system.app.place_legal_hold(supervisor, subject_id, "AUDIT", BASIS)
+    assert subject_id.hex not in {row["subject_id"] for row in privacy.due(system, now=later)}
+
+
+def test_a_postponement_is_a_code_its_note_is_sealed_and_erased_with_the_applicant(system, officer, supervisor):
+    person = someone()
+    case_id = builders.interviewed_passport(system.app, officer, applicant=person)
+    system.app.postpone(officer, case_id, "SUPPORTING_DOCUMENTS", note=f"employer letter for {person.name}")
+    postponed = system.app.history(case_id)[-1]
+    assert postponed.reason_code.value == "SUPPORTING_DOCUMENTS"
+    assert postponed.note.text == f"employer letter for {person.name}"
+    stored = system.app.recorder.select_events(case_id, gt=3)[0].state
+    assert person.name.encode() not in stored and b"employer letter" not in stored
+    catch_up(system.store, system.projections())
+    audit = [row for row in decisions(system.store, limit=10_000) if row["case_id"] == str(case_id)]
+    assert [row["reason_code"] for row in audit] == ["SUPPORTING_DOCUMENTS"]
+    system.app.withdraw_passport(officer, case_id, "applicant withdrew")
+    subject_id = subject_of(system, case_id)
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    assert system.app.history(case_id)[4].note.text == "<erased>"
+
+
+def test_a_postponement_recorded_before_codes_reads_back_as_other():
+    from domain.passport import PassportApplication
+    from domain.values import PostponementReason
+
+    state = {"provenance": None, "reason": "free text of an officer", "referral": None}
+    PassportApplication.Postponed.upcast_v1_v2(state)
+    assert state == {"provenance": None, "reason_code": PostponementReason.OTHER, "referral": None, "note": None}
+
+
+def test_a_note_is_redacted_like_personal_data_for_those_who_may_not_see_it(system, officer):
+    from api.http.present import plain
+    from domain.values import PersonalNote
+
+    note = PersonalNote("employer letter", "1" * 16)
+    assert plain(note, reveal=False, office="MLG") is None
+    assert plain(note, reveal=True, office="MLG") == {"text": "employer letter", "nik": "1" * 16}

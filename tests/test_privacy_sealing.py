@@ -1,0 +1,175 @@
+"""Per-subject encryption: the log holds ciphertext only, reads open it, wrong keys and
+changed bytes fail loudly, never with garbage."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from eventsourcing.persistence import MapperDeserialisationError
+
+from api.bootstrap import StoreNotReady, bootstrap
+from api.settings import Settings
+from domain.application import Berkas
+from domain.privacy import PersonalDataUnreadable
+from domain.values import PersonalData
+from projections.privacy import keyfile
+from projections.privacy.vault import Vault
+from tests.builders import (
+    APPLICANT_NAME,
+    APPLICANT_NIK,
+    FOREIGNER_NAME,
+    FOREIGNER_NIK,
+    applicant,
+    finding,
+    interviewed_passport,
+    stay_application,
+    submission,
+)
+
+SECRETS = (APPLICANT_NAME, APPLICANT_NIK, FOREIGNER_NAME, FOREIGNER_NIK, "Jl. Ijen 12", "1990-12-05")
+
+
+def _write_cases(app, officer, foreigner=None):
+    foreigner = foreigner or finding()["subject"]
+    passport = interviewed_passport(app, officer)
+    app.postpone(officer, passport, "SUPPORTING_DOCUMENTS", note="needs employer letter from Jl. Ijen 12")
+    permit = app.apply_for_stay_permit(officer, **stay_application(foreigner=foreigner))
+    enforcement = app.open_enforcement_case(
+        officer, source="FIELD_SUPERVISION", subject=foreigner, nationality="MYS",
+        alleged_violation="overstay", article="Pasal 78 UU 6/2011",
+    )  # fmt: skip
+    return passport, permit, enforcement
+
+
+def someone() -> PersonalData:
+    """A person of their own: the PostgreSQL database is shared by the whole run."""
+    nik = str(uuid.uuid4().int)[:16]
+    return PersonalData(f"Orang {nik}", nik, date(1980, 1, 2), "Jl. Batu 1, Batu")
+
+
+def _raw_states(system, case_ids) -> list[bytes]:
+    """The stored bytes of these cases' events (the PostgreSQL database is shared with
+    tests that write through bare, unsealed applications)."""
+    return [bytes(s.state) for case_id in case_ids for s in system.app.recorder.select_events(case_id)]
+
+
+def test_the_log_holds_no_name_nik_address_or_birth_date_in_plaintext(system, officer):
+    states = b"\n".join(_raw_states(system, _write_cases(system.app, officer)))
+    assert b"personal_data_sealed" in states
+    for secret in SECRETS:
+        assert secret.encode() not in states, secret
+
+
+def test_no_byte_of_an_sqlite_store_holds_personal_data(sqlite_system, officer):
+    _write_cases(sqlite_system.app, officer)
+    sqlite_system.close()
+    store_file = sqlite_system.store.sqlite_path
+    data = b"".join(path.read_bytes() for path in store_file.parent.glob(store_file.name + "*"))
+    for secret in SECRETS:
+        assert secret.encode() not in data, secret
+
+
+def test_reads_open_the_seal_and_name_the_subject(system, officer):
+    person = someone()
+    passport, permit, enforcement = _write_cases(system.app, officer, person)
+    applicant_data = system.app.get_case(passport).applicant
+    assert replace(applicant_data, subject_id=None) == applicant()
+    assert applicant_data.subject_id is not None
+    foreigner_in_permit = system.app.get_case(permit).foreigner
+    foreigner_in_enforcement = system.app.get_case(enforcement).subject
+    assert foreigner_in_permit.nik == person.nik
+    # One person, one subject, one key, whichever case they appear in.
+    assert foreigner_in_permit.subject_id == foreigner_in_enforcement.subject_id
+    assert sorted(system.vault.cases_of(foreigner_in_permit.subject_id)) == sorted([permit, enforcement])
+
+
+def test_a_second_application_of_the_same_person_reuses_the_subject(system, officer):
+    person = someone()
+    first = system.app.submit_passport_application(officer, **submission(applicant=person))
+    second = system.app.submit_passport_application(officer, **submission(applicant=person))
+    subject_id = system.app.get_case(first).applicant.subject_id
+    assert system.app.get_case(second).applicant.subject_id == subject_id
+    assert system.vault.cases_of(subject_id) == sorted([first, second])
+
+
+def test_a_store_opened_with_another_key_file_is_refused(tmp_path, officer):
+    settings = Settings(database_url=None, sqlite_path=tmp_path / "b.db", personal_data_key_path=tmp_path / "k1")
+    built = bootstrap(settings)
+    interviewed_passport(built.app, officer)
+    built.close()
+    keyfile.generate(tmp_path / "k2")
+    with pytest.raises(StoreNotReady, match="does not match"):
+        bootstrap(settings.model_copy(update={"personal_data_key_path": tmp_path / "k2"}))
+    (tmp_path / "k1").unlink()
+    with pytest.raises(StoreNotReady, match="missing"):
+        bootstrap(settings)
+
+
+def test_the_key_file_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "keys"
+    bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "b.db", personal_data_key_path=path)).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_reading_with_a_wrong_key_fails_loudly(system, officer):
+    case_id = interviewed_passport(system.app, officer)
+    wrong = Vault(system.store, keyfile.PersonalDataKeys(b"\x01" * 32, b"\x02" * 32))
+    app = Berkas(env=system.store.library_env(), seal=wrong)
+    try:
+        with pytest.raises(MapperDeserialisationError) as raised:
+            app.get_case(case_id)
+        assert isinstance(raised.value.__cause__, PersonalDataUnreadable)
+        assert APPLICANT_NIK not in str(raised.value)
+    finally:
+        app.close()
+
+
+def test_changed_ciphertext_fails_loudly(sqlite_system, officer):
+    case_id = interviewed_passport(sqlite_system.app, officer)
+    table = sqlite_system.store.events_table
+    conn = sqlite3.connect(sqlite_system.store.sqlite_path)
+    with conn:
+        conn.execute("DROP TRIGGER berkas_events_no_update")  # an intruder with the file
+        (state,) = conn.execute(f"SELECT state FROM {table} WHERE originator_version = 1").fetchone()
+        token_at = state.index(b'"c":"') + 10
+        flipped = state[:token_at] + (b"A" if state[token_at : token_at + 1] != b"A" else b"B") + state[token_at + 1 :]
+        conn.execute(f"UPDATE {table} SET state = ? WHERE originator_version = 1", (flipped,))
+    conn.close()
+    with pytest.raises(MapperDeserialisationError) as raised:
+        sqlite_system.app.get_case(case_id)
+    assert isinstance(raised.value.__cause__, PersonalDataUnreadable)
+
+
+def test_erased_personal_data_cannot_be_written_again():
+    erased = PersonalData.erased("abc")
+    assert erased.is_erased and erased.birth_date is None
+    assert repr(erased) == "PersonalData(<redacted>)"
+    assert PersonalData("a", "1" * 16, date(2000, 1, 1), "b") != erased
+
+
+def test_store_info_tells_a_store_written_in_plaintext(tmp_path, officer, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli.app import app as cli
+    from projections.privacy.legacy import plaintext_events
+
+    sealed = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "new.db"))
+    interviewed_passport(sealed.app, officer)
+    assert plaintext_events(sealed.store) == 0
+    sealed.close()
+    old = tmp_path / "old.db"
+    before_encryption = Berkas(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(old)})
+    interviewed_passport(before_encryption, officer)
+    before_encryption.close()
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(old))
+    said = CliRunner().invoke(cli, ["store", "info"])
+    assert said.exit_code == 0, said.output
+    assert "1 events hold personal data in plaintext" in " ".join(said.output.split())
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "new.db"))
+    said = CliRunner().invoke(cli, ["store", "info"])
+    assert "sealed per subject" in said.output
