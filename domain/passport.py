@@ -242,25 +242,7 @@ class PassportApplication(Case):
         sealed = PersonalNote(note, self.applicant.nik) if note is not None else None
         self._postponed(provenance=provenance, reason_code=reason_code, referral=referral, note=sealed)
 
-    class Postponed(Case.Event):
-        """Version 2: a reason code and a sealed note. Version 1 carried the officer's free
-        text as the reason; it reads back as OTHER (that text was never a report key)."""
-
-        TOPIC = _T + "Postponed"
-        class_version = 2
-
-        provenance: Provenance
-        reason_code: PostponementReason
-        referral: Referral | None
-        note: PersonalNote | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state.pop("reason", None)
-            state["reason_code"] = PostponementReason.OTHER
-            state["note"] = None
-
-    @event(Postponed)
+    @event("Postponed", topic=_T + "Postponed")
     def _postponed(
         self,
         provenance: Provenance,
@@ -376,3 +358,17 @@ class PassportApplication(Case):
     @event("CancelledUncollected", topic=_T + "CancelledUncollected")
     def _cancelled_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
         pass  # the lifecycle table sets the status
+
+
+def _postponed_v1_to_v2(state: dict) -> None:
+    """Version 1 of Postponed carried the officer's free text as its reason; it reads back
+    as OTHER (that text was never a report key) without a note."""
+    state.pop("reason", None)
+    state["reason_code"] = PostponementReason.OTHER
+    state["note"] = None
+
+
+# Version 2 (a reason code and a sealed note). Set here because the library builds the
+# event class from the decorated method.
+PassportApplication.Postponed.class_version = 2
+PassportApplication.Postponed.upcast_v1_v2 = staticmethod(_postponed_v1_to_v2)

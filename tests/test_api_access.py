@@ -16,7 +16,7 @@ from api.http.deps import ActorDep
 from api.settings import Settings
 from domain.usecases import users
 from projections.ledger import keys
-from tests.api_support import auth, finding_body, passport_body, token_for
+from tests.api_support import auth, finding_body, passport_body, person, token_for
 
 pytestmark = pytest.mark.postgres
 
@@ -42,6 +42,11 @@ RULES: dict[str, tuple[str, ...]] = {
     TARGET_SETTER: ("SUPERVISOR own", "SUPERVISOR other"),
     LEGAL_REVIEWER: ("SUPERVISOR own", "AUDITOR own", "AUDITOR other"),
 }
+SEARCHER, HOLDER, EXPORTER = "searcher", "holder", "exporter"
+# Data subjects: the subject's cases are in the home office.
+RULES[SEARCHER] = ("OFFICER own", "OFFICER other", "SUPERVISOR own", "SUPERVISOR other", "AUDITOR own", "AUDITOR other")
+RULES[HOLDER] = ("SUPERVISOR own", "AUDITOR own", "AUDITOR other")
+RULES[EXPORTER] = ("SUPERVISOR own", "ADMIN own", "ADMIN other")
 
 
 def _case_routes(prefix: str, commands: dict[str, str]) -> dict[tuple[str, str], str]:
@@ -116,6 +121,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/users"): ACCOUNTS,
     ("POST", "/users/{user_id}/revocation"): ACCOUNTS,
     ("GET", "/people"): DIRECTORY,
+    ("POST", "/cases/search"): SEARCHER,
+    ("POST", "/subjects/{subject_id}/legal-hold"): HOLDER,
+    ("POST", "/subjects/{subject_id}/legal-hold/release"): HOLDER,
+    ("POST", "/subjects/{subject_id}/erasure-approval"): DECIDER,
+    ("POST", "/subjects/{subject_id}/erasure"): ADMIN,
+    ("GET", "/subjects/due"): ADMIN_OR_AUDITOR,
+    ("GET", "/subjects/{subject_id}/export"): EXPORTER,
     ("GET", "/healthz"): ANYONE,
     ("GET", "/readyz"): ANYONE,
 }
@@ -139,7 +151,12 @@ def world(database_url: str, tmp_path_factory) -> Iterator[dict[str, Any]]:
         tokens = {(role, office): token_for(system, role, office) for role in ROLES for office in (HOME, ELSEWHERE)}
         officer = auth(tokens[("OFFICER", HOME)])
         ids = {
-            "/passport-applications": client.post("/passport-applications", json=passport_body(), headers=officer),
+            # An applicant of its own: the subject routes act on them, in the home office only.
+            "/passport-applications": client.post(
+                "/passport-applications",
+                json=passport_body(applicant=person("Pemohon Matriks", str(uuid.uuid4().int)[:16])),
+                headers=officer,
+            ),
             "/stay-permits": client.post("/stay-permits", json=example(app, "/stay-permits"), headers=officer),
             "/enforcement-cases": client.post(
                 "/enforcement-cases", json=example(app, "/enforcement-cases"), headers=officer
@@ -179,6 +196,9 @@ def concrete(world: dict[str, Any], path: str) -> tuple[str, dict[str, str]]:
         .replace("{job_id}", uuid.uuid4().hex)
         .replace("{user_id}", str(throwaway.id))
     )
+    if "{subject_id}" in filled:
+        passport = world["system"].app.get_case(uuid.UUID(ids["/passport-applications"]))
+        filled = filled.replace("{subject_id}", passport.applicant.subject_id)
     return filled, {"office": HOME}
 
 

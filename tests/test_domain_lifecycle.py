@@ -18,7 +18,15 @@ from domain import CASE_KINDS, LIFECYCLES
 from domain.case import Case
 from domain.errors import IllegalTransition, NotPermitted
 from domain.lifecycle import Lifecycle, Transition
-from domain.values import AdministrativeAction, Collector, ObjectionOutcome, RefusalReason, Role, StayTerm
+from domain.values import (
+    AdministrativeAction,
+    Collector,
+    ObjectionOutcome,
+    PostponementReason,
+    RefusalReason,
+    Role,
+    StayTerm,
+)
 from projections.catalog import all_projections
 from tests.builders import LEGAL_BASIS, Clock, enforcement_case, joint_operation, passport, prov, stay_permit, unchanged
 
@@ -35,7 +43,7 @@ VALID: dict[str, dict[str, Any]] = {
     "PassportApplication.grant_zero_tariff": {"basis": "CPMI"},
     "PassportApplication.capture_biometrics": {},
     "PassportApplication.interview": {"stated_purpose": "tourism", "indicators": (), "assessment": "credible"},
-    "PassportApplication.postpone": {"reason": "employer letter", "referral": None},
+    "PassportApplication.postpone": {"reason_code": PostponementReason.SUPPORTING_DOCUMENTS, "referral": None},
     "PassportApplication.lift_postponement": {"evidence": "letter"},
     "PassportApplication.refuse": {
         "reason_code": RefusalReason.UNCLEAR_PURPOSE,

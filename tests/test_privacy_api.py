@@ -33,6 +33,7 @@ def test_search_erase_and_export_over_http(client, pg_system):  # noqa: F811
     by_name = client.post("/cases/search", json={"name": person.name.lower()}, headers=auth(officer)).json()
     assert by_name["count"] == 2
     subject = pg_system.app.get_case(passport_id).applicant.subject_id
+    assert [row["subject_ids"] for row in found.json()["data"]] == [[subject], [subject]]
 
     held = client.post(
         f"/subjects/{subject}/legal-hold", json={"reason_code": "AUDIT", "legal_basis": "LHP 1/2025"},

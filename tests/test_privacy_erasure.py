@@ -96,7 +96,7 @@ def test_erasure_keeps_every_count_report_audit_row_and_proof(ledger_system, sup
     assert system.app.recorder.max_notification_id() == events_before + 3
     history = [event_public(event, reveal=True).model_dump(mode="json") for event in system.app.history(passport_id)]
     assert history[0]["payload"]["applicant"] == {
-        "name": "<erased>", "nik": "<erased>", "birth_date": None, "address": "<erased>", "subject_id": subject_id.hex,
+        "name": "<erased>", "nik": "<erased>", "birth_date": None, "address": "<erased>",
     }  # fmt: skip
     assert system.app.get_case(enforcement_id).subject.is_erased
     assert system.app.get_case(passport_id).status.value == "HANDED_OVER"

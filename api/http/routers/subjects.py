@@ -104,10 +104,13 @@ def _saved(system, subject_id: UUID) -> SubjectPublic:
 @router.post("/cases/search", response_model=CasesPublic, responses=errors(401, 403, 422))
 def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> CasesPublic:
     """Cases of the subjects that every given value finds, through blind indexes (HMAC) only;
-    within the caller's office (auditors: every office). Erased subjects are not found."""
+    within the caller's office (auditors: every office), each with the ids of the subjects
+    found in it. Erased subjects are not found."""
     scope = access.list_scope(actor, None)
-    _, cases = privacy.search(system, body.nik, body.passport_number, body.name)
+    subjects, cases = privacy.search(system, body.nik, body.passport_number, body.name)
     rows = case_index.list_cases(system.store, office=scope, case_ids=sorted(cases), limit=body.limit) if cases else []
+    for row in rows:  # the ids that /subjects/{id} takes
+        row["subject_ids"] = sorted(set(system.vault.subjects_of(UUID(row["case_id"]))) & subjects)
     return CasesPublic(data=rows, count=len(rows), next=None)
 
 
