@@ -29,7 +29,7 @@ def test_search_erase_and_export_over_http(client, pg_system):  # noqa: F811
 
     found = client.post("/cases/search", json={"nik": person.nik}, headers=auth(officer))
     assert found.status_code == 200, found.text
-    assert {row["case_id"] for row in found.json()["data"]} == {str(passport_id), str(enforcement_id)}
+    assert {row["id"] for row in found.json()["data"]} == {str(passport_id), str(enforcement_id)}
     by_name = client.post("/cases/search", json={"name": person.name.lower()}, headers=auth(officer)).json()
     assert by_name["count"] == 2
     subject = pg_system.app.get_case(passport_id).applicant.subject_id

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field, StringConstraints
 from api import privacy
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import MAX_PAGE
-from api.http.schemas.common import CasesPublic, Code, Text, errors, examples
+from api.http.listing import MAX_PAGE, _summary
+from api.http.schemas.cases import CaseSummaryPublic
+from api.http.schemas.common import Code, Text, errors, examples
 from domain.subject import DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
@@ -65,6 +66,15 @@ class SearchCreate(BaseModel):
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
+class FoundCasePublic(CaseSummaryPublic):
+    subject_ids: list[str] = Field(description="The data subjects found in this case (what /subjects/{id} takes)")
+
+
+class FoundCasesPublic(BaseModel):
+    data: list[FoundCasePublic]
+    count: int
+
+
 class SubjectsDuePublic(BaseModel):
     class Due(BaseModel):
         subject_id: str
@@ -101,17 +111,22 @@ def _saved(system, subject_id: UUID) -> SubjectPublic:
     return _public(subject)
 
 
-@router.post("/cases/search", response_model=CasesPublic, responses=errors(401, 403, 422))
-def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> CasesPublic:
+@router.post("/cases/search", response_model=FoundCasesPublic, responses=errors(401, 403, 422))
+def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> FoundCasesPublic:
     """Cases of the subjects that every given value finds, through blind indexes (HMAC) only;
     within the caller's office (auditors: every office), each with the ids of the subjects
     found in it. Erased subjects are not found."""
     scope = access.list_scope(actor, None)
     subjects, cases = privacy.search(system, body.nik, body.passport_number, body.name)
     rows = case_index.list_cases(system.store, office=scope, case_ids=sorted(cases), limit=body.limit) if cases else []
-    for row in rows:  # the ids that /subjects/{id} takes
-        row["subject_ids"] = sorted(set(system.vault.subjects_of(UUID(row["case_id"]))) & subjects)
-    return CasesPublic(data=rows, count=len(rows), next=None)
+    found = [
+        FoundCasePublic(
+            **_summary(row).model_dump(),
+            subject_ids=sorted(set(system.vault.subjects_of(UUID(row["case_id"]))) & subjects),
+        )
+        for row in rows
+    ]
+    return FoundCasesPublic(data=found, count=len(found))
 
 
 @router.post("/subjects/{subject_id}/legal-hold", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
