@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE_URL = "sqlite:///"
 
 
 class Settings(BaseSettings):
@@ -48,16 +51,30 @@ class Settings(BaseSettings):
     @property
     def personal_data_key_file(self) -> Path:
         return self.personal_data_key_path or self.sqlite_path.with_name(self.sqlite_path.name + ".personal-data.key")
+    # Log lines: ``json`` (one object a line, for collectors), ``text``, or ``auto``: text on
+    # a terminal, JSON otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, url: str | None) -> str | None:
-        if url and not url.startswith(("postgresql://", "postgres://")):
-            raise ValueError("must be a postgresql:// URL (leave unset for the embedded SQLite file)")
-        if url:
+        if url and not url.startswith(("postgresql://", "postgres://", SQLITE_URL)):
+            raise ValueError("must be a postgresql:// URL, or sqlite:///PATH (or unset) for the embedded SQLite file")
+        if url and not url.startswith(SQLITE_URL):
             try:
                 conninfo_to_dict(url)
             except ProgrammingError:
                 # libpq's message may quote the URL, password included.
                 raise ValueError("is not a valid postgresql:// URL") from None
         return url or None
+
+    @model_validator(mode="after")
+    def _sqlite_url(self) -> Settings:
+        """``sqlite:///berkas.db`` (relative) and ``sqlite:////var/lib/berkas.db`` (absolute),
+        the common convention, name the SQLite file."""
+        if self.database_url and self.database_url.startswith(SQLITE_URL):
+            path = self.database_url.removeprefix(SQLITE_URL).partition("?")[0]
+            if not path:
+                raise ValueError("database_url: sqlite:/// needs a file path, e.g. sqlite:///berkas.db")
+            self.sqlite_path, self.database_url = Path(path), None
+        return self

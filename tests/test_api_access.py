@@ -130,6 +130,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/subjects/{subject_id}/export"): EXPORTER,
     ("GET", "/healthz"): ANYONE,
     ("GET", "/readyz"): ANYONE,
+    ("GET", "/metrics"): ANYONE,  # no personal data; the reverse proxy keeps it inside
 }
 CASE_PATHS = ("/passport-applications", "/stay-permits", "/enforcement-cases", "/joint-operations")
 

@@ -55,7 +55,9 @@ def test_the_app_role_appends_and_reads_events(pg_system, app_role, tmp_path):
         "DROP TRIGGER berkas_events_append_only ON berkas_events",
         "ALTER TABLE berkas_events DISABLE TRIGGER USER",
         "SET session_replication_role = replica",
-        "CREATE TABLE berkas_shadow (x int)",
+        "DROP TABLE berkas_events",
+        "ALTER TABLE berkas_events ADD COLUMN note TEXT",
+        "CREATE TRIGGER shadow BEFORE INSERT ON berkas_events EXECUTE FUNCTION berkas_reject_event_change()",
     ],
 )
 def test_the_app_role_cannot_delete_truncate_or_disarm_the_log(pg_system, app_role, statement):

@@ -42,14 +42,14 @@ def test_a_postgres_url_selects_postgresql_with_its_parts(monkeypatch):
     assert "POSTGRES_ENABLE_DB_FUNCTIONS" not in env
 
 
-@pytest.mark.parametrize("url", ["mysql://root@localhost/berkas", "sqlite:///berkas.db", "berkas.db"])
+@pytest.mark.parametrize("url", ["mysql://root@localhost/berkas", "sqlite://berkas.db", "berkas.db"])
 def test_a_non_postgres_url_is_rejected_with_a_clear_message(monkeypatch, url):
     monkeypatch.setenv("BERKAS_DATABASE_URL", url)
     with pytest.raises(ValidationError) as raised:
         Settings()
     message = str(raised.value)
     assert "database_url" in message
-    assert "must be a postgresql:// URL" in message
+    assert "must be a postgresql:// URL, or sqlite:///PATH" in message
 
 
 def test_the_sqlite_path_defaults_to_berkas_db(monkeypatch):

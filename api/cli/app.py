@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 
 import psycopg
 import typer
@@ -30,6 +31,21 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"berkas {version('berkas')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Berkas: event-sourced case management for Kantor Imigrasi."""
+
+
 app.add_typer(store_commands.app, name="store")
 app.add_typer(target_commands.app, name="target")
 app.add_typer(serve_command.app, name="serve")

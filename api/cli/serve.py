@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import typer
 import uvicorn
 
+from api import logs
 from api.bootstrap import settings_from_environment
+from api.http import metrics
 
 app = typer.Typer(help="Serve the HTTP API.")
 
@@ -22,4 +28,22 @@ def serve(
 
 
 def run_server(host: str, port: int, workers: int = 1) -> None:
-    uvicorn.run("api.http.app:app_factory", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+    counts = None
+    if workers > 1 and not os.environ.get(metrics.MULTIPROCESS_DIR):
+        # Each process counts its own requests; a scrape adds up the files they write here.
+        counts = tempfile.mkdtemp(prefix="berkas-metrics-")
+        metrics.prepare_multiprocess_dir(counts)
+    try:
+        uvicorn.run(
+            "api.http.app:app_factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_config=logs.config(settings_from_environment().log_format),
+            access_log=False,  # one line per request comes from berkas.access, with its id and route
+        )
+    finally:
+        if counts is not None:
+            shutil.rmtree(counts, ignore_errors=True)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
+from api import backup as backups
+from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
 from projections.privacy.legacy import plaintext_events
+from projections.runner import positions
 
 app = typer.Typer(help="The event store (tables, append-only guards).", no_args_is_help=True)
 out = Console()
@@ -21,10 +27,10 @@ def init() -> None:
 
 @app.command("info")
 def info() -> None:
-    """Where the store is and how many events it holds."""
+    """Where the store is, how many events it holds, how far each view is, which keys are set."""
     with system() as built:
         last = built.app.recorder.max_notification_id() or 0
-        out.print(f"{built.store.describe()}: {last} events (last notification id)")
+        out.print(f"{built.store.describe()}: {last} events (last notification id)", soft_wrap=True)
         plain = plaintext_events(built.store)
         if plain:
             out.print(
@@ -34,6 +40,51 @@ def info() -> None:
             )
         else:
             out.print(f"personal data is sealed per subject; key file {built.settings.personal_data_key_file}")
+        views = positions(built.store)
+        ledger_key = built.settings.ledger_key_path
+    out.print(f"berkas {version('berkas')}")
+    for name, position in sorted(views.items()):
+        out.print(f"view {name}: at {position} ({last - position} behind)")
+    out.print(f"ledger key: {ledger_key or 'none (checkpoints stay unsigned)'}", soft_wrap=True)
+
+
+KEYS_APART = (
+    "the keys are not in it: keep the ledger key and the personal-data keys (BERKAS_*_KEY_PATH files) "
+    "backed up separately; without the personal-data keys, the personal data in a backup cannot be read"
+)
+
+
+@app.command("backup")
+def backup(file: Path = typer.Argument(..., help="New file to write (PostgreSQL: pg_dump custom format)")) -> None:
+    """Copy the whole store (events, views, their positions) into FILE, consistently, while it runs.
+    PostgreSQL needs pg_dump; SQLite uses its online backup API."""
+    store = store_for(settings_from_environment())
+    try:
+        backups.backup(store, file)
+    except backups.BackupError as error:
+        raise typer.BadParameter(str(error)) from None
+    finally:
+        store.close()
+    out.print(f"backup written to {file} ({file.stat().st_size:,} bytes); {KEYS_APART}", soft_wrap=True)
+
+
+@app.command("restore")
+def restore(
+    file: Path = typer.Argument(..., help="A file from `berkas store backup` (or pg_dump --format=custom)"),
+    keep_owners: bool = typer.Option(
+        True, "--keep-owners/--no-owners", help="PostgreSQL: keep tables' owners and grants (the roles must exist)"
+    ),
+) -> None:
+    """Restore FILE into the configured store, which must be empty (a new database or file).
+    Then run `berkas ledger verify` against it; restore the key files separately."""
+    store = store_for(settings_from_environment())
+    try:
+        backups.restore(store, file, keep_owners=keep_owners)
+    except backups.BackupError as error:
+        raise typer.BadParameter(str(error)) from None
+    finally:
+        store.close()
+    out.print(f"restored {file} into {store.describe()}; {KEYS_APART}", soft_wrap=True)
 
 
 @app.command("create-app-role")

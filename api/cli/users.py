@@ -20,9 +20,15 @@ def add(
     name: str = typer.Argument(..., help="The person's name"),
     role: str = typer.Option(..., "--role", help="officer, supervisor, auditor or admin"),
     office: str = typer.Option(..., "--office", help="Office code, e.g. MLG"),
+    first: bool = typer.Option(
+        False, "--first", help="Only if no admin account exists yet (for an install's set-up, run on every start)"
+    ),
 ) -> None:
     """Create an account and print its token (shown this once, never stored)."""
     with system() as built:
+        if first and any(user.role.value == "ADMIN" for user in users.all_users(built.app)):
+            out.print("an admin account exists already: none added, no token printed")
+            return
         user, token = users.register(built.app, console_admin(office), name, role.upper(), office.upper())
     out.print(f"user {user.id} ({user.role.value.lower()}, {user.office})", markup=False, highlight=False)
     out.print(f"token: {token}", markup=False, highlight=False)

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import logs
 from api.bootstrap import System, bootstrap
-from api.http import errors, openapi
+from api.http import errors, metrics, openapi
 from api.http.follower import Follower
 from api.http.gate import Gate, GuardedRoutes, TokenCache
 from api.http.jobs import Jobs
+from api.http.observe import Observe
 from api.http.routers import (
     audit,
     cases,
@@ -71,6 +73,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
     app.state.system = system
     app.state.jobs = Jobs(system.store, create_tables=settings.create_tables)
     app.state.tokens = TokenCache(lambda token: users.authenticate(system.app, token), settings.token_cache_seconds)
+    app.state.metrics = metrics.Metrics(system)
     for module in (
         passports,
         stay_permits,
@@ -84,17 +87,22 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         reports,
         user_routes,
         health,
+        metrics,
     ):
         app.include_router(module.router)
     app.include_router(user_routes.people)
     app.openapi = lambda: openapi.schema(app)  # type: ignore[method-assign]
     openapi.serve_docs(app)
     app.add_middleware(Gate, max_body=settings.max_body_bytes, tokens=app.state.tokens, guarded=GuardedRoutes(app))
-    errors.install(app)  # last: its safety net wraps the gate too
+    errors.install(app)  # its safety net wraps the gate too
+    # Outermost: every answer, the gate's and the safety net's too, gets its request id,
+    # its log line and its metrics.
+    app.add_middleware(Observe, metrics=app.state.metrics)
     return app
 
 
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory``: settings from the environment, one system per process."""
     system = bootstrap()
+    logs.configure(system.settings.log_format)
     return create_app(system, owns_system=True, follow_projections=system.settings.follow_projections)

@@ -321,6 +321,9 @@ class PostgreSQL(Dialect):
         for grant in (
             pgsql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(pgsql.Identifier(database), role),
             pgsql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role),
+            # The projection worker and rebuild jobs run as this role too: it creates, owns
+            # and swaps the view tables. Owning nothing else, it still cannot touch the log.
+            pgsql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(role),
             pgsql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table, role),
             pgsql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(pgsql.SQL(sequence.fetchone()[0]), role),
             # The API reads the views, which the projection worker (the owner) creates and

@@ -62,7 +62,7 @@ class Store:
         (what keeps notification order equal to commit order) requires it before
         PostgreSQL 17; the append-only trigger refuses every actual UPDATE, and a role
         that owns nothing can neither drop that trigger nor bypass it. No DELETE, no
-        TRUNCATE, no DDL: run the application with ``CREATE_TABLE=false``.
+        TRUNCATE, no DDL on the log: run the application with ``CREATE_TABLE=false``.
         """
         with self.connect() as conn:
             self.dialect.create_app_role(conn, name, password)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -51,6 +51,7 @@ def _signing_key(system: System):
 
 @router.get("/ledger/verification", response_model=VerificationPublic, responses=errors(401, 403, 422, 503))
 def verification(
+    request: Request,
     system: SystemDep,
     actor: ActorDep,
     from_day: Annotated[date | None, Query(alias="from", description="Recording day to start at")] = None,
@@ -59,6 +60,7 @@ def verification(
     access.require_role(actor, Role.AUDITOR, Role.ADMIN)
     key = _signing_key(system)
     result = verify(system.store, key.public_key() if key else None, from_day.isoformat() if from_day else None)
+    request.app.state.metrics.verified(result.ok)
     found = result.divergence
     return VerificationPublic(
         ok=result.ok,

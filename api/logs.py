@@ -1,0 +1,96 @@
+"""Log lines: one JSON object a line for collectors, plain text on a terminal.
+
+The request id of the request being served rides on a context variable, so every line
+logged while serving it carries it, and problem responses can quote it. Nothing here
+logs personal data: callers pass ids, codes and route templates, never request bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+request_id: ContextVar[str | None] = ContextVar("berkas_request_id", default=None)
+
+# Fields a record may carry through ``extra=``; anything else is left out of the line.
+FIELDS = ("request_id", "method", "route", "status", "duration_ms", "actor_id")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, if any (also echoed as ``X-Request-ID``)."""
+    return request_id.get()
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """``{"ts": ..., "level": ..., "logger": ..., "message": ..., <fields>}`` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                line[name] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type only: an exception's text may quote the data it choked on.
+            line["error"] = record.exc_info[0].__name__
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+
+
+class TextFormatter(logging.Formatter):
+    """``12:00:01 INFO  berkas.access GET /cases/{case_id} 200 3.1 ms [req 9f…]`` for people."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        extra = " ".join(f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None))
+        text = f"{stamp} {record.levelname:<5} {record.name} {record.getMessage()}"
+        return f"{text}  {extra}" if extra else text
+
+
+def chosen_format(log_format: str, stream: Any = None) -> str:
+    """``auto`` is text on a terminal and JSON everywhere else (containers, files, pipes)."""
+    if log_format != "auto":
+        return log_format
+    stream = stream or sys.stderr
+    return "text" if hasattr(stream, "isatty") and stream.isatty() else "json"
+
+
+def config(log_format: str, level: str = "INFO") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for our loggers and uvicorn's (which ``berkas serve``
+    hands to uvicorn, so its own lines match ours; its access log is ours instead)."""
+    formatter = "json" if chosen_format(log_format) == "json" else "text"
+    handler = {"class": "logging.StreamHandler", "formatter": formatter, "filters": ["request_id"]}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"json": {"()": JsonFormatter}, "text": {"()": TextFormatter}},
+        "handlers": {"stderr": handler | {"stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            # One line per request comes from berkas.access, with the request id and route.
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+        },
+    }
+
+
+def configure(log_format: str, level: str = "INFO") -> None:
+    logging.config.dictConfig(config(log_format, level))

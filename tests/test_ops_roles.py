@@ -1,0 +1,77 @@
+"""The compose deployment without Docker: ``init``'s steps as the owner, then the API and the
+projection worker as the restricted role, on a PostgreSQL database of their own. The worker
+builds and rebuilds the views as that role; the log stays out of its reach."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.bootstrap import bootstrap
+from api.cli import app as cli
+from api.http.app import create_app
+from api.settings import Settings
+from projections.runner import catch_up, rebuild
+from tests.api_support import auth, passport_body, token_for
+
+pytestmark = pytest.mark.postgres
+PASSWORD = "app-role-secret-for-tests"
+
+
+@pytest.fixture
+def deployment(pg_admin_url: str) -> Iterator[tuple[str, str]]:
+    """(owner URL, app role URL) of a fresh database, as compose's init and api see them."""
+    database, role = f"berkas_compose_{uuid.uuid4().hex[:12]}", f"berkas_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    owner = f"{pg_admin_url.rpartition('/')[0]}/{database}"
+    parts = urlsplit(owner)
+    app_url = urlunsplit(parts._replace(netloc=f"{role}:{PASSWORD}@{parts.hostname}:{parts.port or 5432}"))
+    yield owner, app_url
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_init_as_the_owner_then_the_api_and_the_worker_as_the_app_role(deployment, tmp_path, monkeypatch):
+    owner, app_url = deployment
+    role = urlsplit(app_url).username
+    monkeypatch.setenv("BERKAS_DATABASE_URL", owner)
+    monkeypatch.setenv("BERKAS_APP_ROLE_PASSWORD", PASSWORD)
+    admin = ["users", "add", "Administrator", "--role", "admin", "--office", "MLG", "--first"]
+    for _ in range(2):  # init runs on every `docker compose up`
+        for step in (["store", "init"], ["store", "create-app-role", role], admin):
+            done = CliRunner().invoke(cli, step, terminal_width=200)
+            assert done.exit_code == 0, (step, done.output)
+    assert "exists already" in done.output
+
+    settings = Settings(database_url=app_url, sqlite_path=tmp_path / "unused.db", create_tables=False)
+    api, worker = bootstrap(settings), bootstrap(settings)
+    try:
+        client = TestClient(create_app(api), raise_server_exceptions=False)
+        officer, auditor = token_for(api, "OFFICER"), token_for(api, "AUDITOR")
+        created = client.post("/passport-applications", json=passport_body(), headers=auth(officer))
+        assert created.status_code == 201, created.text
+
+        catch_up(worker.store, worker.projections())
+        listed = client.get("/passport-applications", headers=auth(officer))
+        assert created.json()["id"] in [row["id"] for row in listed.json()["data"]]
+        rebuild(worker.store, worker.projections())
+        assert client.get("/reports/annual/2026", headers=auth(auditor), params={"office": "MLG"}).status_code == 200
+
+        for statement in ("DROP TABLE berkas_events", "DELETE FROM berkas_events", "TRUNCATE berkas_events"):
+            with psycopg.connect(app_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        with psycopg.connect(owner) as conn:
+            owners = dict(conn.execute("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"))
+        assert owners["berkas_events"] != role
+        assert owners["case_index"] == role
+    finally:
+        api.close()
+        worker.close()

@@ -1,0 +1,81 @@
+"""``berkas serve --workers 2`` as compose runs it: JSON log lines (uvicorn's too, its access
+log replaced by ours) and ``/metrics`` adding up the requests of both processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        return answer.status, dict(answer.headers), answer.read().decode()
+
+
+@pytest.mark.slow
+def test_two_server_processes_log_json_lines_and_count_requests_together(tmp_path):
+    port = free_port()
+    env = os.environ | {
+        "BERKAS_DATABASE_URL": "",
+        "BERKAS_SQLITE_PATH": str(tmp_path / "berkas.db"),
+        "BERKAS_LOG_FORMAT": "json",
+        "TMPDIR": str(tmp_path),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    stderr = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--workers", "2", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(f"{base}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        for n in range(20):
+            status, headers, _ = get(f"{base}/healthz", **{"X-Request-ID": f"probe-{n}"})
+            assert (status, headers["x-request-id"]) == (200, f"probe-{n}")
+        counted = [
+            line
+            for line in get(f"{base}/metrics")[2].splitlines()
+            if line.startswith('berkas_http_request_duration_seconds_count{method="GET",route="/healthz"')
+        ]
+        assert len(counted) == 1 and float(counted[0].split()[-1]) >= 21
+        assert len(list(tmp_path.glob("berkas-metrics-*/*.db"))) >= 2  # one file set per process
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        stderr.close()
+    lines = [json.loads(line) for line in (tmp_path / "server.log").read_text().splitlines() if line.strip()]
+    access = [line for line in lines if line["logger"] == "berkas.access"]
+    assert {line["request_id"] for line in access} >= {f"probe-{n}" for n in range(20)}
+    assert all(line["route"] in ("/healthz", "/metrics") and line["status"] == 200 for line in access)
+    assert not [line for line in lines if line["logger"] == "uvicorn.access"]
+    assert any(line["logger"] == "uvicorn.error" for line in lines)
+    assert not list(tmp_path.glob("berkas-metrics-*")), "the counts' directory outlives the server"
