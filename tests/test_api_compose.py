@@ -98,11 +98,14 @@ def test_no_password_is_written_in_the_files_only_required_variables_from_env():
 
 def test_keys_are_mounted_secret_files_never_environment_values():
     declared = compose()["secrets"]
-    assert declared["ledger_key"]["file"].startswith("./secrets/")
-    for name in ("api", "worker", "init"):
-        service = services()[name]
-        assert "ledger_key" in service["secrets"]
-        assert service["environment"]["BERKAS_LEDGER_KEY_PATH"] == "/run/secrets/ledger_key"
+    settings = {"ledger_key": "BERKAS_LEDGER_KEY_PATH", "personal_data_key": "BERKAS_PERSONAL_DATA_KEY_PATH"}
+    assert set(declared) == set(settings)
+    for secret, setting in settings.items():
+        assert declared[secret]["file"].startswith("./secrets/")
+        for name in ("api", "worker", "init"):
+            service = services()[name]
+            assert secret in service["secrets"], name
+            assert service["environment"][setting] == f"/run/secrets/{secret}", name
     for service in services().values():
         for key, value in service.get("environment", {}).items():
             assert "BEGIN" not in str(value) and not key.endswith("_KEY"), key

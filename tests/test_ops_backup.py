@@ -38,15 +38,19 @@ def fresh_databases(pg_admin_url: str) -> Iterator[list[str]]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Settings, Settings]:
-    """Settings of the original store and of an empty one to restore into, with one ledger key."""
+    """Settings of the original store and of an empty one to restore into, with one ledger
+    key and one personal-data key file: the keys travel apart from the backup."""
     key = tmp_path / "ledger.pem"
     keys.generate(key)
+    personal = tmp_path / "personal-data.key"
     if request.param == "sqlite":
         urls = [None, None]
     else:
         urls = request.getfixturevalue("fresh_databases")
     return tuple(
-        Settings(database_url=url, sqlite_path=tmp_path / f"{role}.db", ledger_key_path=key)
+        Settings(
+            database_url=url, sqlite_path=tmp_path / f"{role}.db", ledger_key_path=key, personal_data_key_path=personal
+        )
         for url, role in zip(urls, ("original", "restored"), strict=True)
     )
 
@@ -73,6 +77,7 @@ def cli_with(monkeypatch, settings: Settings, *command: str):
         ("BERKAS_DATABASE_URL", settings.database_url or ""),
         ("BERKAS_SQLITE_PATH", str(settings.sqlite_path)),
         ("BERKAS_LEDGER_KEY_PATH", str(settings.ledger_key_path)),
+        ("BERKAS_PERSONAL_DATA_KEY_PATH", str(settings.personal_data_key_path or "")),
     ):
         monkeypatch.setenv(name, value)
     return CliRunner().invoke(cli, list(command), terminal_width=240)

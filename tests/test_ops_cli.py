@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.settings import Settings
+from projections.ledger import keys
+from projections.privacy import keyfile
 
 
 def test_version_prints_the_installed_version():
@@ -77,3 +79,17 @@ def test_the_readme_links_only_to_files_of_the_repository():
     for doc in (root / "docs").glob("*.md"):
         for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", doc.read_text()):
             assert "://" in link or (doc.parent / link).exists(), (doc.name, link)
+
+
+def test_keygen_writes_both_keys_once_and_never_overwrites_them(tmp_path):
+    target = tmp_path / "secrets"
+    first = CliRunner().invoke(cli, ["store", "keygen", str(target)], terminal_width=200)
+    assert first.exit_code == 0, first.output
+    written = {path.name: path.read_bytes() for path in target.iterdir()}
+    assert set(written) == {"ledger-key.pem", "personal-data.key"}
+    assert all((target / name).stat().st_mode & 0o077 == 0 for name in written)
+    again = CliRunner().invoke(cli, ["store", "keygen", str(target)], terminal_width=200)
+    assert again.exit_code == 0 and again.output.count("kept as it is") == 2
+    assert {path.name: path.read_bytes() for path in target.iterdir()} == written
+    keys.load_private(target / "ledger-key.pem")
+    keyfile.load(target / "personal-data.key")

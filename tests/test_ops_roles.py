@@ -44,6 +44,9 @@ def test_init_as_the_owner_then_the_api_and_the_worker_as_the_app_role(deploymen
     role = urlsplit(app_url).username
     monkeypatch.setenv("BERKAS_DATABASE_URL", owner)
     monkeypatch.setenv("BERKAS_APP_ROLE_PASSWORD", PASSWORD)
+    # As compose mounts it: one key file for init, the API and the worker.
+    personal_data_key = tmp_path / "personal-data.key"
+    monkeypatch.setenv("BERKAS_PERSONAL_DATA_KEY_PATH", str(personal_data_key))
     admin = ["users", "add", "Administrator", "--role", "admin", "--office", "MLG", "--first"]
     for _ in range(2):  # init runs on every `docker compose up`
         for step in (["store", "init"], ["store", "create-app-role", role], admin):
@@ -51,7 +54,12 @@ def test_init_as_the_owner_then_the_api_and_the_worker_as_the_app_role(deploymen
             assert done.exit_code == 0, (step, done.output)
     assert "exists already" in done.output
 
-    settings = Settings(database_url=app_url, sqlite_path=tmp_path / "unused.db", create_tables=False)
+    settings = Settings(
+        database_url=app_url,
+        sqlite_path=tmp_path / "unused.db",
+        create_tables=False,
+        personal_data_key_path=personal_data_key,
+    )
     api, worker = bootstrap(settings), bootstrap(settings)
     try:
         client = TestClient(create_app(api), raise_server_exceptions=False)

@@ -11,6 +11,8 @@ from rich.console import Console
 from api import backup as backups
 from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
+from projections.ledger import keys as ledger_keys
+from projections.privacy import keyfile
 from projections.privacy.legacy import plaintext_events
 from projections.runner import positions
 
@@ -46,6 +48,28 @@ def info() -> None:
     for name, position in sorted(views.items()):
         out.print(f"view {name}: at {position} ({last - position} behind)")
     out.print(f"ledger key: {ledger_key or 'none (checkpoints stay unsigned)'}", soft_wrap=True)
+
+
+LEDGER_KEY_FILE, PERSONAL_DATA_KEY_FILE = "ledger-key.pem", "personal-data.key"
+
+
+@app.command("keygen")
+def keygen(directory: Path = typer.Argument(..., help="Where to write the key files (created if missing)")) -> None:
+    """Create the keys a new installation needs, each only if missing (never overwritten):
+    the ledger's signing key (ledger-key.pem) and the personal-data key file (personal-data.key),
+    both readable by their owner only. Point BERKAS_LEDGER_KEY_PATH and
+    BERKAS_PERSONAL_DATA_KEY_PATH at them; keep copies apart from the database backups."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, generate in ((LEDGER_KEY_FILE, ledger_keys.generate), (PERSONAL_DATA_KEY_FILE, keyfile.generate)):
+        path = directory / name
+        if path.exists():
+            out.print(f"{path} exists: kept as it is", soft_wrap=True)
+            continue
+        try:
+            generate(path)
+        except (ledger_keys.LedgerKeyError, keyfile.PersonalDataKeyError) as error:
+            raise typer.BadParameter(str(error)) from None
+        out.print(f"{path} written", soft_wrap=True)
 
 
 KEYS_APART = (
