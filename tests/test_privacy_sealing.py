@@ -173,3 +173,25 @@ def test_store_info_tells_a_store_written_in_plaintext(tmp_path, officer, monkey
     monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "new.db"))
     said = CliRunner().invoke(cli, ["store", "info"])
     assert "sealed per subject" in said.output
+
+
+def test_the_demo_sets_a_plaintext_store_aside_to_generate_it_sealed(tmp_path, officer):
+    from api.cli.demo import _holds_plaintext, _set_aside
+    from projections.privacy.legacy import plaintext_events
+
+    old = tmp_path / "berkas.db"
+    before_encryption = Berkas(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(old)})
+    interviewed_passport(before_encryption, officer)
+    before_encryption.close()
+    built = bootstrap(Settings(database_url=None, sqlite_path=old))
+    assert _holds_plaintext(built)
+    built.close()
+    aside = _set_aside(old)
+    assert aside.exists() and not old.exists()
+    fresh = bootstrap(Settings(database_url=None, sqlite_path=old))
+    try:
+        assert fresh.app.recorder.max_notification_id() in (None, 0)
+        interviewed_passport(fresh.app, officer)
+        assert plaintext_events(fresh.store) == 0
+    finally:
+        fresh.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from time import perf_counter
 
 import typer
@@ -13,7 +14,9 @@ from api.cli.common import console_admin, system
 from api.cli.serve import run_server
 from api.demo.calendar import YEAR
 from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, recording_days
+from domain.errors import InvalidCommand
 from domain.usecases import users
+from projections.privacy.legacy import plaintext_events
 from projections.reports import annual_report, render_table
 from projections.runner import catch_up
 
@@ -35,6 +38,28 @@ def _generate(built: System, seed: int) -> int:
             progress.update(task, advance=1, description=f"recorded {day:%d %b %Y}", events=written)
 
         return generate(built.app, seed, on_day)
+
+
+def _holds_plaintext(built: System) -> bool:
+    """Whether the store was written before per-subject encryption: the demo then generates
+    it again, sealed, in a fresh SQLite file. A PostgreSQL database is left to its owner."""
+    if not plaintext_events(built.store):
+        return False
+    if built.store.database_url is not None:
+        raise InvalidCommand(
+            "BERKAS_DATABASE_URL", "holds personal data in plaintext (written before per-subject encryption): "
+            "run the demo into a new database",
+        )  # fmt: skip
+    return True
+
+
+def _set_aside(store_file: Path) -> Path:
+    aside = store_file.with_name(store_file.name + ".plaintext")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{store_file}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{aside}{suffix}"))
+    return aside
 
 
 def _accounts_for_trying(built: System) -> dict[str, str]:
@@ -63,8 +88,14 @@ def demo(
 ) -> None:
     """Write every case of the year through the domain's commands (about half a million
     events), bring the views up to date and print the annual report. Safe to repeat:
-    a store that already holds the year is left as it is."""
+    a store that already holds the year is left as it is; an SQLite store written before
+    per-subject encryption is moved aside (``<file>.plaintext``) and generated again, sealed."""
     started = perf_counter()
+    with system() as built:
+        plaintext, store_file = _holds_plaintext(built), built.store.sqlite_path
+    if plaintext:
+        aside = _set_aside(store_file)
+        out.print(f"the store held personal data in plaintext: moved to {aside}; generating it sealed", soft_wrap=True)
     with system() as built:
         where = built.store.describe()
         if demo_present(built.app):
