@@ -16,12 +16,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api import users
 from api.bootstrap import System, bootstrap
+from api.cli.common import console_admin
 from api.demo.run import OFFICE, generate
 from api.http.app import create_app
 from api.settings import Settings
 from domain.application import Berkas
+from domain.usecases import users
 from projections.runner import catch_up
 
 LIMIT = 1.10
@@ -56,7 +57,7 @@ def _passport_ids(system: System, count: int) -> list[str]:
 
 
 def _reads(system: System, ids: list[str]) -> float:
-    _, token = users.register(system.app, users.console_admin(OFFICE), "bench officer", "OFFICER", OFFICE)
+    _, token = users.register(system.app, console_admin(OFFICE), "bench officer", "OFFICER", OFFICE)
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(system)) as client:
         for case_id in ids[:50]:  # warm up: the first reads open each subject's key
