@@ -54,6 +54,7 @@ class System:
 
     def close(self) -> None:
         self.app.close()
+        self.vault.close()
         self.store.close()
 
 

@@ -195,3 +195,15 @@ def test_the_demo_sets_a_plaintext_store_aside_to_generate_it_sealed(tmp_path, o
         assert plaintext_events(fresh.store) == 0
     finally:
         fresh.close()
+
+
+def test_keys_are_read_from_many_threads_and_the_vault_closes_cleanly(sqlite_system, officer):
+    from concurrent.futures import ThreadPoolExecutor
+
+    case_ids = [interviewed_passport(sqlite_system.app, officer, applicant=someone()) for _ in range(6)]
+    sqlite_system.vault._by_id.clear()
+    with ThreadPoolExecutor(4) as pool:
+        niks = list(pool.map(lambda case_id: sqlite_system.app.get_case(case_id).applicant.nik, case_ids * 3))
+    assert len(set(niks)) == 6
+    sqlite_system.vault.close()
+    assert sqlite_system.app.get_case(case_ids[0]).applicant.nik == niks[0]

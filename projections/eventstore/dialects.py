@@ -397,7 +397,10 @@ class SQLite(Dialect):
     @contextmanager
     def connect(self, store: Store, *, autocommit: bool = False) -> Iterator[Any]:
         isolation = None if autocommit else ""
-        conn = sqlite3.connect(store.sqlite_path, timeout=30, isolation_level=isolation, factory=SQLiteConnection)
+        # Any thread may close it: a connection is still used by one thread at a time.
+        conn = sqlite3.connect(
+            store.sqlite_path, timeout=30, isolation_level=isolation, factory=SQLiteConnection, check_same_thread=False
+        )
         try:
             if autocommit:
                 yield conn

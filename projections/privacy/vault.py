@@ -12,6 +12,8 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +88,9 @@ class Vault(SubjectSeal):
         self._by_nik: dict[str, _Subject] = {}
         self._by_id: dict[str, tuple[_Subject | None, float]] = {}
         self._local = threading.local()
+        self._reader_lock = threading.Lock()
+        self._reader: Any = None  # SQLite: one connection for key lookups, closed with the vault
+        self._reader_session: Any = None
 
     # --- set-up ----------------------------------------------------------------------
 
@@ -261,7 +266,7 @@ class Vault(SubjectSeal):
         now = time.monotonic()
         if cached is not None and (cached[0] is None or now - cached[1] < self._read_ttl):
             return cached[0]
-        with self.store.read() as conn:
+        with self._key_reader() as conn:
             found = sql.fetchall(
                 conn, f"SELECT wrapped_key, erased_at FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]
             )
@@ -271,6 +276,27 @@ class Vault(SubjectSeal):
         subject = None if erased_at is not None else self._known(subject_id, wrapped)
         self._by_id[subject_id] = (subject, now)
         return subject
+
+    @contextmanager
+    def _key_reader(self) -> Iterator[Any]:
+        """The connection a key lookup reads through. Every first read of a subject costs
+        one; on SQLite, opening and closing a file connection costs several times the
+        lookup, so the vault keeps one, used under a lock (PostgreSQL: the view pool)."""
+        if self.store.dialect.name != "sqlite":
+            with self.store.read() as conn:
+                yield conn
+            return
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader_session = self.store.session()
+                self._reader = self._reader_session.__enter__()
+            yield self._reader
+
+    def close(self) -> None:
+        with self._reader_lock:
+            if self._reader_session is not None:
+                self._reader_session.__exit__(None, None, None)
+            self._reader = self._reader_session = None
 
     # --- subjects --------------------------------------------------------------------
 
