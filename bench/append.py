@@ -26,6 +26,7 @@ import psycopg
 from domain.application import Berkas
 from domain.passport import PassportApplication
 from domain.values import ApplicationType, Channel, Collector, PersonalData, Product, Provenance, Role
+from projections.eventstore.fast_append import bulk_append
 from projections.eventstore.store import Store
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -37,6 +38,7 @@ REFERENCE = {
     "single": "4,100 (library)",
     "bulk-library": "18,200 (library, 100 per save)",
     "bulk": "target >= 25,000",
+    "bulk-append": "goal >= 0.5 x raw",
     "raw": "~55,000 (executemany)",
 }
 
@@ -152,6 +154,12 @@ def run(admin_url: str, n: int, batch: int) -> list[Result]:
         cases = applications(n, start)
         label = f"bulk_save, {batch} per save, {type(app.recorder).__name__}"
         results.append(timed("bulk", label, lambda: app.bulk_save(cases, batch)))
+        app.close()
+    with fresh_database(admin_url) as url:
+        app = berkas(url)
+        cases = applications(n, start)
+        label = f"bulk_append, {batch} per transaction (eventstore)"
+        results.append(timed("bulk-append", label, lambda: bulk_append(app, cases, batch)))
         app.close()
     with fresh_database(admin_url) as url:
         encoder = berkas(url)  # only its mapper: the same stored rows the library writes

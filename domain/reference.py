@@ -1,4 +1,4 @@
-"""Reference data (data referensi): offices with dated jurisdiction, dated tariffs.
+"""Reference data (data referensi): offices with dated jurisdiction (``domain.offices``), dated tariffs.
 
 Plain versioned code, not events: a change of regulation is a code change reviewed
 like any other, and the date ranges keep old cases priced and routed as they were.
@@ -7,100 +7,25 @@ like any other, and the date ranges keep old cases priced and routed as they wer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidCommand
+from domain.offices import OFFICES, Jurisdiction, Office, office
 from domain.values import ApplicationType, Fee, FeeLine, PermitKind, Product, StayTerm
 
-
-@dataclass(frozen=True)
-class Jurisdiction:
-    """Wilayah kerja: a regency or city (BPS code) served by an office from a date."""
-
-    regency_code: str
-    regency_name: str
-    valid_from: date
-    valid_to: date | None = None
-
-    def covers(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-
-@dataclass(frozen=True)
-class Office:
-    """Kantor Imigrasi: code, name, time zone (WIB/WITA/WIT) and jurisdiction."""
-
-    code: str
-    name: str
-    timezone: str
-    jurisdiction: tuple[Jurisdiction, ...]
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def local_date(self, moment: datetime) -> date:
-        """The office's calendar day of an instant: what 'which month' means."""
-        return moment.astimezone(self.tz).date()
-
-    def serves(self, regency_code: str, day: date) -> bool:
-        return any(j.regency_code == regency_code and j.covers(day) for j in self.jurisdiction)
-
-
-_SINCE = date(2000, 1, 1)
-
-OFFICES: dict[str, Office] = {
-    office.code: office
-    for office in (
-        Office(
-            "MLG",
-            "Kantor Imigrasi Kelas I TPI Malang",
-            "Asia/Jakarta",
-            (
-                Jurisdiction("3573", "Kota Malang", _SINCE),
-                Jurisdiction("3579", "Kota Batu", date(2001, 6, 21)),
-                Jurisdiction("3575", "Kota Pasuruan", _SINCE),
-                Jurisdiction("3574", "Kota Probolinggo", _SINCE),
-                Jurisdiction("3507", "Kabupaten Malang", _SINCE),
-                Jurisdiction("3514", "Kabupaten Pasuruan", _SINCE),
-                Jurisdiction("3513", "Kabupaten Probolinggo", _SINCE),
-            ),
-        ),
-        Office(
-            "SBY",
-            "Kantor Imigrasi Kelas I Khusus TPI Surabaya",
-            "Asia/Jakarta",
-            (
-                Jurisdiction("3578", "Kota Surabaya", _SINCE),
-                Jurisdiction("3515", "Kabupaten Sidoarjo", _SINCE),
-            ),
-        ),
-        Office(
-            "DPS",
-            "Kantor Imigrasi Kelas I Khusus TPI Denpasar",
-            "Asia/Makassar",
-            (
-                Jurisdiction("5171", "Kota Denpasar", _SINCE),
-                Jurisdiction("5103", "Kabupaten Badung", _SINCE),
-            ),
-        ),
-        Office(
-            "JYP",
-            "Kantor Imigrasi Kelas I TPI Jayapura",
-            "Asia/Jayapura",
-            (Jurisdiction("9471", "Kota Jayapura", _SINCE),),
-        ),
-    )
-}
-
-
-def office(code: str) -> Office:
-    try:
-        return OFFICES[code]
-    except KeyError:
-        raise InvalidCommand("office", f"unknown office code {code!r}") from None
+__all__ = [
+    "OFFICES",
+    "TARIFFS",
+    "Jurisdiction",
+    "Office",
+    "Tariff",
+    "office",
+    "passport_fee",
+    "permit_fee",
+    "permit_fee_code",
+    "tariff_on",
+]
 
 
 @dataclass(frozen=True)

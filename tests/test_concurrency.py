@@ -14,6 +14,7 @@ from domain.errors import ConflictError
 from domain.values import Role
 from projections.eventstore.fast_append import CopyApplicationRecorder
 from tests.builders import LEGAL_BASIS, Clock, actor, interviewed_passport, officer_of, passport
+from tests.stores import fresh_system
 
 THREADS = 8
 
@@ -121,3 +122,19 @@ def test_concurrent_bulk_saves_keep_each_batch_contiguous_in_the_log(pg_system):
         assert ids == list(range(ids[0], ids[0] + len(ids)))
     flat = sorted(i for ids in id_lists for i in ids)
     assert len(set(flat)) == len(flat) == 4 * 40 * 3
+
+
+def test_a_row_forged_far_ahead_of_the_id_counter_does_not_stop_large_appends(pg_admin_url, tmp_path):
+    with fresh_system("postgres", pg_admin_url, tmp_path) as system:
+        app = system.app
+        app.save(*_applications(40))
+        with system.store.connect() as conn:
+            conn.execute(
+                "INSERT INTO berkas_events (notification_id, originator_id, originator_version, topic, state) "
+                "SELECT notification_id + 10000000, gen_random_uuid(), 1, topic, state FROM berkas_events "
+                "ORDER BY notification_id DESC LIMIT 1"
+            )
+        cases = _applications(40)
+        ids = [r.notification.id for r in app.save(*cases)]
+        assert ids == list(range(ids[0], ids[0] + 120)) and ids[-1] < 10_000_000
+        assert app.get_case(cases[-1].id).status.value == "BIOMETRICS"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+import orjson
 import psycopg
 import pytest
 from typer.testing import CliRunner
@@ -27,6 +28,7 @@ from api.demo.plan import (
     Outcome,
     plan_passports,
 )
+from api.demo.site import malang
 from api.settings import Settings
 from domain.reference import passport_fee
 from domain.values import Product, RefusalReason
@@ -46,7 +48,7 @@ SEED_FIGURES = {
 
 
 def test_the_planned_fees_add_up_to_the_reported_revenue_under_the_tariff():
-    plan = plan_passports(seed=2024)
+    plan = plan_passports(malang(2024))
     paid = [spec for spec in plan.passports if spec.paid]
     fees = sum(
         passport_fee("-", s.day, s.product, s.validity_years, s.expedited, s.application_type).total for s in paid
@@ -60,7 +62,7 @@ def test_the_planned_fees_add_up_to_the_reported_revenue_under_the_tariff():
 
 
 def test_the_plan_issues_and_refuses_as_many_passports_as_the_office_reported():
-    specs = plan_passports(seed=2024).passports
+    specs = plan_passports(malang(2024)).passports
     issued = [s for s in specs if s.outcome is Outcome.ISSUED]
     refused = Counter(s.refusal for s in specs if s.outcome is Outcome.REFUSED)
     assert len(issued) == ISSUED == 73_338
@@ -74,7 +76,7 @@ def test_the_plan_issues_and_refuses_as_many_passports_as_the_office_reported():
 
 
 def test_the_same_seed_plans_the_same_year_and_another_seed_other_days_but_the_same_totals():
-    first, again, other = plan_passports(7), plan_passports(7), plan_passports(8)
+    first, again, other = plan_passports(malang(7)), plan_passports(malang(7)), plan_passports(malang(8))
     assert first == again
     assert first.passports != other.passports
     assert first.mix == other.mix
@@ -136,3 +138,45 @@ def test_the_malang_demo_reproduces_every_published_figure_and_a_second_run_adds
         assert annual_report(system.store, 2024, office="MLG").summary() == report.summary()
     finally:
         system.close()
+
+
+def test_a_national_year_at_a_tiny_scale_is_every_office_and_its_report_the_sum_of_theirs(tmp_path, monkeypatch):
+    from fractions import Fraction
+
+    from api.demo.run import generate_national
+    from domain.reference import OFFICES
+    from projections.reports import annual_report
+
+    system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "national.db"))
+    try:
+        written = generate_national(system.app, seed=11, scale=Fraction(1, 2000))
+        national = annual_report(system.store, 2024)
+        offices = {code: annual_report(system.store, 2024, code, current=False) for code in OFFICES}
+    finally:
+        system.close()
+    assert written > 5_000
+    summed = {name: sum(report.summary()[name] for report in offices.values()) for name in national.summary()}
+    assert national.summary() == summed
+    assert national.total("passport_revenue") == sum(r.total("passport_revenue") for r in offices.values()) > 0
+    # Every office wrote its year, in proportion to the people it serves.
+    issued = {code: report.total("passports_issued") for code, report in offices.items()}
+    assert all(count > 0 for count in issued.values())
+    assert issued["BDG"] > issued["MLG"] > issued["TRK"]
+
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "national.db"))
+    shown = CliRunner().invoke(cli, ["report", "annual", "2024", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert orjson.loads(shown.output)["summary"]["passports_issued"] == sum(issued.values())
+
+
+def test_the_national_demo_refuses_a_scale_outside_zero_to_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "x.db"))
+    from api.cli import main
+
+    for scale in ("0", "2", "lots"):
+        monkeypatch.setattr("sys.argv", ["berkas", "demo", "--national", "--scale", scale])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == 2

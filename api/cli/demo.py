@@ -1,7 +1,8 @@
-"""``berkas demo``: Kanim Malang's 2024 year, generated through the domain, then reported."""
+"""``berkas demo``: Kanim Malang's 2024 year, or the national one, generated through the domain, then reported."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from time import perf_counter
 
@@ -13,18 +14,18 @@ from api.bootstrap import System
 from api.cli.common import console_admin, system
 from api.cli.serve import run_server
 from api.demo.calendar import YEAR
-from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, recording_days
+from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, generate_national, recording_days
 from domain.errors import InvalidCommand
 from domain.usecases import users
 from projections.privacy.legacy import plaintext_events
 from projections.reports import annual_report, render_table
 from projections.runner import catch_up
 
-app = typer.Typer(help="Generate Kantor Imigrasi Malang's 2024 year and print its annual report.")
+app = typer.Typer(help="Generate Kantor Imigrasi Malang's 2024 year (or the national one) and print its annual report.")
 out = Console()
 
 
-def _generate(built: System, seed: int) -> int:
+def _generate(built: System, seed: int, scale: Fraction | None) -> int:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -32,12 +33,24 @@ def _generate(built: System, seed: int) -> int:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=out) as progress:
-        task = progress.add_task(f"Malang {YEAR}", total=recording_days(), events=0)
+        task = progress.add_task(f"{YEAR}", total=recording_days(), events=0)
 
         def on_day(day, written):
             progress.update(task, advance=1, description=f"recorded {day:%d %b %Y}", events=written)
 
-        return generate(built.app, seed, on_day)
+        if scale is None:
+            return generate(built.app, seed, on_day)
+        return generate_national(built.app, seed, scale, on_day)
+
+
+def _scale(text: str) -> Fraction:
+    try:
+        scale = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise InvalidCommand("--scale", f"{text!r} is not a number") from None
+    if not 0 < scale <= 1:
+        raise InvalidCommand("--scale", "must be more than 0 and at most 1")
+    return scale
 
 
 def _holds_plaintext(built: System) -> bool:
@@ -84,13 +97,17 @@ def _print_how_to_try(tokens: dict[str, str], host: str, port: int) -> None:
 @app.callback(invoke_without_command=True)
 def demo(
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Same seed, same cases, same ids"),
+    national: bool = typer.Option(False, "--national", help="Every office, Malang's figures scaled by population"),
+    scale: str = typer.Option("1", "--scale", help="With --national: this share of the national year, e.g. 0.1"),
     serve: bool = typer.Option(False, "--serve", help="Then serve the API, printing demo accounts' tokens"),
 ) -> None:
-    """Write every case of the year through the domain's commands (about half a million
-    events), bring the views up to date and print the annual report. Safe to repeat:
-    a store that already holds the year is left as it is; an SQLite store written before
+    """Write every case of the year through the domain's commands (Malang: about half a
+    million events; national: about 20 million times --scale), bring the views up to date
+    and print the annual report (national: the sum of every office). Safe to repeat: a
+    store that already holds a demo year is left as it is; an SQLite store written before
     per-subject encryption is moved aside (``<file>.plaintext``) and generated again, sealed."""
     started = perf_counter()
+    share = _scale(scale) if national else None
     with system() as built:
         plaintext, store_file = _holds_plaintext(built), built.store.sqlite_path
     if plaintext:
@@ -99,13 +116,16 @@ def demo(
     with system() as built:
         where = built.store.describe()
         if demo_present(built.app):
-            already = f"{where} already holds Malang {YEAR} (its revenue target is recorded): nothing generated"
+            already = (
+                f"{where} already holds a {YEAR} demo year (Malang's revenue target is recorded): nothing generated"
+            )
             out.print(already, soft_wrap=True)
         else:
-            written = _generate(built, seed)
+            written = _generate(built, seed, share)
             out.print(f"wrote {written:,} events to {where} in {perf_counter() - started:.1f} s", soft_wrap=True)
         catch_up(built.store, built.projections())
-        out.print(render_table(annual_report(built.store, YEAR, office=OFFICE, current=False)))
+        shown = None if national else OFFICE
+        out.print(render_table(annual_report(built.store, YEAR, office=shown, current=False)))
         tokens = _accounts_for_trying(built) if serve else {}
         settings = built.settings
     # Unwrapped, so the suggested command can be copied whole.

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from random import Random
+from functools import partial
 
 from api.demo import people
 from api.demo.calendar import YEAR, Calendar
-from api.demo.engine import OFFICERS, SUPERVISORS, Script, Step, case_id, case_rng
+from api.demo.engine import Deferred, Script, Step
+from api.demo.site import MALANG, Site
 from domain.enforcement import EnforcementCase
 from domain.joint_operation import JointOperation
 from domain.reference import tariff_on
@@ -121,8 +122,9 @@ OPERATIONS = (
     (11, "Kota Pasuruan", 52, 2),
 )
 AGENCIES = ("Polres Malang Kota", "Kodim 0833", "Satpol PP", "Disnaker", "Bakesbangpol", "BIN Daerah Jawa Timur")
+OTHER_AGENCIES = ("Polres", "Kodim", "Satpol PP", "Disnaker", "Bakesbangpol", "BIN Daerah")
 PORT = "Bandara Internasional Juanda, Surabaya"
-DETENTION = "Ruang Detensi Kantor Imigrasi Malang"
+OTHER_PORT = "Bandara Internasional Soekarno-Hatta, Tangerang"
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,12 @@ class Operation:
     executed: datetime
 
 
-def _operations(seed: int, calendar: Calendar) -> list[Operation]:
-    rng = Random(f"{seed}:timpora")
+def _operations(site: Site, calendar: Calendar) -> list[Operation]:
+    rng = site.rng("timpora")
     found = []
-    for seq, (month, area, checked, _) in enumerate(OPERATIONS):
+    for seq, (month, area, checked, _) in enumerate(OPERATIONS[: site.count(len(OPERATIONS))]):
+        if site.code != MALANG:
+            area = f"Wilayah kerja {site.office.name}"
         day = rng.choice([d for d in calendar.days if d.month == month and d.day > 7])
         executed = calendar.at(day, rng.randint(60, 300))
         planned = calendar.at(calendar.shift(day, -rng.randint(5, 10)), rng.randint(0, 420))
@@ -145,12 +149,12 @@ def _operations(seed: int, calendar: Calendar) -> list[Operation]:
     return found
 
 
-def operation_script(seed: int, op: Operation, held: dict[int, JointOperation], calendar: Calendar) -> Script:
+def operation_script(site: Site, op: Operation, held: dict[int, JointOperation], calendar: Calendar) -> Script:
     """Planned, executed, closed with a report; findings are recorded by the cases they open."""
-    rng = case_rng(seed, "timpora", op.seq)
-    officer = rng.choice(OFFICERS)
-    agencies = ("Kantor Imigrasi Malang", *rng.sample(AGENCIES, 4))
-    ident = case_id(seed, "timpora", op.seq)
+    rng = site.rng("timpora", op.seq)
+    officer = rng.choice(site.officers)
+    agencies = (site.office.name, *rng.sample(AGENCIES if site.code == MALANG else OTHER_AGENCIES, 4))
+    ident = site.case_id("timpora", op.seq)
     held[op.seq] = yield Step(op.planned, officer, lambda p: JointOperation.plan(ident, p, agencies, op.area))
     operation = held[op.seq]
     yield Step(op.executed, officer, lambda p: operation.execute(p, (op.area,), op.persons_checked) or operation)
@@ -159,7 +163,7 @@ def operation_script(seed: int, op: Operation, held: dict[int, JointOperation], 
 
 
 def case_script(
-    seed: int,
+    site: Site,
     seq: int,
     kind: CaseKind,
     opened: datetime,
@@ -170,11 +174,11 @@ def case_script(
 ) -> Script:
     """Opened, examined (BAP), actions decided by a supervisor, carried out, closed;
     with ``objection``, the subject objects (keberatan) and the objection is rejected."""
-    rng = case_rng(seed, "enforcement", seq)
-    officer, supervisor = rng.choice(OFFICERS), rng.choice(SUPERVISORS)
+    rng = site.rng("enforcement", seq)
+    officer, supervisor = rng.choice(site.officers), rng.choice(site.supervisors)
     nationality = rng.choice(people.NATIONALITY_DRAW)
-    subject = people.foreigner(rng, nationality, opened.date())
-    ident = case_id(seed, "enforcement", seq)
+    subject = people.foreigner(rng, nationality, opened.date(), site.regency_draw)
+    ident = site.case_id("enforcement", seq)
     if op is None:
         case = yield Step(
             opened,
@@ -193,14 +197,16 @@ def case_script(
         case, _ = yield Step(opened, officer, found)
     deporting = A.DEPORTATION in kind.actions
     t = calendar.later(opened, rng, rng.randint(0, 2), (0, 300))
-    yield Step(t, officer, lambda p: case.examine(p, f"BAP/MLG/{YEAR}/{seq + 1:03d}") or case)
+    yield Step(t, officer, lambda p: case.examine(p, f"BAP/{site.code}/{YEAR}/{seq + 1:03d}") or case)
     if deporting:
         t = calendar.later(t, rng, 0, (10, 60))
-        yield Step(t, officer, lambda p: case.detain(p, DETENTION, "menunggu pendeportasian") or case)
+        yield Step(
+            t, officer, lambda p: case.detain(p, f"Ruang Detensi {site.office.name}", "menunggu pendeportasian") or case
+        )
     t = calendar.later(t, rng, rng.randint(1, 5), (0, 420))
     for n, action in enumerate(kind.actions):
         t = calendar.later(t, rng, 0, (1, 20))
-        decision = f"TAK/MLG/{YEAR}/{seq + 1:03d}-{n + 1}"
+        decision = f"TAK/{site.code}/{YEAR}/{seq + 1:03d}-{n + 1}"
         basis = f"Pasal 75 ayat (2) huruf {ACTION_BASIS[action]} UU 6/2011"
         yield Step(
             t,
@@ -222,23 +228,24 @@ def case_script(
         )
     if deporting:
         t = calendar.later(t, rng, rng.randint(3, 12), (0, 420))
-        yield Step(t, officer, lambda p: case.deport(p, PORT) or case)
+        port = PORT if site.code == MALANG else OTHER_PORT
+        yield Step(t, officer, lambda p: case.deport(p, port) or case)
     t = calendar.later(t, rng, rng.randint(0, 2), (0, 420))
     outcome = "dideportasi" if deporting else ("tidak terbukti" if not kind.actions else "tindakan dilaksanakan")
     yield Step(t, officer, lambda p: case.close(p, outcome) or case)
 
 
-def enforcement_scripts(seed: int, calendar: Calendar) -> Iterator[Script]:
-    """The operations and every enforcement case; findings go to cases drawn for ``seed``."""
-    rng = Random(f"{seed}:enforcement")
-    operations = _operations(seed, calendar)
+def enforcement_scripts(site: Site, calendar: Calendar) -> Iterator[Deferred]:
+    """The operations and every enforcement case; findings go to cases drawn for the seed."""
+    rng = site.rng("enforcement")
+    operations = _operations(site, calendar)
     held: dict[int, JointOperation] = {}
-    kinds = [kind for kind in CASE_KINDS for _ in range(kind.count)]
+    kinds = [kind for kind in CASE_KINDS for _ in range(site.count(kind.count))]
     rng.shuffle(kinds)
-    finders = [op for op, (*_, findings) in zip(operations, OPERATIONS, strict=True) for _ in range(findings)]
+    finders = [op for op, (*_, findings) in zip(operations, OPERATIONS, strict=False) for _ in range(findings)]
     before_december = [d for d in calendar.days if d < date(YEAR, 12, 1)]
     for op in operations:
-        yield operation_script(seed, op, held, calendar)
+        yield Deferred(op.planned, partial(operation_script, site, op, held, calendar))
     objected = False
     for seq, kind in enumerate(kinds):
         op = finders[seq] if seq < len(finders) else None
@@ -248,4 +255,4 @@ def enforcement_scripts(seed: int, calendar: Calendar) -> Iterator[Script]:
             opened = calendar.at(rng.choice(before_december), rng.randint(0, 360))
         objection = A.DEPORTATION in kind.actions and not objected
         objected = objected or objection
-        yield case_script(seed, seq, kind, opened, op, held, calendar, objection)
+        yield Deferred(opened, partial(case_script, site, seq, kind, opened, op, held, calendar, objection))

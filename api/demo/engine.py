@@ -1,9 +1,12 @@
-"""Plays the year's cases back in the order the office would have recorded them.
+"""Plays the year's cases back in the order the offices would have recorded them.
 
 Each case is a script: a generator that yields its next ``Step`` (when, who, which
 command) and receives what the command returned. The engine runs the steps of all
 cases in order of recording time, as if they were entered live, and saves each day's
 finished cases in a few large transactions, so the log follows the year's course.
+
+Scripts come ``Deferred``: made only when the year reaches them, so the cases open at
+any moment are in memory, not the whole year's (a national year has millions).
 """
 
 from __future__ import annotations
@@ -14,15 +17,15 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from random import Random
+from itertools import count
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.application import Berkas
 from domain.case import recorded_at
 from domain.values import Provenance, Role
+from projections.eventstore.fast_append import bulk_append
 
 # Entering what just happened takes the officer a little while.
 ENTRY_DELAY = timedelta(seconds=40)
@@ -33,10 +36,8 @@ BATCH_SIZE = 500
 class Staff:
     id: str
     role: Role
+    office: str
 
-
-OFFICERS = tuple(Staff(f"MLG-PTG-{n:03d}", Role.OFFICER) for n in range(1, 41))
-SUPERVISORS = tuple(Staff(f"MLG-KASI-{n:02d}", Role.SUPERVISOR) for n in range(1, 7))
 
 # A command returns the aggregate it created or changed; a tuple means aggregates that
 # must be saved together, in one transaction (a finding and the case it opens).
@@ -58,15 +59,16 @@ class Step:
 Script = Generator[Step, Any, None]
 
 
-def case_id(seed: int, kind: str, seq: int) -> UUID:
-    """Derived, not random: the same seed writes the same cases."""
-    return uuid5(NAMESPACE_URL, f"berkas:demo:{seed}:{kind}:{seq}")
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A script not made yet; its first step is recorded no earlier than ``not_before``."""
 
+    not_before: datetime
+    make: Callable[[], Script]
 
-def case_rng(seed: int, kind: str, seq: int) -> Random:
-    """Each case draws from its own generator, so its details do not depend on the
-    order in which the engine happens to interleave the cases."""
-    return Random(f"{seed}:{kind}:{seq}")
+    @property
+    def key(self) -> float:
+        return self.not_before.timestamp()
 
 
 def weighted(choices: dict[Any, int]) -> tuple[Any, ...]:
@@ -86,35 +88,40 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def replay(app: Berkas, office: str, scripts: Iterable[Script], on_day: Callable[[date, int], None]) -> int:
-    """Run every script to its end; returns the number of events written."""
+def replay(app: Berkas, scripts: Iterable[Deferred], on_day: Callable[[date, int], None]) -> int:
+    """Run every script to its end; ``scripts`` in order of ``not_before``. Returns the
+    number of events written."""
     with _fewer_collections():
-        return _replay(app, office, scripts, on_day)
+        return _replay(app, iter(scripts), on_day)
 
 
-def _replay(app: Berkas, office: str, scripts: Iterable[Script], on_day: Callable[[date, int], None]) -> int:
+def _replay(app: Berkas, scripts: Iterator[Deferred], on_day: Callable[[date, int], None]) -> int:
     queue: list[tuple[float, int, Step, Script]] = []
-    for order, script in enumerate(scripts):
-        step = next(script)
-        queue.append((step.recorded.timestamp(), order, step, script))
-    heapq.heapify(queue)
+    orders = count()
+    upcoming = next(scripts, None)
     # A case is saved once, with all its events, when its script ends: saving it day by
     # day would cost the library's per-aggregate overhead several times over.
     touched: dict[int, dict[Any, Aggregate]] = {}
     finished: list[Aggregate] = []
     written = 0
     today: date | None = None
-    while queue:
+    while queue or upcoming is not None:
+        # Start every script that could begin before the earliest pending step.
+        while upcoming is not None and (not queue or upcoming.key <= queue[0][0]):
+            script = upcoming.make()
+            first = next(script)
+            heapq.heappush(queue, (first.recorded.timestamp(), next(orders), first, script))
+            upcoming = next(scripts, None)
         _, order, step, script = heapq.heappop(queue)
         recorded = step.recorded
         if recorded.date() != today:
-            written += app.bulk_save(finished, batch_size=BATCH_SIZE) if finished else 0
+            written += bulk_append(app, finished, BATCH_SIZE) if finished else 0
             finished = []
             if today is not None:
                 on_day(today, written)
             today = recorded.date()
         with recorded_at(recorded):
-            result = step.command(Provenance(step.by.id, step.by.role, office, step.at))
+            result = step.command(Provenance(step.by.id, step.by.role, step.by.office, step.at))
         if isinstance(result, tuple):
             written += len(app.save(*result))
         else:
@@ -125,7 +132,7 @@ def _replay(app: Berkas, office: str, scripts: Iterable[Script], on_day: Callabl
             finished.extend(touched.pop(order, {}).values())
             continue
         heapq.heappush(queue, (following.recorded.timestamp(), order, following, script))
-    written += app.bulk_save(finished, batch_size=BATCH_SIZE) if finished else 0
+    written += bulk_append(app, finished, BATCH_SIZE) if finished else 0
     if today is not None:
         on_day(today, written)
     return written

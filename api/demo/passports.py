@@ -7,8 +7,9 @@ from random import Random
 
 from api.demo import people
 from api.demo.calendar import WIB, Calendar
-from api.demo.engine import OFFICERS, SUPERVISORS, Script, Step, case_id, case_rng, weighted
+from api.demo.engine import Deferred, Script, Step, weighted
 from api.demo.plan import Outcome, PassportSpec
+from api.demo.site import Site
 from domain.passport import PassportApplication
 from domain.values import Channel, Collector, PostponementReason, Product, Referral, RefusalReason
 
@@ -63,19 +64,26 @@ def _first_steps(spec: PassportSpec, rng: Random) -> tuple[Channel, int]:
     return channel, wait
 
 
-def passport_script(seed: int, spec: PassportSpec, calendar: Calendar) -> Script:
+def passport_scripts(site: Site, specs: tuple[PassportSpec, ...], calendar: Calendar) -> list[Deferred]:
+    """The office's applications, made as the year reaches their day."""
+    return [
+        Deferred(calendar.at(spec.day, 0), lambda spec=spec: passport_script(site, spec, calendar)) for spec in specs
+    ]
+
+
+def passport_script(site: Site, spec: PassportSpec, calendar: Calendar) -> Script:
     """Submitted, paid (or zero tariff), biometrics, interview, decided, issued, handed over."""
-    rng = case_rng(seed, "passport", spec.seq)
-    officer, supervisor = rng.choice(OFFICERS), rng.choice(SUPERVISORS)
+    rng = site.rng("passport", spec.seq)
+    officer, supervisor = rng.choice(site.officers), rng.choice(site.supervisors)
     channel, wait = _first_steps(spec, rng)
-    regency = rng.choice(people.REGENCY_DRAW)
+    regency = rng.choice(site.regency_draw)
     adult = spec.zero_tariff or spec.refusal is not None
     applicant = people.applicant(rng, regency, spec.day, youngest=18 if adult else 1)
     if spec.zero_tariff:
         purpose, destination = "bekerja sebagai PMI", rng.choice(_MIGRANT_WORK)
     else:
         purpose, destination = rng.choice(_TRAVEL)
-    ident = case_id(seed, "passport", spec.seq)
+    ident = site.case_id("passport", spec.seq)
 
     # Same-day service is only for those at the counter in the morning.
     t = calendar.at(spec.day, rng.randint(0, 120 if spec.expedited else 360))

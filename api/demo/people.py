@@ -1,4 +1,4 @@
-"""Made-up personal data for the demo: Indonesian applicants and foreigners in Malang.
+"""Made-up personal data for the demo: Indonesian applicants and foreigners in an office's area.
 
 Names are drawn from common given names, NIKs follow the Dukcapil layout (regency code,
 district, birth date with +40 on the day for women, serial), addresses name a real
@@ -11,19 +11,13 @@ from datetime import date, timedelta
 from random import Random
 
 from api.demo.engine import weighted
+from domain.offices import OFFICES
 from domain.values import PersonalData
 
 # Regencies and cities served by Kanim Malang, with their share of applicants.
-REGENCIES = {
-    "3507": ("Kabupaten Malang", 30),
-    "3573": ("Kota Malang", 22),
-    "3514": ("Kabupaten Pasuruan", 14),
-    "3513": ("Kabupaten Probolinggo", 12),
-    "3579": ("Kota Batu", 8),
-    "3575": ("Kota Pasuruan", 7),
-    "3574": ("Kota Probolinggo", 7),
-}
-REGENCY_DRAW = weighted({code: share for code, (_, share) in REGENCIES.items()})
+MALANG_REGENCY_SHARES = {"3507": 30, "3573": 22, "3514": 14, "3513": 12, "3579": 8, "3575": 7, "3574": 7}
+# Every regency an office serves, by code: where an address is.
+PLACES = {j.regency_code: j.regency_name for office in OFFICES.values() for j in office.jurisdiction}
 
 _MEN = "Agus Bambang Budi Dwi Eko Fajar Hadi Imam Joko Rizki Slamet Sugeng Teguh Wahyu Yusuf Ahmad Arif".split()
 _WOMEN = "Sri Siti Dewi Endang Indah Lestari Nur Putri Rina Sulastri Tri Wulan Yuni Ayu Fitri Anisa Dian Umi".split()
@@ -78,20 +72,20 @@ def applicant(rng: Random, regency_code: str, today: date, youngest: int = 1, ol
     woman = rng.random() < 0.5
     name = f"{rng.choice(_WOMEN if woman else _MEN)} {rng.choice(_SECOND)}"
     born = _birth_date(rng, today, youngest, oldest)
-    place = REGENCIES[regency_code][0]
+    place = PLACES[regency_code]
     street = f"{rng.choice(_STREETS)} No. {rng.randint(1, 250)}"
     address = f"{street}, RT {rng.randint(1, 12):02d}/RW {rng.randint(1, 9):02d}, {place}"
     return PersonalData(name=name, nik=_nik(rng, regency_code, born, woman), birth_date=born, address=address)
 
 
-def foreigner(rng: Random, nationality: str, today: date) -> PersonalData:
-    """A foreigner living in the office's area; the NIK is the one Dukcapil gives
-    foreign residents (and, for visitors, a placeholder in the same layout)."""
+def foreigner(rng: Random, nationality: str, today: date, regencies: tuple[str, ...]) -> PersonalData:
+    """A foreigner living in the office's area (one of ``regencies``); the NIK is the one
+    Dukcapil gives foreign residents (and, for visitors, a placeholder in the same layout)."""
     given, family = _FOREIGN[nationality]
     woman = rng.random() < 0.4
-    regency_code = rng.choice(REGENCY_DRAW)
+    regency_code = rng.choice(regencies)
     born = _birth_date(rng, today, 18, 70)
-    address = f"{rng.choice(_STREETS)} No. {rng.randint(1, 250)}, {REGENCIES[regency_code][0]}"
+    address = f"{rng.choice(_STREETS)} No. {rng.randint(1, 250)}, {PLACES[regency_code]}"
     return PersonalData(
         name=f"{rng.choice(given)} {rng.choice(family)}",
         nik=_nik(rng, regency_code, born, woman),

@@ -1,8 +1,9 @@
-"""The plan of Malang's 2024 passport year: how many of what, and on which day.
+"""The plan of an office's 2024 passport year: how many of what, and on which day.
 
-The mix of products, validities and surcharges is solved from the tariff so that the
-fees paid add up to exactly the revenue the office reported; the seed only decides
-which application gets what and the days, never the totals.
+For Malang the mix of products, validities and surcharges is solved from the tariff so
+that the fees paid add up to exactly the revenue the office reported; another office
+gets every count of Malang's scaled by its share. The seed only decides which
+application gets what and the days, never the totals.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from enum import Enum
 from random import Random
 
 from api.demo.calendar import YEAR, Calendar, daily_counts
+from api.demo.site import Site
 from domain.reference import tariff_on
 from domain.values import ApplicationType, Product, RefusalReason
 
@@ -71,9 +73,8 @@ class Mix:
     expedited: int
     window_ten_year: int
 
-    @property
-    def applications(self) -> int:
-        return ISSUED + sum(REFUSALS.values()) + WITHDRAWN_UNPAID + WITHDRAWN_PAID
+    def scaled(self, site: Site) -> Mix:
+        return Mix(site.count(self.zero_tariff), site.count(self.expedited), site.count(self.window_ten_year))
 
 
 def _prices() -> tuple[dict[str, Decimal], Decimal]:
@@ -139,45 +140,55 @@ class Plan:
     passports: tuple[PassportSpec, ...]
 
 
-def _sample(rng: Random, pool: list[int], k: int) -> set[int]:
+def _sample(rng: Random, pool: list[int], k: int, exact: bool) -> set[int]:
+    """``k`` of ``pool``; a scaled office takes what there is where rounding asks for more."""
     if k > len(pool):
-        raise ValueError(f"the plan needs {k} applications but only {len(pool)} qualify")
+        if exact:
+            raise ValueError(f"the plan needs {k} applications but only {len(pool)} qualify")
+        k = len(pool)
     return set(rng.sample(pool, k))
 
 
-def plan_passports(seed: int) -> Plan:
-    """Every passport application of the year, deterministic for ``seed``."""
-    mix = solve_mix()
-    rng = Random(seed)
+def plan_passports(site: Site) -> Plan:
+    """Every passport application of the office's year, deterministic for its seed."""
+    exact = site.share == 1
+    mix = solve_mix() if exact else solve_mix().scaled(site)
+    rng = site.rng("passport-plan")
+    c = site.count
+    refusals = {reason: c(n) for reason, n in REFUSALS.items()}
+    outcomes = [Outcome.ISSUED] * c(ISSUED) + [Outcome.REFUSED] * sum(refusals.values())
+    outcomes += [Outcome.WITHDRAWN_UNPAID] * c(WITHDRAWN_UNPAID) + [Outcome.WITHDRAWN_PAID] * c(WITHDRAWN_PAID)
     working = Calendar().days
-    days = [day for day, n in zip(working, daily_counts(mix.applications, working), strict=True) for _ in range(n)]
-    outcomes = [Outcome.ISSUED] * ISSUED + [Outcome.REFUSED] * sum(REFUSALS.values())
-    outcomes += [Outcome.WITHDRAWN_UNPAID] * WITHDRAWN_UNPAID + [Outcome.WITHDRAWN_PAID] * WITHDRAWN_PAID
+    days = [day for day, n in zip(working, daily_counts(len(outcomes), working), strict=True) for _ in range(n)]
     rng.shuffle(outcomes)
-    reasons = [reason for reason, n in REFUSALS.items() for _ in range(n)]
+    reasons = [reason for reason, n in refusals.items() for _ in range(n)]
     rng.shuffle(reasons)
+
+    def sample(pool: list[int], k: int) -> set[int]:
+        return _sample(rng, pool, k, exact)
 
     def where(outcome: Outcome) -> list[int]:
         return [i for i, o in enumerate(outcomes) if o is outcome]
 
     issued, refused = where(Outcome.ISSUED), where(Outcome.REFUSED)
     refusal = dict(zip(refused, reasons, strict=True))
-    electronic = _sample(rng, issued, ELECTRONIC) | _sample(rng, refused, REFUSED_ELECTRONIC)
-    zero = _sample(rng, [i for i in issued if i not in electronic], mix.zero_tariff)
+    electronic = sample(issued, c(ELECTRONIC)) | sample(refused, c(REFUSED_ELECTRONIC))
+    zero = sample([i for i in issued if i not in electronic], mix.zero_tariff)
     paid_issued = [i for i in issued if i not in zero]
-    expedited = _sample(rng, paid_issued, mix.expedited)
-    replaced = rng.sample(paid_issued, LOST + DAMAGED)
-    kind = dict.fromkeys(replaced[:LOST], ApplicationType.REPLACE_LOST)
-    kind |= dict.fromkeys(replaced[LOST:], ApplicationType.REPLACE_DAMAGED)
+    expedited = sample(paid_issued, mix.expedited)
+    lost = c(LOST)
+    replaced = rng.sample(paid_issued, min(lost + c(DAMAGED), len(paid_issued)))
+    kind = dict.fromkeys(replaced[:lost], ApplicationType.REPLACE_LOST)
+    kind |= dict.fromkeys(replaced[lost:], ApplicationType.REPLACE_DAMAGED)
     kind |= dict.fromkeys(zero, ApplicationType.NEW)
     unpaid = zero | set(where(Outcome.WITHDRAWN_UNPAID))
     window = [i for i, day in enumerate(days) if day >= TARIFF_CHANGE and i not in unpaid]
-    ten_year = _sample(rng, window, mix.window_ten_year)
+    ten_year = sample(window, mix.window_ten_year)
     in_window = set(window)
     pmi = [i for i in refused if refusal[i] is RefusalReason.PMI_NONPROCEDURAL]
-    postponed = _sample(rng, [i for i in issued if i not in expedited], POSTPONED_THEN_ISSUED)
-    postponed |= _sample(rng, pmi, POSTPONED_THEN_REFUSED)
-    late = _sample(rng, [i for i in issued if days[i] >= LATE_FROM], LATE_ENTRIES)
+    postponed = sample([i for i in issued if i not in expedited], c(POSTPONED_THEN_ISSUED))
+    postponed |= sample(pmi, c(POSTPONED_THEN_REFUSED))
+    late = sample([i for i in issued if days[i] >= LATE_FROM], c(LATE_ENTRIES))
 
     def spec(i: int) -> PassportSpec:
         if i in in_window:

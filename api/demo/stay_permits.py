@@ -1,17 +1,19 @@
 """Stay permits (izin tinggal) of 2024: ITK extensions, ITAS and ITAP, as scripts.
 
-The office reported 1,999 documents: every ITK extension, every ITAS and ITAP issued.
+Malang reported 1,999 documents: every ITK extension, every ITAS and ITAP issued.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import partial
 from random import Random
 
 from api.demo import people
 from api.demo.calendar import Calendar
-from api.demo.engine import OFFICERS, SUPERVISORS, Script, Step, case_id, case_rng, weighted
+from api.demo.engine import Deferred, Script, Step, weighted
+from api.demo.site import Site
 from domain.stay_permit import StayPermit
 from domain.values import PermitBasis, PermitKind, PersonalData, StayTerm
 
@@ -51,22 +53,22 @@ _BILLING_DIGIT = {PermitKind.ITAS: 3, PermitKind.ITAP: 4}
 _REFUSALS = ("SPONSOR_DOCUMENTS_INVALID", "PURPOSE_MISMATCH", "INCOMPLETE_DOCUMENTS")
 
 
-def _foreigner(rng: Random, day: date) -> tuple[PersonalData, str, str]:
+def _foreigner(site: Site, rng: Random, day: date) -> tuple[PersonalData, str, str]:
     nationality = rng.choice(people.NATIONALITY_DRAW)
     passport = f"{nationality[0]}{rng.randint(10_000_000, 99_999_999)}"
-    return people.foreigner(rng, nationality, day), nationality, passport
+    return people.foreigner(rng, nationality, day, site.regency_draw), nationality, passport
 
 
-def itk_script(seed: int, seq: int, day: date, calendar: Calendar) -> Script:
+def itk_script(site: Site, seq: int, day: date, calendar: Calendar) -> Script:
     """A visitor's ITK, recorded when they first report to the office, then extended."""
-    rng = case_rng(seed, "itk", seq)
-    officer, supervisor = rng.choice(OFFICERS), rng.choice(SUPERVISORS)
-    foreigner, nationality, passport = _foreigner(rng, day)
+    rng = site.rng("itk", seq)
+    officer, supervisor = rng.choice(site.officers), rng.choice(site.supervisors)
+    foreigner, nationality, passport = _foreigner(site, rng, day)
     on_arrival = rng.random() < 0.6
     basis = PermitBasis.VISA_ON_ARRIVAL if on_arrival else PermitBasis.VISA
     term = StayTerm.DAYS_30 if on_arrival else StayTerm.DAYS_60
     sponsor = "perorangan" if on_arrival else rng.choice(_SPONSORS)
-    ident = case_id(seed, "itk", seq)
+    ident = site.case_id("itk", seq)
     arrived = day - timedelta(days=rng.randint(3, 20))
     until = arrived + timedelta(days=_TERM_DAYS[term])
     t = calendar.at(day, rng.randint(0, 360))
@@ -80,27 +82,27 @@ def itk_script(seed: int, seq: int, day: date, calendar: Calendar) -> Script:
     t = calendar.later(t, rng, 0, (5, 60))
     yield Step(t, officer, lambda p: permit.pay(p, f"7{day.year}1{seq:09d}") or permit)
     t = calendar.later(t, rng, 0, (30, 240))
-    number = f"ITK-MLG-{seq:05d}"
+    number = f"ITK-{site.code}-{seq:05d}"
     yield Step(t, supervisor, lambda p: permit.issue(p, number, arrived, until, LEGAL_BASIS) or permit)
-    for extension in range(2 if seq < ITK_EXTENDED_TWICE else 1):
+    for extension in range(2 if seq < site.count(ITK_EXTENDED_TWICE) else 1):
         t = calendar.later(t, rng, rng.randint(5, 12), (0, 420))
         new_end = until + timedelta(days=_TERM_DAYS[term] * (extension + 1))
         code = f"7{day.year}2{seq:07d}{extension:02d}"
         yield Step(t, officer, lambda p, code=code, end=new_end: permit.extend(p, code, term, end) or permit)
 
 
-def residence_script(seed: int, seq: int, kind: PermitKind, day: date, refused: bool, calendar: Calendar) -> Script:
+def residence_script(site: Site, seq: int, kind: PermitKind, day: date, refused: bool, calendar: Calendar) -> Script:
     """An ITAS or ITAP: applied for, paid, decided by a supervisor."""
     label = kind.value.lower()
-    rng = case_rng(seed, label, seq)
-    officer, supervisor = rng.choice(OFFICERS), rng.choice(SUPERVISORS)
-    foreigner, nationality, passport = _foreigner(rng, day)
+    rng = site.rng(label, seq)
+    officer, supervisor = rng.choice(site.officers), rng.choice(site.supervisors)
+    foreigner, nationality, passport = _foreigner(site, rng, day)
     if kind is PermitKind.ITAP:
         basis, term = rng.choice((PermitBasis.STATUS_TRANSFER, PermitBasis.MIXED_MARRIAGE)), StayTerm.YEARS_5
     else:
         basis, term = rng.choice(_ITAS_BASES), rng.choice(_ITAS_TERMS)
     sponsor = "pasangan WNI" if basis is PermitBasis.MIXED_MARRIAGE else rng.choice(_SPONSORS)
-    ident = case_id(seed, label, seq)
+    ident = site.case_id(label, seq)
     t = calendar.at(day, rng.randint(0, 360))
     permit = yield Step(
         t,
@@ -116,19 +118,22 @@ def residence_script(seed: int, seq: int, kind: PermitKind, day: date, refused: 
         return
     start = t.date()
     until = start + timedelta(days=_TERM_DAYS[term])
-    number = f"{kind.value}-MLG-{seq:05d}"
+    number = f"{kind.value}-{site.code}-{seq:05d}"
     yield Step(t, supervisor, lambda p: permit.issue(p, number, start, until, LEGAL_BASIS) or permit)
 
 
-def stay_permit_scripts(seed: int, calendar: Calendar) -> Iterator[Script]:
-    """Every stay-permit case of the year, on days drawn for ``seed``."""
-    rng = Random(f"{seed}:stay-permits")
+def stay_permit_scripts(site: Site, calendar: Calendar) -> Iterator[Deferred]:
+    """Every stay-permit case of the office's year, on days drawn for its seed."""
+    rng = site.rng("stay-permits")
     days = calendar.days
-    for seq in range(ITK_PERMITS):
-        yield itk_script(seed, seq, rng.choice(days), calendar)
+    for seq in range(site.count(ITK_PERMITS)):
+        day = rng.choice(days)
+        yield Deferred(calendar.at(day, 0), partial(itk_script, site, seq, day, calendar))
     for kind, issued, refused in (
-        (PermitKind.ITAS, ITAS_ISSUED, ITAS_REFUSED),
-        (PermitKind.ITAP, ITAP_ISSUED, ITAP_REFUSED),
+        (PermitKind.ITAS, site.count(ITAS_ISSUED), site.count(ITAS_REFUSED)),
+        (PermitKind.ITAP, site.count(ITAP_ISSUED), site.count(ITAP_REFUSED)),
     ):
         for seq in range(issued + refused):
-            yield residence_script(seed, seq, kind, rng.choice(days), seq >= issued, calendar)
+            day = rng.choice(days)
+            make = partial(residence_script, site, seq, kind, day, seq >= issued, calendar)
+            yield Deferred(calendar.at(day, 0), make)

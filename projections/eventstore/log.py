@@ -18,8 +18,8 @@ import orjson
 
 @dataclass(slots=True)
 class StoredRow:
-    """One row of the event log as stored; ``data`` is its state parsed once (JSON only,
-    tags left in place), shared by every view the row is handed to."""
+    """One row of the event log as stored; ``data`` (its state parsed, JSON only, tags left
+    in place) and ``case_id`` are made once and shared by every view the row is handed to."""
 
     notification_id: int
     originator_id: UUID
@@ -27,12 +27,20 @@ class StoredRow:
     topic: str
     state: bytes
     _data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    _case_id: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def data(self) -> dict[str, Any]:
         if self._data is None:
             self._data = orjson.loads(self.state)
         return self._data
+
+    @property
+    def case_id(self) -> str:
+        """The originator id as the views store it (text), made once."""
+        if self._case_id is None:
+            self._case_id = str(self.originator_id)
+        return self._case_id
 
 
 def _events(conn: Any) -> tuple[str, str]:

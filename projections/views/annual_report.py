@@ -69,7 +69,7 @@ class _Page:
     def __init__(self, conn: Any, suffix: str, rows: list[StoredRow]):
         self.conn, self.suffix = conn, suffix
         self.figures: dict[Key, int] = defaultdict(int)
-        self.events = [(row.topic, str(row.originator_id), row.data) for row in rows]
+        self.events = [(row.topic, row.case_id, row.data) for row in rows]
         self.passports = {cid: raw["application_type"]["_data_"] for t, cid, raw in self.events if t == P + "Submitted"}
         self.permits = {cid: raw["kind"]["_data_"] for t, cid, raw in self.events if t == SP + "Applied"}
         self.issued: list[str] = []

@@ -45,7 +45,7 @@ def _changes(row: StoredRow) -> dict[str, Any]:
     name = row.topic.removeprefix("berkas:")
     kind = name.partition(".")[0]
     prov = raw["provenance"]["_data_"]
-    at = iso_to_utc_text(prov[3])
+    at = prov[3]  # as stored: only the page's last one per case is converted, in ``apply``
     change: dict[str, Any] = {"last_occurred_at": at, "version": row.originator_version}
     if row.originator_version == 1:
         change.update(kind=kind, office=prov[2], opened_at=at)
@@ -82,7 +82,11 @@ class CaseIndex:
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
         merged: dict[str, dict[str, Any]] = {}
         for row in rows:
-            merged.setdefault(str(row.originator_id), {}).update(_changes(row))
+            merged.setdefault(row.case_id, {}).update(_changes(row))
+        for change in merged.values():
+            for column in ("last_occurred_at", "opened_at"):
+                if column in change:
+                    change[column] = iso_to_utc_text(change[column])
         table = TABLE + suffix
         # Columns a page did not touch keep their stored value (COALESCE with the old row).
         updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS[1:])

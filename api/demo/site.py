@@ -1,0 +1,80 @@
+"""The office a demo year is written for (satuan kerja), and its size beside Malang's.
+
+Malang's year reproduces the office's published figures; every other office's year is
+Malang's scaled by the share of people it serves (``domain.offices``), so a national
+year is the sum of its offices'. The seed and the office decide every draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from random import Random
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from api.demo.calendar import YEAR
+from api.demo.engine import Staff, weighted
+from api.demo.people import MALANG_REGENCY_SHARES
+from domain.offices import OFFICES, Office
+from domain.values import Role
+
+MALANG = "MLG"
+
+
+@dataclass(frozen=True)
+class Site:
+    office: Office
+    seed: int
+    share: Fraction = Fraction(1)  # of Malang's figures
+    officers: tuple[Staff, ...] = field(init=False, repr=False)
+    supervisors: tuple[Staff, ...] = field(init=False, repr=False)
+    regency_draw: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        code = self.office.code
+        set_ = object.__setattr__
+        set_(self, "officers", tuple(Staff(f"{code}-PTG-{n:03d}", Role.OFFICER, code) for n in range(1, 41)))
+        set_(self, "supervisors", tuple(Staff(f"{code}-KASI-{n:02d}", Role.SUPERVISOR, code) for n in range(1, 7)))
+        shares = (
+            MALANG_REGENCY_SHARES if code == MALANG else dict.fromkeys(self.office.regencies_on(date(YEAR, 1, 1)), 1)
+        )
+        set_(self, "regency_draw", weighted(shares))
+
+    @property
+    def code(self) -> str:
+        return self.office.code
+
+    @property
+    def head(self) -> Staff:
+        """The head of office (kepala kantor), who records the revenue target."""
+        return Staff(f"{self.code}-KAKANIM", Role.SUPERVISOR, self.code)
+
+    def count(self, malang: int) -> int:
+        """Malang's count of something, scaled to this office (exact for Malang itself)."""
+        return round(malang * self.share)
+
+    def amount(self, malang: Decimal) -> Decimal:
+        """A rupiah amount of Malang's, scaled to this office, in whole rupiah."""
+        scaled = malang * Decimal(self.share.numerator) / Decimal(self.share.denominator)
+        return scaled.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+
+    def case_id(self, kind: str, seq: int) -> UUID:
+        """Derived, not random: the same seed writes the same cases."""
+        return uuid5(NAMESPACE_URL, f"berkas:demo:{self.seed}:{self.code}:{kind}:{seq}")
+
+    def rng(self, kind: str, seq: int | None = None) -> Random:
+        """Each case draws from its own generator, so its details do not depend on the
+        order in which the engine happens to interleave the cases."""
+        return Random(f"{self.seed}:{self.code}:{kind}" + ("" if seq is None else f":{seq}"))
+
+
+def malang(seed: int) -> Site:
+    return Site(OFFICES[MALANG], seed)
+
+
+def national(seed: int, scale: Fraction) -> list[Site]:
+    """Every office in the reference data, Malang's figures scaled by its share of people."""
+    people = OFFICES[MALANG].population
+    return [Site(office, seed, scale * Fraction(office.population, people)) for office in OFFICES.values()]
