@@ -16,7 +16,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import EventStore, InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
@@ -83,18 +83,23 @@ def bulk_append(app: Application, aggregates: Iterable[Aggregate], batch_size: i
     event and checks protocols per aggregate, for caches, snapshots and followers in the
     same process that Berkas does not use; an import or a generated year does not need
     them. What makes the log safe is in the recorder and kept: the table lock, the NOTIFY,
-    one transaction per batch, a stale version refused with ``IntegrityError``.
+    one transaction per batch, a stale version refused with ``IntegrityError``; and an
+    event store of the application's own (one that seals personal data) is used as it is.
     """
     to_stored = app.mapper.to_stored_event
+    # An event store of its own (sealing personal data, say) keeps its ``put``.
+    plain = type(app.events) is EventStore
     written = 0
     batch: list[Aggregate] = []
 
     def flush() -> int:
-        stored = [to_stored(event) for aggregate in batch for event in aggregate.collect_events()]
-        if stored:
-            app.recorder.insert_events(stored)
+        events = [event for aggregate in batch for event in aggregate.collect_events()]
         batch.clear()
-        return len(stored)
+        if events and plain:
+            app.recorder.insert_events([to_stored(event) for event in events])
+        elif events:
+            app.events.put(events)
+        return len(events)
 
     for aggregate in aggregates:
         batch.append(aggregate)
