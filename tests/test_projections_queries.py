@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli.app import app as cli
 from domain.case import recorded_at
+from domain.revenue_target import revenue_target_id
 from projections.catalog import by_name
 from projections.eventstore import sql
 from projections.reports import annual_report, render_table, rupiah_text
@@ -72,10 +73,9 @@ def test_decisions_list_who_decided_what_on_which_basis_filtered_and_paged(syste
     app.refuse_passport(supervisor, case_id, "PMI_NONPROCEDURAL", "Pasal 18 UU 6/2011", "Kemnaker", "via BP3MI")
     other = interviewed_passport(app, officer)
     app.approve_passport(supervisor, other, "Permenkumham 8/2014")
-    # A target year no other test sets: one target per office and year, revisions keep time order.
-    app.set_revenue_target(
-        supervisor, random.randrange(2000, 2020), Decimal(10_132_500_000), "DIPA 2021", occurred_at=at
-    )
+    # A target year no other test has set: one target per office and year, revisions keep time order.
+    year = next(y for y in random.sample(range(2000, 2100), 100) if not app.exists(revenue_target_id("MLG", y)))
+    app.set_revenue_target(supervisor, year, Decimal(10_132_500_000), "DIPA 2021", occurred_at=at)
     catch_up(system.store, [by_name("audit_trail")])
 
     mine = decisions(system.store, officer=supervisor.id)
