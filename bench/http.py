@@ -1,27 +1,33 @@
-"""HTTP API under load: uvicorn on loopback over PostgreSQL, 16 concurrent clients.
+"""HTTP API under load, each route beside a trivial FastAPI endpoint measured in the same run.
 
-Seeds a fresh database (fully processed passport applications to read, submitted ones
-to pay), starts ``berkas``'s app under uvicorn in its own process, and drives it from
-threads with one ``httpx`` client each, bounded by a request count and a time limit.
-Scenarios: GET a case by id, a filtered list, an auditor's history, a command (pay a
-fee). Beside them, in the same run and the same harness, a raw psycopg point read of
-the same cases' events: what the database alone costs for the data a GET returns.
+Seeds a fresh PostgreSQL database (fully processed passport applications to read,
+submitted ones to pay), serves ``berkas``'s app under uvicorn and, in another uvicorn
+with the same options, a trivial FastAPI app (one ``async`` route answering a constant),
+then loads each in turn at 16 connections: with ``wrk`` when it is installed (Debian:
+``apt-get install wrk``; it costs the machine far less than a Python client), else with
+threads of ``httpx`` clients. Prints requests/s and p99 of each route and its ratio to the
+trivial endpoint's, and the goals: GET a case >= 0.5x the throughput at p99 <= 2x, a
+command >= 0.25x.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -35,22 +41,36 @@ from domain.usecases import users
 from domain.values import ApplicationType, Channel, PersonalData, Product, Provenance, Role
 from projections import runner
 
+ROUNDS = 3
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TRIVIAL_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/trivial")
+async def trivial() -> dict[str, str]:
+    return {"status": "ok"}
+"""
 
 
 @dataclass
 class Result:
     name: str
-    latencies: list[float]
-    seconds: float
+    rate: float  # requests per second
+    p50: float  # milliseconds
+    p99: float
     errors: int
 
-    def line(self) -> str:
-        ordered = sorted(self.latencies)
-        p50 = statistics.median(ordered) * 1000
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-        rate = len(ordered) / self.seconds
-        return f"{self.name:<28} {rate:>9,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  errors {self.errors}"
+    def line(self, limit: Result | None) -> str:
+        ratios = ""
+        if limit is not None and limit is not self:
+            ratios = f"  {self.rate / limit.rate:5.2f}x throughput  {self.p99 / limit.p99:5.2f}x p99"
+        return (
+            f"{self.name:<32} {self.rate:>9,.0f} req/s  p50 {self.p50:7.2f} ms  p99 {self.p99:7.2f} ms"
+            f"  errors {self.errors}{ratios}"
+        )
 
 
 def submitted(count: int) -> list[PassportApplication]:
@@ -74,13 +94,90 @@ def submitted(count: int) -> list[PassportApplication]:
     ]
 
 
-def load(name: str, request: Callable[[int], bool], count: int, limit: float, concurrency: int) -> Result:
-    """``count`` calls of ``request(i)`` from ``concurrency`` threads, at most ``limit`` seconds."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(app: str, port: int, workers: int, env: dict[str, str], cwd: str | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    if app.endswith("app_factory"):
+        command.append("--factory")
+    server = subprocess.Popen(command, env=os.environ | env, cwd=cwd)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("bench: a server did not start")
+
+
+# --- load generators ------------------------------------------------------------------
+
+
+WRK_THREADS = 2
+
+
+def wrk_script(method: str, paths: list[str], body: str | None, headers: dict[str, str]) -> str:
+    """A Lua script for wrk: the threads take turns through the paths, never the same one twice
+    (until the list is exhausted), so each payment pays a case of its own."""
+    lines = [f"wrk.method = {method!r}".replace("'", '"')]
+    for name, value in headers.items():
+        lines.append(f'wrk.headers["{name}"] = "{value}"')
+    if body is not None:
+        lines.append(f"wrk.body = [[{body}]]")
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+    lines.append("paths = {" + ", ".join(f'"{p}"' for p in paths) + "}")
+    lines += [
+        "local counter = 0",
+        'setup = function(thread) thread:set("first", counter); counter = counter + 1 end',
+        "init = function(args) i = first end",
+        f"request = function() i = i + {WRK_THREADS}; return wrk.format(nil, paths[(i % #paths) + 1]) end",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def by_wrk(name: str, base: str, script: str, seconds: float, connections: int) -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    command = [
+        "wrk",
+        "-t",
+        str(WRK_THREADS),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:.0f}s",
+        "--latency",
+        "-s",
+        file.name,
+        base,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(file.name).unlink()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+
+    def percentile(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return Result(name, rate, percentile("50"), percentile("99"), errors)
+
+
+def by_threads(name: str, request: Callable[[int], bool], count: int, seconds: float, concurrency: int) -> Result:
+    """``count`` calls of ``request(i)`` from ``concurrency`` threads, at most ``seconds``."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     counter = iter(range(count))
-    deadline = time.perf_counter() + limit
+    deadline = time.perf_counter() + seconds
 
     def worker() -> None:
         nonlocal errors
@@ -102,141 +199,144 @@ def load(name: str, request: Callable[[int], bool], count: int, limit: float, co
         thread.start()
     for thread in threads:
         thread.join()
-    return Result(name, latencies, time.perf_counter() - began, errors)
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    return Result(name, len(ordered) / (time.perf_counter() - began), statistics.median(ordered) * 1000, p99, errors)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def median(found: list[Result]) -> Result:
+    """The round of median throughput, with the median p50 and p99 of all rounds."""
+    ordered = sorted(found, key=lambda result: result.rate)
+    middle = ordered[len(ordered) // 2]
+    p50 = statistics.median(result.p50 for result in found)
+    p99 = statistics.median(result.p99 for result in found)
+    return Result(middle.name, middle.rate, p50, p99, sum(result.errors for result in found))
 
 
-def serve(url: str, port: int, pool: int, workers: int) -> subprocess.Popen:
-    env = os.environ | {"BERKAS_DATABASE_URL": url, "BERKAS_POOL_SIZE": str(pool)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.http.app:app_factory",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--workers",
-        str(workers),
-    ]
-    server = subprocess.Popen(command, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit("bench: the API did not start")
+def database_floor(url: str, seconds: float, concurrency: int) -> Result:
+    """What PostgreSQL alone costs for a command's append, as the library makes it: in one
+    transaction LOCK TABLE ... IN EXCLUSIVE MODE (commit order = notification order),
+    INSERT, NOTIFY, COMMIT (a durable WAL flush). The lock serialises appends, so commands
+    cannot outrun this, whatever the API does around it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, state bytea)")
+    local = threading.local()
+
+    def append(_: int) -> bool:
+        if not hasattr(local, "conn"):
+            local.conn = psycopg.connect(url, autocommit=True)
+        with local.conn.transaction():
+            local.conn.execute("LOCK TABLE bench_floor IN EXCLUSIVE MODE")
+            local.conn.execute("INSERT INTO bench_floor (state) VALUES (%s)", (b"x" * 300,))
+            local.conn.execute("NOTIFY bench_floor")
+        return True
+
+    return by_threads("database floor: locked append", append, 10**9, seconds, concurrency)
+
+
+# --- the run ----------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
-    parser.add_argument("--seconds", type=float, default=15.0, help="time limit per scenario")
+    parser.add_argument("--seconds", type=float, default=8.0, help="duration of each scenario")
+    parser.add_argument("--requests", type=int, default=4000, help="requests per scenario (without wrk)")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (both servers)")
+    parser.add_argument("--no-wrk", action="store_true", help="use the Python client even if wrk is installed")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("BERKAS_BENCH_DATABASE_URL") or DEFAULT_ADMIN_URL
-    n, concurrency = args.requests, args.concurrency
+    use_wrk = shutil.which("wrk") is not None and not args.no_wrk
+    connections = args.concurrency
+    # Enough unpaid applications that no payment is attempted twice.
+    payable = int(args.seconds * 2500) if use_wrk else args.requests
 
-    with fresh_database(admin_url) as url:
+    with fresh_database(admin_url) as url, tempfile.TemporaryDirectory() as here:
         system = bootstrap(Settings(database_url=url))
-        done = applications(200, datetime.now(UTC) - timedelta(days=30))
-        open_cases = submitted(n)
+        done = applications(500, datetime.now(UTC) - timedelta(days=30))
+        open_cases = submitted(payable)
         system.app.bulk_save([*done, *open_cases])
         _, officer = users.register(system.app, console_admin("MLG"), "bench officer", "OFFICER", "MLG")
         _, auditor = users.register(system.app, console_admin("MLG"), "bench auditor", "AUDITOR", "MLG")
         runner.catch_up(system.store, system.projections())
         system.close()
-        read_ids = [str(case.id) for case in done]
+        Path(here, "trivial_app.py").write_text(TRIVIAL_APP)
 
-        port = free_port()
-        server = serve(url, port, pool=concurrency, workers=args.workers)
-        local = threading.local()
+        env = {"BERKAS_DATABASE_URL": url, "BERKAS_POOL_SIZE": str(connections), "BERKAS_FOLLOW_PROJECTIONS": "false"}
+        port, trivial_port = free_port(), free_port()
+        servers = [
+            serve("api.http.app:app_factory", port, args.workers, env),
+            serve("trivial_app:app", trivial_port, args.workers, {"PYTHONPATH": here}, cwd=here),
+        ]
+        reads = [f"/passport-applications/{case.id}" for case in done]
+        histories = [f"/cases/{case.id}/history" for case in done]
+        lists = ["/passport-applications?status=HANDED_OVER&regency=3573&limit=50"]
+        payments = [f"/passport-applications/{case.id}/payment" for case in open_cases]
+        scenarios: list[tuple[str, int, str, list[str], str | None, str]] = [
+            ("trivial FastAPI endpoint", trivial_port, "GET", ["/trivial"], None, officer),
+            ("GET /passport-applications/id", port, "GET", reads, None, officer),
+            ("GET list (status, regency)", port, "GET", lists, None, officer),
+            ("GET /cases/id/history", port, "GET", histories, None, auditor),
+            ("POST .../payment (command)", port, "POST", payments, '{"billing_code": "820300000001"}', officer),
+        ]
 
-        def client(token: str) -> httpx.Client:
-            if not hasattr(local, token):
-                setattr(
-                    local,
-                    token,
-                    httpx.Client(
-                        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}, timeout=30
-                    ),
-                )
-            return getattr(local, token)
-
-        def connection() -> psycopg.Connection:
-            if not hasattr(local, "conn"):
-                local.conn = psycopg.connect(url, autocommit=True)
-            return local.conn
-
-        def raw_read(i: int) -> bool:
-            rows = (
-                connection()
-                .execute(
-                    "SELECT originator_version, topic, state FROM berkas_events WHERE originator_id = %s "
-                    "ORDER BY originator_version",
-                    (uuid.UUID(read_ids[i % len(read_ids)]),),
-                )
-                .fetchall()
-            )
-            return len(rows) == 7
-
-        def get_case(i: int) -> bool:
-            return client(officer).get(f"/passport-applications/{read_ids[i % len(read_ids)]}").status_code == 200
-
-        def list_cases(_: int) -> bool:
-            params = {"status": "HANDED_OVER", "regency": "3573", "limit": 50}
-            return client(officer).get("/passport-applications", params=params).status_code == 200
-
-        def history(i: int) -> bool:
-            return client(auditor).get(f"/cases/{read_ids[i % len(read_ids)]}/history").status_code == 200
-
-        def pay(i: int) -> bool:
-            response = client(officer).post(
-                f"/passport-applications/{open_cases[i].id}/payment",
-                json={"billing_code": f"8203{i:08d}"},
-                headers={"Idempotency-Key": f"bench-{i}"},
-            )
-            return response.status_code == 200
+        def measure(scenario: tuple[str, int, str, list[str], str | None, str], seconds: float) -> Result:
+            name, at, method, paths, body, token = scenario
+            headers = {"Authorization": f"Bearer {token}"}
+            base = f"http://127.0.0.1:{at}"
+            if use_wrk:
+                return by_wrk(name, base, wrk_script(method, paths, body, headers), seconds, connections)
+            caller = _caller(base, method, paths, body, headers)
+            return by_threads(name, caller, args.requests, seconds, connections)
 
         try:
-            # Warm up: connections in the server's pools, the client's keep-alive sockets.
-            for warm in (get_case, list_cases, history):
-                load("warm-up", warm, concurrency * 4, args.seconds, concurrency)
-            results = [
-                load("raw psycopg point read", raw_read, n, args.seconds, concurrency),
-                load("GET /passport-applications/id", get_case, n, args.seconds, concurrency),
-                load("GET list (status, regency)", list_cases, n, args.seconds, concurrency),
-                load("GET /cases/id/history", history, n, args.seconds, concurrency),
-                load("POST .../payment (command)", pay, n, args.seconds, concurrency),
-            ]
+            for _, at, method, paths, _, token in scenarios:  # warm up: pools, caches, keep-alive
+                if method == "GET":
+                    with httpx.Client(
+                        base_url=f"http://127.0.0.1:{at}", headers={"Authorization": f"Bearer {token}"}
+                    ) as warm:
+                        for path in paths:
+                            warm.get(path)
+            # The machine is shared and its load swings within seconds: the trivial endpoint
+            # and GET by id alternate for ROUNDS rounds, each reported by its median round.
+            rounds: dict[str, list[Result]] = {scenarios[0][0]: [], scenarios[1][0]: []}
+            for _ in range(ROUNDS):
+                for scenario in scenarios[:2]:
+                    rounds[scenario[0]].append(measure(scenario, args.seconds / ROUNDS))
+            results = [median(found) for found in rounds.values()]
+            results += [measure(scenario, args.seconds) for scenario in scenarios[2:]]
+            floor = database_floor(url, args.seconds, connections)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=10)
 
-    print(
-        f"HTTP API, {args.workers} uvicorn worker(s), concurrency {concurrency}, "
-        f"up to {n} requests or {args.seconds:.0f} s per scenario"
-    )
+    tool = "wrk" if use_wrk else "httpx threads"
+    print(f"HTTP API ({tool}), {args.workers} uvicorn worker(s), {connections} connections, {args.seconds:.0f} s each")
+    trivial = results[0]
     for result in results:
-        print(result.line())
-    raw = len(results[0].latencies) / results[0].seconds
-    by_id = len(results[1].latencies) / results[1].seconds
-    print(f"GET by id costs {raw / by_id:.1f}x a raw point read of the same events")
+        print(result.line(trivial))
+    print(floor.line(None))
+    get, command = results[1], results[4]
+    print(
+        f"goals: GET by id {get.rate / trivial.rate:.2f}x (>= 0.5x), p99 {get.p99 / trivial.p99:.2f}x (<= 2x); "
+        f"command {command.rate / trivial.rate:.2f}x (>= 0.25x), "
+        f"{command.rate / floor.rate:.2f}x the database's own floor for an append"
+    )
     return 1 if any(result.errors for result in results) else 0
+
+
+def _caller(base: str, method: str, paths: list[str], body: str | None, headers: dict[str, str]) -> Callable:
+    local = threading.local()
+
+    def call(i: int) -> bool:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=base, headers=headers, timeout=30)
+        path = paths[i % len(paths)]
+        response = local.client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+        return response.status_code < 300
+
+    return call
 
 
 if __name__ == "__main__":

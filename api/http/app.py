@@ -9,11 +9,13 @@ from fastapi import FastAPI
 
 from api import logs
 from api.bootstrap import System, bootstrap
-from api.http import errors, metrics, openapi
+from api.http import errors, metrics, openapi, reading
+from api.http.commands import PATHS
 from api.http.follower import Follower
 from api.http.gate import Gate, GuardedRoutes, TokenCache
 from api.http.jobs import Jobs
 from api.http.observe import Observe
+from api.http.reading import CaseReads
 from api.http.routers import (
     audit,
     cases,
@@ -28,6 +30,7 @@ from api.http.routers import (
     subjects,
 )
 from api.http.routers import users as user_routes
+from domain import CASE_KINDS
 from domain.usecases import users
 
 DESCRIPTION = """Berkas: case files of a Kantor Imigrasi, every decision an immutable event.
@@ -51,16 +54,19 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        reads.start()
         follower = Follower(system.store, system.projections()) if follow_projections else None
         if follower:
             follower.start()
         yield
+        reads.close()
         if follower:
             follower.close()
         if owns_system:
             system.close()
 
     settings = system.settings
+    reads = CaseReads(system, settings.read_cache_seconds)
     app = FastAPI(
         title="Berkas",
         version="0.1.0",
@@ -71,6 +77,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         generate_unique_id_function=openapi.operation_id,
     )
     app.state.system = system
+    app.state.reads = reads
     app.state.jobs = Jobs(system.store, create_tables=settings.create_tables)
     app.state.tokens = TokenCache(lambda token: users.authenticate(system.app, token), settings.token_cache_seconds)
     app.state.metrics = metrics.Metrics(system)
@@ -91,6 +98,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
     ):
         app.include_router(module.router)
     app.include_router(user_routes.people)
+    reading.serve_first(app, {kind: PATHS[kind.KIND] for kind in CASE_KINDS if kind.KIND in PATHS})
     app.openapi = lambda: openapi.schema(app)  # type: ignore[method-assign]
     openapi.serve_docs(app)
     app.add_middleware(Gate, max_body=settings.max_body_bytes, tokens=app.state.tokens, guarded=GuardedRoutes(app))

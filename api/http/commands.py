@@ -18,6 +18,7 @@ from api.bootstrap import System
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, SystemDep
 from api.http.present import case_public
+from api.http.reading import CaseReads, ReadsDep
 from api.http.schemas.cases import CASE_MODELS, CasePublic
 from api.http.schemas.common import CommandCreate, errors
 from domain.case import Case
@@ -36,12 +37,6 @@ def answer(system: System, actor: Actor, case: Case, response: Response) -> Case
     return case_public(case, access.reveals_personal_data(actor, case.office))
 
 
-def read(system: System, actor: Actor, kind: type[Case], case_id: UUID, response: Response) -> CasePublic:
-    case = system.app.get_typed(case_id, kind)
-    access.require_case_reader(actor, case.office)
-    return answer(system, actor, case, response)
-
-
 @dataclass
 class Commands:
     system: System
@@ -49,6 +44,7 @@ class Commands:
     expected_version: int | None
     command_id: str | None
     response: Response
+    reads: CaseReads
 
     def create(self, kind: type[Case], body: CommandCreate) -> CasePublic:
         """A new case: 201 with Location."""
@@ -58,7 +54,9 @@ class Commands:
     def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate) -> Case:
         """A lifecycle command on a case; returns the case as the command left it."""
         options = self._options(body) | {"expected_version": self.expected_version}
-        return self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
+        case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
+        self.reads.forget(case_id)  # read-your-writes in this process, before the log follower sees it
+        return case
 
     def answer(self, case: Case) -> CasePublic:
         return answer(self.system, self.actor, case, self.response)
@@ -81,8 +79,9 @@ async def commands(
     expected_version: ExpectedVersionDep,
     command_id: CommandIdDep,
     response: Response,
+    reads: ReadsDep,
 ) -> Commands:
-    return Commands(system, actor, expected_version, command_id, response)
+    return Commands(system, actor, expected_version, command_id, response, reads)
 
 
 CommandsDep = Annotated[Commands, Depends(commands)]

@@ -5,13 +5,14 @@ large body from a stranger would be parsed before authentication could refuse it
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-import anyio
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,29 +20,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http.errors import problem
 from domain.usecases.base import Actor
 
+log = logging.getLogger("berkas.http")
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 _BEARER = re.compile(r"bearer\s+(\S+)\s*", re.IGNORECASE)
 
 
 class TokenCache:
-    """Bearer token -> actor for ``ttl`` seconds: a read then costs no database query.
+    """Bearer token -> actor for ``ttl`` seconds: a request then costs no database query.
 
     A revocation in this process takes effect at once (``forget``); one made in another
     process within ``ttl`` seconds. Unknown tokens are remembered too: a token cannot
-    become valid later (the account's id is derived from it)."""
+    become valid later (the account's id is derived from it). A token in use is looked
+    up again in the background once half its time is gone, and a token nobody holds an
+    answer for is looked up once however many requests wait for it: requests never queue
+    behind a lookup of a busy token.
+    """
 
     def __init__(self, lookup: Callable[[str], Actor | None], ttl: float, size: int = 10_000):
         self.lookup = lookup
         self.ttl = ttl
         self.size = size
         self._entries: dict[str, tuple[Actor | None, float]] = {}
+        self._pending: dict[str, asyncio.Future[Actor | None]] = {}
         self._lock = threading.Lock()
-
-    def cached(self, token: str) -> tuple[bool, Actor | None]:
-        entry = self._entries.get(token)
-        if entry is None or entry[1] < time.monotonic():
-            return False, None
-        return True, entry[0]
 
     def remember(self, token: str, actor: Actor | None) -> None:
         with self._lock:
@@ -49,19 +50,34 @@ class TokenCache:
                 self._entries.clear()
             self._entries[token] = (actor, time.monotonic() + self.ttl)
 
-    def actor(self, token: str) -> Actor | None:
-        """The actor for a token (blocking on a miss: call from a worker thread)."""
-        found, actor = self.cached(token)
-        if not found:
+    async def actor_async(self, token: str) -> Actor | None:
+        entry = self._entries.get(token)
+        now = time.monotonic()
+        if entry is not None and entry[1] >= now:
+            if entry[1] - now < self.ttl / 2 and token not in self._pending:
+                self._start(token, quiet=True)
+            return entry[0]
+        pending = self._pending.get(token) or self._start(token, quiet=False)
+        return await asyncio.shield(pending)
+
+    def _start(self, token: str, *, quiet: bool) -> asyncio.Future[Actor | None]:
+        future = asyncio.get_running_loop().run_in_executor(None, self._fresh, token, quiet)
+        self._pending[token] = future
+        # Cleared on the loop, after the result: a lookup that finishes at once still counts as pending until then.
+        future.add_done_callback(lambda done: self._pending.pop(token) if self._pending.get(token) is done else None)
+        return future
+
+    def _fresh(self, token: str, quiet: bool) -> Actor | None:
+        try:
             actor = self.lookup(token)
             self.remember(token, actor)
-        return actor
-
-    async def actor_async(self, token: str) -> Actor | None:
-        found, actor = self.cached(token)
-        if found:
             return actor
-        return await anyio.to_thread.run_sync(self.actor, token)
+        except Exception as error:
+            if not quiet:
+                raise
+            # A background refresh: the entry stays until it expires; the next miss retries.
+            log.warning("token refresh failed (%s)", type(error).__name__)
+            return None
 
     def forget(self, user_id: str) -> None:
         with self._lock:

@@ -11,8 +11,8 @@ notification ids returned in the order of the events given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
@@ -21,6 +21,9 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
+from psycopg_pool import PoolTimeout
+
+T = TypeVar("T")
 
 
 class CopyApplicationRecorder(PostgresApplicationRecorder):
@@ -40,15 +43,28 @@ class CopyApplicationRecorder(PostgresApplicationRecorder):
         self.last_assigned_statement = SQL("SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, %s)::regclass)")
         self.qualified_table = f"{self.datastore.schema}.{self.events_table_name}"
 
-    # One attempt where the library makes ten (0.2 s apart, each waiting for a pooled
-    # connection): over an outage those held a request for tens of seconds. Retrying is
-    # the caller's decision: the API answers 503 with Retry-After, followers retry later.
-    select_events = PostgresApplicationRecorder.select_events.__wrapped__  # type: ignore[attr-defined]
+    # Two attempts where the library makes ten (0.2 s apart, each waiting for a pooled
+    # connection), which over an outage held a request for tens of seconds: retrying while
+    # the database is down is the caller's decision (the API answers 503 with Retry-After,
+    # followers retry later). The second attempt is for connections that died with a
+    # restarted server: the pool is checked, its dead connections replaced, and it goes again.
+    def select_events(self, *args: Any, **kwargs: Any) -> Sequence[StoredEvent]:
+        return self._once_more(PostgresApplicationRecorder.select_events.__wrapped__, *args, **kwargs)  # type: ignore[attr-defined]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if len(stored_events) < self.COPY_THRESHOLD:
-            return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)  # type: ignore[attr-defined]
+            insert = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
+            return self._once_more(insert, stored_events, **kwargs)
         return self._copy_events(stored_events)
+
+    def _once_more(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (InterfaceError, OperationalError) as error:
+            if isinstance(error.__cause__, PoolTimeout):  # no connection to be had: down
+                raise
+            self.datastore.pool.check()
+            return method(self, *args, **kwargs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _copy_events(self, stored_events: Sequence[StoredEvent]) -> list[int]:

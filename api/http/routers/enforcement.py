@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from api.http.commands import CommandsDep, Route, command_routes, read
+from api.http.commands import CommandsDep, Route, command_routes
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import LIST_HELP, filters_for, list_kind
+from api.http.reading import BEARER, read_case
 from api.http.schemas.cases import CasesPublic, EnforcementCasePublic
-from api.http.schemas.common import errors
+from api.http.schemas.common import NOT_MODIFIED, errors
 from api.http.schemas.enforcement import (
     ActionCreate,
     ChargeCreate,
@@ -42,9 +43,15 @@ def list_enforcement(system: SystemDep, actor: ActorDep, filters: Filters) -> Ca
     return list_kind(system, actor, EC.KIND, filters)
 
 
-@router.get("/{case_id}", response_model=EnforcementCasePublic, responses=errors(401, 403, 404, 422))
-def get_enforcement(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> EnforcementCasePublic:
-    return read(system, actor, EC, case_id, response)
+@router.get(
+    "/{case_id}",
+    response_model=EnforcementCasePublic,
+    responses=errors(401, 403, 404, 422) | NOT_MODIFIED,
+    openapi_extra=BEARER,
+)
+async def get_enforcement(case_id: UUID, request: Request) -> Response:
+    """Its version is the ETag; an unchanged version answers a matching If-None-Match with 304."""
+    return await read_case(request, EC, case_id)
 
 
 command_routes(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from api.http.commands import CommandsDep, Route, command_routes, read
+from api.http.commands import CommandsDep, Route, command_routes
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import LIST_HELP, filters_for, list_kind
+from api.http.reading import BEARER, read_case
 from api.http.schemas.cases import CasesPublic, PassportApplicationPublic
-from api.http.schemas.common import CommandCreate, errors
+from api.http.schemas.common import NOT_MODIFIED, CommandCreate, errors
 from api.http.schemas.passports import (
     DecisionCreate,
     HandOverCreate,
@@ -44,10 +45,15 @@ def list_applications(system: SystemDep, actor: ActorDep, filters: Filters) -> C
     return list_kind(system, actor, P.KIND, filters)
 
 
-@router.get("/{case_id}", response_model=PassportApplicationPublic, responses=errors(401, 403, 404, 422))
-def get_application(case_id: UUID, system: SystemDep, actor: ActorDep, response: Response) -> PassportApplicationPublic:
+@router.get(
+    "/{case_id}",
+    response_model=PassportApplicationPublic,
+    responses=errors(401, 403, 404, 422) | NOT_MODIFIED,
+    openapi_extra=BEARER,
+)
+async def get_application(case_id: UUID, request: Request) -> Response:
     """The application as it stands; its version is the ETag."""
-    return read(system, actor, P, case_id, response)
+    return await read_case(request, P, case_id)
 
 
 command_routes(

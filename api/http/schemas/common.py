@@ -84,6 +84,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ProblemPublic, "description": "A field breaks a rule (`errors` lists every one)"},
     503: {"model": ProblemPublic, "description": "Not available here (e.g. no ledger key configured)"},
 }
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: `If-None-Match` named the current ETag (no body)"}
+}
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
