@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     # HTTP: how long a bearer token's lookup is reused; a revocation made by another
     # process takes effect within this time (at once in the process that made it).
     token_cache_seconds: float = Field(5.0, ge=0)
-    # HTTP: how long a rendered case is reused (while its version is still the latest);
-    # an erasure of personal data, which changes no version, reaches readers within it.
+    # HTTP: how long a rendered case may be reused while the log shows it unchanged (see
+    # api/http/reading.py; an erasure of personal data empties the cache at once).
     read_cache_seconds: float = Field(60.0, ge=0)
     # PostgreSQL: how long to wait for a connection or a statement before answering 503.
     database_timeout_seconds: float = Field(3.0, gt=0, le=300)

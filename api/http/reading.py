@@ -7,8 +7,8 @@ each append: LISTEN on PostgreSQL, the local writer on SQLite, else a short poll
 forgets the answers of every case it sees written. A cached answer is served only while
 that thread has caught up within ``max_lag`` seconds; otherwise (it fell behind, the
 database is away) the read asks the database for the case's latest version first, as
-every read did before. Entries also age out after ``max_age`` seconds, so that an
-erasure of personal data, which changes no version, reaches readers within that time.
+every read did before. An erasure of personal data (a ``SubjectErased`` event) empties
+the cache; entries also age out after ``max_age`` seconds.
 A miss replays the case in a worker thread; a hit costs no database query at all.
 """
 
@@ -31,11 +31,13 @@ from api.http import access
 from api.http.present import case_public
 from domain.case import Case
 from domain.errors import CaseNotFound
+from domain.subject import DataSubject
 from domain.usecases.base import Actor
 from projections.eventstore import log as event_log
 
 JSON = "application/json"
 POLL = 0.25  # seconds between looks at the log when no append woke the follower
+ERASED = DataSubject.SubjectErased.TOPIC
 RECENT = 100_000  # recent writes remembered, to refuse caching an answer a write overtook
 
 logger = logging.getLogger("berkas.http.reading")
@@ -105,11 +107,14 @@ class CaseReads:
         if upto > self._position:
             rows = conn.dialect.fetchall(
                 conn,
-                f"SELECT {self._id}, originator_id FROM {self._events} WHERE {self._id} > ? AND {self._id} <= ?",
+                f"SELECT {self._id}, originator_id, topic FROM {self._events} WHERE {self._id} > ? AND {self._id} <= ?",
                 (self._position, upto),
             )
             with self._lock:
-                for position, originator in rows:
+                for position, originator, topic in rows:
+                    if topic == ERASED:  # personal data gone: no answer rendered before may stay
+                        self._cache.clear()
+                        self._forgotten = int(position)
                     self._note_write(int(position), _key(originator))
                 self._position = upto
         self._synced = time.monotonic()
