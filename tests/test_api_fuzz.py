@@ -6,8 +6,10 @@ Bounded (a few examples per operation) so that it stays in the default suite.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -30,11 +32,19 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def fuzzed(database_url: str, tmp_path_factory) -> Iterator[tuple[System, TestClient]]:
-    system = bootstrap(Settings(database_url=database_url, sqlite_path=tmp_path_factory.mktemp("fuzz") / "x.db"))
+def fuzzed(pg_admin_url: str, tmp_path_factory) -> Iterator[tuple[System, TestClient]]:
+    """A database of its own: the fuzzer sets targets of random years, and other tests'
+    targets must not meet them."""
+    name = f"berkas_fuzz_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{pg_admin_url.rpartition('/')[0]}/{name}"
+    system = bootstrap(Settings(database_url=url, sqlite_path=tmp_path_factory.mktemp("fuzz") / "x.db"))
     with TestClient(create_app(system), raise_server_exceptions=False) as client:
         yield system, client
     system.close()
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
