@@ -12,7 +12,7 @@ from domain.case import Case, check_enum, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
-from domain.reference import passport_fee
+from domain.reference import passport_fee, zero_tariff_basis
 from domain.values import (
     ApplicationType,
     Channel,
@@ -25,6 +25,7 @@ from domain.values import (
     Provenance,
     Referral,
     RefusalReason,
+    ZeroTariffGroup,
 )
 
 
@@ -53,7 +54,15 @@ LIFECYCLE = Lifecycle(
     (
         T("submit", "Submitted", (), S.SUBMITTED),
         T("pay", "FeePaid", (S.SUBMITTED,), S.PAID),
-        T("grant_zero_tariff", "ZeroTariffGranted", (S.SUBMITTED,), S.PAID, decision=True, basis="basis"),
+        T(
+            "grant_zero_tariff",
+            "ZeroTariffGranted",
+            (S.SUBMITTED,),
+            S.PAID,
+            decision=True,
+            reason="basis",
+            basis="legal_basis",
+        ),
         T("capture_biometrics", "BiometricsCaptured", (S.PAID,), S.BIOMETRICS),
         T("interview", "Interviewed", (S.BIOMETRICS,), S.INTERVIEWED),
         T("postpone", "Postponed", (S.INTERVIEWED,), S.POSTPONED, decision=True, reason="reason_code"),
@@ -159,7 +168,7 @@ class PassportApplication(Case):
         self.destination = destination
         self.regency_code = regency_code
         self.fee_paid = Decimal(0)
-        self.zero_tariff_basis: str | None = None
+        self.zero_tariff_basis: ZeroTariffGroup | None = None
         self.reason_code: RefusalReason | None = None
         self.passport_number: str | None = None
 
@@ -177,14 +186,15 @@ class PassportApplication(Case):
     def _fee_paid(self, provenance: Provenance, fee: Fee, total: Decimal) -> None:
         self.fee_paid = total
 
-    def grant_zero_tariff(self, provenance: Provenance, basis: str) -> None:
-        """Tarif nol rupiah: first-time prospective migrant workers and other legal groups."""
+    def grant_zero_tariff(self, provenance: Provenance, basis: ZeroTariffGroup) -> None:
+        """Tarif nol rupiah: only for the groups the tariff regulation names, each on its own terms."""
         self.check_can("grant_zero_tariff", provenance)
-        check_text("basis", basis)
-        self._zero_tariff_granted(provenance=provenance, basis=basis)
+        check_enum("basis", basis, ZeroTariffGroup)
+        legal_basis = zero_tariff_basis(basis, self.application_type, self.expedited)
+        self._zero_tariff_granted(provenance=provenance, basis=basis, legal_basis=legal_basis)
 
     @event("ZeroTariffGranted", topic=_T + "ZeroTariffGranted")
-    def _zero_tariff_granted(self, provenance: Provenance, basis: str) -> None:
+    def _zero_tariff_granted(self, provenance: Provenance, basis: ZeroTariffGroup, legal_basis: str) -> None:
         self.zero_tariff_basis = basis
 
     # --- processing --------------------------------------------------------------

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from domain.errors import InvalidCommand
 from domain.offices import OFFICES, Jurisdiction, Office, office
-from domain.values import ApplicationType, Fee, FeeLine, PermitKind, Product, StayTerm
+from domain.values import ApplicationType, Fee, FeeLine, PermitKind, Product, StayTerm, ZeroTariffGroup
 
 __all__ = [
     "OFFICES",
@@ -111,6 +111,42 @@ def passport_fee(
     elif application_type is ApplicationType.REPLACE_DAMAGED:
         codes.append("DAMAGED_PASSPORT_CHARGE")
     return Fee(billing_code, tuple(FeeLine(code, amounts[code]) for code in codes))
+
+
+@dataclass(frozen=True)
+class ZeroTariffRule:
+    """Who a zero-tariff group covers: which application types, never the same-day add-on."""
+
+    legal_basis: str
+    application_types: frozenset[ApplicationType]
+
+
+_ZERO_TARIFF_BASIS = "PP 28/2019 jo. PP 45/2024, tarif Rp0 paspor"
+ZERO_TARIFF: dict[ZeroTariffGroup, ZeroTariffRule] = {
+    ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER: ZeroTariffRule(
+        _ZERO_TARIFF_BASIS + " (calon pekerja migran Indonesia)", frozenset({ApplicationType.NEW})
+    ),
+    ZeroTariffGroup.TRAFFICKING_VICTIM: ZeroTariffRule(
+        _ZERO_TARIFF_BASIS + " (korban perdagangan orang)", frozenset(ApplicationType)
+    ),
+    ZeroTariffGroup.DISASTER_VICTIM: ZeroTariffRule(
+        _ZERO_TARIFF_BASIS + " (korban bencana alam)",
+        frozenset({ApplicationType.REPLACE_LOST, ApplicationType.REPLACE_DAMAGED}),
+    ),
+}
+
+
+def zero_tariff_basis(group: ZeroTariffGroup, application_type: ApplicationType, expedited: bool) -> str:
+    """The legal basis of a zero tariff for this application, or a refusal naming the rule."""
+    rule = ZERO_TARIFF[group]
+    if expedited:
+        raise InvalidCommand("basis", "zero tariff: the same-day expedited service is never free of charge")
+    if application_type not in rule.application_types:
+        allowed = ", ".join(sorted(t.value for t in rule.application_types))
+        raise InvalidCommand(
+            "basis", f"zero tariff for {group.value} covers only {allowed} applications, not {application_type.value}"
+        )
+    return rule.legal_basis
 
 
 _PERMIT_FEE_CODES = {

@@ -71,6 +71,14 @@ class PostponementReason(Enum):
     OTHER = "OTHER"
 
 
+class ZeroTariffGroup(Enum):
+    """Golongan tarif Rp0: who the tariff regulation exempts from the passport fee."""
+
+    FIRST_TIME_MIGRANT_WORKER = "FIRST_TIME_MIGRANT_WORKER"  # calon pekerja migran Indonesia, paspor pertama
+    TRAFFICKING_VICTIM = "TRAFFICKING_VICTIM"  # korban tindak pidana perdagangan orang
+    DISASTER_VICTIM = "DISASTER_VICTIM"  # korban bencana alam: paspor hilang atau rusak
+
+
 class Collector(Enum):
     """Who collected the passport (pengambilan paspor)."""
 

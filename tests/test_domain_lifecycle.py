@@ -26,6 +26,7 @@ from domain.values import (
     RefusalReason,
     Role,
     StayTerm,
+    ZeroTariffGroup,
 )
 from projections.catalog import all_projections
 from tests.builders import LEGAL_BASIS, Clock, enforcement_case, joint_operation, passport, prov, stay_permit, unchanged
@@ -40,7 +41,7 @@ START = {
 # One valid set of arguments per command (besides provenance).
 VALID: dict[str, dict[str, Any]] = {
     "PassportApplication.pay": {"billing_code": "8201"},
-    "PassportApplication.grant_zero_tariff": {"basis": "CPMI"},
+    "PassportApplication.grant_zero_tariff": {"basis": ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER},
     "PassportApplication.capture_biometrics": {},
     "PassportApplication.interview": {"stated_purpose": "tourism", "indicators": (), "assessment": "credible"},
     "PassportApplication.postpone": {"reason_code": PostponementReason.SUPPORTING_DOCUMENTS, "referral": None},

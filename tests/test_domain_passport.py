@@ -12,7 +12,16 @@ from eventsourcing.utils import get_topic
 
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.passport import PassportApplication, PassportStatus
-from domain.values import ApplicationType, Collector, PostponementReason, Product, Referral, RefusalReason, Role
+from domain.values import (
+    ApplicationType,
+    Collector,
+    PostponementReason,
+    Product,
+    Referral,
+    RefusalReason,
+    Role,
+    ZeroTariffGroup,
+)
 from tests.builders import (
     APPLICANT_NAME,
     APPLICANT_NIK,
@@ -26,6 +35,7 @@ from tests.builders import (
 )
 
 S = PassportStatus
+CPMI = ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER
 
 
 # --- the happy path, one transition at a time -------------------------------------------
@@ -67,13 +77,47 @@ def test_every_event_has_an_explicit_berkas_topic_and_provenance():
         assert event.provenance.office == "MLG"
 
 
-def test_zero_tariff_moves_to_paid_without_a_fee():
+def test_zero_tariff_moves_to_paid_without_a_fee_and_records_its_legal_basis():
     clock = Clock()
     case = passport(clock)
-    case.grant_zero_tariff(officer_of(clock), "CPMI first passport (Permenkumham 18/2022)")
+    case.grant_zero_tariff(officer_of(clock), ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER)
     assert case.status is S.PAID
     assert case.fee_paid == 0
-    assert case.zero_tariff_basis.startswith("CPMI")
+    assert case.zero_tariff_basis is ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER
+    assert "PP 28/2019" in case.pending_events[-1].legal_basis
+
+
+@pytest.mark.parametrize(
+    ("group", "overrides", "rule"),
+    [
+        (
+            ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER,
+            {"application_type": ApplicationType.REPLACE_LOST},
+            "covers only NEW applications, not REPLACE_LOST",
+        ),
+        (
+            ZeroTariffGroup.DISASTER_VICTIM,
+            {"application_type": ApplicationType.REPLACE_LOST, "expedited": True},
+            "expedited service is never free",
+        ),
+        (ZeroTariffGroup.DISASTER_VICTIM, {}, "covers only REPLACE_DAMAGED, REPLACE_LOST applications, not NEW"),
+        ("CPMI first passport", {}, "must be one of"),
+    ],
+)
+def test_the_zero_tariff_is_only_for_the_groups_and_applications_the_regulation_names(group, overrides, rule):
+    """A lost-passport, electronic, expedited replacement for tourism is not a migrant worker's first passport."""
+    clock = Clock()
+    case = passport(clock, **overrides)
+    with unchanged(case), pytest.raises(InvalidCommand, match=rule) as refused:
+        case.grant_zero_tariff(officer_of(clock), group)
+    assert refused.value.field == "basis"
+
+
+def test_a_disaster_victim_replacing_a_lost_passport_gets_the_zero_tariff():
+    clock = Clock()
+    case = passport(clock, application_type=ApplicationType.REPLACE_LOST)
+    case.grant_zero_tariff(officer_of(clock), ZeroTariffGroup.DISASTER_VICTIM)
+    assert case.status is S.PAID and case.fee_paid == 0
 
 
 def test_lifting_a_postponement_returns_to_interviewed():
@@ -140,7 +184,7 @@ def test_an_uncollected_passport_is_cancelled_by_a_supervisor():
 
 COMMANDS: dict[str, tuple[Callable[[PassportApplication, Clock], Any], set[S]]] = {
     "pay": (lambda c, k: c.pay(officer_of(k), "8201"), {S.SUBMITTED}),
-    "grant_zero_tariff": (lambda c, k: c.grant_zero_tariff(officer_of(k), "CPMI"), {S.SUBMITTED}),
+    "grant_zero_tariff": (lambda c, k: c.grant_zero_tariff(officer_of(k), CPMI), {S.SUBMITTED}),
     "capture_biometrics": (lambda c, k: c.capture_biometrics(officer_of(k)), {S.PAID}),
     "interview": (lambda c, k: c.interview(officer_of(k), "work", (), "doubtful"), {S.BIOMETRICS}),
     "postpone": (lambda c, k: c.postpone(officer_of(k), PostponementReason.OTHER, None), {S.INTERVIEWED}),

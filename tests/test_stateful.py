@@ -38,6 +38,7 @@ from domain.values import (
     RefusalReason,
     Role,
     StayTerm,
+    ZeroTariffGroup,
 )
 from projections.eventstore.store import Store
 from tests.builders import LEGAL_BASIS, Clock, enforcement_case, joint_operation, passport, prov, stay_permit
@@ -59,7 +60,7 @@ Arguments = dict[str, Callable[[Any, Draw], dict[str, Any]]]
 
 PASSPORT_ARGUMENTS: Arguments = {
     "pay": lambda c, d: {"billing_code": "820240300001"},
-    "grant_zero_tariff": lambda c, d: {"basis": d(texts)},
+    "grant_zero_tariff": lambda c, d: {"basis": d(st.sampled_from(list(ZeroTariffGroup)))},
     "capture_biometrics": lambda c, d: {},
     "interview": lambda c, d: {"stated_purpose": d(texts), "indicators": ("no return ticket",), "assessment": "ok"},
     "postpone": lambda c, d: {"reason_code": PostponementReason.OTHER, "referral": None, "note": d(texts)},

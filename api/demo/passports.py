@@ -11,13 +11,13 @@ from api.demo.engine import Deferred, Script, Step, weighted
 from api.demo.plan import Outcome, PassportSpec
 from api.demo.site import Site
 from domain.passport import PassportApplication
-from domain.values import Channel, Collector, PostponementReason, Product, Referral, RefusalReason
+from domain.values import Channel, Collector, PostponementReason, Product, Referral, RefusalReason, ZeroTariffGroup
 
 P = PassportApplication
 LEGAL_BASIS = "Permenkumham 8/2014 jo. 18/2022 tentang Paspor Biasa dan SPLP"
 PMI_BASIS = "UU 18/2017 tentang Pelindungan PMI; " + LEGAL_BASIS
 PREVENTION_BASIS = "Pasal 91 UU 6/2011 tentang Keimigrasian (pencegahan)"
-ZERO_TARIFF_BASIS = "Calon Pekerja Migran Indonesia pertama kali (tarif Rp0, PP 28/2019)"
+ZERO_TARIFF_BASIS = ZeroTariffGroup.FIRST_TIME_MIGRANT_WORKER
 BP3MI = Referral(
     "Kementerian Ketenagakerjaan / BP3MI Jawa Timur",
     "Daftar sebagai calon PMI melalui Disnaker kabupaten/kota dan P3MI resmi; bawa rekomendasi paspor",

@@ -125,6 +125,23 @@ class BerkasBase(Application):
             case = event.mutate(case)
         return case
 
+    def check_reference(
+        self, field: str, case_id: UUID, kind: type[Case], office: str, allowed: Iterable[Enum]
+    ) -> Case:
+        """A case a command cites (rujukan): it exists, is of ``kind``, belongs to ``office``
+        and is in a state that allows citing it; else 422 naming the field."""
+        try:
+            case = self.get_typed(case_id, kind)
+        except CaseNotFound:
+            raise InvalidCommand(field, f"no {kind.KIND} {case_id}") from None
+        if case.office != office:
+            raise InvalidCommand(field, f"{kind.KIND} {case_id} belongs to another office")
+        states = tuple(allowed)
+        if case.status not in states:
+            named = ", ".join(s.value for s in states)
+            raise InvalidCommand(field, f"{kind.KIND} {case_id} is {case.status.value}, not {named}")
+        return case
+
     def exists(self, case_id: UUID) -> bool:
         return bool(self.recorder.select_events(case_id, limit=1))
 

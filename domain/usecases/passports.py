@@ -18,6 +18,7 @@ from domain.values import (
     Product,
     Referral,
     RefusalReason,
+    ZeroTariffGroup,
 )
 
 P = PassportApplication
@@ -83,8 +84,11 @@ class PassportUseCases(BerkasBase):
     def pay_passport_fee(self, actor: Actor, case_id: UUID, billing_code: str, **opts: Unpack[CommandOptions]) -> int:
         return self.act(P, case_id, actor, "pay", billing_code=billing_code, **opts).version
 
-    def grant_zero_tariff(self, actor: Actor, case_id: UUID, basis: str, **opts: Unpack[CommandOptions]) -> int:
-        return self.act(P, case_id, actor, "grant_zero_tariff", basis=basis, **opts).version
+    def grant_zero_tariff(
+        self, actor: Actor, case_id: UUID, basis: str | ZeroTariffGroup, **opts: Unpack[CommandOptions]
+    ) -> int:
+        group = as_enum(ZeroTariffGroup, basis, "basis")
+        return self.act(P, case_id, actor, "grant_zero_tariff", basis=group, **opts).version
 
     def capture_biometrics(self, actor: Actor, case_id: UUID, **opts: Unpack[CommandOptions]) -> int:
         return self.act(P, case_id, actor, "capture_biometrics", **opts).version

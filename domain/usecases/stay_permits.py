@@ -9,11 +9,16 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.enforcement import EnforcementCase, EnforcementStatus
+from domain.errors import InvalidCommand
 from domain.stay_permit import StayPermit
 from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
-from domain.values import PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
+from domain.values import AdministrativeAction, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
 
 SP = StayPermit
+# A permit is cancelled on an enforcement case that decided on it (Pasal 75 ayat (2) UU 6/2011).
+CITABLE_FOR_CANCELLATION = (EnforcementStatus.ACTION_IMPOSED, EnforcementStatus.DEPORTED, EnforcementStatus.CLOSED)
+PERMIT_ACTIONS = {AdministrativeAction.PERMIT_RESTRICTED_OR_CANCELLED, AdministrativeAction.DEPORTATION}
 
 
 class StayPermitUseCases(BerkasBase):
@@ -128,6 +133,22 @@ class StayPermitUseCases(BerkasBase):
     ) -> int:
         arguments = {"enforcement_case_id": enforcement_case_id, "legal_basis": legal_basis}
         return self.act(SP, case_id, actor, "cancel", **arguments, **opts).version
+
+    @extends(SP, "cancel")
+    def _cancel(self, permit: StayPermit, provenance: Provenance, enforcement_case_id: UUID, legal_basis: str) -> None:
+        """The cited enforcement case must exist, be of this office and have decided on the permit."""
+        permit.check_can("cancel", provenance)  # who may act, and the permit's state, come first
+        reference = self.check_reference(
+            "enforcement_case_id", enforcement_case_id, EnforcementCase, permit.office, CITABLE_FOR_CANCELLATION
+        )
+        assert isinstance(reference, EnforcementCase)
+        if not PERMIT_ACTIONS & set(reference.actions):
+            raise InvalidCommand(
+                "enforcement_case_id",
+                f"enforcement case {enforcement_case_id} has imposed no action on the permit "
+                f"({' or '.join(sorted(a.value for a in PERMIT_ACTIONS))})",
+            )
+        permit.cancel(provenance, enforcement_case_id, legal_basis)
 
     def end_stay_permit(self, actor: Actor, case_id: UUID, reason: str, **opts: Unpack[CommandOptions]) -> int:
         return self.act(SP, case_id, actor, "end", reason=reason, **opts).version

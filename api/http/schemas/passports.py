@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from api.http.schemas.common import Code, CommandCreate, PersonalDataCreate, ReferralCreate, Text, examples
-from domain.values import ApplicationType, Channel, Collector, PostponementReason, Product, RefusalReason
+from domain.values import (
+    ApplicationType,
+    Channel,
+    Collector,
+    PostponementReason,
+    Product,
+    RefusalReason,
+    ZeroTariffGroup,
+)
 
 LEGAL_BASIS = "Pasal 27 Permenkumham 8/2014"
 
@@ -46,8 +54,8 @@ class PaymentCreate(CommandCreate):
 
 
 class ZeroTariffCreate(CommandCreate):
-    model_config = examples({"basis": "first-time prospective migrant worker (CPMI)"})
-    basis: Text
+    model_config = examples({"basis": "FIRST_TIME_MIGRANT_WORKER"})
+    basis: ZeroTariffGroup = Field(description="The group the tariff regulation exempts (golongan tarif Rp0)")
 
 
 class InterviewCreate(CommandCreate):

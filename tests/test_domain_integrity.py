@@ -1,0 +1,88 @@
+"""Facts that cannot be wrong: what the use cases refuse before anything is written, on
+SQLite and PostgreSQL. Every refusal is checked to append nothing to the log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.errors import InvalidCommand
+from domain.usecases.base import Actor
+from domain.values import Role
+from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, actor, finding, stay_application, submission
+
+
+@contextmanager
+def nothing_appended(app: Any) -> Iterator[None]:
+    before = app.recorder.max_notification_id()
+    yield
+    assert app.recorder.max_notification_id() == before
+
+
+def issued_permit(app: Any, officer: Actor, supervisor: Actor, number: str | None = None) -> UUID:
+    permit_id = app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1"))
+    app.pay_stay_permit_fee(officer, permit_id, "820240300101")
+    app.issue_stay_permit(
+        supervisor, permit_id, number or f"2C{uuid4().hex[:8]}", date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS
+    )
+    return permit_id
+
+
+def enforcement(
+    app: Any, officer: Actor, supervisor: Actor, action: str | None = "PERMIT_RESTRICTED_OR_CANCELLED"
+) -> UUID:
+    case_id = app.open_enforcement_case(
+        officer,
+        source="COUNTER",
+        subject=finding()["subject"],
+        nationality="AUS",
+        alleged_violation="overstay",
+        article="Pasal 78 UU 6/2011",
+    )
+    if action is not None:
+        app.examine(officer, case_id, "BAP-1")
+        app.impose_action(supervisor, case_id, action, "KEP-1", "OVERSTAY", DEPORTATION_BASIS)
+    return case_id
+
+
+# --- references (rujukan) ---------------------------------------------------------------
+
+
+def test_a_cancellation_citing_an_enforcement_case_that_decided_on_the_permit_is_accepted(system, officer, supervisor):
+    app = system.app
+    permit_id = issued_permit(app, officer, supervisor)
+    case_id = enforcement(app, officer, supervisor)
+    app.cancel_stay_permit(supervisor, permit_id, case_id, DEPORTATION_BASIS)
+    permit = app.get_case(permit_id)
+    assert permit.status.value == "CANCELLED" and permit.enforcement_case_id == case_id
+
+
+def test_a_cancellation_citing_no_case_another_kind_or_an_undecided_case_is_refused(system, officer, supervisor):
+    app = system.app
+    permit_id = issued_permit(app, officer, supervisor)
+    passport_id = app.submit_passport_application(officer, **submission())
+    undecided = enforcement(app, officer, supervisor, action=None)
+    charge_only = enforcement(app, officer, supervisor, action="CHARGE")
+    for cited, rule in (
+        (uuid4(), "no EnforcementCase"),
+        (passport_id, "no EnforcementCase"),
+        (undecided, "is OPENED"),
+        (charge_only, "imposed no action on the permit"),
+    ):
+        with nothing_appended(app), pytest.raises(InvalidCommand, match=rule) as refused:
+            app.cancel_stay_permit(supervisor, permit_id, cited, DEPORTATION_BASIS)
+        assert refused.value.field == "enforcement_case_id"
+    assert app.get_case(permit_id).status.value == "ISSUED"
+
+
+def test_a_cancellation_citing_another_offices_enforcement_case_is_refused(system, officer, supervisor):
+    app = system.app
+    permit_id = issued_permit(app, officer, supervisor)
+    elsewhere = enforcement(app, actor(Role.OFFICER, "SBY"), actor(Role.SUPERVISOR, "SBY"))
+    with nothing_appended(app), pytest.raises(InvalidCommand, match="another office"):
+        app.cancel_stay_permit(supervisor, permit_id, elsewhere, DEPORTATION_BASIS)
