@@ -38,6 +38,16 @@ class CaseNotFound(DomainError):
         super().__init__(f"case {case_id} not found")
 
 
+class KeyTaken(DomainError):
+    """A unique key (a passport number, an open application) is held by another case."""
+
+    def __init__(self, rule: str, holder_kind: str, holder_id: UUID | None):
+        self.rule = rule
+        self.holder_kind = holder_kind
+        self.holder_id = holder_id
+        super().__init__(f"{rule}: already held by {holder_kind} {holder_id}")
+
+
 class ConflictError(DomainError):
     """A write against a stale version: someone else changed the case first."""
 

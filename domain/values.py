@@ -79,6 +79,14 @@ class ZeroTariffGroup(Enum):
     DISASTER_VICTIM = "DISASTER_VICTIM"  # korban bencana alam: paspor hilang atau rusak
 
 
+class Uniqueness(Enum):
+    """What must be unique (kunci unik), each kept by a reservation."""
+
+    PASSPORT_NUMBER = "PASSPORT_NUMBER"  # nomor paspor: one passport per number, for ever
+    PERMIT_NUMBER = "PERMIT_NUMBER"  # nomor izin tinggal: one permit per number, for ever
+    OPEN_APPLICATION = "OPEN_APPLICATION"  # one open passport application per NIK and product
+
+
 class Collector(Enum):
     """Who collected the passport (pengambilan paspor)."""
 

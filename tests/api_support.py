@@ -14,7 +14,7 @@ from api.bootstrap import System
 from api.cli.common import console_admin
 from api.http.app import create_app
 from domain.usecases import users
-from tests.builders import APPLICANT_NAME, APPLICANT_NIK, FOREIGNER_NAME, FOREIGNER_NIK
+from tests.builders import APPLICANT_NAME, FOREIGNER_NAME, FOREIGNER_NIK, fresh_nik
 
 LEGAL_BASIS = "Pasal 27 Permenkumham 8/2014"
 
@@ -45,8 +45,9 @@ class Clock:
         return self.now.isoformat()
 
 
-def person(name: str = APPLICANT_NAME, nik: str = APPLICANT_NIK) -> dict[str, Any]:
-    return {"name": name, "nik": nik, "birth_date": "1990-12-05", "address": "Jl. Ijen 12, Kota Malang"}
+def person(name: str = APPLICANT_NAME, nik: str | None = None) -> dict[str, Any]:
+    """An applicant of their own (one open application per person and product)."""
+    return {"name": name, "nik": nik or fresh_nik(), "birth_date": "1990-12-05", "address": "Jl. Ijen 12, Kota Malang"}
 
 
 def passport_body(**overrides: Any) -> dict[str, Any]:

@@ -51,6 +51,16 @@ def applicant() -> PersonalData:
     return PersonalData(APPLICANT_NAME, APPLICANT_NIK, date(1990, 12, 5), "Jl. Ijen 12, Kota Malang")
 
 
+def fresh_nik() -> str:
+    """A NIK of its own: one person has one open application per product, so cases
+    submitted through the application each need their own applicant."""
+    return APPLICANT_NIK[:6] + f"{uuid.uuid4().int % 10**10:010d}"
+
+
+def fresh_applicant() -> PersonalData:
+    return PersonalData(APPLICANT_NAME, fresh_nik(), date(1990, 12, 5), "Jl. Ijen 12, Kota Malang")
+
+
 def foreigner() -> PersonalData:
     return PersonalData(FOREIGNER_NAME, FOREIGNER_NIK, date(1985, 3, 14), "Jl. Kawi 3, Kota Malang")
 
@@ -187,10 +197,10 @@ def joint_operation(clock: Clock, until: str = "PLANNED") -> JointOperation:
 
 
 def submission(**overrides: Any) -> dict[str, Any]:
-    """Keyword arguments of ``submit_passport_application``, as primitives."""
+    """Keyword arguments of ``submit_passport_application``, as primitives (a fresh applicant)."""
     return {
         "channel": "M_PASPOR",
-        "applicant": applicant(),
+        "applicant": fresh_applicant(),
         "application_type": "NEW",
         "product": "ELECTRONIC",
         "validity_years": 10,

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from api.bootstrap import System
 from domain.usecases import users
 from tests.api_support import Clock, auth, client, key, passport_body, person, token_for
-from tests.builders import APPLICANT_NAME, APPLICANT_NIK
+from tests.builders import APPLICANT_NAME
 
 __all__ = ["client"]
 pytestmark = pytest.mark.postgres
@@ -124,10 +124,11 @@ def test_invalid_personal_data_is_refused_without_echoing_it(client, officer):
 
 
 def test_a_domain_rule_names_its_field(client, officer):
-    response = client.post("/passport-applications", json=passport_body(regency_code="3578"), headers=auth(officer))
+    body = passport_body(regency_code="3578")
+    response = client.post("/passport-applications", json=body, headers=auth(officer))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "regency_code"
-    assert APPLICANT_NIK not in response.text
+    assert body["applicant"]["nik"] not in response.text
 
 
 def test_an_auditor_replays_a_case_at_a_version_and_at_an_instant(client, officer, pg_system):
@@ -216,3 +217,15 @@ def test_command_routes_are_described_by_the_lifecycle_table(client):
     assert refusal["description"] == LIFECYCLES["PassportApplication"].command("refuse").describe()
     assert refusal["summary"].endswith("(supervisor)")
     assert paths["/stay-permits/{case_id}/transfer"]["post"]["responses"].keys() >= {"201", "409"}
+
+
+def test_a_second_open_application_of_one_person_is_409_naming_the_rule_and_the_holder(client, officer, pg_system):
+    body = passport_body()
+    first = client.post("/passport-applications", json=body, headers=auth(officer)).json()
+    before = pg_system.app.recorder.max_notification_id()
+    second = client.post("/passport-applications", json=body, headers=auth(officer))
+    assert second.status_code == 409
+    assert second.json()["type"].endswith(":taken") and second.json()["held_by"] == first["id"]
+    assert "open application" in second.json()["rule"]
+    assert body["applicant"]["nik"] not in second.text
+    assert pg_system.app.recorder.max_notification_id() == before

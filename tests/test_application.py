@@ -45,7 +45,7 @@ def test_a_passport_goes_from_submission_to_hand_over(system, officer, superviso
     app.postpone(officer, case_id, "SUPPORTING_DOCUMENTS", "Disnaker Kota Malang", "bring the letter")
     app.lift_postponement(officer, case_id, "letter received")
     app.approve_passport(supervisor, case_id, LEGAL_BASIS)
-    app.issue_passport(officer, case_id, "E1234567")
+    app.issue_passport(officer, case_id, f"E{case_id.hex[:7].upper()}")
     version = app.hand_over_passport(officer, case_id, "FAMILY")
     case = app.get_case(case_id)
     assert (case.status.value, case.version, version) == ("HANDED_OVER", 9, 9)
@@ -108,7 +108,8 @@ def test_a_stay_permit_is_extended_then_transferred_with_its_successor_in_one_tr
     app = system.app
     permit_id = app.apply_for_stay_permit(officer, **stay_application())
     app.pay_stay_permit_fee(officer, permit_id, "820240300101")
-    app.issue_stay_permit(supervisor, permit_id, "ITK-0001", date(2024, 4, 1), date(2024, 4, 30), LEGAL_BASIS)
+    number = f"ITK-{permit_id.hex[:8]}"
+    app.issue_stay_permit(supervisor, permit_id, number, date(2024, 4, 1), date(2024, 4, 30), LEGAL_BASIS)
     app.extend_stay_permit(officer, permit_id, "820240300102", "DAYS_30", date(2024, 5, 30))
     before = _last_id(app)
     successor_id = app.transfer_stay_permit(supervisor, permit_id, "YEARS_1", LEGAL_BASIS)
@@ -127,7 +128,8 @@ def test_a_transfer_whose_successor_is_invalid_writes_nothing(system, officer, s
     app = system.app
     permit_id = app.apply_for_stay_permit(officer, **stay_application())
     app.pay_stay_permit_fee(officer, permit_id, "8201")
-    app.issue_stay_permit(supervisor, permit_id, "ITK-0002", date(2024, 4, 1), date(2024, 4, 30), LEGAL_BASIS)
+    number = f"ITK-{permit_id.hex[:8]}"
+    app.issue_stay_permit(supervisor, permit_id, number, date(2024, 4, 1), date(2024, 4, 30), LEGAL_BASIS)
     before = _last_id(app)
     with pytest.raises(InvalidCommand) as raised:
         app.transfer_stay_permit(supervisor, permit_id, "DAYS_30", LEGAL_BASIS)  # not a term of an ITAS

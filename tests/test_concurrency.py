@@ -1,17 +1,19 @@
-"""Concurrent writers on PostgreSQL: one decision per version wins, the others get a conflict;
+"""Concurrent writers: one decision per version wins, the others get a conflict; one claim
+of a unique number wins (both databases);
 large batches (written by COPY) stay contiguous and in order in the log."""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import ConflictError
-from domain.values import Role
+from domain.errors import ConflictError, KeyTaken
+from domain.values import Role, Uniqueness
 from projections.eventstore.fast_append import CopyApplicationRecorder
 from tests.builders import LEGAL_BASIS, Clock, actor, interviewed_passport, officer_of, passport
 from tests.stores import fresh_system
@@ -138,3 +140,34 @@ def test_a_row_forged_far_ahead_of_the_id_counter_does_not_stop_large_appends(pg
         ids = [r.notification.id for r in app.save(*cases)]
         assert ids == list(range(ids[0], ids[0] + 120)) and ids[-1] < 10_000_000
         assert app.get_case(cases[-1].id).status.value == "BIOMETRICS"
+
+
+# --- uniqueness under concurrency (reservations) ---------------------------------------
+
+
+def test_eight_officers_issuing_one_passport_number_to_eight_cases_yield_one_passport(system, officer):
+    """On both databases: the reservation's version conflict lets exactly one claim win."""
+    app = system.app
+    supervisor = actor(Role.SUPERVISOR)
+    case_ids = [interviewed_passport(app, officer) for _ in range(THREADS)]
+    for case_id in case_ids:
+        app.approve_passport(supervisor, case_id, LEGAL_BASIS)
+    number = f"E{uuid.uuid4().hex[:7].upper()}"
+    barrier = threading.Barrier(THREADS)
+
+    def issue(case_id):
+        barrier.wait()
+        try:
+            return app.issue_passport(officer, case_id, number)
+        except KeyTaken as taken:
+            return taken
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        outcomes = list(pool.map(issue, case_ids))
+
+    winners = [case_id for case_id, outcome in zip(case_ids, outcomes, strict=True) if isinstance(outcome, int)]
+    assert len(winners) == 1
+    assert all(isinstance(o, KeyTaken) and o.holder_id == winners[0] for o in outcomes if not isinstance(o, int))
+    assert [app.get_case(c).status.value for c in case_ids].count("ISSUED") == 1
+    reservation = app.reservation(Uniqueness.PASSPORT_NUMBER, number)
+    assert reservation.holder_id == winners[0] and reservation.version == 1

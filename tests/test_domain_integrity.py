@@ -11,10 +11,19 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, KeyTaken
 from domain.usecases.base import Actor
-from domain.values import Role
-from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, actor, finding, stay_application, submission
+from domain.values import Role, Uniqueness
+from tests.builders import (
+    DEPORTATION_BASIS,
+    LEGAL_BASIS,
+    actor,
+    finding,
+    fresh_applicant,
+    interviewed_passport,
+    stay_application,
+    submission,
+)
 
 
 @contextmanager
@@ -86,3 +95,69 @@ def test_a_cancellation_citing_another_offices_enforcement_case_is_refused(syste
     elsewhere = enforcement(app, actor(Role.OFFICER, "SBY"), actor(Role.SUPERVISOR, "SBY"))
     with nothing_appended(app), pytest.raises(InvalidCommand, match="another office"):
         app.cancel_stay_permit(supervisor, permit_id, elsewhere, DEPORTATION_BASIS)
+
+
+# --- uniqueness: reservations saved with the claiming event ------------------------------
+
+
+def approved_passport(app: Any, officer: Actor, supervisor: Actor, **overrides: Any) -> UUID:
+    case_id = interviewed_passport(app, officer, **overrides)
+    app.approve_passport(supervisor, case_id, LEGAL_BASIS)
+    return case_id
+
+
+def test_a_passport_number_is_issued_once(system, officer, supervisor):
+    app = system.app
+    first, second = approved_passport(app, officer, supervisor), approved_passport(app, officer, supervisor)
+    number = f"E{uuid4().hex[:7].upper()}"
+    app.issue_passport(officer, first, number)
+    with nothing_appended(app), pytest.raises(KeyTaken) as taken:
+        app.issue_passport(officer, second, number.lower())  # the same number, however it is typed
+    assert taken.value.holder_id == first and "passport number" in taken.value.rule
+    assert app.get_case(second).status.value == "APPROVED"
+
+
+def test_a_stay_permit_number_is_issued_once(system, officer, supervisor):
+    app = system.app
+    number = f"2C{uuid4().hex[:8]}"
+    holder = issued_permit(app, officer, supervisor, number)
+    other = app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1"))
+    app.pay_stay_permit_fee(officer, other, "820240300101")
+    with nothing_appended(app), pytest.raises(KeyTaken) as taken:
+        app.issue_stay_permit(supervisor, other, number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+    assert taken.value.holder_id == holder
+
+
+def test_a_person_has_one_open_application_per_product_until_it_ends(system, officer, supervisor):
+    app = system.app
+    person = fresh_applicant()
+    first = app.submit_passport_application(officer, **submission(applicant=person))
+    with nothing_appended(app), pytest.raises(KeyTaken) as taken:
+        app.submit_passport_application(officer, **submission(applicant=person))
+    assert taken.value.holder_id == first and person.nik not in str(taken.value)
+    other_product = app.submit_passport_application(officer, **submission(applicant=person, product="NON_ELECTRONIC"))
+    app.withdraw_passport(officer, first, "applied twice by mistake")
+    again = app.submit_passport_application(officer, **submission(applicant=person))
+    assert len({first, other_product, again}) == 3
+
+
+@pytest.mark.parametrize("ending", ["refuse", "hand_over", "withdraw"])
+def test_the_end_of_an_application_gives_the_person_back_their_open_application(system, officer, supervisor, ending):
+    app = system.app
+    person = fresh_applicant()
+    case_id = approved_passport(app, officer, supervisor, applicant=person) if ending == "hand_over" else None
+    if ending == "hand_over":
+        app.issue_passport(officer, case_id, f"E{uuid4().hex[:7]}")
+        app.hand_over_passport(officer, case_id, "SELF")
+    elif ending == "refuse":
+        case_id = interviewed_passport(app, officer, applicant=person)
+        app.refuse_passport(supervisor, case_id, "UNCLEAR_PURPOSE", LEGAL_BASIS)
+    else:
+        case_id = app.submit_passport_application(officer, **submission(applicant=person))
+        app.withdraw_passport(officer, case_id, "changed plans")
+    released = [e for e in app.history(case_id)][-1]
+    reservation = app.reservation(Uniqueness.OPEN_APPLICATION, f"{person.nik}:ELECTRONIC")
+    assert reservation is not None and reservation.holder_id is None
+    assert [type(e).__name__ for e in app.history(reservation.id)] == ["Claimed", "Released"]
+    assert app.history(reservation.id)[-1].provenance.occurred_at == released.provenance.occurred_at
+    app.submit_passport_application(officer, **submission(applicant=person))

@@ -97,7 +97,7 @@ def run_operation(system: System, state: dict, operation: str, pick: int, varian
                     "BIOMETRICS": lambda: app.interview(officer, case_id, "tourism", (), "credible", **opts),
                     "POSTPONED": lambda: app.lift_postponement(officer, case_id, "letter", **opts),
                     "INTERVIEWED": lambda: app.approve_passport(boss, case_id, "Permenkumham 8/2014", **opts),
-                    "APPROVED": lambda: app.issue_passport(officer, case_id, f"E{variant}", **opts),
+                    "APPROVED": lambda: app.issue_passport(officer, case_id, f"E{case_id.hex[:8]}", **opts),
                     "ISSUED": lambda: app.hand_over_passport(officer, case_id, "SELF", **opts),
                 }.get(status)
                 if step:
@@ -112,7 +112,9 @@ def run_operation(system: System, state: dict, operation: str, pick: int, varian
             if permit.status.value == "APPLIED":
                 app.pay_stay_permit_fee(officer, permit_id, "8202", **opts)
             elif permit.status.value == "PAID":
-                app.issue_stay_permit(boss, permit_id, "P1", date(2024, 1, 1), date(2024, 2, 1), "PP 48/2021", **opts)
+                app.issue_stay_permit(
+                    boss, permit_id, f"P{permit_id.hex[:8]}", date(2024, 1, 1), date(2024, 2, 1), "PP 48/2021", **opts
+                )
             elif permit.kind.value == "ITK":
                 new_end = permit.valid_until + timedelta(days=30)
                 app.extend_stay_permit(officer, permit_id, "8203", "DAYS_30", new_end, **opts)

@@ -21,7 +21,15 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.schemas.problems import MEDIA_TYPE, TITLES, FieldProblem, ProblemPublic, problem_type
-from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
+from domain.errors import (
+    CaseNotFound,
+    ConflictError,
+    DomainError,
+    IllegalTransition,
+    InvalidCommand,
+    KeyTaken,
+    NotPermitted,
+)
 from domain.privacy import PersonalDataUnreadable
 from domain.subject import ErasureRefused
 
@@ -36,6 +44,7 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     CaseNotFound: (404, "not-found"),
     IllegalTransition: (409, "illegal-transition"),
     ConflictError: (409, "conflict"),
+    KeyTaken: (409, "taken"),
     NotPermitted: (403, "not-permitted"),
     ErasureRefused: (409, "erasure-refused"),
     PersonalDataUnreadable: (500, "personal-data-unreadable"),
@@ -106,6 +115,8 @@ def domain_error(request: Request, error: Exception) -> JSONResponse:
         return problem(request, 422, name, f"{error.field} {error.rule}", errors=[field])
     if isinstance(error, IllegalTransition):
         return problem(request, status, name, str(error), case_status=error.status)
+    if isinstance(error, KeyTaken):
+        return problem(request, status, name, str(error), rule=error.rule, held_by=str(error.holder_id))
     if isinstance(error, ConflictError):
         version = error.current_version
         return problem(request, status, name, str(error), {"ETag": f'"{version}"'}, current_version=version)

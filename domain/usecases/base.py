@@ -14,8 +14,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder
 
 from domain.case import Case
-from domain.errors import CaseNotFound, ConflictError, InvalidCommand
+from domain.errors import CaseNotFound, ConflictError, InvalidCommand, KeyTaken
 from domain.privacy import SealedEventStore, SubjectSeal
+from domain.reservation import RULE_TEXT, Reservation, ReservationStatus, Rule, claim, reservation_id
 from domain.transcodings import register_transcodings
 from domain.values import Provenance, Role
 
@@ -183,6 +184,7 @@ class BerkasBase(Application):
         except IntegrityError:
             if command_id is not None and self.exists(case_id):
                 return self._at(kind, case_id, 1)
+            self._explain_lost_claims(aggregates)
             raise
         case = aggregates[0]
         assert isinstance(case, kind) and case.id == case_id
@@ -240,8 +242,39 @@ class BerkasBase(Application):
             done = current.outcome_of(command_id)
             if done is not None:
                 return self._at(kind, case_id, done)
+            self._explain_lost_claims(others)
             raise ConflictError(case_id, current.version, expected_version or loaded_version) from None
         return case
+
+    # --- uniqueness (reservations) ---------------------------------------------------------
+
+    def reservation(self, rule: Rule, key: str) -> Reservation | None:
+        try:
+            found = self.repository.get(reservation_id(rule, key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(found, Reservation)
+        return found
+
+    def claim_key(self, rule: Rule, key: str, holder: Case, provenance: Provenance) -> Reservation:
+        """The reservation to save with ``holder``'s event; KeyTaken if another case holds it."""
+        return claim(self.reservation(rule, key), rule, key, holder, provenance)
+
+    def give_back(self, rule: Rule, key: str, holder: Case, provenance: Provenance, reason: str) -> list[Reservation]:
+        """What to save with ``holder``'s event so that it gives the key back (nothing if it held none)."""
+        found = self.reservation(rule, key)
+        if found is None:
+            return []
+        found.release(holder, provenance, reason)
+        return [found] if found.pending_events else []
+
+    def _explain_lost_claims(self, aggregates: Iterable[Aggregate]) -> None:
+        """A save that lost a race for a key: name the rule and the case that won it."""
+        for aggregate in aggregates:
+            if isinstance(aggregate, Reservation):
+                current = self.repository.get(aggregate.id)
+                if current.status is ReservationStatus.HELD and current.holder_id != aggregate.holder_id:
+                    raise KeyTaken(RULE_TEXT[current.rule], current.holder_kind, current.holder_id)
 
     def _at(self, kind: type[C], case_id: UUID, version: int) -> C:
         case = self.get_case(case_id, version=version)

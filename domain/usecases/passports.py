@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Unpack
+from typing import Any, Unpack
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
+from domain.case import check_text
 from domain.errors import InvalidCommand
 from domain.passport import PassportApplication
-from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum
+from domain.reservation import Rule, open_application_key
+from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
 from domain.values import (
     ApplicationType,
     Channel,
@@ -16,12 +21,19 @@ from domain.values import (
     PersonalData,
     PostponementReason,
     Product,
+    Provenance,
     Referral,
     RefusalReason,
     ZeroTariffGroup,
 )
 
 P = PassportApplication
+# The commands after which an application is no longer open.
+ENDINGS = ("withdraw", "refuse", "hand_over", "cancel_uncollected")
+
+
+def open_application(case: PassportApplication) -> str:
+    return open_application_key(case.applicant.nik, case.product)
 
 
 def personal_data(name: str, nik: str, birth_date: date, address: str) -> PersonalData:
@@ -62,24 +74,36 @@ class PassportUseCases(BerkasBase):
         occurred_at: datetime | None = None,
         command_id: str | None = None,
     ) -> UUID:
-        def build(case_id, provenance):
-            return [
-                P.submit(
-                    case_id,
-                    provenance,
-                    channel=as_enum(Channel, channel, "channel"),
-                    applicant=applicant,
-                    application_type=as_enum(ApplicationType, application_type, "application_type"),
-                    product=as_enum(Product, product, "product"),
-                    validity_years=validity_years,
-                    expedited=expedited,
-                    purpose=purpose,
-                    destination=destination,
-                    regency_code=regency_code,
-                )
-            ]
+        return self.create(
+            P,
+            actor,
+            channel=as_enum(Channel, channel, "channel"),
+            applicant=applicant,
+            application_type=as_enum(ApplicationType, application_type, "application_type"),
+            product=as_enum(Product, product, "product"),
+            validity_years=validity_years,
+            expedited=expedited,
+            purpose=purpose,
+            destination=destination,
+            regency_code=regency_code,
+            occurred_at=occurred_at,
+            command_id=command_id,
+        ).id
 
-        return self.open_case(P, actor, build, occurred_at, command_id)
+    @extends(P, "submit")
+    def _submit(self, case_id: UUID, provenance: Provenance, **arguments: Any) -> Sequence[Aggregate]:
+        """One open application per person and product: the submission claims it."""
+        case = P.submit(case_id, provenance, **arguments)
+        return [case, self.claim_key(Rule.OPEN_APPLICATION, open_application(case), case, provenance)]
+
+    @extends(P, "issue")
+    def _issue(self, case: PassportApplication, provenance: Provenance, passport_number: str) -> Sequence[Aggregate]:
+        """A passport number is issued once: the issuance claims it."""
+        case.check_can("issue", provenance)
+        check_text("passport_number", passport_number)
+        reservation = self.claim_key(Rule.PASSPORT_NUMBER, passport_number, case, provenance)
+        case.issue(provenance, passport_number)
+        return [reservation]
 
     def pay_passport_fee(self, actor: Actor, case_id: UUID, billing_code: str, **opts: Unpack[CommandOptions]) -> int:
         return self.act(P, case_id, actor, "pay", billing_code=billing_code, **opts).version
@@ -158,3 +182,17 @@ class PassportUseCases(BerkasBase):
         self, actor: Actor, case_id: UUID, legal_basis: str, **opts: Unpack[CommandOptions]
     ) -> int:
         return self.act(P, case_id, actor, "cancel_uncollected", legal_basis=legal_basis, **opts).version
+
+
+def _gives_back_the_open_application(command: str) -> None:
+    """An application that ends gives its person's open-application key back, atomically."""
+
+    def end(app: BerkasBase, case: PassportApplication, provenance: Provenance, **arguments: Any) -> list[Aggregate]:
+        getattr(case, command)(provenance, **arguments)
+        return list(app.give_back(Rule.OPEN_APPLICATION, open_application(case), case, provenance, command))
+
+    extends(P, command)(end)
+
+
+for _ending in ENDINGS:
+    _gives_back_the_open_application(_ending)

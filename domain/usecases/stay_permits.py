@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Unpack
+from typing import Any, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.case import check_text
 from domain.enforcement import EnforcementCase, EnforcementStatus
 from domain.errors import InvalidCommand
+from domain.reservation import Rule
 from domain.stay_permit import StayPermit
 from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
 from domain.values import AdministrativeAction, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
@@ -82,6 +84,17 @@ class StayPermitUseCases(BerkasBase):
             "legal_basis": legal_basis,
         }
         return self.act(SP, case_id, actor, "issue", **arguments, **opts).version
+
+    @extends(SP, "issue")
+    def _issue(
+        self, permit: StayPermit, provenance: Provenance, permit_number: str, **arguments: Any
+    ) -> list[Aggregate]:
+        """A permit number is issued once: the issuance claims it."""
+        permit.check_can("issue", provenance)
+        check_text("permit_number", permit_number)
+        reservation = self.claim_key(Rule.PERMIT_NUMBER, permit_number, permit, provenance)
+        permit.issue(provenance, permit_number, **arguments)
+        return [reservation]
 
     def extend_stay_permit(
         self,

@@ -18,6 +18,7 @@ TITLES: dict[str, str] = {
     "method-not-allowed": "Method not allowed",
     "illegal-transition": "The case's status does not allow this command",
     "conflict": "The case has changed since you read it",
+    "taken": "The number or application is already held by another case",
     "busy": "Already running",
     "ledger-not-ready": "The ledger has not sealed this case yet",
     "body-too-large": "The request body is too large",
@@ -86,6 +87,8 @@ class ProblemPublic(BaseModel):
     errors: list[FieldProblem] | None = Field(None, description="422: every field that breaks a rule")
     case_status: str | None = Field(None, description="409 illegal transition: the case's current status")
     current_version: int | None = Field(None, description="409 conflict: the case's current version (also the ETag)")
+    rule: str | None = Field(None, description="409 taken: the uniqueness rule the command would break")
+    held_by: str | None = Field(None, description="409 taken: the case that holds the number or application")
 
     def body(self) -> dict[str, Any]:
         return {key: value for key, value in self.model_dump().items() if value is not None}
