@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -64,6 +65,27 @@ def check_provenance(provenance: Provenance) -> None:
 def check_text(field: str, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidCommand(field, "must not be empty")
+
+
+# PNBP is billed in whole rupiah (SIMPONI has no sen); no single amount comes near Rp 10^15.
+MAX_RUPIAH = Decimal(10**15)
+
+
+def whole_rupiah(field: str, value: Any) -> Decimal:
+    """An amount in rupiah as the domain keeps it: a whole, finite, positive number no larger
+    than Rp 10^15, normalised (``1E+6`` becomes ``1000000``). HTTP and the CLI both come here."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise InvalidCommand(field, "must be a whole number of rupiah")
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise InvalidCommand(field, "must be a finite number of rupiah")
+    if amount != amount.to_integral_value():
+        raise InvalidCommand(field, "must be whole rupiah (PNBP has no sen)")
+    if amount <= 0:
+        raise InvalidCommand(field, "must be positive")
+    if amount > MAX_RUPIAH:
+        raise InvalidCommand(field, "must be at most Rp 1,000,000,000,000,000")
+    return amount.quantize(Decimal(1))
 
 
 def check_enum(field: str, value: Any, enum: type[Enum]) -> None:

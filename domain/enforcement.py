@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_enum, check_text
+from domain.case import Case, check_enum, check_text, whole_rupiah
 from domain.errors import IllegalTransition, InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
@@ -188,8 +188,7 @@ class EnforcementCase(Case):
         self.check_can("assess_charge", provenance)
         if AdministrativeAction.CHARGE not in self.actions:
             raise InvalidCommand("action", "a charge needs the CHARGE action imposed first")
-        if not isinstance(amount, Decimal) or amount <= 0:
-            raise InvalidCommand("amount", "must be a positive amount in IDR")
+        amount = whole_rupiah("amount", amount)
         self._charge_assessed(provenance=provenance, amount=amount)
 
     @event("ChargeAssessed", topic=_T + "ChargeAssessed")
@@ -199,8 +198,9 @@ class EnforcementCase(Case):
     def pay_charge(self, provenance: Provenance, billing_code: str, amount: Decimal) -> None:
         self.check_can("pay_charge", provenance)
         check_text("billing_code", billing_code)
-        if not isinstance(amount, Decimal) or not 0 < amount <= self.charge_due - self.charge_paid:
-            raise InvalidCommand("amount", "must be positive and at most the charge outstanding")
+        amount = whole_rupiah("amount", amount)
+        if amount > self.charge_due - self.charge_paid:
+            raise InvalidCommand("amount", "must be at most the charge outstanding")
         self._charge_paid(provenance=provenance, billing_code=billing_code, amount=amount)
 
     @event("ChargePaid", topic=_T + "ChargePaid")

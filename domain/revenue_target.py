@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_text
+from domain.case import Case, check_text, whole_rupiah
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.values import Provenance
@@ -35,11 +35,10 @@ def revenue_target_id(office: str, year: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"berkas:revenue-target:{office}:{year}")
 
 
-def check_target(year: int, amount: Decimal) -> None:
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+def check_target(year: int, amount: Decimal) -> Decimal:
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise InvalidCommand("year", "must be a year between 2000 and 2100")
-    if not isinstance(amount, Decimal) or amount <= 0:
-        raise InvalidCommand("amount", "must be a positive amount in IDR")
+    return whole_rupiah("amount", amount)
 
 
 class RevenueTarget(Case):
@@ -52,7 +51,7 @@ class RevenueTarget(Case):
     @classmethod
     def set_for(cls, provenance: Provenance, year: int, amount: Decimal, legal_basis: str) -> RevenueTarget:
         cls.check_creation(provenance)
-        check_target(year, amount)
+        amount = check_target(year, amount)
         check_text("legal_basis", legal_basis)
         return cls._create(
             cls.Set,
@@ -71,7 +70,7 @@ class RevenueTarget(Case):
     def revise(self, provenance: Provenance, amount: Decimal, legal_basis: str) -> None:
         """Revisi target (e.g. after a budget revision, DIPA revisi)."""
         self.check_can("revise", provenance)
-        check_target(self.year, amount)
+        amount = check_target(self.year, amount)
         check_text("legal_basis", legal_basis)
         self._revised(provenance=provenance, year=self.year, amount=amount, legal_basis=legal_basis)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -161,3 +162,27 @@ def test_the_end_of_an_application_gives_the_person_back_their_open_application(
     assert [type(e).__name__ for e in app.history(reservation.id)] == ["Claimed", "Released"]
     assert app.history(reservation.id)[-1].provenance.occurred_at == released.provenance.occurred_at
     app.submit_passport_application(officer, **submission(applicant=person))
+
+
+# --- money is whole rupiah ------------------------------------------------------------------
+
+BAD_AMOUNTS = ["1000000.75", "NaN", "Infinity", "-Infinity", "-5", "0", "1e30", "1000000000000001"]
+
+
+@pytest.mark.parametrize("text", BAD_AMOUNTS)
+def test_an_amount_with_sen_not_finite_not_positive_or_absurd_is_refused_naming_the_field(system, supervisor, text):
+    app = system.app
+    with nothing_appended(app), pytest.raises(InvalidCommand) as refused:
+        app.set_revenue_target(supervisor, 2031, Decimal(text), "DIPA")
+    assert refused.value.field == "amount"
+
+
+def test_amounts_are_kept_as_whole_rupiah(system, officer, supervisor):
+    app = system.app
+    case_id = enforcement(app, officer, supervisor, action="CHARGE")
+    app.assess_charge(officer, case_id, Decimal("3E+7"))
+    with nothing_appended(app), pytest.raises(InvalidCommand, match="no sen"):
+        app.pay_charge(officer, case_id, "8202", Decimal("0.5"))
+    app.pay_charge(officer, case_id, "8202", Decimal("30000000.00"))
+    case = app.get_case(case_id)
+    assert (str(case.charge_due), str(case.charge_paid)) == ("30000000", "30000000")

@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from domain.errors import InvalidCommand
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor, BerkasBase
 
@@ -22,8 +21,6 @@ class RevenueTargetUseCases(BerkasBase):
         command_id: str | None = None,
     ) -> int:
         """Set or revise the office's PNBP target for a year; returns the target's version."""
-        if not isinstance(amount, Decimal):
-            raise InvalidCommand("amount", "must be a decimal amount in IDR")
         target_id: UUID = revenue_target_id(actor.office, year)
         if not self.exists(target_id):
             target = RevenueTarget.set_for(self.provenance(actor, occurred_at, command_id), year, amount, legal_basis)

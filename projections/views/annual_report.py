@@ -54,8 +54,14 @@ FIGURE_COLUMNS = (
 
 
 def rupiah(text: str) -> int:
-    """PNBP is billed in whole rupiah (SIMPONI has no sen)."""
-    return int(text) if text.isdigit() else int(Decimal(text))
+    """PNBP is billed in whole rupiah (SIMPONI has no sen) and the domain records no other
+    amount, so the figures are exact integer sums: a fraction would be an error, never cut off."""
+    if text.isdigit():
+        return int(text)
+    amount = Decimal(text)
+    if not amount.is_finite() or amount != amount.to_integral_value():
+        raise ValueError(f"an amount of whole rupiah was expected, not {text!r}")
+    return int(amount)
 
 
 def _fee_lines(raw: dict[str, Any]) -> list[tuple[str, int]]:

@@ -8,10 +8,16 @@ from typing import Annotated
 from pydantic import Field
 
 from api.http.schemas.common import Code, CommandCreate, Nationality, PersonalDataCreate, Text, examples
+from domain.case import MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
 SUBJECT = {"name": "Li Wei", "nik": "9990001112223335", "birth_date": "1980-01-02", "address": "Jl. Batu 1, Batu"}
-Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)]
+# Whole rupiah, as the domain keeps amounts (domain.case.whole_rupiah checks them again,
+# for every caller): a string or an integer; sen, NaN and infinities are refused.
+Amount = Annotated[
+    Decimal,
+    Field(gt=0, le=MAX_RUPIAH, decimal_places=0, allow_inf_nan=False, description="Whole rupiah, at most 10^15"),
+]
 
 
 class EnforcementCaseCreate(CommandCreate):
