@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from importlib.metadata import version
 
@@ -61,21 +62,47 @@ app.add_typer(subject_commands.app, name="subjects")
 err = Console(stderr=True, soft_wrap=True)
 
 
+def say(message: str) -> None:
+    """One line on stderr, however long (no wrapping: scripts read it as one line)."""
+    err.print(f"berkas: {' '.join(message.split())}", markup=False, highlight=False, crop=False)
+
+
 def main() -> None:
-    """Console-script entry: domain and settings errors become one line and exit code 2."""
+    """Console-script entry: whatever goes wrong is one line on stderr and a non-zero exit,
+    never a traceback (2: the input or the domain refused; 1: the environment failed)."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(arguments: list[str]) -> int:
     try:
-        app()
+        outcome = app(args=arguments, standalone_mode=False)
+    except typer.Abort:
+        say("interrupted")
+        return 130
+    except typer.exceptions.TyperException as error:  # usage: an unknown option, a missing argument
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        if message:  # (``berkas`` alone has printed its help)
+            say(message)
+        return int(getattr(error, "exit_code", 2))
     except (DomainError, StoreNotReady) as error:
-        err.print(f"berkas: {error}", markup=False, highlight=False)
-        sys.exit(2)
-    except (psycopg.OperationalError, PersistenceError) as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        err.print(
-            f"berkas: the database is not reachable (BERKAS_DATABASE_URL): {reason}", markup=False, highlight=False
-        )
-        sys.exit(1)
+        say(str(error))
+        return 2
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "settings"
-        err.print(f"berkas: {field}: {first['msg']}", markup=False, highlight=False)
-        sys.exit(2)
+        say(f"{field}: {first['msg']}")
+        return 2
+    except (psycopg.OperationalError, PersistenceError) as error:
+        say(f"the database is not reachable (BERKAS_DATABASE_URL): {str(error) or type(error).__name__}")
+        return 1
+    except sqlite3.DatabaseError as error:
+        say(f"the SQLite file (BERKAS_SQLITE_PATH) is not a Berkas database: {error}")
+        return 1
+    except OSError as error:  # a missing directory, a file that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"{where}{error.strerror or type(error).__name__}")
+        return 1
+    except Exception as error:  # the type only: an exception's text may quote the data it choked on
+        say(f"unexpected {type(error).__name__}; nothing more is shown, so no data leaks into a terminal or a log")
+        return 1
+    return outcome if isinstance(outcome, int) else 0

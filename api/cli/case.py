@@ -14,7 +14,7 @@ from domain.errors import InvalidCommand
 from projections.ledger.bundle import build_bundle
 
 app = typer.Typer(help="Whole case files: bundles for legal review.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("bundle")

@@ -19,7 +19,7 @@ from projections.runner import catch_up
 
 app = typer.Typer(help="The tamper-evident ledger: seal, sign, verify.", no_args_is_help=True)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

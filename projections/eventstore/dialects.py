@@ -197,7 +197,9 @@ class PostgreSQL(Dialect):
 
     @contextmanager
     def connect(self, store: Store, *, autocommit: bool = False) -> Iterator[Any]:
-        with PostgresConnection.connect(store.database_url, autocommit=autocommit) as conn:
+        # A database that never answers must not hang a command: the same connect timeout as the pools.
+        timeout = max(1, round(store.timeout))
+        with PostgresConnection.connect(store.database_url, autocommit=autocommit, connect_timeout=timeout) as conn:
             yield conn
 
     @contextmanager
