@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
@@ -17,6 +17,9 @@ from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.lifecycle import Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.values import Provenance, Role
+
+# A command id may carry the fingerprint of the request it came with: ``key#fingerprint``.
+FINGERPRINT_MARK = "#"
 
 # Clocks of officers' terminals drift; a minute of grace keeps honest entries in.
 CLOCK_SKEW = timedelta(minutes=1)
@@ -38,6 +41,20 @@ def recorded_at(moment: datetime) -> Iterator[None]:
         _simulated_recording_time.reset(token)
 
 
+# The dates an office can mean: a typo such as 0001 or 9999 is refused, never stored (and
+# never reaches a conversion that overflows).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+
+def check_calendar(field: str, value: date) -> None:
+    """A date or instant within 1900-2100 (in its own calendar and in UTC)."""
+    years = [value.year]
+    if isinstance(value, datetime) and value.utcoffset() is not None and EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        years.append(value.astimezone(UTC).year)
+    if not all(EARLIEST_YEAR <= year <= LATEST_YEAR for year in years):
+        raise InvalidCommand(field, f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+
+
 def check_occurred_at(occurred_at: Any, *, not_before: datetime | None = None) -> None:
     """Business time must be an aware instant, not in the future, not before the
     case's previous event (backfilled history keeps its real, past dates)."""
@@ -45,6 +62,7 @@ def check_occurred_at(occurred_at: Any, *, not_before: datetime | None = None) -
         raise InvalidCommand("occurred_at", "must be a date and time")
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise InvalidCommand("occurred_at", "must carry a time zone (naive datetimes are ambiguous)")
+    check_calendar("occurred_at", occurred_at)
     if occurred_at > datetime.now(UTC) + CLOCK_SKEW:
         raise InvalidCommand("occurred_at", "must not be in the future")
     if not_before is not None and occurred_at < not_before:
@@ -115,7 +133,8 @@ class Case(Aggregate):
                 aggregate.commands = {}
             aggregate.last_occurred_at = provenance.occurred_at
             if provenance.command_id:
-                aggregate.commands[provenance.command_id] = self.originator_version
+                key, _, fingerprint = provenance.command_id.partition(FINGERPRINT_MARK)
+                aggregate.commands[key] = (self.originator_version, fingerprint)
             transition = aggregate.LIFECYCLE.event(type(self).__name__)
             target = transition.target_of(lambda name: getattr(self, name))
             if target is not None:
@@ -156,10 +175,18 @@ class Case(Aggregate):
         return transition
 
     def outcome_of(self, command_id: str | None) -> int | None:
-        """The version a command already produced, if it was already applied."""
+        """The version a command already produced, if it was already applied; a command id
+        whose request differs from the one it was first used for is refused."""
         if command_id is None:
             return None
-        return self.commands.get(command_id)
+        key, _, fingerprint = command_id.partition(FINGERPRINT_MARK)
+        found = self.commands.get(key)
+        if found is None:
+            return None
+        version, first = found
+        if fingerprint and first and fingerprint != first:
+            raise InvalidCommand("Idempotency-Key", "idempotency key reused for a different request")
+        return version
 
     def state(self) -> dict[str, Any]:
         """The current state as plain attributes (for APIs, tests and auditors)."""

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_enum, check_text
+from domain.case import Case, check_calendar, check_enum, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
@@ -149,6 +149,8 @@ class StayPermit(Case):
         check_text("legal_basis", legal_basis)
         if not (isinstance(valid_from, date) and isinstance(valid_until, date)) or valid_until <= valid_from:
             raise InvalidCommand("valid_until", "must be a date after valid_from")
+        check_calendar("valid_from", valid_from)
+        check_calendar("valid_until", valid_until)
         self._issued(
             provenance=provenance,
             permit_number=permit_number,
@@ -171,6 +173,7 @@ class StayPermit(Case):
         check_text("billing_code", billing_code)
         if not isinstance(new_end, date) or self.valid_until is None or new_end <= self.valid_until:
             raise InvalidCommand("new_end", "must be a date after the current end of the permit")
+        check_calendar("new_end", new_end)
         fee = permit_fee(billing_code, self._day(provenance), self.kind, term)
         self._extended(provenance=provenance, term=term, new_end=new_end, fee=fee, total=fee.total)
 

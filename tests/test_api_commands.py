@@ -19,8 +19,8 @@ def officer(pg_system: System) -> str:
     return token_for(pg_system, "OFFICER")
 
 
-def submit(client: TestClient, token: str, **headers: str) -> dict:
-    response = client.post("/passport-applications", json=passport_body(), headers=auth(token, **headers))
+def submit(client: TestClient, token: str, body: dict | None = None, **headers: str) -> dict:
+    response = client.post("/passport-applications", json=body or passport_body(), headers=auth(token, **headers))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -50,10 +50,11 @@ def test_a_malformed_if_match_names_the_header(client, officer):
 
 def test_a_retried_submission_returns_the_first_case_and_never_a_second(client, officer, pg_system):
     idempotency = key()
-    first = submit(client, officer, **{"Idempotency-Key": idempotency})
+    body = passport_body()
+    first = submit(client, officer, body, **{"Idempotency-Key": idempotency})
     path = f"/passport-applications/{first['id']}"
     client.post(f"{path}/payment", json={"billing_code": "8201"}, headers=auth(officer))
-    again = submit(client, officer, **{"Idempotency-Key": idempotency})
+    again = submit(client, officer, body, **{"Idempotency-Key": idempotency})
     assert again == first
     assert len(pg_system.app.history(first["id"])) == 2
 
@@ -229,3 +230,72 @@ def test_a_second_open_application_of_one_person_is_409_naming_the_rule_and_the_
     assert "open application" in second.json()["rule"]
     assert body["applicant"]["nik"] not in second.text
     assert pg_system.app.recorder.max_notification_id() == before
+
+
+# --- idempotency keys bind their request -----------------------------------------------------
+
+
+def test_an_idempotency_key_reused_for_a_different_request_is_422_and_writes_nothing(client, officer, pg_system):
+    case = submit(client, officer)
+    path = f"/passport-applications/{case['id']}"
+    headers = auth(officer, **{"Idempotency-Key": key()})
+    first = client.post(f"{path}/payment", json={"billing_code": "8201"}, headers=headers)
+    assert first.status_code == 200
+    before = pg_system.app.recorder.max_notification_id()
+    for url, body in ((f"{path}/payment", {"billing_code": "8202"}), (f"{path}/biometrics", {})):
+        reused = client.post(url, json=body, headers=headers)
+        assert reused.status_code == 422, reused.text
+        assert reused.json()["errors"][0]["detail"] == "idempotency key reused for a different request"
+    assert pg_system.app.recorder.max_notification_id() == before
+    spaced = b'{ "billing_code" :  "8201" }'  # the same request, written differently
+    retry = client.post(f"{path}/payment", content=spaced, headers=headers | {"Content-Type": "application/json"})
+    assert retry.status_code == 200 and retry.json() == first.json()
+
+
+def test_a_creation_key_reused_for_another_application_is_422(client, officer, pg_system):
+    shared = key()
+    submit(client, officer, **{"Idempotency-Key": shared})
+    before = pg_system.app.recorder.max_notification_id()
+    other = client.post(
+        "/passport-applications", json=passport_body(), headers=auth(officer, **{"Idempotency-Key": shared})
+    )
+    assert other.status_code == 422 and "idempotency key reused" in other.text
+    assert pg_system.app.recorder.max_notification_id() == before
+
+
+# --- dates the office can mean: 1900 to 2100 -------------------------------------------------
+
+FAR = ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-05:00", "1899-12-31T23:00:00+00:00"]
+
+
+@pytest.mark.parametrize("at", FAR)
+def test_instants_outside_1900_to_2100_are_422_in_bodies_and_queries_never_500(client, officer, pg_system, at):
+    case = submit(client, officer)
+    auditor, supervisor = token_for(pg_system, "AUDITOR"), token_for(pg_system, "SUPERVISOR")
+    before = pg_system.app.recorder.max_notification_id()
+    answers = [
+        client.post(
+            f"/passport-applications/{case['id']}/payment",
+            json={"billing_code": "8201", "occurred_at": at},
+            headers=auth(officer),
+        ),
+        client.post("/passport-applications", json=passport_body(occurred_at=at), headers=auth(officer)),
+        client.get("/passport-applications", params={"to": at}, headers=auth(officer)),
+        client.get("/passport-applications", params={"from": at}, headers=auth(officer)),
+        client.get(f"/cases/{case['id']}", params={"as_of": at}, headers=auth(auditor)),
+        client.get("/audit/decisions", params={"to": at}, headers=auth(supervisor)),
+    ]
+    assert [a.status_code for a in answers] == [422] * len(answers), [a.text for a in answers if a.status_code != 422]
+    assert pg_system.app.recorder.max_notification_id() == before
+
+
+def test_days_outside_1900_to_2100_are_422(client, officer, pg_system):
+    supervisor = token_for(pg_system, "SUPERVISOR")
+    born = client.post(
+        "/passport-applications",
+        json=passport_body(applicant=person() | {"birth_date": "0001-01-01"}),
+        headers=auth(officer),
+    )
+    assert born.status_code == 422 and born.json()["errors"][0]["field"].endswith("birth_date")
+    report = client.get("/reports/annual/2024", params={"as_known_at": "9999-12-31"}, headers=auth(supervisor))
+    assert report.status_code == 422

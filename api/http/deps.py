@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import System
+from domain.case import FINGERPRINT_MARK
 from domain.usecases.base import Actor
 
 _ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
@@ -59,7 +61,19 @@ async def expected_version(
     return int(found.group(1))
 
 
+def request_fingerprint(system: System, method: str, path: str, body: bytes) -> str:
+    """What a key binds: method, path and body (JSON compared as data, not as bytes), as a
+    keyed hash, so the log never holds a guessable digest of the personal data in a body."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")) if body else ""
+    except ValueError:
+        canonical = body.hex()
+    return system.vault.blind.digest("idempotency-request", f"{method} {path} {canonical}")[:16]
+
+
 async def command_id(
+    request: Request,
+    system: SystemDep,
     actor: ActorDep,
     key: Annotated[
         str | None,
@@ -72,8 +86,12 @@ async def command_id(
         ),
     ] = None,
 ) -> str | None:
-    # Scoped to the user: two clients picking the same key never share an outcome.
-    return None if key is None else f"{actor.id}:{key}"
+    # Scoped to the user: two clients picking the same key never share an outcome. The
+    # request's fingerprint travels with it: a key reused for another request is refused.
+    if key is None:
+        return None
+    fingerprint = request_fingerprint(system, request.method, request.url.path, await request.body())
+    return f"{actor.id}:{key}{FINGERPRINT_MARK}{fingerprint}"
 
 
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

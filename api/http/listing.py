@@ -15,12 +15,13 @@ from uuid import UUID
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
 
 from api.bootstrap import System
 from api.http import access
 from api.http.present import local
 from api.http.schemas.cases import CasesPublic, CaseSummaryPublic
+from api.http.schemas.common import BusinessInstant
 from domain.case import Case
 from domain.reference import OFFICES
 from domain.usecases.base import Actor
@@ -40,7 +41,7 @@ def _plus_restored(value: Any) -> Any:
     return _PASTED_OFFSET.sub(r"\1+\2", value) if isinstance(value, str) else value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_plus_restored)]
+Instant = Annotated[BusinessInstant, BeforeValidator(_plus_restored)]
 INSTANT_HELP = (
     "RFC 3339 with an offset, e.g. 2024-06-30T00:00:00+07:00 (encode `+` as %2B; an unencoded one is accepted)"
 )

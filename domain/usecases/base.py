@@ -13,7 +13,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder
 
-from domain.case import Case
+from domain.case import FINGERPRINT_MARK, Case
 from domain.errors import CaseNotFound, ConflictError, InvalidCommand, KeyTaken
 from domain.privacy import SealedEventStore, SubjectSeal
 from domain.reservation import RULE_TEXT, Reservation, ReservationStatus, Rule, claim, reservation_id
@@ -163,7 +163,8 @@ class BerkasBase(Application):
         """A creation retried with the same command id lands on the same case id."""
         if command_id is None:
             return uuid4()
-        return uuid5(NAMESPACE_URL, f"berkas:{kind}:{office}:{command_id}")
+        key = command_id.partition(FINGERPRINT_MARK)[0]
+        return uuid5(NAMESPACE_URL, f"berkas:{kind}:{office}:{key}")
 
     def establish(
         self,
@@ -177,13 +178,13 @@ class BerkasBase(Application):
         returns it as saved (a retried creation: as it was first created)."""
         case_id = self.new_case_id(kind.KIND, actor.office, command_id)
         if command_id is not None and self.exists(case_id):
-            return self._at(kind, case_id, 1)
+            return self._first_outcome(kind, case_id, command_id)
         aggregates = build(case_id, self.provenance(actor, occurred_at, command_id))
         try:
             self.save(*aggregates)
         except IntegrityError:
             if command_id is not None and self.exists(case_id):
-                return self._at(kind, case_id, 1)
+                return self._first_outcome(kind, case_id, command_id)
             self._explain_lost_claims(aggregates)
             raise
         case = aggregates[0]
@@ -275,6 +276,11 @@ class BerkasBase(Application):
                 current = self.repository.get(aggregate.id)
                 if current.status is ReservationStatus.HELD and current.holder_id != aggregate.holder_id:
                     raise KeyTaken(RULE_TEXT[current.rule], current.holder_kind, current.holder_id)
+
+    def _first_outcome(self, kind: type[C], case_id: UUID, command_id: str) -> C:
+        """A creation retried: the case as it was created, if it was this request that created it."""
+        self.get_case(case_id).outcome_of(command_id)
+        return self._at(kind, case_id, 1)
 
     def _at(self, kind: type[C], case_id: UUID, version: int) -> C:
         case = self.get_case(case_id, version=version)

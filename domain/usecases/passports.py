@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.case import check_text
+from domain.case import check_calendar, check_text
 from domain.errors import InvalidCommand
 from domain.passport import PassportApplication
 from domain.reservation import Rule, open_application_key
@@ -41,6 +41,7 @@ def personal_data(name: str, nik: str, birth_date: date, address: str) -> Person
         raise InvalidCommand("nik", "must be 16 digits")
     if not isinstance(birth_date, date):
         raise InvalidCommand("birth_date", "must be a date")
+    check_calendar("birth_date", birth_date)
     if not name or not address:
         raise InvalidCommand("name" if not name else "address", "must not be empty")
     return PersonalData(name=name, nik=nik, birth_date=birth_date, address=address)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel
 from api.bootstrap import System
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.schemas.common import errors
+from api.http.schemas.common import Day, errors
 from domain.values import Role
 from projections.ledger import keys
 from projections.ledger.bundle import LedgerNotReady, build_bundle
@@ -54,7 +53,7 @@ def verification(
     request: Request,
     system: SystemDep,
     actor: ActorDep,
-    from_day: Annotated[date | None, Query(alias="from", description="Recording day to start at")] = None,
+    from_day: Annotated[Day | None, Query(alias="from", description="Recording day to start at")] = None,
 ) -> VerificationPublic:
     """Recompute the chain, the days and the signed checkpoints from the stored events (auditors, IT admins)."""
     access.require_role(actor, Role.AUDITOR, Role.ADMIN)

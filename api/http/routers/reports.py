@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
@@ -13,7 +12,7 @@ from api.http.jobs import Job, JobBusy, Jobs, projection_name
 from api.http.listing import WORD
 from api.http.present import local
 from api.http.schemas.admin import JobPublic, RebuildCreate
-from api.http.schemas.common import errors
+from api.http.schemas.common import Day, errors
 from api.http.schemas.problems import ProblemPublic
 from api.http.schemas.reports import ReportPublic
 from domain.errors import InvalidCommand
@@ -51,7 +50,7 @@ def annual(
     office: Annotated[
         str | None, Query(max_length=8, pattern=WORD, description="Office code; national when omitted")
     ] = None,
-    as_known_at: Annotated[date | None, Query(description="The report as it could have been made on this day")] = None,
+    as_known_at: Annotated[Day | None, Query(description="The report as it could have been made on this day")] = None,
     format: Annotated[Literal["json", "csv"] | None, Query(description="Instead of the Accept header")] = None,
     numbers: Annotated[
         Literal["plain", "id"],

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.http.schemas.problems import ProblemPublic
+from domain.case import check_calendar
+from domain.errors import InvalidCommand
 from domain.usecases.passports import personal_data
 from domain.values import PersonalData, Referral
 
@@ -16,6 +18,20 @@ from domain.values import PersonalData, Referral
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_()-]*$")]
 Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _in_calendar(value: date) -> date:
+    """1900 to 2100, as the domain keeps dates (``domain.case.check_calendar``): 422, never a 500."""
+    try:
+        check_calendar("date", value)
+    except InvalidCommand as refused:
+        raise ValueError(refused.rule) from None
+    return value
+
+
+# Every date and instant the API accepts, in bodies and in query parameters.
+Day = Annotated[date, AfterValidator(_in_calendar)]
+BusinessInstant = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
 
 
 def examples(*items: dict[str, Any]) -> ConfigDict:
@@ -30,7 +46,7 @@ class CommandCreate(BaseModel):
 
     model_config = examples({"occurred_at": "2024-06-03T09:15:00+07:00"})
 
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: BusinessInstant | None = Field(
         None,
         description="When it happened (business time, with a time zone); now when omitted. "
         "Backfilled entries keep their real dates.",
@@ -57,7 +73,7 @@ class PersonalDataCreate(BaseModel):
 
     name: Text
     nik: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")] = Field(description="NIK, 16 digits")
-    birth_date: date
+    birth_date: Day
     address: Text
 
     def to_domain(self) -> PersonalData:

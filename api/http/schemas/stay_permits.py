@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
-from api.http.schemas.common import Code, CommandCreate, Nationality, PersonalDataCreate, Text, examples
+from api.http.schemas.common import Code, CommandCreate, Day, Nationality, PersonalDataCreate, Text, examples
 from domain.values import PermitBasis, PermitKind, StayTerm
 
 LEGAL_BASIS = "Pasal 48 UU 6/2011"
@@ -53,8 +52,8 @@ class StayIssuanceCreate(CommandCreate):
         }
     )
     permit_number: Code
-    valid_from: date
-    valid_until: date
+    valid_from: Day
+    valid_until: Day
     legal_basis: Text
 
 
@@ -62,7 +61,7 @@ class ExtensionCreate(CommandCreate):
     model_config = examples({"billing_code": "820240300101", "term": "DAYS_30", "new_end": "2025-04-30"})
     billing_code: Code
     term: StayTerm
-    new_end: date
+    new_end: Day
 
 
 class TransferCreate(CommandCreate):
