@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -27,10 +28,18 @@ def settings_from_environment() -> Settings:
     return Settings()
 
 
+def ledger_key_path(settings: Settings) -> Path:
+    """The configured key file, else the default one beside the store (see ``keys``)."""
+    return settings.ledger_key_path or keys.default_path(None if settings.database_url else settings.sqlite_path)
+
+
 def load_ledger_key(settings: Settings) -> Ed25519PrivateKey | None:
-    """The ledger's signing key if the settings name one (``keys.LedgerKeyError`` if unreadable)."""
-    path = settings.ledger_key_path
-    return keys.load_private(path) if path is not None else None
+    """The ledger's signing key: the configured one (``keys.LedgerKeyError`` if unreadable),
+    or the default one once ``store init`` has created it."""
+    path = ledger_key_path(settings)
+    if settings.ledger_key_path is None and not path.exists():
+        return None
+    return keys.load_private(path)
 
 
 def store_for(settings: Settings) -> Store:
@@ -44,9 +53,19 @@ class System:
     app: Berkas
     vault: Vault
 
+    @property
+    def ledger_key_path(self) -> Path:
+        return ledger_key_path(self.settings)
+
     @cached_property
     def ledger_key(self) -> Ed25519PrivateKey | None:
         return load_ledger_key(self.settings)
+
+    def ensure_ledger_key(self) -> tuple[Ed25519PrivateKey, bool]:
+        """The signing key, created at ``ledger_key_path`` when there is none (and whether it was)."""
+        key, created = keys.ensure(self.ledger_key_path)
+        self.__dict__["ledger_key"] = key
+        return key, created
 
     def projections(self) -> list[Projection]:
         """Every projection, the seal with the ledger key: what followers and rebuilds run."""

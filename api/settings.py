@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     create_tables: bool = True
     # ``berkas serve`` keeps the views current in-process; safe beside a separate worker.
     follow_projections: bool = True
-    # The ledger's Ed25519 private key (PEM, from ``berkas ledger keygen``); checkpoints
-    # stay unsigned without it.
+    # The ledger's Ed25519 private key (PEM); unset: beside the SQLite file, or
+    # ``berkas-ledger.key`` on PostgreSQL, created by ``berkas store init``.
     ledger_key_path: Path | None = None
     # HTTP: bodies above this are refused (413) before they are read.
     max_body_bytes: int = Field(1_048_576, ge=1024)
@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Log lines: ``json`` (one object a line, for collectors), ``text``, or ``auto``: text on
     # a terminal, JSON otherwise.
     log_format: Literal["auto", "json", "text"] = "auto"
+    # The first line of every checkpoint (C2SP origin), fixed when the ledger starts;
+    # unset: a random ``berkas.invalid/log-…`` name, unique to this store.
+    ledger_origin: str | None = Field(None, pattern=r"^[^\s+]+$")
 
     @field_validator("database_url")
     @classmethod

@@ -4,45 +4,34 @@ A bundle is one JSON document in a canonical form (sorted keys, one-space indent
 so every byte of it is either checked by a hash or signature or fixed by that form:
 change any byte and one of the checks below names what no longer holds.
 
-    {"format", "case_id", "public_key" (PEM), "key_id",
-     "checkpoints": [{signed fields..., "signature" (base64)}],
+    {"format", "case_id", "origin",
+     "public_keys": [verifier keys "<name>+<key id>+<base64>" of the log],
+     "checkpoints": [C2SP signed notes, smallest tree first; the last is the latest],
+     "consistency": [for each checkpoint, base64 hashes proving the latest extends it],
      "events": [{"notification_id", "case_id", "version", "topic", "state" (base64 of the
-                 stored bytes), "decoded", "checkpoint" (index), "leaf_index", "proof" [hex]}]}
+                 stored bytes), "decoded", "checkpoint" (index), "leaf_index",
+                 "proof" [base64 hashes: RFC 6962 inclusion in that checkpoint's tree]}]}
 
-Hashing rules (as the server's ``projections.ledger.chain``): leaf = SHA-256(0x00 ||
-u64 notification id || 16-byte case id || u64 version || u32 len || topic || u32 len ||
-state); inner node = SHA-256(0x01 || left || right); an odd last node is carried up.
+The leaf and tree rules are those of ``berkas_verify.merkle``; signatures those of
+``berkas_verify.note``. Which keys to trust is the reviewer's to say: the published key
+(``--public-key``) or its fingerprint (``--fingerprint``); a bundle checked only against
+the keys it carries itself proves that it is consistent, not who signed it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
-import struct
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-BUNDLE_FORMAT = "berkas-bundle/1"
-CHECKPOINT_FORMAT = "berkas-checkpoint/1"
-SIGNING_CONTEXT = b"berkas-ledger-checkpoint/1\n"
-_CHECKPOINT_FIELDS = {
-    "format": str,
-    "day": str,
-    "first_notification_id": int,
-    "last_notification_id": int,
-    "events": int,
-    "merkle_root": str,
-    "chain_head": str,
-    "complete": bool,
-    "signature": str,
-}
+from berkas_verify import merkle, note
+
+BUNDLE_FORMAT = "berkas-bundle/2"
 _EVENT_FIELDS = {
     "notification_id": int,
     "case_id": str,
@@ -54,7 +43,15 @@ _EVENT_FIELDS = {
     "leaf_index": int,
     "proof": list,
 }
-_TOP_FIELDS = {"format": str, "case_id": str, "public_key": str, "key_id": str, "checkpoints": list, "events": list}
+_TOP_FIELDS = {
+    "format": str,
+    "case_id": str,
+    "origin": str,
+    "public_keys": list,
+    "checkpoints": list,
+    "consistency": list,
+    "events": list,
+}
 
 
 class Invalid(Exception):
@@ -85,33 +82,6 @@ def _plain(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def key_id(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
-def leaf_hash(notification_id: int, case_id: uuid.UUID, version: int, topic: str, state: bytes) -> bytes:
-    encoded = topic.encode()
-    head = struct.pack(">Q16sQI", notification_id, case_id.bytes, version, len(encoded))
-    return hashlib.sha256(b"\x00" + head + encoded + struct.pack(">I", len(state)) + state).digest()
-
-
-def root_from_proof(leaf: bytes, index: int, size: int, proof: list[bytes]) -> bytes:
-    """Walk up from leaf ``index`` of a tree of ``size`` leaves; sides follow from the index."""
-    node, rest = leaf, list(proof)
-    while size > 1:
-        if index % 2 or index + 1 < size:
-            if not rest:
-                raise Invalid("proof is too short")
-            sibling = rest.pop(0)
-            pair = sibling + node if index % 2 else node + sibling
-            node = hashlib.sha256(b"\x01" + pair).digest()
-        index, size = index // 2, (size + 1) // 2
-    if rest:
-        raise Invalid("proof is too long")
-    return node
-
-
 def _fields(where: str, obj: Any, spec: dict[str, type]) -> None:
     if not isinstance(obj, dict):
         raise Invalid(f"{where}: not an object")
@@ -125,7 +95,9 @@ def _fields(where: str, obj: Any, spec: dict[str, type]) -> None:
             raise Invalid(f"{where}: {name} must be {kind.__name__}")
 
 
-def _b64(where: str, text: str) -> bytes:
+def _b64(where: str, text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise Invalid(f"{where}: must be a base64 string")
     try:
         data = base64.b64decode(text, validate=True)
     except binascii.Error:
@@ -135,14 +107,13 @@ def _b64(where: str, text: str) -> bytes:
     return data
 
 
-def _hex32(where: str, text: str) -> bytes:
-    try:
-        data = bytes.fromhex(text)
-    except ValueError:
-        raise Invalid(f"{where}: not hexadecimal") from None
-    if len(data) != 32 or data.hex() != text:
-        raise Invalid(f"{where}: must be 64 lowercase hex digits")
-    return data
+def _hashes(where: str, values: Any) -> list[bytes]:
+    if not isinstance(values, list):
+        raise Invalid(f"{where}: must be a list of base64 hashes")
+    found = [_b64(where, v) for v in values]
+    if any(len(h) != 32 for h in found):
+        raise Invalid(f"{where}: every hash is 32 bytes")
+    return found
 
 
 def _uuid(where: str, text: str) -> uuid.UUID:
@@ -156,10 +127,24 @@ def _uuid(where: str, text: str) -> uuid.UUID:
 
 
 @dataclass
+class Trust:
+    """The keys a reviewer trusts: published ones, or (loudly) the bundle's own."""
+
+    public_keys: list[Ed25519PublicKey] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.public_keys or self.fingerprints)
+
+
+@dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
     events: int = 0
     case_id: str = "?"
+    pinned: bool = False
+    signers: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -167,21 +152,52 @@ class Report:
 
     @property
     def summary(self) -> str:
-        if self.ok:
-            return f"OK: {self.events} events of case {self.case_id} verified against signed checkpoints"
-        return f"NOT VERIFIED: {len(self.problems)} problem(s) in the bundle of case {self.case_id}"
+        if not self.ok:
+            return f"NOT VERIFIED: {len(self.problems)} problem(s) in the bundle of case {self.case_id}"
+        if not self.pinned:
+            signers = ", ".join(self.signers)
+            return (
+                f"NOT VERIFIED AGAINST A PUBLISHED KEY: the {self.events} events of case {self.case_id} are "
+                f"consistent with checkpoints signed by the key(s) the bundle itself carries ({signers}); "
+                "anyone can make such a bundle. Pass --public-key or --fingerprint of the published key."
+            )
+        return (
+            f"OK: {self.events} events of case {self.case_id} verified against checkpoints signed by "
+            f"the published key ({', '.join(self.signers)})"
+        )
 
 
 def _check(report: Report, where: str, run: Any) -> Any:
     try:
         return run()
-    except Invalid as problem:
+    except (Invalid, merkle.ProofError, note.NoteError) as problem:
         report.problems.append(f"{where}: {problem}" if where else str(problem))
         return None
 
 
-def verify_bundle(data: bytes, pinned_public_key: bytes | None = None) -> Report:
-    report = Report()
+def _keys(bundle: dict[str, Any], trust: Trust) -> dict[tuple[str, bytes], Ed25519PublicKey]:
+    carried = []
+    for text in bundle["public_keys"]:
+        if not isinstance(text, str):
+            raise Invalid("public_keys: each is a verifier key string")
+        carried.append(note.parse_verifier_key(text))
+    if not trust.pinned:
+        return {(name, note.key_id(name, key)): key for name, key in carried}
+    trusted = {note.fingerprint(key) for key in trust.public_keys}
+    wanted = [f.lower() for f in trust.fingerprints]
+    known = {}
+    for name, key in carried:
+        fp = note.fingerprint(key)
+        if fp in trusted or any(len(w) >= 16 and fp.startswith(w) for w in wanted):
+            known[(name, note.key_id(name, key))] = key
+    for key in trust.public_keys:
+        known[(bundle["origin"], note.key_id(bundle["origin"], key))] = key
+    return known
+
+
+def verify_bundle(data: bytes, trust: Trust | None = None) -> Report:
+    trust = trust or Trust()
+    report = Report(pinned=trust.pinned)
     try:
         bundle = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -196,19 +212,18 @@ def verify_bundle(data: bytes, pinned_public_key: bytes | None = None) -> Report
     if bundle["format"] != BUNDLE_FORMAT:
         report.problems.append(f"bundle: format {bundle['format']!r} is not {BUNDLE_FORMAT}")
         return report
-    key = _check(report, "public key", lambda: _public_key(bundle, pinned_public_key))
+    known = _check(report, "public keys", lambda: _keys(bundle, trust)) or {}
     case_id = _check(report, "bundle", lambda: _uuid("case_id", bundle["case_id"]))
-    roots = [
-        _check(report, f"checkpoint {i}", lambda c=c: _checkpoint(c, key)) for i, c in enumerate(bundle["checkpoints"])
+    checkpoints = [
+        _check(report, f"checkpoint {i}", lambda n=n: _checkpoint(n, bundle["origin"], known, report))
+        for i, n in enumerate(bundle["checkpoints"])
     ]
+    _check(report, "consistency", lambda: _consistency(bundle["consistency"], checkpoints))
     versions = []
     for i, event in enumerate(bundle["events"]):
-        where = f"event {i}" + (
-            f" (notification id {event['notification_id']})"
-            if isinstance(event, dict) and isinstance(event.get("notification_id"), int)
-            else ""
-        )
-        if _check(report, where, lambda e=event: _event(e, case_id, bundle["checkpoints"], roots)) is not None:
+        nid = event.get("notification_id") if isinstance(event, dict) else None
+        where = f"event {i}" + (f" (notification id {nid})" if isinstance(nid, int) else "")
+        if _check(report, where, lambda e=event: _event(e, case_id, checkpoints)) is not None:
             versions.append(event["version"])
             report.events += 1
     if report.ok and versions != list(range(1, len(versions) + 1)):
@@ -219,58 +234,41 @@ def verify_bundle(data: bytes, pinned_public_key: bytes | None = None) -> Report
     return report
 
 
-def _public_key(bundle: dict[str, Any], pinned: bytes | None) -> Ed25519PublicKey:
-    try:
-        key = serialization.load_pem_public_key(bundle["public_key"].encode())
-    except (ValueError, UnsupportedAlgorithm):
-        raise Invalid("not a PEM public key") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise Invalid("not an Ed25519 key")
-    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    if pem != bundle["public_key"]:
-        # PEM readers skip text around the key; a bundle's bytes must all mean something.
-        raise Invalid("the PEM text is not exactly the key's")
-    if key_id(key) != bundle["key_id"]:
-        raise Invalid(f"key_id {bundle['key_id']} does not match the key ({key_id(key)})")
-    if pinned is not None:
-        try:
-            expected = serialization.load_pem_public_key(pinned)
-        except (ValueError, UnsupportedAlgorithm):
-            raise Invalid("the published key you gave is not a PEM public key") from None
-        if not isinstance(expected, Ed25519PublicKey) or key_id(expected) != key_id(key):
-            raise Invalid(f"the bundle's key {key_id(key)} is not the published key you gave")
-    return key
+def _checkpoint(text: Any, origin: str, known: dict, report: Report) -> note.Checkpoint:
+    if not isinstance(text, str):
+        raise Invalid("a checkpoint is a signed note (text)")
+    signed = note.parse_note(text)
+    if str(signed) != text:
+        raise Invalid("the note is not in its canonical form")
+    checkpoint = note.parse_checkpoint(signed.text)
+    if checkpoint.origin != origin:
+        raise Invalid(f"is of the log {checkpoint.origin!r}, not {origin!r}")
+    names = note.verified_by(signed, known)
+    if not names:
+        raise Invalid(f"tree size {checkpoint.size} carries no signature by a trusted key")
+    for s in signed.signatures:
+        if (s.name, s.key_id) in known and s.key_id.hex() not in report.signers:
+            report.signers.append(s.key_id.hex())
+    return checkpoint
 
 
-def _checkpoint(checkpoint: Any, key: Ed25519PublicKey | None) -> bytes:
-    _fields("checkpoint", checkpoint, _CHECKPOINT_FIELDS)
-    if checkpoint["format"] != CHECKPOINT_FORMAT:
-        raise Invalid(f"format {checkpoint['format']!r} is not {CHECKPOINT_FORMAT}")
-    root = _hex32("merkle_root", checkpoint["merkle_root"])
-    _hex32("chain_head", checkpoint["chain_head"])
-    signature = _b64("signature", checkpoint["signature"])
-    payload = {name: value for name, value in checkpoint.items() if name != "signature"}
-    message = SIGNING_CONTEXT + json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    if key is None:
-        raise Invalid("signature not checked: the public key is unusable")
-    try:
-        key.verify(signature, message)
-    except InvalidSignature:
-        raise Invalid(f"signature of day {checkpoint['day']} does not verify with key {key_id(key)}") from None
-    return root
+def _consistency(proofs: list[Any], checkpoints: list[note.Checkpoint | None]) -> None:
+    if len(proofs) != len(checkpoints):
+        raise Invalid("one consistency proof per checkpoint")
+    if not checkpoints or any(c is None for c in checkpoints):
+        return
+    latest = checkpoints[-1]
+    for i, (proof, c) in enumerate(zip(proofs, checkpoints, strict=True)):
+        merkle.verify_consistency(c.size, latest.size, c.root, latest.root, _hashes(f"proof {i}", proof))
 
 
-def _event(event: Any, case_id: uuid.UUID | None, checkpoints: list[Any], roots: list[bytes | None]) -> bool:
+def _event(event: Any, case_id: uuid.UUID | None, checkpoints: list[note.Checkpoint | None]) -> bool:
     _fields("event", event, _EVENT_FIELDS)
     event_case = _uuid("case_id", event["case_id"])
     if case_id is not None and event_case != case_id:
         raise Invalid(f"belongs to case {event_case}, not to the bundle's case")
     state = _b64("state", event["state"])
-    proof = (
-        [_hex32("proof", step) for step in event["proof"]] if all(isinstance(s, str) for s in event["proof"]) else None
-    )
-    if proof is None:
-        raise Invalid("proof: must be a list of hex strings")
+    proof = _hashes("proof", event["proof"])
     try:
         decoded = decoded_view(state)
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -280,18 +278,15 @@ def _event(event: Any, case_id: uuid.UUID | None, checkpoints: list[Any], roots:
     index = event["checkpoint"]
     if not 0 <= index < len(checkpoints):
         raise Invalid(f"checkpoint {index} is not in the bundle")
-    if roots[index] is None:
-        raise Invalid(f"its checkpoint {index} did not verify")
     checkpoint = checkpoints[index]
-    nid = event["notification_id"]
-    if not checkpoint["first_notification_id"] <= nid <= checkpoint["last_notification_id"]:
-        raise Invalid("is outside its checkpoint's notification ids")
-    if not 0 <= event["leaf_index"] < checkpoint["events"]:
-        raise Invalid("leaf_index is outside its checkpoint's tree")
-    leaf = leaf_hash(nid, event_case, event["version"], event["topic"], state)
-    if root_from_proof(leaf, event["leaf_index"], checkpoint["events"], proof) != roots[index]:
+    if checkpoint is None:
+        raise Invalid(f"its checkpoint {index} did not verify")
+    leaf = merkle.event_leaf(event["notification_id"], event_case, event["version"], event["topic"], state)
+    try:
+        merkle.verify_inclusion(event["leaf_index"], checkpoint.size, leaf, proof, checkpoint.root)
+    except merkle.ProofError:
         raise Invalid(
             f"version {event['version']}: stored bytes, topic, ids or proof do not lead to "
-            f"the signed root of {checkpoint['day']}"
-        )
+            f"the signed root of tree size {checkpoint.size}"
+        ) from None
     return True

@@ -37,6 +37,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(folder, ignore_errors=True)
         os.environ.pop("BERKAS_PERSONAL_DATA_KEY_PATH", None)
 
+# Stores that the ledger's tests tamper with, on both backends.
+pytest_plugins = ["tests.ledger_support"]
+
 
 def _admin_url() -> str:
     url = os.environ.get("BERKAS_TEST_DATABASE_URL")

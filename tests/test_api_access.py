@@ -128,6 +128,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/subjects/{subject_id}/erasure"): ADMIN,
     ("GET", "/subjects/due"): ADMIN_OR_AUDITOR,
     ("GET", "/subjects/{subject_id}/export"): EXPORTER,
+    ("POST", "/ledger/verification"): ADMIN_OR_AUDITOR,
+    ("GET", "/ledger/verification/jobs/{job_id}"): ADMIN_OR_AUDITOR,
+    ("GET", "/ledger/checkpoints/latest"): ADMIN_OR_AUDITOR,
     ("GET", "/healthz"): ANYONE,
     ("GET", "/readyz"): ANYONE,
     ("GET", "/metrics"): ANYONE,  # no personal data; the reverse proxy keeps it inside

@@ -3,6 +3,7 @@ office's published figures."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -107,9 +108,16 @@ def test_the_malang_demo_reproduces_every_published_figure_and_a_second_run_adds
     from projections.reports import annual_report
 
     monkeypatch.setenv("BERKAS_DATABASE_URL", demo_database_url)
+    monkeypatch.setenv("BERKAS_LEDGER_KEY_PATH", str(tmp_path / "ledger.key"))
     first = CliRunner().invoke(cli, ["demo"], terminal_width=200)
     assert first.exit_code == 0, first.output
     assert "wrote" in first.output and "333.68 %" in first.output and "Rp 33.81 miliar" in first.output
+    assert "ledger created key" in first.output and (tmp_path / "ledger.key").stat().st_mode & 0o777 == 0o600
+    # Every office day closed is checkpointed and signed by the key made for the demo.
+    verified = CliRunner().invoke(cli, ["ledger", "verify", "--json"])
+    assert verified.exit_code == 0, verified.output
+    result = json.loads(verified.stdout)
+    assert result["checkpoints"] >= 239 and result["signed"] == result["checkpoints"] and result["unsealed"] == 0
 
     system = bootstrap(Settings(database_url=demo_database_url, sqlite_path=tmp_path / "unused.db"))
     try:

@@ -65,6 +65,28 @@ def test_the_app_role_cannot_delete_truncate_or_disarm_the_log(pg_system, app_ro
         conn.execute(statement)
 
 
+@pytest.mark.parametrize("notification_id", [-1, 10**7])
+def test_the_app_role_cannot_choose_a_notification_id(pg_system, app_role, notification_id):
+    with psycopg.connect(as_role(pg_system, app_role)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(
+            "INSERT INTO berkas_events (notification_id, originator_id, originator_version, topic, state) "
+            "VALUES (%s, %s, 1, 'berkas:PassportApplication.Submitted', '{}')",
+            (notification_id, uuid.uuid4()),
+        )
+
+
+def test_the_app_role_still_appends_large_batches_by_copy(pg_system, app_role, tmp_path):
+    store = Store(as_role(pg_system, app_role), tmp_path / "unused.db")
+    app = Berkas(env=store.library_env() | {"CREATE_TABLE": "false"})
+    try:
+        clock = builders.Clock()
+        cases = [builders.passport(clock, until="HANDED_OVER") for _ in range(20)]
+        app.bulk_save(cases)
+        assert app.get_case(cases[-1].id).version == cases[-1].version
+    finally:
+        app.close()
+
+
 def test_an_update_by_the_app_role_is_refused_by_the_trigger(pg_system, app_role):
     pg_system.app.save(builders.passport(builders.Clock()))
     with psycopg.connect(as_role(pg_system, app_role)) as conn, pytest.raises(psycopg.Error, match="append-only"):

@@ -22,16 +22,13 @@ def bundle(
     case_id: str = typer.Argument(..., help="The case id (UUID)"),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the bundle (JSON)"),
 ) -> None:
-    """Write the case's events, their proofs, the signed checkpoints and the public key to
-    one file; check it anywhere with `python -m berkas_verify verify-bundle FILE`."""
+    """Write the case's events, their proofs, the signed checkpoints and the log's keys to
+    one file; check it anywhere with `python -m berkas_verify verify-bundle FILE --public-key KEY`."""
     try:
         case = UUID(case_id)
     except ValueError:
         raise InvalidCommand("case_id", "must be a UUID") from None
     with system() as built:
-        key = signing_key(built.settings)
-        if key is None:
-            raise InvalidCommand("BERKAS_LEDGER_KEY_PATH", "must name the ledger key: a bundle carries its public key")
-        data = build_bundle(built.store, case, key.public_key(), key)
+        data = build_bundle(built.store, case, signing_key(built))
     output.write_bytes(data)
     err.print(f"bundle of case {case} written to {output} ({len(data):,} bytes)")

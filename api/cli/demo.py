@@ -12,11 +12,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.bootstrap import System
 from api.cli.common import console_admin, system
+from api.cli.ledger import announce_key
 from api.cli.serve import run_server
 from api.demo.calendar import YEAR
 from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, generate_national, recording_days
 from domain.errors import InvalidCommand
 from domain.usecases import users
+from projections.ledger.seal import checkpoint_now
 from projections.privacy.legacy import plaintext_events
 from projections.reports import annual_report, render_table
 from projections.runner import catch_up
@@ -115,6 +117,7 @@ def demo(
         out.print(f"the store held personal data in plaintext: moved to {aside}; generating it sealed", soft_wrap=True)
     with system() as built:
         where = built.store.describe()
+        announce_key(built)
         if demo_present(built.app):
             already = (
                 f"{where} already holds a {YEAR} demo year (Malang's revenue target is recorded): nothing generated"
@@ -123,7 +126,10 @@ def demo(
         else:
             written = _generate(built, seed, share)
             out.print(f"wrote {written:,} events to {where} in {perf_counter() - started:.1f} s", soft_wrap=True)
+        # With the ledger key: each office day is checkpointed and signed as it closes,
+        # and the last one on demand, so that the whole year is under a signature.
         catch_up(built.store, built.projections())
+        checkpoint_now(built.store, built.ensure_ledger_key()[0], built.settings.ledger_origin)
         shown = None if national else OFFICE
         out.print(render_table(annual_report(built.store, YEAR, office=shown, current=False)))
         tokens = _accounts_for_trying(built) if serve else {}

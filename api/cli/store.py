@@ -11,6 +11,7 @@ from rich.console import Console
 from api import backup as backups
 from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
+from api.cli.ledger import announce_key
 from projections.ledger import keys as ledger_keys
 from projections.privacy import keyfile
 from projections.privacy.legacy import plaintext_events
@@ -22,9 +23,11 @@ out = Console()
 
 @app.command("init")
 def init() -> None:
-    """Create the event tables and the append-only triggers (safe to repeat)."""
+    """Create the event tables, the ledger and their append-only triggers, and the ledger's
+    signing key if there is none (safe to repeat)."""
     with system() as built:
         out.print(f"event store ready: {built.store.describe()}, table {built.store.events_table} is append-only")
+        announce_key(built)
 
 
 @app.command("info")
@@ -43,7 +46,7 @@ def info() -> None:
         else:
             out.print(f"personal data is sealed per subject; key file {built.settings.personal_data_key_file}")
         views = positions(built.store)
-        ledger_key = built.settings.ledger_key_path
+        ledger_key = built.ledger_key_path if built.ledger_key_path.exists() else None
     out.print(f"berkas {version('berkas')}")
     for name, position in sorted(views.items()):
         out.print(f"view {name}: at {position} ({last - position} behind)")

@@ -149,6 +149,19 @@ class Dialect:
     def create_app_role(self, conn: Any, name: str, password: str) -> None:
         raise ValueError("application roles exist on PostgreSQL only")
 
+    # --- what the ledger asks -------------------------------------------------------------
+
+    gapless: ClassVar[bool]  # whether honest notification ids run 1, 2, 3... without a hole
+    serial: ClassVar[str]  # an auto-numbered primary key column
+
+    def raw_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows exactly as stored: no value converted, whatever its type (a tampered one too)."""
+        raise NotImplementedError
+
+    def make_append_only(self, conn: Any, tables: Sequence[str], message: str) -> None:
+        """Triggers refusing UPDATE, DELETE (and TRUNCATE where there is one) on each table."""
+        raise NotImplementedError
+
 
 # --- PostgreSQL ----------------------------------------------------------------------------
 
@@ -164,6 +177,16 @@ CREATE OR REPLACE TRIGGER berkas_events_append_only
 CREATE OR REPLACE TRIGGER berkas_events_no_truncate
     BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION berkas_reject_event_change();
 """.replace("{message}", APPEND_ONLY_MESSAGE)
+
+
+_PG_LEDGER_GUARD = """
+CREATE OR REPLACE FUNCTION berkas_reject_ledger_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'berkas: % on % refused: {message}', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+"""
 
 
 class PostgreSQL(Dialect):
@@ -299,6 +322,24 @@ class PostgreSQL(Dialect):
         ).fetchone()
         return int(found[0] or 0)
 
+    gapless = False  # a rolled-back insert consumes its sequence value
+    serial = "BIGSERIAL PRIMARY KEY"
+
+    def raw_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with conn.cursor(binary=True) as cur:
+            cur.execute(self.native(statement), params)
+            return cur.fetchall()
+
+    def make_append_only(self, conn: Any, tables: Sequence[str], message: str) -> None:
+        conn.execute(_PG_LEDGER_GUARD.replace("{message}", message))
+        for table in tables:
+            conn.execute(
+                f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION berkas_reject_ledger_change();"
+                f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION berkas_reject_ledger_change();"
+            )
+
     def guards_installed(self, conn: Any) -> bool:
         found = conn.execute(
             "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE 'berkas_events_%%'",
@@ -326,7 +367,11 @@ class PostgreSQL(Dialect):
             # The projection worker and rebuild jobs run as this role too: it creates, owns
             # and swaps the view tables. Owning nothing else, it still cannot touch the log.
             pgsql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(role),
-            pgsql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table, role),
+            # INSERT on the four columns only: the database numbers every event, so the
+            # role cannot place one before the log (id -1) or far ahead of it.
+            pgsql.SQL("REVOKE INSERT ON {} FROM {}").format(table, role),
+            pgsql.SQL("GRANT SELECT, UPDATE ON {} TO {}").format(table, role),
+            pgsql.SQL("GRANT INSERT (originator_id, originator_version, topic, state) ON {} TO {}").format(table, role),
             pgsql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(pgsql.SQL(sequence.fetchone()[0]), role),
             # The API reads the views, which the projection worker (the owner) creates and
             # swaps in on rebuild: reading rights on those, present and future.
@@ -471,6 +516,20 @@ class SQLite(Dialect):
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         return [StoredRow(n, UUID(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
+
+    gapless = True  # a new rowid is the largest plus one; a rollback takes nothing
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def raw_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return conn.execute(statement, params).fetchall()
+
+    def make_append_only(self, conn: Any, tables: Sequence[str], message: str) -> None:
+        for table in tables:
+            for verb in ("UPDATE", "DELETE"):
+                conn.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'berkas: {verb} on {table} refused: {message}'); END"
+                )
 
     def guards_installed(self, conn: Any) -> bool:
         found = conn.execute(

@@ -1,3 +1,4 @@
-"""The tamper-evident ledger (buku besar segel): a hash chain over the event log as stored,
-a Merkle tree per recording day, checkpoints signed with Ed25519, and case bundles that a
-legal reviewer verifies offline with ``python -m berkas_verify``."""
+"""The ledger (buku besar segel): a transparency log inside the event store. One RFC 6962
+Merkle tree over every stored event, checkpoints as C2SP signed notes kept as append-only
+facts, witnesses, and case bundles that a legal reviewer verifies offline with
+``python -m berkas_verify``."""

@@ -1,9 +1,10 @@
 """The legal-review bundle (berkas untuk pemeriksaan hukum) of one case.
 
-One canonical JSON file: the case's events as stored and as decoded, a Merkle inclusion
-proof for each against the signed checkpoint of its day, those checkpoints and the public
-key. ``python -m berkas_verify verify-bundle`` checks it offline; its format is defined
-there, so the two can never disagree on the bytes.
+One canonical JSON file: the case's events as stored and as decoded, for each an RFC 6962
+inclusion proof in the first signed checkpoint that holds it, those checkpoints as C2SP
+signed notes, a consistency proof from each to the latest signed checkpoint, and the
+log's public keys. ``python -m berkas_verify verify-bundle`` checks it offline; its format
+is defined there, so the two can never disagree on the bytes.
 """
 
 from __future__ import annotations
@@ -12,16 +13,15 @@ import base64
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from berkas_verify import BUNDLE_FORMAT, canonical_dumps, decoded_view
+from berkas_verify import BUNDLE_FORMAT, canonical_dumps, decoded_view, merkle, note
 from domain.errors import CaseNotFound, DomainError
 from projections.eventstore import sql
-from projections.eventstore.log import StoredRow, case_rows
 from projections.eventstore.store import Store
-from projections.ledger import chain
-from projections.ledger.keys import key_id, public_pem
-from projections.ledger.seal import SEAL, Checkpoint, SealProjection, checkpoint_now, checkpoints
+from projections.ledger import facts, log, tree
+from projections.ledger.facts import StoredCheckpoint
+from projections.ledger.seal import SealProjection, checkpoint_now
 from projections.runner import catch_up
 
 
@@ -29,89 +29,89 @@ class LedgerNotReady(DomainError):
     """The case's latest events are not yet under a signed checkpoint."""
 
 
-def _case_events(conn: Any, store: Store, case_id: UUID) -> list[StoredRow]:
-    return case_rows(conn, case_id)
+def _case_rows(conn: Any, case_id: UUID) -> list[log.Row]:
+    table, column = conn.dialect.events_table, conn.dialect.id_column
+    found = conn.dialect.raw_rows(
+        conn,
+        f"SELECT {column}, originator_version, topic, state FROM {table} WHERE originator_id = ? "
+        "ORDER BY originator_version",
+        (conn.dialect.case_key(case_id),),
+    )
+    return [log.Row(n, case_id, v, t, bytes(s) if s is not None else None) for n, v, t, s in found]
 
 
-def _covering(found: list[Checkpoint], notification_id: int) -> int | None:
-    """The signed checkpoint that proves this event: its complete day if signed, else the
-    earliest signed partial one that reaches it."""
-    covering = [
-        i
-        for i, c in enumerate(found)
-        if c.signature is not None and c.first_notification_id <= notification_id <= c.last_notification_id
-    ]
-    return min(covering, key=lambda i: (not found[i].complete, found[i].last_notification_id), default=None)
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in hashes]
 
 
-def _checkpoint_entry(checkpoint: Checkpoint) -> dict[str, Any]:
-    return checkpoint.payload() | {"signature": base64.b64encode(checkpoint.signature or b"").decode()}
-
-
-def build_bundle(
-    store: Store, case_id: UUID, public_key: Ed25519PublicKey, signing_key: Ed25519PrivateKey | None = None
-) -> bytes:
-    """Seal what is pending (and sign it, given the key), then gather the case's proofs."""
+def build_bundle(store: Store, case_id: UUID, signing_key: Ed25519PrivateKey | None = None) -> bytes:
+    """Seal what is pending (and checkpoint and sign it, given the key), then gather the proofs."""
     if signing_key is not None:
         checkpoint_now(store, signing_key)
     else:
         catch_up(store, [SealProjection()])
     with store.connect() as conn:
-        events = _case_events(conn, store, case_id)
-        if not events:
+        rows = _case_rows(conn, case_id)
+        if not rows:
             raise CaseNotFound(case_id)
-        found = checkpoints(conn)
+        origin = facts.origin(conn)
+        signed = facts.checkpoints(conn, signed_only=True)
+        positions = dict(
+            sql.fetchall(
+                conn,
+                f"SELECT notification_id, leaf_index FROM {tree.LEAVES} WHERE originator_id = ?",
+                (case_id.hex,),
+            )
+        )
         chosen: dict[int, int] = {}
-        for event in events:
-            index = _covering(found, event.notification_id)
-            if index is None:
+        for row in rows:
+            index = positions.get(row.notification_id)
+            covering = next((i for i, c in enumerate(signed) if index is not None and c.size > index), None)
+            if covering is None:
                 raise LedgerNotReady(
-                    f"case {case_id} version {event.originator_version} is not yet under a signed checkpoint: "
+                    f"case {case_id} version {row.originator_version} is not yet under a signed checkpoint: "
                     "run `berkas ledger checkpoint`"
                 )
-            chosen[event.notification_id] = index
-        used = sorted(set(chosen.values()))
-        trees = {i: _tree(conn, found[i]) for i in used}
-    entries = []
-    for event in events:
-        index = chosen[event.notification_id]
-        leaves, tree = trees[index]
-        position = leaves.get(event.notification_id)
-        if position is None:
-            raise LedgerNotReady(
-                f"the seal has no row for notification id {event.notification_id}: run `berkas ledger verify`"
+            chosen[row.notification_id] = covering
+        used = sorted(set(chosen.values()) | {len(signed) - 1})
+        latest = signed[-1]
+        consistency = [tree.consistency_proof(conn, signed[i].size, latest.size) for i in used]
+        events = []
+        for row in rows:
+            checkpoint = signed[chosen[row.notification_id]]
+            index = positions[row.notification_id]
+            proof = tree.inclusion_proof(conn, index, checkpoint.size)
+            leaf = merkle.event_leaf(row.notification_id, case_id, row.originator_version, row.topic, row.state)
+            # A stored node gone bad would give a proof that fails: say so here, not at the reviewer's.
+            merkle.verify_inclusion(index, checkpoint.size, leaf, proof, checkpoint.root)
+            events.append(
+                {
+                    "notification_id": row.notification_id,
+                    "case_id": str(case_id),
+                    "version": row.originator_version,
+                    "topic": row.topic,
+                    "state": base64.b64encode(row.state).decode(),
+                    "decoded": decoded_view(row.state),
+                    "checkpoint": used.index(chosen[row.notification_id]),
+                    "leaf_index": index,
+                    "proof": _b64(proof),
+                }
             )
-        entries.append(
-            {
-                "notification_id": event.notification_id,
-                "case_id": str(case_id),
-                "version": event.originator_version,
-                "topic": event.topic,
-                "state": base64.b64encode(event.state).decode(),
-                "decoded": decoded_view(event.state),
-                "checkpoint": used.index(index),
-                "leaf_index": position,
-                "proof": [step.hex() for step in chain.inclusion_proof(tree, position)],
-            }
-        )
+        keys = _signing_keys(conn, [signed[i] for i in used])
     bundle = {
         "format": BUNDLE_FORMAT,
         "case_id": str(case_id),
-        "public_key": public_pem(public_key),
-        "key_id": key_id(public_key),
-        "checkpoints": [_checkpoint_entry(found[i]) for i in used],
-        "events": entries,
+        "origin": origin,
+        "public_keys": keys,
+        "checkpoints": [str(signed[i].note(origin)) for i in used],
+        "consistency": [_b64(p) for p in consistency],
+        "events": events,
     }
     return canonical_dumps(bundle)
 
 
-def _tree(conn: Any, checkpoint: Checkpoint) -> tuple[dict[int, int], list[list[bytes]]]:
-    """The day's tree as sealed, and each notification id's leaf position in it."""
-    rows = sql.fetchall(
-        conn,
-        f"SELECT notification_id, leaf FROM {SEAL} WHERE notification_id >= ? AND notification_id <= ? "
-        "ORDER BY notification_id",
-        (checkpoint.first_notification_id, checkpoint.last_notification_id),
+def _signing_keys(conn: Any, used: list[StoredCheckpoint]) -> list[str]:
+    wanted = {(s.name, s.key_id) for c in used for s in c.signatures}
+    return sorted(
+        note.verifier_key(k.name, k.public_key) for k in facts.registered_keys(conn) if (k.name, k.key_id) in wanted
     )
-    positions = {nid: i for i, (nid, _) in enumerate(rows)}
-    return positions, chain.levels([bytes(leaf) for _, leaf in rows])

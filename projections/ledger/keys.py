@@ -1,13 +1,15 @@
 """The ledger's Ed25519 key (kunci segel): generated once, kept as a PEM file, and the
-public half published so that auditors and reviewers can check checkpoints offline."""
+public half published so that auditors and reviewers can check checkpoints offline.
+
+Without a configured path, the key lives beside the SQLite file (``berkas.db.ledger-key``)
+or, on PostgreSQL, in ``berkas-ledger.key`` in the working directory; ``store init`` and
+``demo`` create it there, so a store is signed from its first day."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -62,15 +64,22 @@ def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def key_id(key: Ed25519PublicKey) -> str:
-    """A short fingerprint to compare by eye with the published key."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+def default_path(sqlite_path: Path | None) -> Path:
+    """Where the key lives when no path is configured."""
+    if sqlite_path is not None:
+        return sqlite_path.with_name(sqlite_path.name + ".ledger-key")
+    return Path("berkas-ledger.key")
 
 
-def signature_valid(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
-    try:
-        key.verify(signature, message)
-    except InvalidSignature:
-        return False
-    return True
+def ensure(path: Path) -> tuple[Ed25519PrivateKey, bool]:
+    """The key at ``path``, created first if there is none; and whether it was created."""
+    if path.exists():
+        return load_private(path), False
+    return generate(path), True
+
+
+def retire(path: Path, fingerprint: str) -> Path:
+    """Move the current key aside (mode 0600 kept) before a new one takes its place."""
+    retired = path.with_name(f"{path.name}.retired-{fingerprint[:16]}")
+    os.rename(path, retired)
+    return retired

@@ -1,181 +1,87 @@
-"""The seal (segel): a projection that chains every stored event and signs each day.
+"""The seal (segel): appends every event to the ledger's tree and checkpoints each office day.
 
-It runs under the projection runner, so its rows and its tracking position commit in
-one transaction: after a crash the chain resumes exactly where the last commit left it.
+It runs under the projection runner like a view, but its tables are facts (see
+``facts``): the runner's rebuild swaps no table of it. Rebuilding the seal replays the
+log and *compares* every recomputed leaf and every checkpoint's root with what is stored;
+the first difference stops the rebuild with ``LedgerDiverged`` and nothing is written.
 
-Days are UTC days of the events' recorded timestamps (see ``chain.recorded_day``), so a
-replayed year keeps its calendar. When the first event of a later day is sealed, the
-previous day is complete: its Merkle root and the chain head at its last event become a
-checkpoint, signed at once if the seal holds the key, otherwise left unsigned until
-``berkas ledger checkpoint`` signs it (a missing key never stops the projections).
-``checkpoint_now`` also signs the open day so far, for a reviewer who cannot wait.
+When the first event of a later recording day is sealed, the previous day is complete:
+the tree at that size becomes a checkpoint, signed at once if the seal holds the key,
+otherwise signed later by ``berkas ledger checkpoint`` (a missing key never stops the
+projections). ``checkpoint_now`` also checkpoints the log as it stands, for a reviewer
+who cannot wait for the day to close.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from berkas_verify import note
+from berkas_verify.merkle import event_leaf
+from domain.errors import DomainError
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
-from projections.ledger import chain
-from projections.ledger.keys import key_id
+from projections.ledger import facts, tree
+from projections.ledger.days import recorded_day
+from projections.ledger.facts import StoredCheckpoint
+from projections.ledger.log import Divergence, Row
 from projections.runner import catch_up
 
 SEAL = "ledger_seal"
-CHECKPOINTS = "ledger_checkpoints"
-CHECKPOINT_FORMAT = "berkas-checkpoint/1"
-# Signatures cover this context too, so a checkpoint signature means nothing elsewhere.
-SIGNING_CONTEXT = b"berkas-ledger-checkpoint/1\n"
+
+
+class LedgerDiverged(DomainError):
+    """The log no longer matches the ledger's facts: a rebuild refuses to go on."""
+
+    def __init__(self, divergence: Divergence):
+        super().__init__(f"the ledger diverges from the log, nothing was rewritten: {divergence.describe()}")
+        self.divergence = divergence
+
+
+def _lock(conn: Any) -> None:
+    """One sealer at a time across processes."""
+    conn.dialect.lock(conn, "berkas:ledger-seal")
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """A signed statement: day ``day`` holds events first..last, with this root and head."""
-
-    day: str
-    first_notification_id: int
-    last_notification_id: int
-    events: int
-    merkle_root: bytes
-    chain_head: bytes
-    complete: bool
-    key_id: str | None = None
-    signature: bytes | None = None
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "day": self.day,
-            "first_notification_id": self.first_notification_id,
-            "last_notification_id": self.last_notification_id,
-            "events": self.events,
-            "merkle_root": self.merkle_root.hex(),
-            "chain_head": self.chain_head.hex(),
-            "complete": self.complete,
-        }
-
-    def message(self) -> bytes:
-        return SIGNING_CONTEXT + json.dumps(self.payload(), sort_keys=True, separators=(",", ":")).encode()
-
-    def signed(self, key: Ed25519PrivateKey) -> Checkpoint:
-        return replace(self, key_id=key_id(key.public_key()), signature=key.sign(self.message()))
+class Head:
+    size: int
+    last_notification_id: int | None
+    day: str | None
 
 
-def create_tables(conn: Any, suffix: str) -> None:
-    blob = sql.blob(conn)
-    sql.execute(
-        conn,
-        f"CREATE TABLE IF NOT EXISTS {SEAL}{suffix} (notification_id BIGINT PRIMARY KEY, "
-        f"originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, day TEXT NOT NULL, "
-        f"leaf {blob} NOT NULL, chain {blob} NOT NULL)",
+def head(conn: Any) -> Head:
+    found = sql.fetchall(
+        conn, f"SELECT leaf_index, notification_id, day FROM {tree.LEAVES} ORDER BY leaf_index DESC LIMIT 1"
     )
-    sql.execute(
-        conn,
-        f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS}{suffix} (day TEXT NOT NULL, "
-        f"last_notification_id BIGINT NOT NULL, complete INTEGER NOT NULL, first_notification_id BIGINT NOT NULL, "
-        f"events BIGINT NOT NULL, merkle_root {blob} NOT NULL, chain_head {blob} NOT NULL, key_id TEXT, "
-        f"signature {blob}, PRIMARY KEY (day, last_notification_id, complete))",
-    )
+    if not found:
+        return Head(0, None, None)
+    index, nid, day = found[0]
+    return Head(int(index) + 1, int(nid), day)
 
 
-_CHECKPOINT_COLUMNS = (
-    "day, first_notification_id, last_notification_id, events, merkle_root, chain_head, complete, key_id, signature"
-)
+def _case_text(value: Any) -> str | None:
+    return value.hex if type(value) is uuid.UUID else None
 
 
-def _checkpoint(row: tuple[Any, ...]) -> Checkpoint:
-    day, first, last, events, root, head, complete, kid, signature = row
-    return Checkpoint(
-        day,
-        first,
-        last,
-        events,
-        bytes(root),
-        bytes(head),
-        bool(complete),
-        kid,
-        None if signature is None else bytes(signature),
-    )
+def sign(conn: Any, checkpoint: StoredCheckpoint, key: Ed25519PrivateKey) -> None:
+    """Sign a stored checkpoint with the log's key (once per key: nothing re-signs)."""
+    origin = facts.origin(conn)
+    facts.register_key(conn, origin, key.public_key(), checkpoint.size)
+    facts.insert_signature(conn, checkpoint.size, note.sign(checkpoint.body(origin).text(), origin, key))
 
 
-def checkpoints(conn: Any, suffix: str = "") -> list[Checkpoint]:
-    """Every checkpoint, in log order (a day's partial ones before its complete one)."""
-    if not sql.table_exists(conn, CHECKPOINTS + suffix):
-        return []
-    rows = sql.fetchall(
-        conn, f"SELECT {_CHECKPOINT_COLUMNS} FROM {CHECKPOINTS}{suffix} ORDER BY last_notification_id, complete"
-    )
-    return [_checkpoint(row) for row in rows]
-
-
-def _insert_checkpoints(conn: Any, found: list[Checkpoint], suffix: str) -> None:
-    sql.executemany(
-        conn,
-        f"INSERT INTO {CHECKPOINTS}{suffix} ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [
-            (
-                c.day,
-                c.first_notification_id,
-                c.last_notification_id,
-                c.events,
-                c.merkle_root,
-                c.chain_head,
-                int(c.complete),
-                c.key_id,
-                c.signature,
-            )
-            for c in found
-        ],
-    )
-
-
-def _sealed_since(conn: Any, after: int, suffix: str, before: int = 2**62) -> list[tuple[int, str, bytes, bytes]]:
-    rows = sql.fetchall(
-        conn,
-        f"SELECT notification_id, day, leaf, chain FROM {SEAL}{suffix} "
-        "WHERE notification_id > ? AND notification_id < ? ORDER BY notification_id",
-        (after, before),
-    )
-    return [(nid, day, bytes(leaf), bytes(link)) for nid, day, leaf, link in rows]
-
-
-def _insert_seal(conn: Any, rows: list[tuple[Any, ...]], suffix: str) -> None:
-    # COPY on PostgreSQL: a year of one office is half a million rows, and INSERT was half the seal's time.
-    sql.copy_rows(conn, SEAL + suffix, _SEAL_COLUMNS, rows)
-
-
-_SEAL_COLUMNS = (
-    ("notification_id", "int8"),
-    ("originator_id", "text"),
-    ("originator_version", "int8"),
-    ("day", "text"),
-    ("leaf", "bytea"),
-    ("chain", "bytea"),
-)
-
-
-def _closed_until(conn: Any, suffix: str) -> int:
-    """The last notification id of the last complete day: the open day starts after it."""
-    found = sql.fetchall(conn, f"SELECT MAX(last_notification_id) FROM {CHECKPOINTS}{suffix} WHERE complete = 1")
-    return int(found[0][0] or 0)
-
-
-def _day_checkpoint(rows: list[tuple[int, str, bytes, bytes]], complete: bool) -> Checkpoint:
-    return Checkpoint(
-        day=rows[0][1],
-        first_notification_id=rows[0][0],
-        last_notification_id=rows[-1][0],
-        events=len(rows),
-        merkle_root=chain.merkle_root([leaf for _, _, leaf, _ in rows]),
-        chain_head=rows[-1][3],
-        complete=complete,
-    )
+def sign_pending(conn: Any, key: Ed25519PrivateKey) -> int:
+    """Sign the checkpoints made while no key was at hand; returns how many."""
+    pending = [c for c in facts.checkpoints(conn) if not c.signatures]
+    for checkpoint in pending:
+        sign(conn, checkpoint, key)
+    return len(pending)
 
 
 class SealProjection:
@@ -183,74 +89,185 @@ class SealProjection:
 
     name = SEAL
     topics: tuple[str, ...] = ()
-    tables = (SEAL, CHECKPOINTS)
+    tables: tuple[str, ...] = ()  # facts: never dropped, never swapped
 
-    def __init__(self, signing_key: Ed25519PrivateKey | None = None):
+    def __init__(self, signing_key: Ed25519PrivateKey | None = None, origin: str | None = None):
         self.signing_key = signing_key
+        self.origin = origin
+        self._check: _Comparison | None = None
 
     def create_tables(self, conn: Any, suffix: str) -> None:
-        create_tables(conn, suffix)
+        facts.create(conn)
+        facts.origin(conn, self.origin)
+        # A rebuild replays the log from its start: compare as it goes.
+        self._check = _Comparison(conn) if suffix else None
 
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
-        head = sql.fetchall(conn, f"SELECT chain, day FROM {SEAL}{suffix} ORDER BY notification_id DESC LIMIT 1")
-        previous, day = (bytes(head[0][0]), head[0][1]) if head else (chain.GENESIS, None)
-        sealed = []
-        closed = False
-        for row in rows:
-            leaf = chain.leaf_hash(row.notification_id, row.originator_id, row.originator_version, row.topic, row.state)
-            previous = chain.link(previous, leaf)
-            today = chain.recorded_day(row.state, day)
-            closed = closed or (day is not None and today != day)
-            day = today
-            sealed.append((row.notification_id, row.originator_id.hex, row.originator_version, day, leaf, previous))
-        _insert_seal(conn, sealed, suffix)
-        if closed:
-            # The open day's earlier events were sealed by earlier pages; this page's are at hand.
-            earlier = _sealed_since(conn, _closed_until(conn, suffix), suffix, before=sealed[0][0])
-            self._close_days(conn, earlier + [(nid, day, leaf, link) for nid, _, _, day, leaf, link in sealed], suffix)
+        _lock(conn)
+        given = [Row(r.notification_id, r.originator_id, r.originator_version, r.topic, r.state) for r in rows]
+        if self._check is not None:
+            self._check.compare(conn, given)
+        self.append(conn, given)
 
-    def _close_days(self, conn: Any, rows: list[tuple[int, str, bytes, bytes]], suffix: str) -> None:
-        """A checkpoint for every day that a later day's first event has completed."""
-        start, complete = 0, []
-        for end in range(1, len(rows)):
-            if rows[end][1] != rows[start][1]:
-                checkpoint = _day_checkpoint(rows[start:end], complete=True)
-                if self.signing_key is not None:
-                    checkpoint = checkpoint.signed(self.signing_key)
-                complete.append(checkpoint)
-                start = end
-        _insert_checkpoints(conn, complete, suffix)
+    def append(self, conn: Any, rows: list[Row]) -> list[StoredCheckpoint]:
+        """Seal the rows beyond the last sealed one; returns the days this closed."""
+        at = head(conn)
+        cap = conn.dialect.assigned_upto(conn)
+        # Rows at or below the sealed head were sealed, or were slipped in behind it
+        # (verify names those); rows above what the sequence issued were forged ahead.
+        fresh = [
+            r
+            for r in rows
+            if (at.last_notification_id is None or r.notification_id > at.last_notification_id)
+            and (cap is None or r.notification_id <= cap)
+        ]
+        if not fresh:
+            return []
+        edge = tree.frontier(conn, at.size, record=True)
+        day, last = at.day, at.last_notification_id
+        sealed, closed = [], []
+        for row in fresh:
+            today = recorded_day(row.state, day)
+            if day is not None and today != day:
+                closed.append(StoredCheckpoint(edge.size, edge.root(), last, day, "day", facts.now()))
+            leaf = event_leaf(row.notification_id, row.originator_id, row.originator_version, row.topic, row.state)
+            sealed.append(
+                (
+                    edge.size,
+                    row.notification_id,
+                    _case_text(row.originator_id),
+                    row.originator_version if type(row.originator_version) is int else None,
+                    today,
+                    leaf,
+                )
+            )
+            edge.append(leaf)
+            day, last = today, row.notification_id
+        _insert(conn, sealed, edge.created)
+        for checkpoint in closed:
+            facts.insert_checkpoint(conn, checkpoint)
+        if self.signing_key is not None and closed:
+            sign_pending(conn, self.signing_key)
+        return closed
 
 
-def sign_pending(conn: Any, signing_key: Ed25519PrivateKey, suffix: str = "") -> int:
-    """Sign the complete days sealed while no key was at hand; returns how many."""
-    pending = [c for c in checkpoints(conn, suffix) if c.signature is None]
-    for checkpoint in pending:
-        signed = checkpoint.signed(signing_key)
-        sql.execute(
+_LEAF_COLUMNS = (
+    ("leaf_index", "int8"),
+    ("notification_id", "int8"),
+    ("originator_id", "text"),
+    ("originator_version", "int8"),
+    ("day", "text"),
+    ("leaf", "bytea"),
+)
+_NODE_COLUMNS = (("node", "int8"), ("hash", "bytea"))
+
+
+def _insert(conn: Any, leaves: list[tuple[Any, ...]], nodes: list[tuple[int, bytes]]) -> None:
+    # COPY on PostgreSQL: a year of one office is half a million leaves and as many nodes.
+    sql.copy_rows(conn, tree.LEAVES, _LEAF_COLUMNS, leaves)
+    sql.copy_rows(conn, tree.NODES, _NODE_COLUMNS, nodes)
+
+
+class _Comparison:
+    """A rebuild's check: each replayed row against the stored leaf at the same position,
+    and the recomputed tree against every stored checkpoint."""
+
+    def __init__(self, conn: Any):
+        self.index = 0
+        self.edge = tree.Frontier()
+        self.roots = {c.size: c for c in facts.checkpoints(conn)}
+        self.previous: int | None = None
+
+    def compare(self, conn: Any, rows: list[Row]) -> None:
+        stored = sql.fetchall(
             conn,
-            f"UPDATE {CHECKPOINTS}{suffix} SET key_id = ?, signature = ? "
-            "WHERE day = ? AND last_notification_id = ? AND complete = ?",
-            (signed.key_id, signed.signature, signed.day, signed.last_notification_id, int(signed.complete)),
+            f"SELECT leaf_index, notification_id, leaf FROM {tree.LEAVES} "
+            "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?",
+            (self.index, len(rows)),
         )
-    return len(pending)
+        for row, (_, nid, leaf) in zip(rows, stored, strict=False):
+            recomputed = event_leaf(
+                row.notification_id, row.originator_id, row.originator_version, row.topic, row.state
+            )
+            found = compare_leaf(conn, row, int(nid), bytes(leaf), recomputed)
+            if found is not None:
+                raise LedgerDiverged(found)
+            self.edge.append(recomputed)
+            self.index += 1
+            checkpoint = self.roots.get(self.index)
+            if checkpoint is not None and checkpoint.root != self.edge.root():
+                raise LedgerDiverged(checkpoint_divergence(checkpoint))
+
+
+def checkpoint_divergence(c: StoredCheckpoint) -> Divergence:
+    detail = (
+        f"the checkpoint of {c.day} (tree size {c.size}) does not match the tree recomputed from the log: "
+        "events and ledger were rewritten together"
+    )
+    return Divergence("checkpoint", c.last_notification_id, None, detail)
+
+
+def compare_leaf(conn: Any, row: Row, sealed_nid: int, sealed_leaf: bytes, leaf: bytes) -> Divergence | None:
+    """Name what happened when the row at a sealed position is not the one sealed there."""
+    nid = row.notification_id
+    if sealed_nid == nid and sealed_leaf == leaf:
+        return None
+    if type(nid) is int and nid < sealed_nid:
+        return Divergence("inserted", nid, row.case_id, "this row was never sealed: it was slipped into the log")
+    if type(nid) is int and nid > sealed_nid:
+        case = _sealed_case(conn, sealed_nid)
+        return Divergence("missing", sealed_nid, case, "the row sealed here is no longer in the log")
+    problem = row.wrong_type()
+    if problem is not None:
+        return Divergence("type", nid, row.case_id, f"{problem}: its value was replaced")
+    moved = _sealed_elsewhere(conn, row, leaf)
+    if moved is not None:
+        detail = f"holds version {row.originator_version} of case {row.case_id}, sealed at notification id {moved}"
+        return Divergence("reordered", nid, row.case_id, detail)
+    return Divergence("changed", nid, row.case_id, "its case, version, topic or stored bytes differ from the sealed")
+
+
+def _sealed_case(conn: Any, nid: int) -> Any:
+    found = sql.fetchall(conn, f"SELECT originator_id FROM {tree.LEAVES} WHERE notification_id = ?", (nid,))
+    return uuid.UUID(found[0][0]) if found and found[0][0] else None
+
+
+def _sealed_elsewhere(conn: Any, row: Row, leaf: bytes) -> int | None:
+    if row.case_id is None or type(row.originator_version) is not int:
+        return None
+    found = sql.fetchall(
+        conn,
+        f"SELECT notification_id, leaf FROM {tree.LEAVES} WHERE originator_id = ? AND originator_version = ?",
+        (row.case_id.hex, row.originator_version),
+    )
+    for nid, sealed in found:
+        moved = event_leaf(int(nid), row.originator_id, row.originator_version, row.topic, row.state)
+        if nid != row.notification_id and bytes(sealed) == moved:
+            return int(nid)
+    return None
 
 
 @dataclass(frozen=True)
 class CheckpointResult:
     sealed: int
-    signed_days: int
-    open_day: Checkpoint | None
+    signed: int
+    checkpoint: StoredCheckpoint | None
 
 
-def checkpoint_now(store: Store, signing_key: Ed25519PrivateKey) -> CheckpointResult:
-    """Seal what is pending, sign unsigned days and sign the open day as it stands."""
-    sealed = catch_up(store, [SealProjection(signing_key)])
+def checkpoint_now(store: Store, signing_key: Ed25519PrivateKey, origin: str | None = None) -> CheckpointResult:
+    """Seal what is pending, sign unsigned checkpoints and checkpoint the tree as it stands."""
+    sealed = catch_up(store, [SealProjection(signing_key, origin)])
     with sql.connection(store) as conn, sql.transaction(conn):
-        create_tables(conn, "")
-        signed_days = sign_pending(conn, signing_key)
-        rows = _sealed_since(conn, _closed_until(conn, ""), "")
-        open_day = _day_checkpoint(rows, complete=False).signed(signing_key) if rows else None
-        if open_day is not None:
-            _insert_checkpoints(conn, [open_day], "")
-    return CheckpointResult(sealed, signed_days, open_day)
+        _lock(conn)
+        facts.create(conn)
+        at = head(conn)
+        existing = {c.size: c for c in facts.checkpoints(conn)}
+        if at.size and at.size not in existing:
+            rows = sql.fetchall(conn, f"SELECT day FROM {tree.LEAVES} WHERE leaf_index = ?", (at.size - 1,))
+            made = StoredCheckpoint(
+                at.size, tree.root(conn, at.size), at.last_notification_id or 0, rows[0][0], "on-demand", facts.now()
+            )
+            facts.insert_checkpoint(conn, made)
+        signed = sign_pending(conn, signing_key)
+        latest = facts.checkpoints(conn)
+    return CheckpointResult(sealed, signed, latest[-1] if latest else None)

@@ -1,251 +1,321 @@
-"""Recomputing the ledger from the stored events (pemeriksaan segel).
+"""Recomputing the ledger from the events table (pemeriksaan segel).
 
-Three layers, each catching what the one before cannot:
-1. every stored event's leaf against the seal row of its notification id: names the
-   first event changed, missing (deleted), inserted (forged into the sealed range) or
-   reordered (an event sealed at another notification id now stands here);
-2. the chain and day recomputed from the events against the seal's: a seal table
-   edited by hand;
-3. each day's Merkle root and chain head against the signed checkpoints: events and
-   seal rewritten together, which only the signatures can reveal.
-It reads one snapshot, and stops at the first divergence.
+One pass over every row of the events table, whatever its id, in notification order:
+1. the row itself: values of the types the application writes, a positive id, no gap
+   (SQLite numbers rows without one) and no id the PostgreSQL sequence never issued;
+2. its leaf against the sealed leaf at the same position: names the row changed,
+   missing (deleted), inserted (slipped in) or reordered;
+3. the tree recomputed from the rows against every stored checkpoint's root: events and
+   ledger rewritten together, which only the signatures can reveal; and each
+   signature by a known key;
+4. optionally against checkpoints kept elsewhere (a witness, a court): proves that
+   today's log extends each, or names the first tree size where history was rewritten.
+It reads one snapshot and reports the first divergence in log order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
-from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from berkas_verify import merkle, note
+from berkas_verify.merkle import event_leaf
 from projections.eventstore import sql
-from projections.eventstore.log import StoredRow, count, last_id, read_page
 from projections.eventstore.store import Store
-from projections.ledger import chain
-from projections.ledger.keys import signature_valid
-from projections.ledger.seal import SEAL, Checkpoint, checkpoints
+from projections.ledger import facts, log, tree
+from projections.ledger.facts import StoredCheckpoint
+from projections.ledger.log import Divergence, Row
+from projections.ledger.seal import checkpoint_divergence, compare_leaf
 
 PAGE_SIZE = 20_000
-
-
-@dataclass(frozen=True)
-class Divergence:
-    kind: str  # changed, missing, inserted, reordered, seal, checkpoint, signature
-    notification_id: int
-    case_id: UUID | None
-    detail: str
-
-    def describe(self) -> str:
-        case = f" (case {self.case_id})" if self.case_id else ""
-        return f"{self.kind} at notification id {self.notification_id}{case}: {self.detail}"
+Progress = Callable[[int, int], None]  # (rows verified, rows in the log)
 
 
 @dataclass(frozen=True)
 class Verification:
     events: int
-    last_notification_id: int
+    tree_size: int
+    last_notification_id: int | None
     unsealed: int
     checkpoints: int
-    unsigned: int
+    signed: int
+    keys: list[str]
     signatures_checked: bool
+    proven_against: list[int]
     divergence: Divergence | None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.divergence is None
 
+    @property
+    def unsigned(self) -> int:
+        return self.checkpoints - self.signed
+
     def describe(self) -> str:
         if self.divergence is not None:
             return f"ledger diverges: {self.divergence.describe()}"
-        notes = [f"{self.checkpoints} checkpoints"]
-        if self.unsigned:
-            notes.append(f"{self.unsigned} not yet signed")
-        if not self.signatures_checked:
-            notes.append("signatures not checked: no public key given")
+        parts = [f"{self.checkpoints} checkpoints, {self.signed} signed by a known key"]
+        if self.proven_against:
+            parts.append("extends your checkpoint of size " + ", ".join(str(s) for s in self.proven_against))
         if self.unsealed:
-            notes.append(f"{self.unsealed} newer events not yet sealed")
-        return f"verified {self.events} events up to notification id {self.last_notification_id} ({'; '.join(notes)})"
+            parts.append(f"{self.unsealed} newer events not yet sealed")
+        parts += self.notes
+        last = self.last_notification_id if self.last_notification_id is not None else 0
+        return f"verified {self.events} events up to notification id {last} ({'; '.join(parts)})"
+
+    def as_dict(self) -> dict[str, Any]:
+        found = asdict(self)
+        found["ok"], found["summary"] = self.ok, self.describe()
+        if self.divergence is not None and self.divergence.case_id is not None:
+            found["divergence"]["case_id"] = str(self.divergence.case_id)
+        return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Sealed:
-    notification_id: int
-    case: str  # as the seal stores it; parsed only when a divergence names it
-    version: int
-    day: str
-    leaf: bytes
-    link: bytes
-
-    @property
-    def case_id(self) -> UUID:
-        return UUID(self.case)
-
-
-def _events(conn: Any, store: Store, after: int, upto: int) -> Iterator[StoredRow]:
+def _sealed(conn: Any) -> Iterator[tuple[int, bytes]]:
+    after = -1
     while True:
-        page = read_page(conn, (), after, upto, PAGE_SIZE)
-        yield from page
-        if len(page) < PAGE_SIZE:
-            return
-        after = page[-1].notification_id
-
-
-def _seals(conn: Any, after: int) -> Iterator[_Sealed]:
-    statement = (
-        f"SELECT notification_id, originator_id, originator_version, day, leaf, chain FROM {SEAL} "
-        "WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
-    )
-    while True:
-        page = sql.fetchall(conn, statement, (after, PAGE_SIZE))
-        for nid, case, version, day, leaf, link in page:
-            yield _Sealed(nid, case, version, day, bytes(leaf), bytes(link))
+        page = sql.fetchall(
+            conn,
+            f"SELECT leaf_index, notification_id, leaf FROM {tree.LEAVES} WHERE leaf_index > ? "
+            "ORDER BY leaf_index LIMIT ?",
+            (after, PAGE_SIZE),
+        )
+        for _, nid, leaf in page:
+            yield int(nid), bytes(leaf)
         if len(page) < PAGE_SIZE:
             return
         after = page[-1][0]
 
 
-def _moved_from(conn: Any, event: StoredRow) -> int | None:
-    """Where this event was sealed, if at another notification id (rare: a full scan)."""
-    found = sql.fetchall(
-        conn,
-        f"SELECT notification_id, leaf FROM {SEAL} WHERE originator_id = ? AND originator_version = ?",
-        (event.originator_id.hex, event.originator_version),
-    )
-    for nid, leaf in found:
-        if nid != event.notification_id and bytes(leaf) == chain.leaf_hash(
-            nid, event.originator_id, event.originator_version, event.topic, event.state
-        ):
-            return nid
-    return None
+def _known_keys(
+    conn: Any, origin: str | None, public_keys: Iterable[Ed25519PublicKey], pinned: bool
+) -> dict[tuple[str, bytes], Ed25519PublicKey]:
+    known = {} if pinned else {(k.name, k.key_id): k.public_key for k in facts.registered_keys(conn)}
+    if origin is not None:
+        for key in public_keys:
+            known[(origin, note.key_id(origin, key))] = key
+    return known
 
 
-def _mismatch(conn: Any, event: StoredRow, sealed: _Sealed) -> Divergence:
-    moved = _moved_from(conn, event)
-    nid = event.notification_id
-    if moved is not None:
-        detail = (
-            f"holds version {event.originator_version} of case {event.originator_id}, sealed at notification id {moved}"
-        )
-        return Divergence("reordered", nid, sealed.case_id, detail)
-    if (event.originator_id, event.originator_version) != (sealed.case_id, sealed.version):
-        claims = f"case {event.originator_id} version {event.originator_version}"
-        detail = f"sealed as version {sealed.version}; now claims {claims}"
-        return Divergence("changed", nid, sealed.case_id, detail)
-    return Divergence(
-        "changed", nid, sealed.case_id, f"version {sealed.version}: topic or stored bytes differ from the seal"
-    )
-
-
-def _check_checkpoint(c: Checkpoint, day: str, first: int, leaves: list[bytes], link: bytes) -> Divergence | None:
-    claims = (c.day, c.first_notification_id, c.events, c.chain_head)
-    if claims == (day, first, len(leaves), link) and c.merkle_root == chain.merkle_root(leaves):
-        return None
-    detail = (
-        f"the signed checkpoint of {c.day} (notification ids {c.first_notification_id}..{c.last_notification_id}) "
-        "does not match the recomputed day: events and seal were rewritten together"
-    )
-    return Divergence("checkpoint", c.first_notification_id, None, detail)
-
-
-def _bad_signature(found: list[Checkpoint], key: Ed25519PublicKey) -> Divergence | None:
+def _signatures(
+    found: list[StoredCheckpoint], origin: str | None, known: dict[tuple[str, bytes], Ed25519PublicKey]
+) -> tuple[int, set[str], Divergence | None]:
+    signed, used = 0, set()
     for c in found:
-        if c.signature is not None and not signature_valid(key, c.signature, c.message()):
-            detail = (
-                f"the checkpoint of {c.day} up to notification id {c.last_notification_id} has an invalid signature"
-            )
-            return Divergence("signature", c.first_notification_id, None, detail)
+        if origin is None:
+            break
+        try:
+            names = note.verified_by(c.note(origin), known)
+        except note.NoteError as error:
+            return signed, used, Divergence("signature", c.last_notification_id, None, f"tree size {c.size}: {error}")
+        if names:
+            signed += 1
+            used.update(s.key_id.hex() for s in c.signatures if (s.name, s.key_id) in known)
+    return signed, used, None
+
+
+@dataclass
+class _Walk:
+    """The pass over the rows: what it found and the roots it computed on the way."""
+
+    roots: dict[int, bytes] = field(default_factory=dict)
+    last_ids: dict[int, int] = field(default_factory=dict)
+    size: int = 0
+    last: int | None = None
+    divergence: Divergence | None = None
+
+
+def _row_values(row: Row) -> Divergence | None:
+    nid = row.notification_id
+    if type(nid) is not int:
+        return Divergence("type", None, row.case_id, f"a row's notification id is {type(nid).__name__}")
+    problem = row.wrong_type()
+    if problem is not None:
+        return Divergence("type", nid, row.case_id, f"{problem}: the application never writes such a row")
+    if nid <= 0:
+        return Divergence("id", nid, row.case_id, "notification ids start at 1: this row was forged outside the log")
     return None
 
 
-def verify(store: Store, public_key: Ed25519PublicKey | None = None, from_day: str | None = None) -> Verification:
-    """Recompute the chain, the days and the checkpoints from the events as stored."""
-    with store.connect() as conn:
-        conn.dialect.snapshot(conn)
-        if not sql.table_exists(conn, SEAL) or not sql.table_exists(conn, store.events_table):
-            return _walk(conn, store, [], public_key, None)
-        return _walk(conn, store, checkpoints(conn), public_key, from_day)
+def _row_position(row: Row, previous: int | None, cap: int | None, gapless: bool) -> Divergence | None:
+    nid = row.notification_id
+    if cap is not None and nid > cap:
+        detail = f"the database never issued an id beyond {cap}: this row was forged ahead of the log"
+        return Divergence("ahead", nid, row.case_id, detail)
+    if gapless and nid != (previous or 0) + 1:
+        detail = f"follows notification id {previous or 0}: this database numbers rows without gaps, it was forged"
+        return Divergence("gap", nid, row.case_id, detail)
+    return None
 
 
 def _walk(
-    conn: Any, store: Store, found: list[Checkpoint], key: Ed25519PublicKey | None, from_day: str | None
-) -> Verification:
-    base = max(
-        (c for c in found if c.complete and from_day and c.day < from_day),
-        default=None,
-        key=lambda c: c.last_notification_id,
-    )
-    start, link, day = (base.last_notification_id, base.chain_head, base.day) if base else (0, chain.GENESIS, None)
-    found = [c for c in found if base is None or c.last_notification_id >= start]
-    has_events = sql.table_exists(conn, store.events_table)
-    upto = last_id(conn)
-    sealed_upto = 0
-    if sql.table_exists(conn, SEAL):
-        sealed_upto = int(sql.fetchall(conn, f"SELECT MAX(notification_id) FROM {SEAL}")[0][0] or 0)
-    signature_failure = _bad_signature(found, key) if key is not None else None
-    ending = {}
-    for c in found:
-        ending.setdefault(c.last_notification_id, []).append(c)
+    conn: Any, wanted: set[int], checkpoints: dict[int, StoredCheckpoint], total: int, progress: Progress | None
+) -> _Walk:
+    walk = _Walk()
+    cap, gapless = conn.dialect.assigned_upto(conn), conn.dialect.gapless
+    sealed = _sealed(conn)
+    edge = tree.Frontier()
+    next_sealed = next(sealed, None)
+    for page in log.rows(conn, page=PAGE_SIZE):
+        for row in page:
+            walk.divergence = _row_values(row)
+            leaf = event_leaf(row.notification_id, row.originator_id, row.originator_version, row.topic, row.state)
+            if walk.divergence is None and next_sealed is not None:
+                walk.divergence = compare_leaf(conn, row, next_sealed[0], next_sealed[1], leaf)
+                next_sealed = next(sealed, None)
+            walk.divergence = walk.divergence or _row_position(row, walk.last, cap, gapless)
+            if walk.divergence is not None:
+                return walk
+            edge.append(leaf)
+            walk.size += 1
+            walk.last = row.notification_id
+            if walk.size in wanted:
+                walk.roots[walk.size] = edge.root()
+                walk.last_ids[walk.size] = row.notification_id
+                stored = checkpoints.get(walk.size)
+                if stored is not None and stored.root != walk.roots[walk.size]:
+                    walk.divergence = checkpoint_divergence(stored)
+                    return walk
+        if progress is not None:
+            progress(walk.size, total)
+    if next_sealed is not None:
+        walk.divergence = Divergence("missing", next_sealed[0], None, "the row sealed here is no longer in the log")
+    return walk
 
-    verified = 0
-    last = start
-    day_first, leaves = 0, []
-    divergence = None
-    events = _events(conn, store, start, upto) if has_events else iter(())
-    seals = _seals(conn, start) if sealed_upto else iter(())
-    event, sealed = next(events, None), next(seals, None)
-    while divergence is None and (sealed is not None or (event is not None and event.notification_id <= sealed_upto)):
-        if signature_failure and (event or sealed).notification_id >= signature_failure.notification_id:
-            break
-        if sealed is None or (event is not None and event.notification_id < sealed.notification_id):
-            detail = f"version {event.originator_version} was never sealed: forged into the sealed range"
-            divergence = Divergence("inserted", event.notification_id, event.originator_id, detail)
-            break
-        if event is None or sealed.notification_id < event.notification_id:
-            detail = f"version {sealed.version} was sealed here and is no longer in the log"
-            divergence = Divergence("missing", sealed.notification_id, sealed.case_id, detail)
-            break
-        leaf = chain.leaf_hash(
-            event.notification_id, event.originator_id, event.originator_version, event.topic, event.state
-        )
-        if leaf != sealed.leaf:
-            divergence = _mismatch(conn, event, sealed)
-            break
-        link = chain.link(link, leaf)
-        today = chain.recorded_day(event.state, day)
-        if link != sealed.link or today != sealed.day:
-            detail = "the seal row's chain or day differs from the recomputed one: the seal table was edited"
-            divergence = Divergence("seal", sealed.notification_id, sealed.case_id, detail)
-            break
-        if today != day:
-            day, day_first, leaves = today, event.notification_id, []
-        leaves.append(leaf)
-        for c in ending.get(event.notification_id, ()):
-            divergence = divergence or _check_checkpoint(c, day, day_first, leaves, link)
-        verified += 1
-        last = event.notification_id
-        event, sealed = next(events, None), next(seals, None)
-    if divergence is None:
-        divergence = signature_failure
-    if divergence is None:
-        beyond = [c for c in found if c.last_notification_id > last]
-        if beyond:
-            c = beyond[0]
+
+def _against(
+    walk: _Walk, origin: str | None, held: list[note.Note], known: dict
+) -> tuple[list[int], Divergence | None]:
+    proven = []
+    for kept in sorted(held, key=lambda n: note.parse_checkpoint(n.text).size):
+        checkpoint = note.parse_checkpoint(kept.text)
+        if checkpoint.origin != origin:
+            detail = f"your checkpoint is of the log {checkpoint.origin!r}; this one is {origin!r}"
+            return proven, Divergence("against", None, None, detail)
+        try:
+            note.verified_by(kept, known)
+        except note.NoteError as error:
+            return proven, Divergence("against", None, None, f"your checkpoint of size {checkpoint.size}: {error}")
+        if checkpoint.size > walk.size:
+            detail = f"your checkpoint covers {checkpoint.size} events; the log now holds {walk.size}: history was cut"
+            return proven, Divergence("against", walk.last, None, detail)
+        if checkpoint.size and walk.roots.get(checkpoint.size) != checkpoint.root:
             detail = (
-                f"the checkpoint of {c.day} reaches notification id {c.last_notification_id}; the log ends at {last}"
+                f"history was rewritten: first divergent tree size {checkpoint.size}, "
+                "where the log's root differs from your checkpoint's"
             )
-            divergence = Divergence("missing", last + 1, None, detail)
+            return proven, Divergence("against", walk.last_ids.get(checkpoint.size), None, detail)
+        proven.append(checkpoint.size)
+    return proven, None
+
+
+def verify(
+    store: Store,
+    public_keys: Iterable[Ed25519PublicKey] = (),
+    against: Iterable[note.Note] = (),
+    progress: Progress | None = None,
+    pinned: bool = False,
+) -> Verification:
+    """Recompute the tree from every row and compare it with the ledger's facts.
+
+    ``public_keys`` are trusted beside the registered ones, or alone when ``pinned``."""
+    held = list(against)
+    with store.connect() as conn:
+        conn.dialect.snapshot(conn)
+        has_facts = sql.table_exists(conn, facts.ORIGIN)
+        origin = facts.origin(conn) if has_facts else None
+        stored = facts.checkpoints(conn) if has_facts else []
+        known = _known_keys(conn, origin, public_keys, pinned) if has_facts else {}
+        signed, used, bad_signature = _signatures(stored, origin, known)
+        by_size = {c.size: c for c in stored}
+        wanted = set(by_size) | {note.parse_checkpoint(n.text).size for n in held}
+        walk = _Walk()
+        if sql.table_exists(conn, conn.dialect.events_table):
+            walk = (
+                _walk(conn, wanted, by_size, log.count(conn), progress)
+                if has_facts
+                else _walk_rows_only(conn, progress)
+            )
+        divergence = walk.divergence
+        if divergence is None:
+            beyond = [c for c in stored if c.size > walk.size]
+            if beyond:
+                detail = f"the checkpoint of tree size {beyond[0].size} covers more rows than the log holds"
+                divergence = Divergence("missing", beyond[0].last_notification_id, None, detail)
+        if divergence is None:
+            divergence = bad_signature
+        proven: list[int] = []
+        if divergence is None and held:
+            proven, divergence = _against(walk, origin, held, known)
+        sealed_size = _sealed_size(conn) if has_facts else 0
     return Verification(
-        events=verified,
-        last_notification_id=last,
-        unsealed=max(0, _count_after(conn, store, sealed_upto)) if has_events else 0,
-        checkpoints=len(found),
-        unsigned=sum(c.signature is None for c in found),
-        signatures_checked=key is not None,
+        events=walk.size,
+        tree_size=sealed_size,
+        last_notification_id=walk.last,
+        unsealed=max(0, walk.size - sealed_size),
+        checkpoints=len(stored),
+        signed=signed,
+        keys=sorted(used),
+        signatures_checked=bool(known),
+        proven_against=proven,
         divergence=divergence,
+        notes=[] if known else ["signatures not checked: no key known"],
     )
 
 
-def _count_after(conn: Any, store: Store, after: int) -> int:
-    return count(conn, (), after, last_id(conn))
+def _walk_rows_only(conn: Any, progress: Progress | None) -> _Walk:
+    """Nothing sealed yet: still check every row."""
+    walk = _Walk()
+    cap, gapless = conn.dialect.assigned_upto(conn), conn.dialect.gapless
+    for page in log.rows(conn, page=PAGE_SIZE):
+        for row in page:
+            walk.divergence = _row_values(row) or _row_position(row, walk.last, cap, gapless)
+            if walk.divergence is not None:
+                return walk
+            walk.size += 1
+            walk.last = row.notification_id
+        if progress is not None:
+            progress(walk.size, walk.size)
+    return walk
+
+
+def _sealed_size(conn: Any) -> int:
+    return int(sql.fetchall(conn, f"SELECT COUNT(*) FROM {tree.LEAVES}")[0][0])
+
+
+def check_consistency(store: Store, old: StoredCheckpoint | note.Checkpoint, new_size: int, new_root: bytes) -> None:
+    """Build the consistency proof between two stored tree sizes and check it independently."""
+    with store.connect() as conn:
+        proof = tree.consistency_proof(conn, old.size, new_size)
+    merkle.verify_consistency(old.size, new_size, old.root, new_root, proof)
+
+
+RESULTS = "ledger_verifications"
+
+
+def record(store: Store, result: Verification, finished_at: str | None = None) -> None:
+    """Keep the result for ``GET /ledger/verification`` (a log of runs, not a fact)."""
+    with store.connect() as conn:
+        sql.execute(
+            conn,
+            f"CREATE TABLE IF NOT EXISTS {RESULTS} (id {conn.dialect.serial}, finished_at TEXT NOT NULL, result TEXT)",
+        )
+        sql.execute(
+            conn,
+            f"INSERT INTO {RESULTS} (finished_at, result) VALUES (?, ?)",
+            (finished_at or facts.now(), json.dumps(result.as_dict(), default=str)),
+        )
+
+
+def last_recorded(store: Store) -> tuple[str, dict[str, Any]] | None:
+    with store.connect() as conn:
+        if not sql.table_exists(conn, RESULTS):
+            return None
+        found = sql.fetchall(conn, f"SELECT finished_at, result FROM {RESULTS} ORDER BY id DESC LIMIT 1")
+    return (found[0][0], json.loads(found[0][1])) if found else None

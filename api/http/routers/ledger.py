@@ -1,92 +1,197 @@
-"""Ledger endpoints for auditors: verification of the whole log, and a case's bundle."""
+"""Ledger endpoints: checkpoints for witnesses, verification results, a case's bundle."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from uuid import UUID
+import base64
+import logging
+import threading
+import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from api.bootstrap import System
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.schemas.common import Day, errors
+from api.http.schemas.common import errors
 from domain.values import Role
-from projections.ledger import keys
+from projections.ledger import facts, keys, tree
 from projections.ledger.bundle import LedgerNotReady, build_bundle
-from projections.ledger.verify import verify
+from projections.ledger.verify import last_recorded, record, verify
 
 router = APIRouter(tags=["ledger"])
+log = logging.getLogger("berkas.http.ledger")
+
+
+class CheckpointPublic(BaseModel):
+    size: int
+    root: str
+    note: str
+
+
+class LatestCheckpointPublic(BaseModel):
+    """The latest signed checkpoint; with ``?size=N`` also the older one and the RFC 6962
+    consistency proof (base64 hashes) that the latest extends it."""
+
+    origin: str
+    latest: CheckpointPublic
+    older: CheckpointPublic | None = None
+    consistency: list[str] = []
 
 
 class DivergencePublic(BaseModel):
     kind: str
-    notification_id: int
-    case_id: UUID | None
+    notification_id: int | None
+    case_id: uuid.UUID | None
     detail: str
 
 
 class VerificationPublic(BaseModel):
     ok: bool
     summary: str
+    verified_at: str
     events: int
-    last_notification_id: int
+    tree_size: int
+    last_notification_id: int | None
     unsealed: int
     checkpoints: int
-    unsigned: int
+    signed: int
+    keys: list[str]
     signatures_checked: bool
     divergence: DivergencePublic | None
 
 
-def _signing_key(system: System):
-    try:
-        return system.ledger_key
-    except keys.LedgerKeyError:
-        # The path may say more than an HTTP client should learn.
-        raise HTTPException(503, "the ledger key is not readable") from None
+class VerificationJobPublic(BaseModel):
+    id: str
+    state: str  # running, succeeded, failed
+    done: int
+    total: int
+    error: str | None = None
 
 
-@router.get("/ledger/verification", response_model=VerificationPublic, responses=errors(401, 403, 422, 503))
-def verification(
-    request: Request,
+def _public(c: facts.StoredCheckpoint, origin: str) -> CheckpointPublic:
+    return CheckpointPublic(size=c.size, root=base64.b64encode(c.root).decode(), note=str(c.note(origin)))
+
+
+@router.get("/ledger/checkpoints/latest", response_model=LatestCheckpointPublic, responses=errors(401, 403, 404, 422))
+def latest_checkpoint(
     system: SystemDep,
     actor: ActorDep,
-    from_day: Annotated[Day | None, Query(alias="from", description="Recording day to start at")] = None,
-) -> VerificationPublic:
-    """Recompute the chain, the days and the signed checkpoints from the stored events (auditors, IT admins)."""
+    size: Annotated[int | None, Query(ge=1, description="An older signed checkpoint's tree size")] = None,
+) -> LatestCheckpointPublic:
+    """The latest signed checkpoint (C2SP signed note) for witnesses: the Directorate General,
+    a court, another office keep it and later prove the log still extends it."""
     access.require_role(actor, Role.AUDITOR, Role.ADMIN)
-    key = _signing_key(system)
-    result = verify(system.store, key.public_key() if key else None, from_day.isoformat() if from_day else None)
-    request.app.state.metrics.verified(result.ok)
-    found = result.divergence
-    return VerificationPublic(
-        ok=result.ok,
-        summary=result.describe(),
-        events=result.events,
-        last_notification_id=result.last_notification_id,
-        unsealed=result.unsealed,
-        checkpoints=result.checkpoints,
-        unsigned=result.unsigned,
-        signatures_checked=result.signatures_checked,
-        divergence=None if found is None else DivergencePublic(**vars(found)),
-    )
+    with system.store.read() as conn:
+        signed = facts.checkpoints(conn, signed_only=True)
+        if not signed:
+            raise HTTPException(404, "no signed checkpoint yet")
+        origin, latest = facts.origin(conn), signed[-1]
+        answer = LatestCheckpointPublic(origin=origin, latest=_public(latest, origin))
+        if size is not None:
+            older = next((c for c in signed if c.size == size), None)
+            if older is None:
+                raise HTTPException(404, f"no signed checkpoint of tree size {size}")
+            proof = tree.consistency_proof(conn, older.size, latest.size)
+            answer.older = _public(older, origin)
+            answer.consistency = [base64.b64encode(h).decode() for h in proof]
+    return answer
+
+
+@router.get("/ledger/verification", response_model=VerificationPublic, responses=errors(401, 403, 404))
+def verification(system: SystemDep, actor: ActorDep) -> VerificationPublic:
+    """The last verification of the whole log and when it finished (auditors, IT admins);
+    start a new one with ``POST /ledger/verification``."""
+    access.require_role(actor, Role.AUDITOR, Role.ADMIN)
+    found = last_recorded(system.store)
+    if found is None:
+        raise HTTPException(404, "the ledger has not been verified yet: POST /ledger/verification")
+    finished_at, result = found
+    return VerificationPublic(verified_at=finished_at, **{k: v for k, v in result.items() if k != "notes"})
+
+
+class _Job:
+    def __init__(self) -> None:
+        self.id = uuid.uuid4().hex
+        self.state, self.done, self.total, self.error = "running", 0, 0, None
+
+    def public(self) -> VerificationJobPublic:
+        return VerificationJobPublic(id=self.id, state=self.state, done=self.done, total=self.total, error=self.error)
+
+
+def _jobs(request: Request) -> dict[str, _Job]:
+    if not hasattr(request.app.state, "ledger_jobs"):
+        request.app.state.ledger_jobs = {}
+    return request.app.state.ledger_jobs
+
+
+def _run(system: Any, metrics: Any, job: _Job) -> None:
+    def progress(done: int, total: int) -> None:
+        job.done, job.total = done, total
+
+    try:
+        key = system.ledger_key
+        result = verify(system.store, [key.public_key()] if key else [], progress=progress)
+        record(system.store, result)
+        metrics.verified(result.ok)
+        job.state = "succeeded"
+    except Exception as error:  # the job reports it; the server goes on
+        job.state, job.error = "failed", type(error).__name__
+        log.error("ledger verification %s failed: %s", job.id, type(error).__name__)
+
+
+@router.post(
+    "/ledger/verification",
+    status_code=202,
+    response_model=VerificationJobPublic,
+    responses=errors(401, 403, 409),
+)
+def start_verification(
+    system: SystemDep, actor: ActorDep, request: Request, response: Response
+) -> VerificationJobPublic:
+    """Verify the whole log again in the background; its result replaces the one served above."""
+    access.require_role(actor, Role.AUDITOR, Role.ADMIN)
+    jobs = _jobs(request)
+    if any(job.state == "running" for job in jobs.values()):
+        raise HTTPException(409, "a verification is already running")
+    job = _Job()
+    jobs[job.id] = job
+    threading.Thread(
+        target=_run, args=(system, request.app.state.metrics, job), name=f"verify-{job.id[:8]}", daemon=True
+    ).start()
+    response.headers["Location"] = f"/ledger/verification/jobs/{job.id}"
+    return job.public()
+
+
+@router.get(
+    "/ledger/verification/jobs/{job_id}", response_model=VerificationJobPublic, responses=errors(401, 403, 404, 422)
+)
+def verification_job(
+    job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], actor: ActorDep, request: Request
+) -> VerificationJobPublic:
+    """Progress and outcome of a verification started above."""
+    access.require_role(actor, Role.AUDITOR, Role.ADMIN)
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise HTTPException(404, "no such job")
+    return job.public()
 
 
 @router.get("/cases/{case_id}/bundle", response_class=Response, responses=errors(401, 403, 404, 409, 422, 503))
-def bundle(system: SystemDep, actor: ActorDep, case_id: UUID) -> Response:
+def bundle(system: SystemDep, actor: ActorDep, case_id: uuid.UUID) -> Response:
     """The case's legal-review bundle (auditors; supervisors of the case's office); verify it offline
     with ``python -m berkas_verify verify-bundle``. It holds the events as stored, personal data included."""
     case = system.app.get_case(case_id)
     if actor.role is not Role.AUDITOR:
         access.require_role(actor, Role.SUPERVISOR)
         access.require_own_office(actor, case.office)
-    key = _signing_key(system)
-    if key is None:
-        raise HTTPException(503, "no ledger key is configured: bundles cannot be signed")
     try:
-        data = build_bundle(system.store, case_id, key.public_key(), key)
+        key = system.ledger_key
+    except keys.LedgerKeyError:
+        # The path may say more than an HTTP client should learn.
+        raise HTTPException(503, "the ledger key is not readable") from None
+    try:
+        data = build_bundle(system.store, case_id, key)
     except LedgerNotReady as error:
         raise HTTPException(409, str(error)) from None
     # The bytes as built: the verifier checks the canonical form, so no re-serialising.
