@@ -140,3 +140,13 @@ def forge(system: System, nid: int, like: int) -> uuid.UUID:
         (nid, system.store.dialect.case_key(case_id), state),
     )
     return case_id
+
+
+def all_rows(system: System) -> list[tuple]:
+    """Every event row as stored, in notification order, ready to insert again."""
+    table, column = system.store.events_table, system.store.dialect.id_column
+    with system.store.connect() as conn:
+        found = conn.execute(
+            f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} ORDER BY {column}"
+        ).fetchall()
+    return [(n, o, v, t, bytes(s)) for n, o, v, t, s in found]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api.bootstrap import System, bootstrap
+from api.cli.app import app as cli
 from api.http.app import create_app
 from api.settings import Settings
 from domain.application import Berkas
@@ -85,6 +88,35 @@ def test_the_app_role_still_appends_large_batches_by_copy(pg_system, app_role, t
         assert app.get_case(cases[-1].id).version == cases[-1].version
     finally:
         app.close()
+
+
+def test_the_api_as_the_app_role_verifies_the_ledger_and_serves_checkpoints_it_cannot_write(pg_system, tmp_path):
+    name = f"berkas_app_{uuid.uuid4().hex[:8]}"
+    env = {"BERKAS_DATABASE_URL": pg_system.store.database_url, "BERKAS_APP_ROLE_PASSWORD": "s3cret-for-tests"}
+    made = CliRunner().invoke(cli, ["store", "create-app-role", name], env=env)
+    try:
+        assert made.exit_code == 0, made.output
+        settings = Settings(database_url=as_role(pg_system, name), sqlite_path=tmp_path / "x.db", create_tables=False)
+        system = bootstrap(settings)
+        try:
+            client = TestClient(create_app(system))
+            auditor = auth(token_for(system, "AUDITOR"))
+            started = client.post("/ledger/verification", headers=auditor)
+            for _ in range(200):
+                job = client.get(started.headers["Location"], headers=auditor).json()
+                if job["state"] != "running":
+                    break
+                time.sleep(0.05)
+            assert job["state"] == "succeeded", job
+            assert client.get("/ledger/verification", headers=auditor).json()["verified_at"]
+            with psycopg.connect(as_role(pg_system, name)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("INSERT INTO ledger_signatures VALUES (1, 'x', 'x', 'x', 'x')")
+        finally:
+            system.close()
+    finally:
+        with psycopg.connect(pg_system.store.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{name}"')
+            conn.execute(f'DROP ROLE "{name}"')
 
 
 def test_an_update_by_the_app_role_is_refused_by_the_trigger(pg_system, app_role):

@@ -17,9 +17,20 @@ from domain.case import recorded_at
 from projections.ledger import keys
 from projections.ledger.seal import SealProjection, checkpoint_now
 from projections.ledger.verify import verify
-from projections.runner import catch_up
+from projections.runner import catch_up, rebuild
 from tests import builders
-from tests.ledger_support import DAYS, assert_diverges, cli_env, event_at, forge, run, sealed, tamper, verify_cli
+from tests.ledger_support import (
+    DAYS,
+    all_rows,
+    assert_diverges,
+    cli_env,
+    event_at,
+    forge,
+    run,
+    sealed,
+    tamper,
+    verify_cli,
+)
 
 
 def test_an_untouched_log_verifies_every_event_against_signed_checkpoints(ledger):
@@ -166,18 +177,25 @@ def test_a_rewritten_history_resealed_with_a_new_key_is_caught_against_an_export
     exported = tmp_path / "kept-by-the-directorate.note"
     assert run(ledger, "ledger", "latest", "-o", str(exported)).exit_code == 0
     assert verify_cli(ledger, "--against", str(exported)).exit_code == 0
-    # Everything truncated and a forged history written and sealed under a new key.
-    _, state = event_at(ledger, 40)
-    forged = state[:60] + bytes([state[60] ^ 1]) + state[61:]
-    tamper(ledger, "UPDATE berkas_events SET state = %s WHERE notification_id = 40", (forged,))
-    for table in ("ledger_signatures", "ledger_checkpoints", "ledger_keys", "ledger_leaves", "ledger_nodes"):
+    # Everything truncated, a forged history inserted in its place and sealed under a new key.
+    history = all_rows(ledger)
+    nid, case, version, topic, state = history[39]
+    history[39] = (nid, case, version, topic, state[:60] + bytes([state[60] ^ 1]) + state[61:])
+    for table in ("berkas_events", "ledger_signatures", "ledger_checkpoints", "ledger_keys", "ledger_leaves"):
         tamper(ledger, f"DELETE FROM {table} WHERE 1 = 1")
-    new_key = tmp_path / "forger.key"
-    keys.generate(new_key)
-    forger = keys.load_private(new_key)
-    catch_up(ledger.store, [SealProjection(forger)])
+    tamper(ledger, "DELETE FROM ledger_nodes WHERE 1 = 1")
+    for row in history:
+        tamper(
+            ledger,
+            "INSERT INTO berkas_events (notification_id, originator_id, originator_version, topic, state) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            row,
+        )
+    forger = Ed25519PrivateKey.generate()
+    rebuild(ledger.store, SealProjection(forger))
     checkpoint_now(ledger.store, forger)
-    assert verify(ledger.store, [forger.public_key()], pinned=True).ok
+    resealed = verify(ledger.store, [forger.public_key()], pinned=True)
+    assert resealed.ok and resealed.signed == resealed.checkpoints == 3
     caught = verify_cli(ledger, "--against", str(exported))
     assert caught.exit_code == 1
     assert "history was rewritten: first divergent tree size 84" in caught.output

@@ -87,7 +87,7 @@ def pubkey(
         if every:
             with built.store.connect() as conn:
                 found = facts.registered_keys(conn)
-                name = facts.origin(conn, built.settings.ledger_origin) if found else None
+                name = facts.stored_origin(conn)
             current = signing_key(built)
             for i, k in enumerate(found):
                 until = f"before tree size {found[i + 1].from_size}" if i + 1 < len(found) else "now"
@@ -136,7 +136,7 @@ def latest(output: Path = typer.Option(None, "-o", "--output", help="Write the n
         found = facts.checkpoints(conn, signed_only=True)
         if not found:
             raise _fail("no signed checkpoint yet (run `berkas ledger checkpoint`)")
-        text = str(found[-1].note(facts.origin(conn)))
+        text = str(found[-1].note(facts.stored_origin(conn) or ""))
     if output is None:
         typer.echo(text, nl=False)
     else:

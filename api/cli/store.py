@@ -12,7 +12,9 @@ from api import backup as backups
 from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
 from api.cli.ledger import announce_key
+from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
+from projections.ledger.verify import RESULTS, create_results
 from projections.privacy import keyfile
 from projections.privacy.legacy import plaintext_events
 from projections.runner import positions
@@ -122,11 +124,16 @@ def create_app_role(
     ),
 ) -> None:
     """PostgreSQL: create (or update) the application's login role: SELECT and INSERT on the
-    event log (and the UPDATE the library's table lock needs, which the trigger refuses),
-    no DELETE, TRUNCATE or DDL. Run as the table owner; start the API as this role."""
+    event log (not its notification id; and the UPDATE the library's table lock needs, which
+    the trigger refuses), no DELETE, TRUNCATE or DDL, and INSERT on the ledger's verification
+    results. Run as the table owner; start the API as this role."""
     with system() as built:
+        with built.store.connect() as conn:
+            facts.create(conn)
+            facts.origin(conn, built.settings.ledger_origin)
+            create_results(conn)
         try:
-            built.store.create_app_role(name, password)
+            built.store.create_app_role(name, password, appends_to=(RESULTS,))
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
     out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")

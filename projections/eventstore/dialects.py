@@ -146,7 +146,7 @@ class Dialect:
     def install_guards(self, conn: Any) -> None:
         raise NotImplementedError
 
-    def create_app_role(self, conn: Any, name: str, password: str) -> None:
+    def create_app_role(self, conn: Any, name: str, password: str, appends_to: Sequence[str] = ()) -> None:
         raise ValueError("application roles exist on PostgreSQL only")
 
     # --- what the ledger asks -------------------------------------------------------------
@@ -352,7 +352,7 @@ class PostgreSQL(Dialect):
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:guards'))")
             cur.execute(_PG_GUARD.replace("{table}", self.events_table))
 
-    def create_app_role(self, conn: Any, name: str, password: str) -> None:
+    def create_app_role(self, conn: Any, name: str, password: str, appends_to: Sequence[str] = ()) -> None:
         if not _ROLE_NAME.fullmatch(name):
             raise ValueError("a role name is 1-63 lowercase letters, digits and underscores, not starting with a digit")
         role, table = pgsql.Identifier(name), pgsql.Identifier(self.events_table)
@@ -382,6 +382,12 @@ class PostgreSQL(Dialect):
             ),
         ):
             conn.execute(grant)
+        # Tables beside the log that the application itself adds rows to (and their counters).
+        for other in appends_to:
+            conn.execute(pgsql.SQL("GRANT INSERT ON {} TO {}").format(pgsql.Identifier(other), role))
+            serial = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (other,)).fetchone()[0]
+            if serial:
+                conn.execute(pgsql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(pgsql.SQL(serial), role))
 
 
 class _Notifications:

@@ -6,7 +6,7 @@ choosing its dialect. Everything else asks the dialect.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,7 +54,7 @@ class Store:
         with self.connect() as conn:
             self.dialect.install_guards(conn)
 
-    def create_app_role(self, name: str, password: str) -> None:
+    def create_app_role(self, name: str, password: str, appends_to: Sequence[str] = ()) -> None:
         """A login role for the application (PostgreSQL): it reads and appends to the event
         log, nothing more.
 
@@ -63,9 +63,10 @@ class Store:
         PostgreSQL 17; the append-only trigger refuses every actual UPDATE, and a role
         that owns nothing can neither drop that trigger nor bypass it. No DELETE, no
         TRUNCATE, no DDL on the log: run the application with ``CREATE_TABLE=false``.
+        ``appends_to`` names the other tables it may add rows to (the ledger's).
         """
         with self.connect() as conn:
-            self.dialect.create_app_role(conn, name, password)
+            self.dialect.create_app_role(conn, name, password, appends_to)
 
     @contextmanager
     def setup_lock(self) -> Iterator[None]:

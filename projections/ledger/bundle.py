@@ -21,8 +21,7 @@ from projections.eventstore import sql
 from projections.eventstore.store import Store
 from projections.ledger import facts, log, tree
 from projections.ledger.facts import StoredCheckpoint
-from projections.ledger.seal import SealProjection, checkpoint_now
-from projections.runner import catch_up
+from projections.ledger.seal import checkpoint_now
 
 
 class LedgerNotReady(DomainError):
@@ -45,16 +44,15 @@ def _b64(hashes: list[bytes]) -> list[str]:
 
 
 def build_bundle(store: Store, case_id: UUID, signing_key: Ed25519PrivateKey | None = None) -> bytes:
-    """Seal what is pending (and checkpoint and sign it, given the key), then gather the proofs."""
+    """Gather the case's proofs; given the key, first seal what is pending and checkpoint and
+    sign it. Without the key nothing is written (the API may run as the restricted role)."""
     if signing_key is not None:
         checkpoint_now(store, signing_key)
-    else:
-        catch_up(store, [SealProjection()])
     with store.connect() as conn:
         rows = _case_rows(conn, case_id)
         if not rows:
             raise CaseNotFound(case_id)
-        origin = facts.origin(conn)
+        origin = facts.stored_origin(conn) or ""
         signed = facts.checkpoints(conn, signed_only=True)
         positions = dict(
             sql.fetchall(

@@ -59,11 +59,19 @@ def create(conn: Any) -> None:
     conn.dialect.make_append_only(conn, FACT_TABLES, APPEND_ONLY_MESSAGE)
 
 
+def stored_origin(conn: Any) -> str | None:
+    """The log's name if the ledger has started (read only)."""
+    if not sql.table_exists(conn, ORIGIN):
+        return None
+    found = sql.fetchall(conn, f"SELECT origin FROM {ORIGIN} ORDER BY created_at, origin LIMIT 1")
+    return str(found[0][0]) if found else None
+
+
 def origin(conn: Any, wanted: str | None = None) -> str:
     """The log's name, first line of every checkpoint: chosen once, when the ledger starts."""
-    found = sql.fetchall(conn, f"SELECT origin FROM {ORIGIN} ORDER BY created_at, origin LIMIT 1")
-    if found:
-        return str(found[0][0])
+    found = stored_origin(conn)
+    if found is not None:
+        return found
     name = wanted or f"berkas.invalid/log-{secrets.token_hex(6)}"
     sql.execute(conn, f"INSERT INTO {ORIGIN} (origin, created_at) VALUES (?, ?)", (name, now()))
     return name

@@ -69,18 +69,15 @@ def _case_text(value: Any) -> str | None:
     return value.hex if type(value) is uuid.UUID else None
 
 
-def sign(conn: Any, checkpoint: StoredCheckpoint, key: Ed25519PrivateKey) -> None:
-    """Sign a stored checkpoint with the log's key (once per key: nothing re-signs)."""
-    origin = facts.origin(conn)
-    facts.register_key(conn, origin, key.public_key(), checkpoint.size)
-    facts.insert_signature(conn, checkpoint.size, note.sign(checkpoint.body(origin).text(), origin, key))
-
-
 def sign_pending(conn: Any, key: Ed25519PrivateKey) -> int:
-    """Sign the checkpoints made while no key was at hand; returns how many."""
+    """Sign the checkpoints that carry no signature yet (made while no key was at hand, or
+    just now) with the log's key; returns how many. A signed one is never signed again."""
     pending = [c for c in facts.checkpoints(conn) if not c.signatures]
-    for checkpoint in pending:
-        sign(conn, checkpoint, key)
+    if pending:
+        origin = facts.origin(conn)
+        facts.register_key(conn, origin, key.public_key(), pending[0].size)
+        for checkpoint in pending:
+            facts.insert_signature(conn, checkpoint.size, note.sign(checkpoint.body(origin).text(), origin, key))
     return len(pending)
 
 

@@ -16,9 +16,10 @@ It reads one snapshot and reports the first divergence in log order.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -75,22 +76,6 @@ class Verification:
         if self.divergence is not None and self.divergence.case_id is not None:
             found["divergence"]["case_id"] = str(self.divergence.case_id)
         return found
-
-
-def _sealed(conn: Any) -> Iterator[tuple[int, bytes]]:
-    after = -1
-    while True:
-        page = sql.fetchall(
-            conn,
-            f"SELECT leaf_index, notification_id, leaf FROM {tree.LEAVES} WHERE leaf_index > ? "
-            "ORDER BY leaf_index LIMIT ?",
-            (after, PAGE_SIZE),
-        )
-        for _, nid, leaf in page:
-            yield int(nid), bytes(leaf)
-        if len(page) < PAGE_SIZE:
-            return
-        after = page[-1][0]
 
 
 def _known_keys(
@@ -154,38 +139,58 @@ def _row_position(row: Row, previous: int | None, cap: int | None, gapless: bool
     return None
 
 
+def _sealed_page(conn: Any, start: int, count: int) -> list[tuple[int, bytes]]:
+    found = sql.fetchall(
+        conn,
+        f"SELECT notification_id, leaf FROM {tree.LEAVES} WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+        (start, start + count),
+    )
+    return [(nid, bytes(leaf)) for nid, leaf in found]
+
+
 def _walk(
     conn: Any, wanted: set[int], checkpoints: dict[int, StoredCheckpoint], total: int, progress: Progress | None
 ) -> _Walk:
     walk = _Walk()
     cap, gapless = conn.dialect.assigned_upto(conn), conn.dialect.gapless
-    sealed = _sealed(conn)
     edge = tree.Frontier()
-    next_sealed = next(sealed, None)
+    append, size, last = edge.append, 0, None
     for page in log.rows(conn, page=PAGE_SIZE):
-        for row in page:
-            walk.divergence = _row_values(row)
-            leaf = event_leaf(row.notification_id, row.originator_id, row.originator_version, row.topic, row.state)
-            if walk.divergence is None and next_sealed is not None:
-                walk.divergence = compare_leaf(conn, row, next_sealed[0], next_sealed[1], leaf)
-                next_sealed = next(sealed, None)
-            walk.divergence = walk.divergence or _row_position(row, walk.last, cap, gapless)
+        sealed = _sealed_page(conn, size, len(page))
+        for i, (n, o, v, t, s) in enumerate(page):
+            # The honest row's checks in one expression; any other row takes the slow path.
+            honest = (
+                (type(n) is int and type(o) is UUID and type(v) is int and type(t) is str and type(s) is bytes)
+                and n > 0
+                and v > 0
+            )
+            leaf = event_leaf(n, o, v, t, s)
+            if not honest:
+                walk.divergence = _row_values(Row(n, o, v, t, s))
+            elif i < len(sealed) and (sealed[i][0] != n or sealed[i][1] != leaf):
+                walk.divergence = compare_leaf(conn, Row(n, o, v, t, s), sealed[i][0], sealed[i][1], leaf)
+            elif (cap is not None and n > cap) or (gapless and n != (last or 0) + 1):
+                walk.divergence = _row_position(Row(n, o, v, t, s), last, cap, gapless)
             if walk.divergence is not None:
+                walk.size, walk.last = size, last
                 return walk
-            edge.append(leaf)
-            walk.size += 1
-            walk.last = row.notification_id
-            if walk.size in wanted:
-                walk.roots[walk.size] = edge.root()
-                walk.last_ids[walk.size] = row.notification_id
-                stored = checkpoints.get(walk.size)
-                if stored is not None and stored.root != walk.roots[walk.size]:
+            append(leaf)
+            size += 1
+            last = n
+            if size in wanted:
+                walk.roots[size] = edge.root()
+                walk.last_ids[size] = n
+                stored = checkpoints.get(size)
+                if stored is not None and stored.root != walk.roots[size]:
+                    walk.size, walk.last = size, last
                     walk.divergence = checkpoint_divergence(stored)
                     return walk
         if progress is not None:
-            progress(walk.size, total)
-    if next_sealed is not None:
-        walk.divergence = Divergence("missing", next_sealed[0], None, "the row sealed here is no longer in the log")
+            progress(size, total)
+    walk.size, walk.last = size, last
+    beyond = _sealed_page(conn, size, 1)
+    if beyond:
+        walk.divergence = Divergence("missing", beyond[0][0], None, "the row sealed here is no longer in the log")
     return walk
 
 
@@ -228,8 +233,8 @@ def verify(
     held = list(against)
     with store.connect() as conn:
         conn.dialect.snapshot(conn)
-        has_facts = sql.table_exists(conn, facts.ORIGIN)
-        origin = facts.origin(conn) if has_facts else None
+        origin = facts.stored_origin(conn)
+        has_facts = origin is not None
         stored = facts.checkpoints(conn) if has_facts else []
         known = _known_keys(conn, origin, public_keys, pinned) if has_facts else {}
         signed, used, bad_signature = _signatures(stored, origin, known)
@@ -274,7 +279,8 @@ def _walk_rows_only(conn: Any, progress: Progress | None) -> _Walk:
     walk = _Walk()
     cap, gapless = conn.dialect.assigned_upto(conn), conn.dialect.gapless
     for page in log.rows(conn, page=PAGE_SIZE):
-        for row in page:
+        for values in page:
+            row = Row(*values)
             walk.divergence = _row_values(row) or _row_position(row, walk.last, cap, gapless)
             if walk.divergence is not None:
                 return walk
@@ -299,13 +305,17 @@ def check_consistency(store: Store, old: StoredCheckpoint | note.Checkpoint, new
 RESULTS = "ledger_verifications"
 
 
+def create_results(conn: Any) -> None:
+    sql.execute(
+        conn, f"CREATE TABLE IF NOT EXISTS {RESULTS} (id {conn.dialect.serial}, finished_at TEXT NOT NULL, result TEXT)"
+    )
+
+
 def record(store: Store, result: Verification, finished_at: str | None = None) -> None:
     """Keep the result for ``GET /ledger/verification`` (a log of runs, not a fact)."""
     with store.connect() as conn:
-        sql.execute(
-            conn,
-            f"CREATE TABLE IF NOT EXISTS {RESULTS} (id {conn.dialect.serial}, finished_at TEXT NOT NULL, result TEXT)",
-        )
+        if not sql.table_exists(conn, RESULTS):
+            create_results(conn)
         sql.execute(
             conn,
             f"INSERT INTO {RESULTS} (finished_at, result) VALUES (?, ?)",

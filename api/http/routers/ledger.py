@@ -86,7 +86,7 @@ def latest_checkpoint(
         signed = facts.checkpoints(conn, signed_only=True)
         if not signed:
             raise HTTPException(404, "no signed checkpoint yet")
-        origin, latest = facts.origin(conn), signed[-1]
+        origin, latest = facts.stored_origin(conn) or "", signed[-1]
         answer = LatestCheckpointPublic(origin=origin, latest=_public(latest, origin))
         if size is not None:
             older = next((c for c in signed if c.size == size), None)
