@@ -52,7 +52,9 @@ def build_bundle(store: Store, case_id: UUID, signing_key: Ed25519PrivateKey | N
         rows = _case_rows(conn, case_id)
         if not rows:
             raise CaseNotFound(case_id)
-        origin = facts.stored_origin(conn) or ""
+        origin = facts.stored_origin(conn)
+        if origin is None:
+            raise LedgerNotReady("the ledger has not started: run `berkas ledger checkpoint`")
         signed = facts.checkpoints(conn, signed_only=True)
         positions = dict(
             sql.fetchall(
