@@ -193,6 +193,10 @@ def bundle(system: SystemDep, actor: ActorDep, case_id: uuid.UUID) -> Response:
     try:
         data = build_bundle(system.store, case_id, key)
     except LedgerNotReady as error:
+        if key is None:
+            # With the key the API would checkpoint and sign on the spot; without it, it waits
+            # for the worker, which signs each office day as it closes.
+            raise HTTPException(503, f"no ledger key is configured here: {error}") from None
         raise HTTPException(409, str(error)) from None
     # The bytes as built: the verifier checks the canonical form, so no re-serialising.
     return Response(
