@@ -192,7 +192,7 @@ def test_a_rewritten_history_resealed_with_a_new_key_is_caught_against_an_export
             row,
         )
     forger = Ed25519PrivateKey.generate()
-    rebuild(ledger.store, SealProjection(forger))
+    rebuild(ledger.store, [SealProjection(forger)])
     checkpoint_now(ledger.store, forger)
     resealed = verify(ledger.store, [forger.public_key()], pinned=True)
     assert resealed.ok and resealed.signed == resealed.checkpoints == 3
