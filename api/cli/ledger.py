@@ -15,8 +15,9 @@ from api.bootstrap import System
 from api.cli.common import system
 from berkas_verify import note
 from projections.ledger import facts, keys
+from projections.ledger.results import record
 from projections.ledger.seal import SealProjection, checkpoint_now
-from projections.ledger.verify import Verification, record, verify
+from projections.ledger.verify import Verification, verify
 from projections.runner import catch_up
 
 app = typer.Typer(help="The transparency log: seal, sign, verify, witness.", no_args_is_help=True)

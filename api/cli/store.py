@@ -14,7 +14,7 @@ from api.cli.common import system
 from api.cli.ledger import announce_key
 from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
-from projections.ledger.verify import RESULTS, create_results
+from projections.ledger.results import RESULTS, create_results
 from projections.privacy import keyfile
 from projections.privacy.legacy import plaintext_events
 from projections.runner import positions

@@ -15,7 +15,6 @@ It reads one snapshot and reports the first divergence in log order.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from berkas_verify import merkle, note
+from berkas_verify import note
 from berkas_verify.merkle import event_leaf
 from projections.eventstore import sql
 from projections.eventstore.store import Store
@@ -293,39 +292,3 @@ def _walk_rows_only(conn: Any, progress: Progress | None) -> _Walk:
 
 def _sealed_size(conn: Any) -> int:
     return int(sql.fetchall(conn, f"SELECT COUNT(*) FROM {tree.LEAVES}")[0][0])
-
-
-def check_consistency(store: Store, old: StoredCheckpoint | note.Checkpoint, new_size: int, new_root: bytes) -> None:
-    """Build the consistency proof between two stored tree sizes and check it independently."""
-    with store.connect() as conn:
-        proof = tree.consistency_proof(conn, old.size, new_size)
-    merkle.verify_consistency(old.size, new_size, old.root, new_root, proof)
-
-
-RESULTS = "ledger_verifications"
-
-
-def create_results(conn: Any) -> None:
-    sql.execute(
-        conn, f"CREATE TABLE IF NOT EXISTS {RESULTS} (id {conn.dialect.serial}, finished_at TEXT NOT NULL, result TEXT)"
-    )
-
-
-def record(store: Store, result: Verification, finished_at: str | None = None) -> None:
-    """Keep the result for ``GET /ledger/verification`` (a log of runs, not a fact)."""
-    with store.connect() as conn:
-        if not sql.table_exists(conn, RESULTS):
-            create_results(conn)
-        sql.execute(
-            conn,
-            f"INSERT INTO {RESULTS} (finished_at, result) VALUES (?, ?)",
-            (finished_at or facts.now(), json.dumps(result.as_dict(), default=str)),
-        )
-
-
-def last_recorded(store: Store) -> tuple[str, dict[str, Any]] | None:
-    with store.connect() as conn:
-        if not sql.table_exists(conn, RESULTS):
-            return None
-        found = sql.fetchall(conn, f"SELECT finished_at, result FROM {RESULTS} ORDER BY id DESC LIMIT 1")
-    return (found[0][0], json.loads(found[0][1])) if found else None

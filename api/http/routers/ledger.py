@@ -17,7 +17,8 @@ from api.http.schemas.common import errors
 from domain.values import Role
 from projections.ledger import facts, keys, tree
 from projections.ledger.bundle import LedgerNotReady, build_bundle
-from projections.ledger.verify import last_recorded, record, verify
+from projections.ledger.results import last_recorded, record
+from projections.ledger.verify import verify
 
 router = APIRouter(tags=["ledger"])
 log = logging.getLogger("berkas.http.ledger")
