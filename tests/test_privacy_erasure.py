@@ -82,7 +82,7 @@ def test_erasure_keeps_every_count_report_audit_row_and_proof(ledger_system, sup
     key = Ed25519PrivateKey.generate()
     catch_up(system.store, system.projections())
     report_before, audit_before = _figures(system), decisions(system.store, limit=1000)
-    bundle_before = build_bundle(system.store, passport_id, key.public_key(), key)
+    bundle_before = build_bundle(system.store, passport_id, key)
     events_before = system.app.recorder.max_notification_id()
 
     system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
@@ -91,7 +91,7 @@ def test_erasure_keeps_every_count_report_audit_row_and_proof(ledger_system, sup
     assert _figures(system) == report_before
     assert decisions(system.store, limit=1000) == audit_before
     assert verify(system.store).ok
-    assert berkas_verify.verify_bundle(bundle_before).ok
+    assert berkas_verify.verify_bundle(bundle_before, berkas_verify.Trust(public_keys=[key.public_key()])).ok
     # The log only grew: the approval and the erasure are events of the subject.
     assert system.app.recorder.max_notification_id() == events_before + 3
     history = [event_public(event, reveal=True).model_dump(mode="json") for event in system.app.history(passport_id)]
