@@ -3,6 +3,7 @@ days, tampering past the append-only triggers, and the CLI's verdict."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -150,3 +151,16 @@ def all_rows(system: System) -> list[tuple]:
             f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} ORDER BY {column}"
         ).fetchall()
     return [(n, o, v, t, bytes(s)) for n, o, v, t, s in found]
+
+
+def verified_over_http(client, headers: dict[str, str]) -> dict:
+    """Start a verification over HTTP, wait for its job, and answer the stored result."""
+    started = client.post("/ledger/verification", headers=headers)
+    assert started.status_code == 202, started.text
+    for _ in range(400):
+        job = client.get(started.headers["Location"], headers=headers).json()
+        if job["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert job["state"] == "succeeded", job
+    return client.get("/ledger/verification", headers=headers).json()

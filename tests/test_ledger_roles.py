@@ -109,8 +109,20 @@ def test_the_api_as_the_app_role_verifies_the_ledger_and_serves_checkpoints_it_c
                 time.sleep(0.05)
             assert job["state"] == "succeeded", job
             assert client.get("/ledger/verification", headers=auditor).json()["verified_at"]
-            with psycopg.connect(as_role(pg_system, name)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute("INSERT INTO ledger_signatures VALUES (1, 'x', 'x', 'x', 'x')")
+            # The worker seals and signs as the role: it adds facts, and can never change one.
+            with psycopg.connect(pg_system.store.database_url) as conn:
+                may = conn.execute("SELECT has_table_privilege(%s, 'ledger_leaves', 'INSERT')", (name,)).fetchone()
+            assert may == (True,)
+            for statement in (
+                "DELETE FROM ledger_signatures",
+                "UPDATE ledger_leaves SET day = day",
+                "DROP TABLE ledger_nodes",
+            ):
+                with (
+                    psycopg.connect(as_role(pg_system, name)) as conn,
+                    pytest.raises(psycopg.errors.InsufficientPrivilege),
+                ):
+                    conn.execute(statement)
         finally:
             system.close()
     finally:

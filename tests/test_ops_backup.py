@@ -18,6 +18,7 @@ from api.cli import app as cli
 from api.settings import Settings
 from projections.eventstore import sql
 from projections.ledger import keys
+from projections.ledger.results import RESULTS
 from projections.reports import annual_report
 from projections.runner import catch_up
 from tests.builders import Clock, enforcement_case, passport, stay_permit
@@ -109,7 +110,8 @@ def test_a_restored_backup_verifies_and_reports_exactly_as_the_original(stores, 
     assert back.exit_code == 0, back.output
     verified = cli_with(monkeypatch, restored, "ledger", "verify")
     assert verified.exit_code == 0, verified.output
-    assert views(restored) == views(original)
+    # Verifying the restored store records that run (a log of runs, beside the data).
+    assert {t: rows for t, rows in views(restored).items() if t != RESULTS} == views(original)
     again = bootstrap(restored)
     try:
         assert again.app.recorder.max_notification_id() == events

@@ -25,6 +25,7 @@ from projections.ledger import keys
 from projections.ledger.seal import checkpoint_now
 from tests.api_support import auth, key, passport_body, token_for
 from tests.builders import APPLICANT_NAME, APPLICANT_NIK, Clock, passport
+from tests.ledger_support import verified_over_http
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_metrics_name_routes_commands_views_and_the_ledger_after_a_journey(clien
     assert client.get(f"/passport-applications/{uuid.uuid4()}", headers=auth(officer)).status_code == 404
     auditor = token_for(system, "AUDITOR")
     runner.catch_up(system.store, system.projections())
-    assert client.get("/ledger/verification", headers=auth(auditor)).json()["ok"] is True
+    assert verified_over_http(client, auth(auditor))["ok"] is True
 
     found = samples(client)
     assert value(found, "berkas_ledger_verification_failed") == 0

@@ -125,15 +125,16 @@ def create_app_role(
 ) -> None:
     """PostgreSQL: create (or update) the application's login role: SELECT and INSERT on the
     event log (not its notification id; and the UPDATE the library's table lock needs, which
-    the trigger refuses), no DELETE, TRUNCATE or DDL, and INSERT on the ledger's verification
-    results. Run as the table owner; start the API as this role."""
+    the trigger refuses), no DELETE, TRUNCATE or DDL on it, and INSERT only on the ledger's
+    append-only facts (the worker seals as this role) and verification results. Run as the
+    table owner; start the API and the worker as this role."""
     with system() as built:
         with built.store.connect() as conn:
             facts.create(conn)
             facts.origin(conn, built.settings.ledger_origin)
             create_results(conn)
         try:
-            built.store.create_app_role(name, password, appends_to=(RESULTS,))
+            built.store.create_app_role(name, password, appends_to=(*facts.FACT_TABLES, RESULTS))
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
     out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")

@@ -30,7 +30,7 @@ from api.bootstrap import System
 from api.http.jobs import JOBS
 from projections import runner
 from projections.eventstore import sql
-from projections.ledger.seal import CHECKPOINTS
+from projections.ledger import facts
 
 log = logging.getLogger("berkas.metrics")
 
@@ -121,10 +121,8 @@ class StoreCollector(Collector):
 
 def _newest_signed_day(store: Any) -> date | None:
     with store.read() as conn:
-        if not sql.table_exists(conn, CHECKPOINTS):
-            return None
-        found = sql.fetchall(conn, f"SELECT MAX(day) FROM {CHECKPOINTS} WHERE signature IS NOT NULL")
-    return date.fromisoformat(found[0][0]) if found and found[0][0] else None
+        found = facts.newest_signed_day(conn)
+    return date.fromisoformat(found) if found else None
 
 
 class Metrics:

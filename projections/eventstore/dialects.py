@@ -385,8 +385,12 @@ class PostgreSQL(Dialect):
         # Tables beside the log that the application itself adds rows to (and their counters).
         for other in appends_to:
             conn.execute(pgsql.SQL("GRANT INSERT ON {} TO {}").format(pgsql.Identifier(other), role))
-            serial = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (other,)).fetchone()[0]
-            if serial:
+            serials = conn.execute(
+                "SELECT pg_get_serial_sequence(table_name, column_name) FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = %s AND column_default LIKE 'nextval%%'",
+                (other,),
+            ).fetchall()
+            for (serial,) in serials:
                 conn.execute(pgsql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(pgsql.SQL(serial), role))
 
 

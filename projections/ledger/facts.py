@@ -117,6 +117,17 @@ def checkpoints(conn: Any, signed_only: bool = False) -> list[StoredCheckpoint]:
     return [c for c in found if c.signatures] if signed_only else found
 
 
+def newest_signed_day(conn: Any) -> str | None:
+    """The office day of the newest signed checkpoint (YYYY-MM-DD), if any."""
+    if not sql.table_exists(conn, CHECKPOINTS):
+        return None
+    found = sql.fetchall(
+        conn,
+        f"SELECT MAX(c.day) FROM {CHECKPOINTS} c WHERE EXISTS (SELECT 1 FROM {SIGNATURES} s WHERE s.size = c.size)",
+    )
+    return str(found[0][0]) if found and found[0][0] else None
+
+
 def insert_checkpoint(conn: Any, c: StoredCheckpoint) -> None:
     sql.execute(
         conn,
