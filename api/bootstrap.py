@@ -36,10 +36,12 @@ def ledger_key_path(settings: Settings) -> Path:
 def load_ledger_key(settings: Settings) -> Ed25519PrivateKey | None:
     """The ledger's signing key: the configured one (``keys.LedgerKeyError`` if unreadable),
     or the default one once ``store init`` has created it."""
+    if settings.ledger_key_path is not None:
+        return keys.load_private(settings.ledger_key_path)
+    # Only the SQLite file's own key is found unasked; on PostgreSQL a key in the working
+    # directory would sign for whichever database that directory's commands happen to reach.
     path = ledger_key_path(settings)
-    if settings.ledger_key_path is None and not path.exists():
-        return None
-    return keys.load_private(path)
+    return keys.load_private(path) if settings.database_url is None and path.exists() else None
 
 
 def store_for(settings: Settings) -> Store:

@@ -47,6 +47,7 @@ def test_init_as_the_owner_then_the_api_and_the_worker_as_the_app_role(deploymen
     # As compose mounts it: one key file for init, the API and the worker.
     personal_data_key = tmp_path / "personal-data.key"
     monkeypatch.setenv("BERKAS_PERSONAL_DATA_KEY_PATH", str(personal_data_key))
+    monkeypatch.setenv("BERKAS_LEDGER_KEY_PATH", str(tmp_path / "ledger-key.pem"))
     admin = ["users", "add", "Administrator", "--role", "admin", "--office", "MLG", "--first"]
     for _ in range(2):  # init runs on every `docker compose up`
         for step in (["store", "init"], ["store", "create-app-role", role], admin):

@@ -59,6 +59,13 @@ def announce_key(built: System) -> None:
         raise _fail(str(error)) from None
     name = _origin(built)
     verb = "created" if created else "uses"
+    if built.settings.ledger_key_path is None and built.settings.database_url:
+        err.print(
+            f"set BERKAS_LEDGER_KEY_PATH={built.ledger_key_path.resolve()} for the worker and the API: "
+            "on PostgreSQL a key is used only where it is configured",
+            soft_wrap=True,
+            markup=False,
+        )
     out.print(
         f"ledger {verb} key {built.ledger_key_path} (fingerprint {note.fingerprint(key.public_key())})\n"
         f"publish its verifier key: {note.verifier_key(name, key.public_key())}",
