@@ -7,7 +7,7 @@ from typing import Literal
 
 from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE_URL = "sqlite:///"
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(5 * 365, ge=0, le=100 * 365)
     # How soon an erasure made by another process shows in this one's reads, in seconds.
     personal_data_cache_seconds: float = Field(5.0, ge=0, le=3600)
+
+    # Signs the web interface's session cookies (at least 32 characters). Every process serving
+    # the same users needs the same one; unset, each process draws its own at start.
+    session_secret: SecretStr | None = Field(None, min_length=32)
 
     @property
     def personal_data_key_file(self) -> Path:

@@ -29,6 +29,7 @@ class AnnualReport:
     as_known_at: date | None  # only events recorded on or before this day
     figures: dict[str, dict[str, int]] = field(default_factory=dict)  # metric -> key -> year total
     monthly: dict[str, dict[int, int]] = field(default_factory=dict)  # metric -> month -> total
+    monthly_by_key: dict[str, dict[str, dict[int, int]]] = field(default_factory=dict)  # metric -> key -> month
 
     def total(self, metric: str, key: str | None = None) -> int:
         values = self.figures.get(metric, {})
@@ -207,6 +208,7 @@ def annual_report(
         params.append(as_known_at.isoformat())
     figures: dict[str, dict[str, int]] = {}
     monthly: dict[str, dict[int, int]] = {}
+    monthly_by_key: dict[str, dict[str, dict[int, int]]] = {}
     with store.read() as conn:
         if sql.table_exists(conn, FIGURES):
             found = sql.fetchall(
@@ -222,7 +224,9 @@ def annual_report(
                 if month:
                     by_month = monthly.setdefault(metric, {})
                     by_month[month] = by_month.get(month, 0) + value
-    return AnnualReport(year, office, as_known_at, figures, monthly)
+                    keyed = monthly_by_key.setdefault(metric, {}).setdefault(key, {})
+                    keyed[month] = keyed.get(month, 0) + value
+    return AnnualReport(year, office, as_known_at, figures, monthly, monthly_by_key)
 
 
 def rupiah_text(amount: int, numbers: str = "plain") -> str:
@@ -238,8 +242,13 @@ def _two(value: Decimal, numbers: str) -> str:
     return f"{value:.2f}" if numbers != "id" else format_decimal(value, format="#,##0.00", locale="id_ID")
 
 
+def is_rupiah(metric: str) -> bool:
+    """Revenue and targets are amounts in rupiah; every other figure is a count."""
+    return metric.endswith(("revenue", "target"))
+
+
 def _value_text(metric: str, value: int, numbers: str) -> str:
-    if metric.endswith(("revenue", "target")):
+    if is_rupiah(metric):
         return rupiah_text(value, numbers)
     return f"{value:,}" if numbers != "id" else number_text(value, numbers)
 

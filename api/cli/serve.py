@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 
@@ -28,6 +29,8 @@ def serve(
 
 
 def run_server(host: str, port: int, workers: int = 1) -> None:
+    # Web sessions signed by one worker must verify in every other: one secret for all of them.
+    os.environ.setdefault("BERKAS_SESSION_SECRET", secrets.token_urlsafe(32))
     counts = None
     if workers > 1 and not os.environ.get(metrics.MULTIPROCESS_DIR):
         # Each process counts its own requests; a scrape adds up the files they write here.

@@ -30,6 +30,7 @@ from api.http.routers import (
     subjects,
 )
 from api.http.routers import users as user_routes
+from api.ui import install as install_ui
 from domain import CASE_KINDS
 from domain.usecases import users
 
@@ -99,6 +100,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         app.include_router(module.router)
     app.include_router(user_routes.people)
     reading.serve_first(app, {kind: PATHS[kind.KIND] for kind in CASE_KINDS if kind.KIND in PATHS})
+    install_ui(app)
     app.openapi = lambda: openapi.schema(app)  # type: ignore[method-assign]
     openapi.serve_docs(app)
     app.add_middleware(Gate, max_body=settings.max_body_bytes, tokens=app.state.tokens, guarded=GuardedRoutes(app))

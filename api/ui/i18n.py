@@ -1,0 +1,200 @@
+"""Bahasa Indonesia first, English on request: the interface's words and number formats.
+
+Domain codes (statuses, reason codes, event names) stay as codes: officers and auditors
+know them, and a report quoted in a court must use the same code the log holds.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+LANGUAGES = ("id", "en")
+DEFAULT = "id"
+
+# key -> (Bahasa Indonesia, English)
+CATALOG: dict[str, tuple[str, str]] = {
+    "app": ("Berkas — Kantor Imigrasi", "Berkas — Immigration Office"),
+    "skip": ("Langsung ke isi", "Skip to content"),
+    "nav.main": ("Menu utama", "Main menu"),
+    "nav.cases": ("Berkas", "Cases"),
+    "nav.reports": ("Laporan tahunan", "Annual report"),
+    "nav.audit": ("Keputusan (audit)", "Decisions (audit)"),
+    "nav.ops": ("Operasional", "Operations"),
+    "nav.signout": ("Keluar", "Sign out"),
+    "lang.other": ("English", "Bahasa Indonesia"),
+    "signin.title": ("Masuk", "Sign in"),
+    "signin.token": ("Token akses", "Access token"),
+    "signin.help": (
+        "Tempel token dari administrator (berkas users add). Token hanya dipakai sekali untuk masuk.",
+        "Paste the token from your administrator (berkas users add). It is used once to sign in.",
+    ),
+    "signin.submit": ("Masuk", "Sign in"),
+    "signin.bad": ("Token tidak dikenal atau sudah dicabut.", "Unknown or revoked token."),
+    "signed_in_as": ("Masuk sebagai", "Signed in as"),
+    "csrf.bad": (
+        "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
+        "The form has expired or is not valid. Reload the page and try again.",
+    ),
+    "cases.title": ("Cari berkas", "Search cases"),
+    "cases.number": ("Nomor berkas (ID)", "Case number (id)"),
+    "cases.kind": ("Jenis", "Kind"),
+    "cases.status": ("Status", "Status"),
+    "cases.regency": ("Kode kabupaten/kota", "Regency code"),
+    "cases.office": ("Kantor", "Office"),
+    "cases.from": ("Aktivitas sejak", "Active from"),
+    "cases.to": ("Aktivitas sampai", "Active until"),
+    "cases.reason": ("Kode alasan", "Reason code"),
+    "cases.search": ("Cari", "Search"),
+    "cases.any": ("(semua)", "(any)"),
+    "cases.none": ("Tidak ada berkas yang cocok.", "No matching cases."),
+    "cases.next": ("Halaman berikutnya", "Next page"),
+    "cases.first": ("Halaman pertama", "First page"),
+    "cases.opened": ("Dibuka", "Opened"),
+    "cases.last": ("Aktivitas terakhir", "Last activity"),
+    "cases.version": ("Versi", "Version"),
+    "cases.subtype": ("Produk/jenis", "Product/kind"),
+    "cases.results": ("Hasil", "Results"),
+    "case.title": ("Berkas", "Case"),
+    "case.state": ("Keadaan", "State"),
+    "case.now": ("Keadaan terkini", "Current state"),
+    "case.as_of_version": ("Keadaan pada versi {v}", "State at version {v}"),
+    "case.as_of_instant": ("Keadaan pada {t}", "State as of {t}"),
+    "case.not_yet": ("Berkas belum ada pada saat itu.", "The case did not exist yet at that instant."),
+    "case.view": ("Lihat per versi atau waktu", "View as of a version or instant"),
+    "case.version": ("Versi", "Version"),
+    "case.instant": ("Waktu (tanggal dan jam, WIB)", "Instant (date and time, office time)"),
+    "case.show": ("Tampilkan", "Show"),
+    "case.current": ("Kembali ke keadaan terkini", "Back to the current state"),
+    "case.timeline": ("Riwayat peristiwa", "Timeline of events"),
+    "case.event": ("Peristiwa", "Event"),
+    "case.occurred": ("Waktu kejadian", "Business time"),
+    "case.recorded": ("Waktu pencatatan", "Recorded time"),
+    "case.actor": ("Pelaku", "Actor"),
+    "case.role": ("Peran", "Role"),
+    "case.reason_code": ("Kode alasan", "Reason code"),
+    "case.legal_basis": ("Dasar hukum", "Legal basis"),
+    "case.late": ("dicatat terlambat", "late entry"),
+    "case.details": ("Rincian", "Details"),
+    "case.commands": ("Tindakan", "Commands"),
+    "case.run": ("Jalankan", "Run"),
+    "case.decision": ("keputusan kepala seksi", "supervisor's decision"),
+    "case.done": ("Tersimpan: berkas kini versi {v}.", "Saved: the case is now at version {v}."),
+    "case.stale": (
+        "Halaman ini sudah usang: berkas telah berubah menjadi versi {current} sejak Anda membukanya "
+        "(versi {seen}). Tidak ada yang ditimpa. Periksa keadaan terkini lalu ulangi bila masih perlu.",
+        "This page is out of date: the case has moved on to version {current} since you opened it "
+        "(version {seen}). Nothing was overwritten. Check the current state and try again if still needed.",
+    ),
+    "case.refused": ("Perintah ditolak", "Command refused"),
+    "case.read_only": (
+        "Tampilan historis: tindakan hanya dari keadaan terkini.",
+        "Historical view: commands run only from the current state.",
+    ),
+    "case.redacted": (
+        "Data pribadi disamarkan untuk peran Anda (UU 27/2022).",
+        "Personal data is redacted for your role (UU 27/2022).",
+    ),
+    "report.title": ("Laporan tahunan", "Annual report"),
+    "report.year": ("Tahun", "Year"),
+    "report.office": ("Kantor", "Office"),
+    "report.national": ("Nasional", "National"),
+    "report.as_known": ("Sebagaimana diketahui pada", "As known at"),
+    "report.show": ("Tampilkan", "Show"),
+    "report.headline": ("Angka utama", "Headline figures"),
+    "report.monthly": ("Per bulan", "Monthly"),
+    "report.breakdowns": ("Rincian", "Breakdowns"),
+    "report.csv": ("Unduh CSV", "Download CSV"),
+    "report.print": ("Versi cetak", "Printable page"),
+    "report.print_now": ("Cetak", "Print"),
+    "report.share": ("Persentase dari target", "Share of target"),
+    "report.indicator": ("Indikator", "Indicator"),
+    "report.value": ("Nilai", "Value"),
+    "report.key": ("Kode", "Code"),
+    "report.month": ("Bulan", "Month"),
+    "chart.passports": ("Paspor diterbitkan menurut jenis", "Passports issued by type"),
+    "chart.pmi": ("Penolakan terindikasi PMI nonprosedural", "Refusals, suspected non-procedural migrant workers"),
+    "chart.permits": ("Dokumen izin tinggal", "Stay-permit documents"),
+    "chart.actions": ("Tindakan administratif keimigrasian", "Administrative actions"),
+    "chart.revenue": ("PNBP paspor kumulatif terhadap target", "Cumulative passport revenue against target"),
+    "chart.target": ("Target", "Target"),
+    "chart.revenue_series": ("PNBP kumulatif", "Cumulative revenue"),
+    "audit.title": ("Keputusan", "Decisions"),
+    "audit.officer": ("ID pengambil keputusan", "Deciding user's id"),
+    "audit.reason": ("Kode alasan", "Reason code"),
+    "audit.office": ("Kantor", "Office"),
+    "audit.from": ("Sejak", "From"),
+    "audit.to": ("Sampai", "Until"),
+    "audit.decision": ("Keputusan", "Decision"),
+    "audit.case": ("Berkas", "Case"),
+    "audit.none": ("Tidak ada keputusan yang cocok.", "No matching decisions."),
+    "ops.title": ("Operasional", "Operations"),
+    "ops.projections": ("Proyeksi", "Projections"),
+    "ops.position": ("Posisi", "Position"),
+    "ops.lag": ("Tertinggal (peristiwa)", "Lag (events)"),
+    "ops.rebuild": ("Bangun ulang semua proyeksi", "Rebuild every projection"),
+    "ops.jobs": ("Pekerjaan bangun ulang", "Rebuild jobs"),
+    "ops.no_jobs": ("Belum ada pekerjaan.", "No jobs yet."),
+    "ops.job_running": ("Sudah ada pembangunan ulang yang berjalan.", "A rebuild is already running."),
+    "ops.ledger": ("Buku besar (ledger)", "Ledger"),
+    "ops.checkpoint": ("Checkpoint terakhir", "Latest checkpoint"),
+    "ops.signed": ("ditandatangani", "signed"),
+    "ops.unsigned": ("belum ditandatangani", "unsigned"),
+    "ops.verify": ("Verifikasi sekarang", "Verify now"),
+    "ops.last_verification": ("Verifikasi terakhir", "Last verification"),
+    "ops.never": ("belum pernah (sejak server dimulai)", "never (since the server started)"),
+    "ops.users": ("Pengguna", "Users"),
+    "ops.name": ("Nama", "Name"),
+    "ops.role": ("Peran", "Role"),
+    "ops.revoked": ("dicabut", "revoked"),
+    "ops.active": ("aktif", "active"),
+    "ops.state": ("Keadaan", "State"),
+    "ops.progress": ("Kemajuan", "Progress"),
+    "ops.events": ("Peristiwa", "Events"),
+    "ops.day": ("Hari", "Day"),
+    "error.title": ("Tidak dapat ditampilkan", "Cannot be shown"),
+    "error.forbidden": ("Anda tidak berwenang untuk ini.", "You are not allowed to do this."),
+    "error.not_found": ("Tidak ditemukan.", "Not found."),
+    "error.invalid": ("Isian tidak sah", "Invalid input"),
+    "yes": ("ya", "yes"),
+    "no": ("tidak", "no"),
+}
+
+MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+_SEPARATORS = {"id": (".", ","), "en": (",", ".")}  # thousands, decimal
+_BIG = {"id": ("miliar", "juta"), "en": ("billion", "million")}
+
+
+def language(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    words = CATALOG[key][LANGUAGES.index(lang)]
+    return words.format(**values) if values else words
+
+
+def number(lang: str, value: int | Decimal | float, places: int = 0) -> str:
+    """73.338 and 333,68 in Indonesian; 73,338 and 333.68 in English."""
+    thousands, decimal = _SEPARATORS[lang]
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    groups = f"{int(whole):,}".replace(",", thousands)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{groups}{decimal}{fraction}" if fraction else f"{sign}{groups}"
+
+
+def rupiah(lang: str, amount: int) -> str:
+    """As the office's report writes it: Rp 33,81 miliar (Rp 33.81 billion in English)."""
+    billion, million = _BIG[lang]
+    if abs(amount) >= 10**9:
+        return f"Rp {number(lang, Decimal(amount) / 10**9, 2)} {billion}"
+    if abs(amount) >= 10**6:
+        return f"Rp {number(lang, Decimal(amount) / 10**6, 2)} {million}"
+    return f"Rp {number(lang, amount)}"
+
+
+def percent(lang: str, value: Decimal | None) -> str:
+    return "—" if value is None else f"{number(lang, value, 2)} %"

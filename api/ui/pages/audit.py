@@ -1,0 +1,66 @@
+"""The decisions browser (jejak audit): who decided what, when, on which legal basis."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.http import access
+from api.http.listing import MAX_PAGE
+from api.ui.pages.cases import day_bound
+from api.ui.web import CODE, ViewerDep, optional_date, page, state_of
+from domain.reference import OFFICES
+from projections import audit_trail
+
+router = APIRouter()
+PAGE = 50
+
+
+@router.get("/audit")
+def decisions(
+    request: Request,
+    viewer: ViewerDep,
+    officer: Annotated[str | None, Query(max_length=100, pattern=CODE)] = None,
+    reason: Annotated[str | None, Query(max_length=64, pattern=CODE)] = None,
+    office: Annotated[str | None, Query(max_length=8, pattern=CODE)] = None,
+    since: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    until: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    after: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
+) -> Response:
+    """Auditors see every office; supervisors their own; each row links to its case."""
+    assert viewer.actor is not None
+    scope = access.report_scope(viewer.actor, office or None)
+    occurred_from, occurred_to = optional_date("from", since), optional_date("to", until)
+    zone_office = scope or viewer.actor.office
+    rows = audit_trail.decisions(
+        state_of(request).system.store,
+        officer=officer or None,
+        reason=reason or None,
+        office=scope,
+        occurred_from=day_bound(occurred_from, zone_office, end=False),
+        occurred_to=day_bound(occurred_to, zone_office, end=True),
+        after=after,
+        limit=limit,
+    )
+    filters = {
+        "officer": officer or "",
+        "reason": reason or "",
+        "office": scope or "",
+        "from": occurred_from.isoformat() if occurred_from else "",
+        "to": occurred_to.isoformat() if occurred_to else "",
+        "limit": limit if limit != PAGE else "",
+    }
+    following = rows[-1]["notification_id"] if len(rows) >= limit else None
+    return page(
+        request,
+        viewer,
+        "audit.html",
+        rows=rows,
+        filters=filters,
+        following=following,
+        offices=sorted(OFFICES),
+        zone=OFFICES[zone_office].tz,
+    )

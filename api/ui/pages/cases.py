@@ -1,0 +1,234 @@
+"""Cases: search (daftar berkas), a case's page with its timeline, and its commands."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.http import access
+from api.http.listing import MAX_PAGE, WORD
+from api.http.present import case_body, event_body
+from api.ui.commands import COMMANDS, command
+from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
+from domain import CASE_KINDS
+from domain.case import Case
+from domain.enforcement import EnforcementStatus
+from domain.errors import CaseNotFound, ConflictError, DomainError, InvalidCommand, NotPermitted
+from domain.joint_operation import OperationStatus
+from domain.passport import PassportStatus
+from domain.reference import office as lookup_office
+from domain.stay_permit import PermitStatus
+from domain.values import Role
+from projections import case_index
+
+router = APIRouter()
+KINDS = tuple(kind.KIND for kind in CASE_KINDS)
+PAGE = 25
+
+
+STATUSES = sorted(
+    {status.value for enum in (PassportStatus, PermitStatus, EnforcementStatus, OperationStatus) for status in enum}
+)
+
+
+def day_bound(day: date | None, office: str, end: bool) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day, time.max if end else time.min, tzinfo=lookup_office(office).tz)
+
+
+@router.get("/cases")
+def search(
+    request: Request,
+    viewer: ViewerDep,
+    number: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=40, pattern=CODE)] = None,
+    status: Annotated[str | None, Query(max_length=40, pattern=CODE)] = None,
+    regency: Annotated[str | None, Query(max_length=8, pattern=CODE)] = None,
+    office: Annotated[str | None, Query(max_length=8, pattern=CODE)] = None,
+    since: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    until: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    after: Annotated[str | None, Query(max_length=200, pattern=WORD)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
+) -> Response:
+    """Search by number (a case's id), kind, status, regency and the last activity's date."""
+    actor = viewer.actor
+    assert actor is not None
+    scope = access.list_scope(actor, office or None)
+    occurred_from, occurred_to = optional_date("from", since), optional_date("to", until)
+    if number and number.strip():
+        try:
+            case_id = UUID(number.strip())
+        except ValueError:
+            raise InvalidCommand("number", "must be a case id such as 0b6e…-…") from None
+        return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
+    if kind and kind not in KINDS:
+        raise InvalidCommand("kind", f"must be one of {', '.join(KINDS)}")
+    zone_office = scope or actor.office
+    rows = case_index.list_cases(
+        state_of(request).system.store,
+        office=scope,
+        status=status or None,
+        kind=kind or None,
+        regency=regency or None,
+        occurred_from=day_bound(occurred_from, zone_office, end=False),
+        occurred_to=day_bound(occurred_to, zone_office, end=True),
+        after=after,
+        limit=limit,
+    )
+    following = rows[-1]["sort_key"] if len(rows) >= limit else None
+    filters = {
+        "kind": kind or "",
+        "status": status or "",
+        "regency": regency or "",
+        "office": office or "",
+        "from": occurred_from.isoformat() if occurred_from else "",
+        "to": occurred_to.isoformat() if occurred_to else "",
+        "limit": limit if limit != PAGE else "",
+    }
+    return page(
+        request,
+        viewer,
+        "cases.html",
+        rows=rows,
+        filters=filters,
+        following=following,
+        first_page=after is not None,
+        kinds=KINDS,
+        statuses=STATUSES,
+        zone=lookup_office(zone_office).tz,
+    )
+
+
+def _case(request: Request, case_id: UUID, version: int | None = None) -> Case:
+    case = state_of(request).system.app.get_case(case_id, version=version)
+    if not isinstance(case, Case):  # accounts share the log but are not cases
+        raise CaseNotFound(case_id)
+    return case
+
+
+def _late(event: Any, office: str) -> bool:
+    """Recorded on a later office day than it happened: a backfilled (late) entry."""
+    where = lookup_office(office)
+    return where.local_date(event.timestamp) > where.local_date(event.provenance.occurred_at)
+
+
+def _local_instant(text: str, office: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidCommand("as_of", "must be a date and time such as 2024-05-01T10:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=lookup_office(office).tz)
+
+
+def case_page(
+    request: Request,
+    viewer: Viewer,
+    case_id: UUID,
+    *,
+    version: int | None = None,
+    as_of: str | None = None,
+    status: int = 200,
+    notice: str | None = None,
+    problem: str | None = None,
+    stale: dict[str, int] | None = None,
+) -> Response:
+    actor = viewer.actor
+    assert actor is not None
+    app = state_of(request).system.app
+    current = _case(request, case_id)
+    access.require_case_reader(actor, current.office)
+    reveal = access.reveals_personal_data(actor, current.office)
+    shown: Case | None = current
+    heading = viewer.t("case.now")
+    if version is not None:
+        shown = _case(request, case_id, version)
+        heading = viewer.t("case.as_of_version", v=version)
+    elif as_of:
+        instant = _local_instant(as_of, current.office)
+        shown = app.case_as_of(case_id, instant)
+        heading = viewer.t("case.as_of_instant", t=instant.strftime("%Y-%m-%d %H:%M %Z"))
+    zone = lookup_office(current.office).tz
+    events = [
+        event_body(event, reveal) | {"late": _late(event, current.office), "recorded": event.timestamp}
+        for event in app.history(case_id)
+    ]
+    historical = shown is not current
+    may_act = not historical and actor.role in access.CASE_WORKERS and actor.office == current.office
+    commands = [
+        found
+        for found in COMMANDS.get(current.KIND, ())
+        if may_act and (not found.decision or actor.role is Role.SUPERVISOR)
+    ]
+    return page(
+        request,
+        viewer,
+        "case.html",
+        status,
+        case_id=case_id,
+        current=case_body(current, reveal),
+        shown=case_body(shown, reveal) if shown is not None else None,
+        shown_version=shown.version if shown is not None else 0,
+        heading=heading,
+        historical=historical,
+        events=events,
+        zone=zone,
+        redacted=not reveal,
+        commands=commands,
+        nonce=secrets.token_urlsafe(12),
+        version=version,
+        as_of=as_of or "",
+        notice=notice,
+        problem=problem,
+        stale=stale,
+    )
+
+
+@router.get("/cases/{case_id}")
+def show(
+    request: Request,
+    viewer: ViewerDep,
+    case_id: UUID,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    as_of: Annotated[str | None, Query(max_length=40)] = None,
+    done: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> Response:
+    """The case now, at a version, or as it stood at an instant, with every event."""
+    if version is not None and as_of:
+        raise InvalidCommand("as_of", "give either a version or an instant, not both")
+    notice = viewer.t("case.done", v=done) if done else None
+    return case_page(request, viewer, case_id, version=version, as_of=as_of, notice=notice)
+
+
+@router.post("/cases/{case_id}/commands/{name}")
+def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: FormDep) -> Response:
+    """Run a command with the version the page showed (If-Match): a stale page is refused."""
+    check_csrf(request, viewer, form)
+    actor = viewer.actor
+    assert actor is not None
+    current = _case(request, case_id)
+    access.require_worker(actor)
+    access.require_own_office(actor, current.office)
+    chosen = command(current.KIND, name)
+    try:
+        seen = int(form.get("version", ""))
+    except ValueError:
+        raise InvalidCommand("version", "the page's version is missing") from None
+    # The form's random nonce makes a double submit one command, as an Idempotency-Key does.
+    command_id = f"{actor.id}:ui:{form.get('nonce', '')[:64]}" if form.get("nonce") else None
+    call = getattr(state_of(request).system.app, chosen.use_case)
+    try:
+        produced = call(actor, case_id, *chosen.arguments(form), expected_version=seen, command_id=command_id)
+    except ConflictError as error:
+        stale = {"current": error.current_version, "seen": seen}
+        return case_page(request, viewer, case_id, status=409, stale=stale)
+    except DomainError as error:
+        code = 422 if isinstance(error, InvalidCommand) else 403 if isinstance(error, NotPermitted) else 409
+        detail = f"{error.field}: {error.rule}" if isinstance(error, InvalidCommand) else str(error)
+        return case_page(request, viewer, case_id, status=code, problem=detail)
+    return RedirectResponse(f"/ui/cases/{case_id}?done={produced}", status_code=303)

@@ -1,0 +1,88 @@
+"""Operations (IT admin): projection positions and lag, rebuilds with live progress,
+the ledger's latest checkpoint and verification, and the accounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from api import users
+from api.http import access
+from api.http.jobs import projection_name
+from api.ui.web import FormDep, Verification, Viewer, ViewerDep, check_csrf, page, state_of
+from domain.values import Role
+from projections import runner
+from projections.ledger import keys, seal
+from projections.ledger.verify import verify
+
+router = APIRouter()
+JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+def _admin(viewer: Viewer) -> None:
+    assert viewer.actor is not None
+    access.require_role(viewer.actor, Role.ADMIN)
+
+
+@router.get("/ops")
+def operations(request: Request, viewer: ViewerDep) -> Response:
+    _admin(viewer)
+    ui = state_of(request)
+    system = ui.system
+    projections = system.projections()
+    positions = runner.positions(system.store)
+    lag = runner.lag(system.store, projections)
+    names = [projection_name(projection) for projection in projections]
+    rows = [(name, positions.get(name, 0), lag.get(name, 0)) for name in names]
+    with system.store.read() as conn:
+        found = seal.checkpoints(conn)
+    latest = found[-1] if found else None
+    jobs = [job for job in (ui.jobs.get(job_id) for job_id in reversed(ui.job_ids)) if job is not None]
+    return page(
+        request,
+        viewer,
+        "ops.html",
+        projections=rows,
+        latest=latest,
+        key_id=keys.key_id(system.ledger_key.public_key()) if system.ledger_key else None,
+        verification=ui.verifications[-1] if ui.verifications else None,
+        jobs=jobs,
+        accounts=users.all_users(system.app),
+        busy=request.query_params.get("busy") == "1",
+    )
+
+
+@router.post("/ops/rebuild")
+def rebuild(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    check_csrf(request, viewer, form)
+    _admin(viewer)
+    ui = state_of(request)
+    job = ui.jobs.start(list(ui.system.projections()))
+    if job is None:
+        return RedirectResponse("/ui/ops?busy=1", status_code=303)
+    ui.job_ids.append(job.id)
+    return RedirectResponse(f"/ui/ops#job-{job.id}", status_code=303)
+
+
+@router.get("/ops/jobs/{job_id}")
+def job_progress(request: Request, viewer: ViewerDep, job_id: JobId) -> JSONResponse:
+    """What the page's script polls for the progress bar."""
+    _admin(viewer)
+    job = state_of(request).jobs.get(job_id)
+    if job is None:
+        return JSONResponse({"detail": "no such job"}, status_code=404)
+    return JSONResponse(job.as_dict())
+
+
+@router.post("/ops/verify")
+def verify_ledger(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    check_csrf(request, viewer, form)
+    _admin(viewer)
+    ui = state_of(request)
+    key = ui.system.ledger_key
+    result = verify(ui.system.store, key.public_key() if key else None)
+    ui.verifications.append(Verification(datetime.now(UTC), result.ok, result.describe()))
+    return RedirectResponse("/ui/ops#ledger", status_code=303)

@@ -1,0 +1,247 @@
+"""What every page shares: who is looking, in which language, rendering and errors."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from api import users
+from api.bootstrap import System
+from api.http.jobs import Jobs
+from api.ui import i18n
+from api.ui.session import COOKIE, LIFETIME_SECONDS, Session, Sessions
+from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
+from domain.usecases.base import Actor
+from domain.values import Role
+
+log = logging.getLogger("berkas.ui")
+LANG_COOKIE = "berkas_lang"
+
+
+@dataclass
+class Verification:
+    """The last ledger verification this process ran, for the operations page."""
+
+    at: datetime
+    ok: bool
+    summary: str
+
+
+@dataclass
+class UiState:
+    system: System
+    jobs: Jobs
+    sessions: Sessions
+    templates: Environment
+    verifications: list[Verification] = field(default_factory=list)
+    job_ids: list[str] = field(default_factory=list)  # rebuilds started from these pages
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("api.ui", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local"] = local_time
+    env.filters["querystring"] = lambda pairs: urlencode({k: v for k, v in pairs.items() if v})
+    return env
+
+
+def local_time(moment: datetime | str, zone: tzinfo | None) -> str:
+    """An instant in the office's own time, with its zone (WIB, WITA, WIT), to the minute."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def build_state(system: System, jobs: Jobs) -> UiState:
+    configured = system.settings.session_secret
+    secret = configured.get_secret_value().encode() if configured else secrets.token_bytes(32)
+    return UiState(system, jobs, Sessions(secret), templates())
+
+
+def state_of(request: Request) -> UiState:
+    return request.app.state.ui
+
+
+class SignInRequired(Exception):
+    """No valid session: the visitor is sent to the sign-in page."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page: the account behind the session, and its language."""
+
+    actor: Actor | None
+    name: str | None
+    lang: str
+    session: Session
+    csrf: str
+
+    def t(self, key: str, **values: object) -> str:
+        return i18n.text(self.lang, key, **values)
+
+    @property
+    def role(self) -> Role | None:
+        return self.actor.role if self.actor else None
+
+
+def _account(system: System, user_id: str | None) -> tuple[Actor, str] | None:
+    if not user_id:
+        return None
+    try:
+        user = users.get_user(system.app, UUID(user_id))
+    except (CaseNotFound, ValueError):
+        return None
+    if user.revoked:
+        return None
+    return Actor(str(user.id), user.role, user.office), user.name
+
+
+def visitor(request: Request) -> Viewer:
+    """Whoever sent the request, signed in or not."""
+    ui = state_of(request)
+    session = ui.sessions.read(request.cookies.get(COOKIE))
+    if session is None:
+        session, value = ui.sessions.issue(None)
+        request.state.new_cookie = value
+    found = _account(ui.system, session.user_id)
+    lang = i18n.language(request.cookies.get(LANG_COOKIE))
+    actor, name = found if found else (None, None)
+    return Viewer(actor, name, lang, session, ui.sessions.csrf_token(session))
+
+
+def signed_in(request: Request) -> Viewer:
+    viewer = visitor(request)
+    if viewer.actor is None:
+        raise SignInRequired
+    return viewer
+
+
+VisitorDep = Annotated[Viewer, Depends(visitor)]
+ViewerDep = Annotated[Viewer, Depends(signed_in)]
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A posted form's fields (text only: the interface uploads no files)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def set_session_cookie(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=LIFETIME_SECONDS,
+        path="/ui",
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+    )
+
+
+def page(request: Request, viewer: Viewer, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = state_of(request).templates.get_template(template).render(
+        viewer=viewer, t=viewer.t, lang=viewer.lang, path=request.url.path, query=request.url.query, **context
+    )
+    response = HTMLResponse(html, status_code=status)
+    new_cookie = getattr(request.state, "new_cookie", None)
+    if new_cookie:
+        set_session_cookie(request, response, new_cookie)
+    # Pages may show personal data: never kept by a shared cache, never framed by another site.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+    )
+    return response
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def check_csrf(request: Request, viewer: Viewer, form: dict[str, str]) -> None:
+    if not state_of(request).sessions.csrf_valid(viewer.session, form.get("csrf")):
+        raise CsrfRefused
+
+
+def problem_page(request: Request, status: int, message: str, *, field_name: str | None = None) -> HTMLResponse:
+    viewer = visitor(request)
+    return page(request, viewer, "error.html", status, status_code=status, message=message, field_name=field_name)
+
+
+def _domain_error(request: Request, error: Exception) -> Response:
+    viewer = visitor(request)
+    if isinstance(error, InvalidCommand):
+        return problem_page(request, 422, error.rule, field_name=error.field)
+    if isinstance(error, NotPermitted):
+        return problem_page(request, 403, viewer.t("error.forbidden") + f" ({error})")
+    if isinstance(error, CaseNotFound):
+        return problem_page(request, 404, viewer.t("error.not_found"))
+    if isinstance(error, ConflictError | IllegalTransition):
+        return problem_page(request, 409, str(error))
+    return problem_page(request, 422, str(error))
+
+
+def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    first = error.errors()[0] if error.errors() else {"loc": ["?"], "msg": "invalid"}
+    name = str(first["loc"][-1])
+    return problem_page(request, 422, str(first["msg"]), field_name=name)
+
+
+def _sign_in(request: Request, _: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/ui/sign-in?next={quote(target if safe_next(target) else '/ui/')}", status_code=303)
+
+
+def _csrf(request: Request, _: Exception) -> Response:
+    return problem_page(request, 403, visitor(request).t("csrf.bad"))
+
+
+def _unexpected(request: Request, error: Exception) -> Response:
+    log.error("unexpected %s while serving a page", type(error).__name__)
+    return HTMLResponse("<h1>500</h1>", status_code=500)
+
+
+HANDLERS = {
+    DomainError: _domain_error,
+    RequestValidationError: _validation_error,
+    SignInRequired: _sign_in,
+    CsrfRefused: _csrf,
+    Exception: _unexpected,
+}
+
+
+# A browser's GET form sends its empty fields too: an empty filter means "any".
+CODE = r"^[!-~]*$"
+
+
+def optional_date(field_name: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidCommand(field_name, "must be a date such as 2024-05-01") from None
+
+
+def safe_next(target: str | None) -> bool:
+    """Only our own pages: never another host (an open redirect)."""
+    return bool(target) and target.startswith("/ui/") and "//" not in target and "\\" not in target

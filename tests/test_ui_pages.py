@@ -1,0 +1,282 @@
+"""The web interface over HTTP: sessions, CSRF, roles and office scope, personal data,
+commands with the page's version, reports and operations (no browser needed here)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from uuid import UUID, uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import users
+from api.bootstrap import System
+from api.http.app import create_app
+from api.ui.session import COOKIE
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK
+from tests.ui_support import Office, seed_office
+
+PERSONAL = (APPLICANT_NAME, APPLICANT_NIK, "1990-12-05", "Jl. Ijen 12")
+
+
+@pytest.fixture
+def office(system: System) -> Office:
+    return seed_office(system)
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, token: str) -> None:
+    form = client.get("/ui/sign-in")
+    answer = client.post(
+        "/ui/sign-in", data={"csrf": csrf_of(form.text), "token": token, "next": "/ui/"}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def test_pages_send_a_visitor_without_a_session_to_sign_in(client, office):
+    answer = client.get(f"/ui/cases/{office.interviewed}", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/ui/sign-in?next=/ui/cases/{office.interviewed}"
+
+
+def test_signing_in_keeps_an_httponly_strict_cookie_that_is_not_the_token(client, office):
+    form = client.get("/ui/sign-in")
+    answer = client.post(
+        "/ui/sign-in",
+        data={"csrf": csrf_of(form.text), "token": office.tokens["OFFICER"], "next": "/ui/cases"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/ui/cases"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ui" in cookie
+    assert "Secure" not in cookie  # plain HTTP here; see the next test
+    assert office.tokens["OFFICER"] not in cookie
+    assert office.tokens["OFFICER"][3:20] not in cookie
+
+
+def test_over_https_the_cookie_is_secure(system, office):
+    with TestClient(create_app(system), base_url="https://testserver") as secure_client:
+        form = secure_client.get("/ui/sign-in")
+        answer = secure_client.post(
+            "/ui/sign-in",
+            data={"csrf": csrf_of(form.text), "token": office.tokens["OFFICER"]},
+            follow_redirects=False,
+        )
+    assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_an_unknown_token_is_refused_and_a_form_without_its_csrf_token_too(client, office):
+    form = client.get("/ui/sign-in")
+    wrong = client.post("/ui/sign-in", data={"csrf": csrf_of(form.text), "token": "bk_not-a-token"})
+    assert wrong.status_code == 401 and "Token tidak dikenal" in wrong.text
+    forged = client.post("/ui/sign-in", data={"csrf": "forged", "token": office.tokens["OFFICER"]})
+    assert forged.status_code == 403
+    assert client.get("/ui/cases", follow_redirects=False).status_code == 303
+
+
+def test_an_edited_cookie_is_no_session(client, office):
+    sign_in(client, office.tokens["OFFICER"])
+    value = client.cookies[COOKIE]
+    body, mac = value.split(".")
+    client.cookies.set(COOKIE, f"{body}A.{mac}", path="/ui")
+    assert client.get("/ui/cases", follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_account_is_signed_out_at_once(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    assert client.get("/ui/cases").status_code == 200
+    account = users.authenticate(system.app, office.tokens["OFFICER"])
+    users.revoke(system.app, users.console_admin("MLG"), UUID(account.id), "left")
+    assert client.get("/ui/cases", follow_redirects=False).status_code == 303
+
+
+def test_signing_out_needs_the_csrf_token_and_ends_the_session(client, office):
+    sign_in(client, office.tokens["SUPERVISOR"])
+    page = client.get("/ui/cases")
+    assert client.post("/ui/sign-out", data={"csrf": "forged"}).status_code == 403
+    client.post("/ui/sign-out", data={"csrf": csrf_of(page.text)})
+    assert client.get("/ui/cases", follow_redirects=False).status_code == 303
+
+
+def test_an_auditor_never_sees_personal_data_but_the_officer_of_the_office_does(client, office):
+    sign_in(client, office.tokens["AUDITOR"])
+    case = f"/ui/cases/{office.interviewed}"
+    for url in (case, f"{case}?version=1", "/ui/cases", "/ui/audit"):
+        html = client.get(url).text
+        for value in PERSONAL:
+            assert value not in html, f"{url} shows personal data to an auditor"
+    assert "&lt;redacted&gt;" in client.get(f"/ui/cases/{office.interviewed}").text
+
+    client.cookies.clear()
+    sign_in(client, office.tokens["OFFICER"])
+    assert APPLICANT_NAME in client.get(f"/ui/cases/{office.interviewed}").text  # the check above can see it
+
+
+def test_officers_see_only_their_own_office(client, system, office):
+    other = users.register(system.app, users.console_admin("SBY"), "officer SBY", "OFFICER", "SBY")[1]
+    sign_in(client, other)
+    refused = client.get(f"/ui/cases/{office.interviewed}")
+    assert refused.status_code == 403
+    assert APPLICANT_NAME not in refused.text
+    assert str(office.interviewed) not in client.get("/ui/cases").text
+    assert client.get("/ui/cases?office=MLG").status_code == 403
+
+
+def test_search_finds_cases_by_kind_and_status_and_opens_one_by_number(client, office):
+    sign_in(client, office.tokens["OFFICER"])
+    found = client.get("/ui/cases", params={"kind": "PassportApplication", "status": "INTERVIEWED"}).text
+    assert str(office.interviewed) in found and str(office.submitted) not in found
+    opened = client.get("/ui/cases", params={"number": str(office.submitted)}, follow_redirects=False)
+    assert opened.headers["location"] == f"/ui/cases/{office.submitted}"
+    bad = client.get("/ui/cases", params={"number": "not-a-number"})
+    assert bad.status_code == 422 and "number" in bad.text
+
+
+def test_a_command_runs_with_the_pages_version_and_a_stale_page_is_refused(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    page = client.get(f"/ui/cases/{office.submitted}").text
+    csrf = csrf_of(page)
+    paid = client.post(
+        f"/ui/cases/{office.submitted}/commands/payment",
+        data={"csrf": csrf, "version": "1", "nonce": uuid4().hex, "billing_code": "820240300099"},
+        follow_redirects=False,
+    )
+    assert paid.status_code == 303 and paid.headers["location"].endswith("?done=2")
+    stale = client.post(
+        f"/ui/cases/{office.submitted}/commands/biometrics",
+        data={"csrf": csrf, "version": "1", "nonce": uuid4().hex},
+    )
+    assert stale.status_code == 409
+    assert "sudah usang" in stale.text and "versi 2" in stale.text
+    assert system.app.get_case(office.submitted).version == 2  # nothing overwritten
+
+
+def test_a_double_submitted_form_runs_its_command_once(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    csrf = csrf_of(client.get(f"/ui/cases/{office.submitted}").text)
+    form = {"csrf": csrf, "version": "1", "nonce": uuid4().hex, "billing_code": "820240300098"}
+    first = client.post(f"/ui/cases/{office.submitted}/commands/payment", data=form, follow_redirects=False)
+    again = client.post(f"/ui/cases/{office.submitted}/commands/payment", data=form, follow_redirects=False)
+    assert first.headers["location"] == again.headers["location"]
+    assert system.app.get_case(office.submitted).version == 2
+
+
+def test_commands_need_the_csrf_token_and_a_worker_of_the_office(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    refused = client.post(
+        f"/ui/cases/{office.submitted}/commands/payment",
+        data={"csrf": "forged", "version": "1", "billing_code": "820240300097"},
+    )
+    assert refused.status_code == 403
+    client.cookies.clear()
+    sign_in(client, office.tokens["AUDITOR"])
+    csrf = csrf_of(client.get(f"/ui/cases/{office.submitted}").text)
+    auditor = client.post(
+        f"/ui/cases/{office.submitted}/commands/payment",
+        data={"csrf": csrf, "version": "1", "billing_code": "820240300097"},
+    )
+    assert auditor.status_code == 403
+    assert system.app.get_case(office.submitted).version == 1
+
+
+def test_a_decision_by_an_officer_is_refused_with_the_rule(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    page = client.get(f"/ui/cases/{office.interviewed}").text
+    assert 'data-command="approval"' not in page  # not offered to an officer
+    refused = client.post(
+        f"/ui/cases/{office.interviewed}/commands/approval",
+        data={"csrf": csrf_of(page), "version": "4", "legal_basis": "Pasal 27"},
+    )
+    assert refused.status_code == 403 and "supervisor" in refused.text
+    assert system.app.get_case(office.interviewed).version == 4
+
+
+def test_the_case_page_shows_an_earlier_version_and_every_event(client, office):
+    sign_in(client, office.tokens["SUPERVISOR"])
+    html = client.get(f"/ui/cases/{office.interviewed}?version=2").text
+    assert re.search(r"data-shown-status>PAID<", html)
+    for event in ("Submitted", "FeePaid", "BiometricsCaptured", "Interviewed"):
+        assert f"<td>{event}" in html
+    assert 'data-command="approval"' not in html  # history is read-only
+    bad = client.get(f"/ui/cases/{office.interviewed}?version=9")
+    assert bad.status_code == 422 and "version" in bad.text
+
+
+def test_the_dashboard_and_csv_of_a_seeded_office(client, office):
+    sign_in(client, office.tokens["SUPERVISOR"])
+    html = client.get("/ui/reports?year=2026").text
+    assert "Laporan tahunan 2026 — MLG" in html and html.count("<svg") == 5
+    csv = client.get("/ui/reports/annual.csv?year=2026")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="laporan-2026-MLG.csv"' in csv.headers["content-disposition"]
+    assert csv.text.startswith("section,metric,key,label_id,label_en,value")
+    assert client.get("/ui/reports?year=2026&office=SBY").status_code == 403
+
+
+def test_an_officer_has_no_reports_and_an_admin_no_cases(client, office):
+    sign_in(client, office.tokens["OFFICER"])
+    assert client.get("/ui/reports").status_code == 403
+    assert client.get("/ui/ops").status_code == 403
+    client.cookies.clear()
+    sign_in(client, office.tokens["ADMIN"])
+    assert client.get("/ui/cases").status_code == 403
+
+
+def test_the_operations_page_rebuilds_with_progress_and_verifies_the_ledger(client, office):
+    sign_in(client, office.tokens["ADMIN"])
+    page = client.get("/ui/ops").text
+    assert "case_index" in page and "annual_report" in page
+    started = client.post("/ui/ops/rebuild", data={"csrf": csrf_of(page)}, follow_redirects=False)
+    job_id = started.headers["location"].rpartition("#job-")[2]
+    for _ in range(200):
+        job = client.get(f"/ui/ops/jobs/{job_id}").json()
+        if job["state"] != "running":
+            break
+    assert job["state"] in ("running", "succeeded")
+    client.post("/ui/ops/verify", data={"csrf": csrf_of(page)})
+    assert 'data-verification="ok"' in client.get("/ui/ops").text
+
+
+def test_the_language_switch_stays_on_our_own_pages(client, office):
+    sign_in(client, office.tokens["SUPERVISOR"])
+    switched = client.get("/ui/lang/en?next=/ui/cases", follow_redirects=False)
+    assert switched.headers["location"] == "/ui/cases"
+    assert "Search cases" in client.get("/ui/cases").text
+    for target in ("//evil.example/ui/", "https://evil.example/", "/ui//evil.example"):
+        away = client.get("/ui/lang/id", params={"next": target}, follow_redirects=False)
+        assert away.headers["location"] == "/ui/"
+
+
+def test_search_pages_through_the_results_with_a_keyset_cursor(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    first = client.get("/ui/cases", params={"kind": "PassportApplication", "limit": 1})
+    following = re.search(r'rel="next" href="([^"]+)"', first.text)
+    assert following, "a full page links to the next one"
+    second = client.get(following.group(1).replace("&amp;", "&"))
+    ids = [re.findall(r'href="/ui/cases/([0-9a-f-]{36})"', page.text) for page in (first, second)]
+    assert len(ids[0]) == len(ids[1]) == 1 and ids[0] != ids[1]
+
+
+def test_every_worker_of_berkas_serve_shares_one_session_secret(monkeypatch):
+    from api.cli import serve
+    from api.settings import Settings
+
+    monkeypatch.setenv("BERKAS_SESSION_SECRET", "recorded, so that the test's own value is undone")
+    monkeypatch.delenv("BERKAS_SESSION_SECRET")
+    monkeypatch.setattr(serve.uvicorn, "run", lambda *args, **kwargs: None)
+    serve.run_server("127.0.0.1", 8000, workers=2)
+    secret = Settings().session_secret
+    assert secret is not None and len(secret.get_secret_value()) >= 32

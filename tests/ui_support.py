@@ -1,0 +1,114 @@
+"""Helpers of the web interface tests: a live server in a thread, Chromium, a seeded office."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+import uvicorn
+
+from api import users
+from api.bootstrap import System, bootstrap
+from api.http.app import create_app
+from api.settings import Settings
+from domain.usecases.base import Actor
+from domain.values import Role
+from projections.runner import catch_up
+from tests.builders import interviewed_passport, submission
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "ui"
+
+
+@dataclass
+class Office:
+    """A seeded office: an account per role and a few cases of its own."""
+
+    tokens: dict[str, str]
+    interviewed: UUID  # a passport application waiting for a decision
+    submitted: UUID  # a fresh application, for commands
+
+
+def seed_office(system: System, office: str = "MLG") -> Office:
+    admin = users.console_admin(office)
+    tokens = {
+        role: users.register(system.app, admin, f"{role.lower()} {office}", role, office)[1]
+        for role in ("OFFICER", "SUPERVISOR", "AUDITOR", "ADMIN")
+    }
+    officer = Actor(users.authenticate(system.app, tokens["OFFICER"]).id, Role.OFFICER, office)
+    interviewed = interviewed_passport(system.app, officer)
+    submitted = system.app.submit_passport_application(officer, **submission())
+    catch_up(system.store, system.projections())
+    return Office(tokens, interviewed, submitted)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def live_server(system: System) -> Iterator[str]:
+    """The real app over HTTP on a loopback port, stopped when the block ends."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="ui-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (its own browser download cannot work offline)."""
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def malang_demo(admin_url: str, sqlite_dir: Path) -> Iterator[System]:
+    """Kanim Malang's 2024 year generated into a database of its own (about a minute)."""
+    import psycopg
+
+    from api.demo.run import generate
+
+    name = f"berkas_ui_demo_{uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rpartition('/')[0]}/{name}"
+    system = bootstrap(Settings(database_url=url, sqlite_path=sqlite_dir / "unused.db"))
+    try:
+        generate(system.app)
+        catch_up(system.store, system.projections())
+        yield system
+    finally:
+        system.close()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
