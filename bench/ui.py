@@ -24,12 +24,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api import users
 from api.bootstrap import System, bootstrap
+from api.cli.common import console_admin
 from api.demo.run import demo_present, generate
 from api.http.app import create_app
 from api.settings import Settings
 from bench.append import fresh_database
+from domain.usecases import users
 from projections.runner import catch_up
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite", help="an SQLite file that holds (or will hold) the demo year")
     args = parser.parse_args(argv)
     with demo_store(args) as system, TestClient(create_app(system)) as client:
-        _, token = users.register(system.app, users.console_admin("MLG"), "bench supervisor", "SUPERVISOR", "MLG")
+        _, token = users.register(system.app, console_admin("MLG"), "bench supervisor", "SUPERVISOR", "MLG")
         form = client.get("/ui/sign-in").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
         client.post("/ui/sign-in", data={"csrf": csrf, "token": token})

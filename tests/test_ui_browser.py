@@ -106,15 +106,16 @@ def test_a_command_runs_and_a_stale_page_says_so_instead_of_overwriting(chromium
         url = f"{base}/ui/cases/{office.submitted}"
         first.goto(url)
         second.goto(url)  # the same case open in a second tab, at version 1
-        first.locator("summary", has_text="Bayar PNBP").click()
+        first.locator("summary", has_text="Pembayaran PNBP").click()
         first.get_by_label("Kode billing").fill("820240300123")
         first.locator('form[data-command="payment"] button').click()
         first.wait_for_load_state()
         assert "Tersimpan: berkas kini versi 2" in first.inner_text("[role=status]")
         assert first.locator("[data-status]").inner_text() == "PAID"
 
-        second.locator("summary", has_text="Foto dan sidik jari").click()
-        second.locator('form[data-command="biometrics"] button').click()
+        second.locator("summary", has_text="Pembayaran PNBP").click()  # a colleague pays it again
+        second.get_by_label("Kode billing").fill("820240300124")
+        second.locator('form[data-command="payment"] button').click()
         second.wait_for_load_state()
         alert = second.locator("[data-stale]")
         assert "Halaman ini sudah usang" in alert.inner_text() and "versi 2" in alert.inner_text()

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from api import users
+from api.cli.common import console_admin
+from domain.usecases import users
 from tests.ui_support import chromium, live_server, malang_demo, screenshot
 
 __all__ = ["chromium"]  # the fixture, imported to be used here
@@ -33,7 +34,7 @@ SEED_FIGURES_ID = {
 @pytest.fixture(scope="module")
 def demo(pg_admin_url, tmp_path_factory, chromium) -> Iterator[tuple[str, dict[str, str]]]:
     with malang_demo(pg_admin_url, tmp_path_factory.mktemp("demo")) as system:
-        admin = users.console_admin("MLG")
+        admin = console_admin("MLG")
         tokens = {
             role: users.register(system.app, admin, f"{role.lower()} demo", role, office)[1]
             for role, office in (("AUDITOR", "MLG"), ("SUPERVISOR", "MLG"))

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api import users
 from api.bootstrap import System
+from api.cli.common import console_admin
 from api.http.app import create_app
 from api.ui.session import COOKIE
-from tests.builders import APPLICANT_NAME, APPLICANT_NIK
+from domain.usecases import users
+from projections.runner import catch_up
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK, submission
 from tests.ui_support import Office, seed_office
 
 PERSONAL = (APPLICANT_NAME, APPLICANT_NIK, "1990-12-05", "Jl. Ijen 12")
@@ -99,7 +103,7 @@ def test_a_revoked_account_is_signed_out_at_once(client, system, office):
     sign_in(client, office.tokens["OFFICER"])
     assert client.get("/ui/cases").status_code == 200
     account = users.authenticate(system.app, office.tokens["OFFICER"])
-    users.revoke(system.app, users.console_admin("MLG"), UUID(account.id), "left")
+    users.revoke(system.app, console_admin("MLG"), UUID(account.id), "left")
     assert client.get("/ui/cases", follow_redirects=False).status_code == 303
 
 
@@ -126,7 +130,7 @@ def test_an_auditor_never_sees_personal_data_but_the_officer_of_the_office_does(
 
 
 def test_officers_see_only_their_own_office(client, system, office):
-    other = users.register(system.app, users.console_admin("SBY"), "officer SBY", "OFFICER", "SBY")[1]
+    other = users.register(system.app, console_admin("SBY"), "officer SBY", "OFFICER", "SBY")[1]
     sign_in(client, other)
     refused = client.get(f"/ui/cases/{office.interviewed}")
     assert refused.status_code == 403
@@ -280,3 +284,55 @@ def test_every_worker_of_berkas_serve_shares_one_session_secret(monkeypatch):
     serve.run_server("127.0.0.1", 8000, workers=2)
     secret = Settings().session_secret
     assert secret is not None and len(secret.get_secret_value()) >= 32
+
+
+def test_the_page_offers_what_the_lifecycle_allows_the_viewers_role_in_this_state(client, office):
+    sign_in(client, office.tokens["OFFICER"])
+    officer_sees = set(re.findall(r'data-command="([a-z-]+)"', client.get(f"/ui/cases/{office.interviewed}").text))
+    assert officer_sees == {"postponement", "withdrawal"}
+    client.cookies.clear()
+    sign_in(client, office.tokens["SUPERVISOR"])
+    supervisor_sees = set(re.findall(r'data-command="([a-z-]+)"', client.get(f"/ui/cases/{office.interviewed}").text))
+    assert supervisor_sees == {"postponement", "withdrawal", "refusal", "approval"}
+
+
+def test_a_refusal_with_a_referral_is_validated_like_the_api_and_lands_in_the_audit_trail(client, system, office):
+    sign_in(client, office.tokens["SUPERVISOR"])
+    url = f"/ui/cases/{office.interviewed}"
+    form = {
+        "csrf": csrf_of(client.get(url).text),
+        "version": "4",
+        "nonce": uuid4().hex,
+        "reason_code": "PMI_NONPROCEDURAL",
+        "legal_basis": "SE Dirjen Imigrasi IMI-0277.GR.02.06/2017",
+        "referral.agency": "BP3MI Jawa Timur",
+    }
+    half = client.post(f"{url}/commands/refusal", data=form)
+    assert half.status_code == 422 and "referral.instructions" in half.text
+    form["referral.instructions"] = "register as a migrant worker first"
+    done = client.post(f"{url}/commands/refusal", data=form | {"nonce": uuid4().hex}, follow_redirects=False)
+    assert done.status_code == 303
+    refused = system.app.get_case(office.interviewed)
+    assert refused.status.value == "REFUSED" and refused.referral.agency == "BP3MI Jawa Timur"
+    catch_up(system.store, system.projections())
+    trail = client.get("/ui/audit", params={"reason": "PMI_NONPROCEDURAL"}).text
+    assert f'href="/ui/cases/{office.interviewed}"' in trail
+
+
+def test_a_late_entry_keeps_its_business_time_and_is_marked_in_the_timeline(client, system, office):
+    officer = users.authenticate(system.app, office.tokens["OFFICER"])
+    three_days_ago = datetime.now(UTC) - timedelta(days=3)
+    case_id = system.app.submit_passport_application(officer, **submission(), occurred_at=three_days_ago)
+    sign_in(client, office.tokens["OFFICER"])
+    url = f"/ui/cases/{case_id}"
+    two_days_ago = (three_days_ago + timedelta(days=1)).astimezone(ZoneInfo("Asia/Jakarta")).replace(microsecond=0)
+    form = {
+        "csrf": csrf_of(client.get(url).text),
+        "version": "1",
+        "billing_code": "820240300077",
+        "occurred_at": two_days_ago.strftime("%Y-%m-%dT%H:%M:%S"),  # office time, as the form sends it
+    }
+    assert client.post(f"{url}/commands/payment", data=form, follow_redirects=False).status_code == 303
+    assert system.app.history(case_id)[-1].provenance.occurred_at == two_days_ago
+    timeline = client.get(url).text
+    assert timeline.count("data-late") == 2 and "dicatat terlambat" in timeline

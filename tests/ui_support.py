@@ -14,10 +14,11 @@ from uuid import UUID, uuid4
 import pytest
 import uvicorn
 
-from api import users
 from api.bootstrap import System, bootstrap
+from api.cli.common import console_admin
 from api.http.app import create_app
 from api.settings import Settings
+from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
 from projections.runner import catch_up
@@ -37,7 +38,7 @@ class Office:
 
 
 def seed_office(system: System, office: str = "MLG") -> Office:
-    admin = users.console_admin(office)
+    admin = console_admin(office)
     tokens = {
         role: users.register(system.app, admin, f"{role.lower()} {office}", role, office)[1]
         for role in ("OFFICER", "SUPERVISOR", "AUDITOR", "ADMIN")

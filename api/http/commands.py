@@ -100,8 +100,13 @@ class Route:
     body_optional: bool = False
 
 
+# Every kind's command routes by path, as registered: the web interface builds its forms from them.
+ROUTES: dict[str, dict[str, Route]] = {}
+
+
 def command_routes(router: APIRouter, kind: type[Case], routes: dict[str, Route]) -> None:
     """Register the command routes of a case kind."""
+    ROUTES[kind.KIND] = dict(routes)
     for path, route in routes.items():
         _register(router, kind, path, route)
 

@@ -159,6 +159,85 @@ CATALOG: dict[str, tuple[str, str]] = {
     "no": ("tidak", "no"),
 }
 
+# Command form fields, by the body model's field name (Bahasa Indonesia, English).
+FIELDS: dict[str, tuple[str, str]] = {
+    "action": ("Tindakan", "Action"),
+    "address": ("Alamat", "Address"),
+    "agency": ("Instansi", "Agency"),
+    "alleged_violation": ("Dugaan pelanggaran", "Alleged violation"),
+    "amount": ("Jumlah (Rp)", "Amount (Rp)"),
+    "article": ("Pasal", "Article"),
+    "assessment": ("Penilaian", "Assessment"),
+    "basis": ("Dasar", "Basis"),
+    "billing_code": ("Kode billing", "Billing code"),
+    "birth_date": ("Tanggal lahir", "Birth date"),
+    "collector": ("Pengambil", "Collector"),
+    "decision_number": ("Nomor keputusan", "Decision number"),
+    "enforcement_case_id": ("Berkas penindakan (ID)", "Enforcement case (id)"),
+    "evidence": ("Bukti", "Evidence"),
+    "ground": ("Dasar", "Ground"),
+    "grounds": ("Alasan keberatan", "Grounds"),
+    "indicators": ("Indikator (pisahkan dengan koma)", "Indicators (comma-separated)"),
+    "instructions": ("Petunjuk", "Instructions"),
+    "legal_basis": ("Dasar hukum", "Legal basis"),
+    "locations": ("Lokasi (pisahkan dengan koma)", "Locations (comma-separated)"),
+    "name": ("Nama", "Name"),
+    "nationality": ("Kewarganegaraan (kode 3 huruf)", "Nationality (3-letter code)"),
+    "new_end": ("Tanggal berakhir baru", "New end date"),
+    "nik": ("NIK", "NIK"),
+    "occurred_at": ("Waktu kejadian (bila bukan sekarang)", "Business time (if not now)"),
+    "outcome": ("Hasil", "Outcome"),
+    "passport_number": ("Nomor paspor", "Passport number"),
+    "permit_number": ("Nomor izin", "Permit number"),
+    "persons_checked": ("Orang diperiksa", "Persons checked"),
+    "place": ("Tempat", "Place"),
+    "port": ("Pelabuhan", "Port"),
+    "reason": ("Alasan", "Reason"),
+    "reason_code": ("Kode alasan", "Reason code"),
+    "referral": ("Rujukan", "Referral"),
+    "report": ("Laporan", "Report"),
+    "report_number": ("Nomor BAP", "Report number"),
+    "requested_term": ("Jangka waktu", "Term"),
+    "stated_purpose": ("Tujuan yang dinyatakan", "Stated purpose"),
+    "subject": ("Subjek", "Subject"),
+    "summary": ("Ringkasan", "Summary"),
+    "term": ("Jangka waktu", "Term"),
+    "valid_from": ("Berlaku sejak", "Valid from"),
+    "valid_until": ("Berlaku sampai", "Valid until"),
+}
+
+# Lifecycle commands as an officer says them; English comes from the API route's summary.
+COMMANDS: dict[str, str] = {
+    "approve": "Persetujuan",
+    "assess_charge": "Penetapan biaya beban",
+    "cancel": "Pembatalan izin",
+    "cancel_uncollected": "Pembatalan paspor yang tidak diambil",
+    "capture_biometrics": "Foto dan sidik jari",
+    "close": "Penutupan",
+    "decide_objection": "Keputusan atas keberatan",
+    "deport": "Pendeportasian",
+    "detain": "Pendetensian",
+    "end": "Berakhirnya izin",
+    "examine": "Pemeriksaan (BAP)",
+    "execute": "Pelaksanaan operasi",
+    "extend": "Perpanjangan",
+    "file_objection": "Pengajuan keberatan",
+    "grant_zero_tariff": "Tarif nol",
+    "hand_over": "Penyerahan paspor",
+    "impose_action": "Tindakan administratif keimigrasian",
+    "interview": "Wawancara",
+    "issue": "Penerbitan",
+    "lift_postponement": "Pencabutan penundaan",
+    "pay": "Pembayaran PNBP",
+    "pay_charge": "Pembayaran biaya beban",
+    "postpone": "Penundaan",
+    "record_finding": "Pencatatan temuan",
+    "refuse": "Penolakan",
+    "release": "Pembebasan dari detensi",
+    "transfer": "Alih status",
+    "withdraw": "Penarikan permohonan",
+}
+
 MONTHS = {
     "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -174,6 +253,18 @@ def language(value: str | None) -> str:
 def text(lang: str, key: str, **values: object) -> str:
     words = CATALOG[key][LANGUAGES.index(lang)]
     return words.format(**values) if values else words
+
+
+def field_label(lang: str, dotted: str) -> str:
+    """A form field's label; a nested field names its group first (Rujukan — Instansi)."""
+    parts = [FIELDS.get(part, (part, part))[LANGUAGES.index(lang)] for part in dotted.split(".")]
+    return " — ".join(parts)
+
+
+def command_label(lang: str, command: str, summary: str) -> str:
+    if lang == "id" and command in COMMANDS:
+        return COMMANDS[command]
+    return summary.partition(":")[0]
 
 
 def number(lang: str, value: int | Decimal | float, places: int = 0) -> str:

@@ -15,12 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from api import users
 from api.bootstrap import System
 from api.http.jobs import Jobs
 from api.ui import i18n
 from api.ui.session import COOKIE, LIFETIME_SECONDS, Session, Sessions
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
+from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
 
@@ -55,6 +55,8 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local"] = local_time
+    env.globals["field_label"] = i18n.field_label
+    env.globals["command_label"] = i18n.command_label
     env.filters["querystring"] = lambda pairs: urlencode({k: v for k, v in pairs.items() if v})
     return env
 

@@ -12,7 +12,7 @@ from api.http.listing import MAX_PAGE
 from api.ui.pages.cases import day_bound
 from api.ui.web import CODE, ViewerDep, optional_date, page, state_of
 from domain.reference import OFFICES
-from projections import audit_trail
+from projections.views import audit_trail
 
 router = APIRouter()
 PAGE = 50

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api import users
 from api.ui import i18n
 from api.ui.session import COOKIE
 from api.ui.web import (
@@ -21,6 +20,7 @@ from api.ui.web import (
     set_session_cookie,
     state_of,
 )
+from domain.usecases import users
 from domain.values import Role
 
 router = APIRouter()

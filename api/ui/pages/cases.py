@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.http import access
 from api.http.listing import MAX_PAGE, WORD
 from api.http.present import case_body, event_body
-from api.ui.commands import COMMANDS, command
+from api.ui.forms import body, form_of, forms
 from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
 from domain import CASE_KINDS
 from domain.case import Case
@@ -23,8 +23,7 @@ from domain.joint_operation import OperationStatus
 from domain.passport import PassportStatus
 from domain.reference import office as lookup_office
 from domain.stay_permit import PermitStatus
-from domain.values import Role
-from projections import case_index
+from projections.views import case_index
 
 router = APIRouter()
 KINDS = tuple(kind.KIND for kind in CASE_KINDS)
@@ -160,11 +159,6 @@ def case_page(
     ]
     historical = shown is not current
     may_act = not historical and actor.role in access.CASE_WORKERS and actor.office == current.office
-    commands = [
-        found
-        for found in COMMANDS.get(current.KIND, ())
-        if may_act and (not found.decision or actor.role is Role.SUPERVISOR)
-    ]
     return page(
         request,
         viewer,
@@ -179,7 +173,7 @@ def case_page(
         events=events,
         zone=zone,
         redacted=not reveal,
-        commands=commands,
+        commands=forms(current, actor) if may_act else [],
         nonce=secrets.token_urlsafe(12),
         version=version,
         as_of=as_of or "",
@@ -214,16 +208,26 @@ def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: For
     current = _case(request, case_id)
     access.require_worker(actor)
     access.require_own_office(actor, current.office)
-    chosen = command(current.KIND, name)
+    route = form_of(current, name)
     try:
         seen = int(form.get("version", ""))
     except ValueError:
         raise InvalidCommand("version", "the page's version is missing") from None
     # The form's random nonce makes a double submit one command, as an Idempotency-Key does.
-    command_id = f"{actor.id}:ui:{form.get('nonce', '')[:64]}" if form.get("nonce") else None
-    call = getattr(state_of(request).system.app, chosen.use_case)
+    nonce = form.get("nonce", "")[:64]
+    command_id = f"{actor.id}:ui:{nonce}" if nonce else None
     try:
-        produced = call(actor, case_id, *chosen.arguments(form), expected_version=seen, command_id=command_id)
+        posted = body(route, form, lookup_office(current.office).tz)
+        case = state_of(request).system.app.act(
+            type(current),
+            case_id,
+            actor,
+            route.command,
+            **posted.arguments(),
+            occurred_at=posted.occurred_at,
+            expected_version=seen,
+            command_id=command_id,
+        )
     except ConflictError as error:
         stale = {"current": error.current_version, "seen": seen}
         return case_page(request, viewer, case_id, status=409, stale=stale)
@@ -231,4 +235,6 @@ def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: For
         code = 422 if isinstance(error, InvalidCommand) else 403 if isinstance(error, NotPermitted) else 409
         detail = f"{error.field}: {error.rule}" if isinstance(error, InvalidCommand) else str(error)
         return case_page(request, viewer, case_id, status=code, problem=detail)
-    return RedirectResponse(f"/ui/cases/{case_id}?done={produced}", status_code=303)
+    if route.opens is not None:
+        return RedirectResponse(f"/ui/cases/{route.opens(case)}?done=1", status_code=303)
+    return RedirectResponse(f"/ui/cases/{case_id}?done={case.version}", status_code=303)

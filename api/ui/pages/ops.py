@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from api import users
 from api.http import access
 from api.http.jobs import projection_name
 from api.ui.web import FormDep, Verification, Viewer, ViewerDep, check_csrf, page, state_of
+from domain.usecases import users
 from domain.values import Role
 from projections import runner
 from projections.ledger import keys, seal
