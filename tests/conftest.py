@@ -10,6 +10,8 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -70,6 +72,38 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
     yield _with_database(pg_admin_url, name)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class MalangDemo:
+    url: str  # a database of its own: other tests record Malang 2024 cases in the shared one
+    output: str  # what the first `berkas demo` printed
+    ledger_key: Path  # the key the demo created and signed its days with
+
+
+@pytest.fixture(scope="session")
+def malang_demo(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MalangDemo]:
+    """Kanim Malang's 2024 year, written once per run by `berkas demo` (about a minute):
+    the demo's own test and the web dashboard's tests read it; nothing else writes there."""
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    name = f"berkas_demo_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(pg_admin_url, name)
+    ledger_key = tmp_path_factory.mktemp("malang-demo") / "ledger.key"
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("BERKAS_DATABASE_URL", url)
+            env.setenv("BERKAS_LEDGER_KEY_PATH", str(ledger_key))
+            first = CliRunner().invoke(cli, ["demo"], terminal_width=200)
+        assert first.exit_code == 0, first.output
+        yield MalangDemo(url, first.output, ledger_key)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

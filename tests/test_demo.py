@@ -4,14 +4,11 @@ office's published figures."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import orjson
-import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -88,38 +85,26 @@ def test_stay_permits_and_enforcement_add_up_to_the_reported_documents_and_actio
     assert (enforcement.ACTIONS, enforcement.DEPORTATIONS, len(enforcement.OPERATIONS)) == (53, 15, 8)
 
 
-@pytest.fixture
-def demo_database_url(pg_admin_url: str) -> Iterator[str]:
-    """A database of its own: other tests record Malang 2024 cases in the shared one."""
-    name = f"berkas_demo_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{pg_admin_url.rpartition('/')[0]}/{name}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_the_malang_demo_reproduces_every_published_figure_and_a_second_run_adds_nothing(
-    demo_database_url, tmp_path, monkeypatch
+    malang_demo, tmp_path, monkeypatch
 ):
     from projections.privacy.legacy import plaintext_events
     from projections.reports import annual_report
 
-    monkeypatch.setenv("BERKAS_DATABASE_URL", demo_database_url)
-    monkeypatch.setenv("BERKAS_LEDGER_KEY_PATH", str(tmp_path / "ledger.key"))
-    first = CliRunner().invoke(cli, ["demo"], terminal_width=200)
-    assert first.exit_code == 0, first.output
-    assert "wrote" in first.output and "333.68 %" in first.output and "Rp 33.81 miliar" in first.output
-    assert "ledger created key" in first.output and (tmp_path / "ledger.key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("BERKAS_DATABASE_URL", malang_demo.url)
+    monkeypatch.setenv("BERKAS_LEDGER_KEY_PATH", str(malang_demo.ledger_key))
+    first = malang_demo.output
+    assert "wrote" in first and "333.68 %" in first and "Rp 33.81 miliar" in first
+    assert "ledger created key" in first and malang_demo.ledger_key.stat().st_mode & 0o777 == 0o600
     # Every office day closed is checkpointed and signed by the key made for the demo.
     verified = CliRunner().invoke(cli, ["ledger", "verify", "--json"])
     assert verified.exit_code == 0, verified.output
     result = json.loads(verified.stdout)
     assert result["checkpoints"] >= 239 and result["signed"] == result["checkpoints"] and result["unsealed"] == 0
 
-    system = bootstrap(Settings(database_url=demo_database_url, sqlite_path=tmp_path / "unused.db"))
+    system = bootstrap(Settings(database_url=malang_demo.url, sqlite_path=tmp_path / "unused.db"))
     try:
         events = system.app.recorder.max_notification_id()
         report = annual_report(system.store, 2024, office="MLG")

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from api.bootstrap import bootstrap
 from api.cli.common import console_admin
+from api.settings import Settings
 from domain.usecases import users
-from tests.ui_support import chromium, live_server, malang_demo, screenshot
+from tests.ui_support import chromium, live_server, screenshot
 
 __all__ = ["chromium"]  # the fixture, imported to be used here
 
@@ -32,15 +34,20 @@ SEED_FIGURES_ID = {
 
 
 @pytest.fixture(scope="module")
-def demo(pg_admin_url, tmp_path_factory, chromium) -> Iterator[tuple[str, dict[str, str]]]:
-    with malang_demo(pg_admin_url, tmp_path_factory.mktemp("demo")) as system:
+def demo(malang_demo, tmp_path_factory, chromium) -> Iterator[tuple[str, dict[str, str]]]:
+    """The run's one generated demo year (shared with tests/test_demo.py), served live."""
+    settings = Settings(database_url=malang_demo.url, sqlite_path=tmp_path_factory.mktemp("demo") / "unused.db")
+    system = bootstrap(settings)
+    try:
         admin = console_admin("MLG")
         tokens = {
-            role: users.register(system.app, admin, f"{role.lower()} demo", role, office)[1]
-            for role, office in (("AUDITOR", "MLG"), ("SUPERVISOR", "MLG"))
+            role: users.register(system.app, admin, f"{role.lower()} demo", role, "MLG")[1]
+            for role in ("AUDITOR", "SUPERVISOR")
         }
         with live_server(system) as base:
             yield base, tokens
+    finally:
+        system.close()
 
 
 @pytest.fixture

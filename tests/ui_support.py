@@ -9,15 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 import uvicorn
 
-from api.bootstrap import System, bootstrap
+from api.bootstrap import System
 from api.cli.common import console_admin
 from api.http.app import create_app
-from api.settings import Settings
 from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
@@ -75,9 +74,12 @@ def live_server(system: System) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium driven by Playwright (its own browser download cannot work offline)."""
+    """Debian's Chromium driven by Playwright (its own browser download cannot work offline).
+
+    One per module: Playwright's sync driver cannot start while another is running, and a
+    fixture imported into two modules is two fixtures."""
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
@@ -92,24 +94,3 @@ def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-
-@contextmanager
-def malang_demo(admin_url: str, sqlite_dir: Path) -> Iterator[System]:
-    """Kanim Malang's 2024 year generated into a database of its own (about a minute)."""
-    import psycopg
-
-    from api.demo.run import generate
-
-    name = f"berkas_ui_demo_{uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{admin_url.rpartition('/')[0]}/{name}"
-    system = bootstrap(Settings(database_url=url, sqlite_path=sqlite_dir / "unused.db"))
-    try:
-        generate(system.app)
-        catch_up(system.store, system.projections())
-        yield system
-    finally:
-        system.close()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
