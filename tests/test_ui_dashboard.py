@@ -113,7 +113,11 @@ def test_the_dashboard_downloads_its_figures_as_csv(page, demo):
     download = caught.value
     assert download.suggested_filename == "laporan-2024-MLG.csv"
     rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
-    issued = next(r for r in rows if r["metric"] == "passports_issued" and r["key"] == "")
-    assert issued["value"] == "73338"
-    revenue = next(r for r in rows if r["metric"] == "passport_revenue" and r["key"] == "")
-    assert revenue["value"] == "33810000000"
+    summary = {row["name"]: row["value"] for row in rows if row["part"] == "summary"}
+    assert summary["passports_issued"] == "73338"
+    assert summary["passport_revenue"] == "33810000000"
+    assert summary["percent_of_target"] == "333.68"
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="angka format Indonesia").click()
+    indonesian = open(caught.value.path(), encoding="utf-8").read()
+    assert "summary;passports_issued;;;73.338;" in indonesian

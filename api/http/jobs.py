@@ -101,6 +101,17 @@ class Jobs:
             found = sql.fetchall(conn, f"SELECT {', '.join(_COLUMNS + _TIMES)} FROM {JOBS} WHERE id = ?", [job_id])
         return _job(found[0]) if found else None
 
+    def recent(self, limit: int = 10) -> list[Job]:
+        """The latest jobs, newest first (the web interface's operations page)."""
+        with self.store.connect() as conn:
+            if not sql.table_exists(conn, JOBS):
+                return []
+            self._settle_abandoned(conn)
+            found = sql.fetchall(
+                conn, f"SELECT {', '.join(_COLUMNS + _TIMES)} FROM {JOBS} ORDER BY started_at DESC LIMIT ?", [limit]
+            )
+        return [_job(row) for row in found]
+
     def start(self, projections: list[Any], requested_by: str, office: str) -> Job:
         """Claim every view, record the job, run it in a thread; ``JobBusy`` if one is taken."""
         names = [projection_name(p) for p in projections]

@@ -44,7 +44,6 @@ class UiState:
     sessions: Sessions
     templates: Environment
     verifications: list[Verification] = field(default_factory=list)
-    job_ids: list[str] = field(default_factory=list)  # rebuilds started from these pages
 
 
 def templates() -> Environment:

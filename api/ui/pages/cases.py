@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.http import access
 from api.http.listing import MAX_PAGE, WORD
-from api.http.present import case_body, event_body
+from api.http.present import case_public, event_public
 from api.ui.forms import body, form_of, forms
 from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
 from domain import CASE_KINDS
@@ -111,6 +111,17 @@ def _case(request: Request, case_id: UUID, version: int | None = None) -> Case:
     return case
 
 
+_HEADER = ("id", "kind", "version", "status", "office")
+
+
+def _state(case: Case, reveal: bool) -> dict[str, Any]:
+    """The case as the API shows it (personal data null unless revealed), header apart."""
+    shown = case_public(case, reveal).model_dump(mode="json")
+    return {name: shown.get(name) for name in _HEADER} | {
+        "attributes": {k: v for k, v in shown.items() if k not in _HEADER}
+    }
+
+
 def _late(event: Any, office: str) -> bool:
     """Recorded on a later office day than it happened: a backfilled (late) entry."""
     where = lookup_office(office)
@@ -154,7 +165,7 @@ def case_page(
         heading = viewer.t("case.as_of_instant", t=instant.strftime("%Y-%m-%d %H:%M %Z"))
     zone = lookup_office(current.office).tz
     events = [
-        event_body(event, reveal) | {"late": _late(event, current.office), "recorded": event.timestamp}
+        event_public(event, reveal).model_dump(mode="json") | {"late": _late(event, current.office)}
         for event in app.history(case_id)
     ]
     historical = shown is not current
@@ -165,8 +176,8 @@ def case_page(
         "case.html",
         status,
         case_id=case_id,
-        current=case_body(current, reveal),
-        shown=case_body(shown, reveal) if shown is not None else None,
+        current=_state(current, reveal),
+        shown=_state(shown, reveal) if shown is not None else None,
         shown_version=shown.version if shown is not None else 0,
         heading=heading,
         historical=historical,

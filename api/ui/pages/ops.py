@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.http import access
-from api.http.jobs import projection_name
+from api.http.jobs import JobBusy, projection_name
 from api.ui.web import FormDep, Verification, Viewer, ViewerDep, check_csrf, page, state_of
 from domain.usecases import users
 from domain.values import Role
@@ -40,7 +40,7 @@ def operations(request: Request, viewer: ViewerDep) -> Response:
     with system.store.read() as conn:
         found = seal.checkpoints(conn)
     latest = found[-1] if found else None
-    jobs = [job for job in (ui.jobs.get(job_id) for job_id in reversed(ui.job_ids)) if job is not None]
+    jobs = ui.jobs.recent()
     return page(
         request,
         viewer,
@@ -60,10 +60,11 @@ def rebuild(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     check_csrf(request, viewer, form)
     _admin(viewer)
     ui = state_of(request)
-    job = ui.jobs.start(list(ui.system.projections()))
-    if job is None:
+    assert viewer.actor is not None
+    try:
+        job = ui.jobs.start(list(ui.system.projections()), viewer.actor.id, viewer.actor.office)
+    except JobBusy:
         return RedirectResponse("/ui/ops?busy=1", status_code=303)
-    ui.job_ids.append(job.id)
     return RedirectResponse(f"/ui/ops#job-{job.id}", status_code=303)
 
 
@@ -74,7 +75,8 @@ def job_progress(request: Request, viewer: ViewerDep, job_id: JobId) -> JSONResp
     job = state_of(request).jobs.get(job_id)
     if job is None:
         return JSONResponse({"detail": "no such job"}, status_code=404)
-    return JSONResponse(job.as_dict())
+    fields = ("id", "state", "projections", "done", "total", "events", "rate", "error")
+    return JSONResponse({name: getattr(job, name) for name in fields})
 
 
 @router.post("/ops/verify")

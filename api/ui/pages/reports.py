@@ -3,7 +3,7 @@ breakdowns, CSV and a printable page, per office or national, as known at any da
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -132,13 +132,18 @@ def dashboard(
 
 @router.get("/reports/annual.csv")
 def download(
-    request: Request, viewer: ViewerDep, year: Year = 2024, office: Office = None, as_known_at: KnownAt = None
+    request: Request,
+    viewer: ViewerDep,
+    year: Year = 2024,
+    office: Office = None,
+    as_known_at: KnownAt = None,
+    numbers: Annotated[Literal["plain", "id"], Query(description="id: 73.338 and 333,68, separated by ;")] = "plain",
 ) -> Response:
     report = _report(request, viewer, year, office, as_known_at)
     known = f"-{report.as_known_at.isoformat()}" if report.as_known_at else ""
     name = f"laporan-{year}-{report.office or 'nasional'}{known}"
     return Response(
-        report.to_csv(),
+        report.to_csv(numbers),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )

@@ -22,7 +22,7 @@ function follow(row) {
     bar.value = job.done;
     row.querySelector("[data-field=count]").textContent = `${job.done}/${job.total}`;
     row.querySelector("[data-field=state]").textContent = job.state;
-    row.querySelector("[data-field=projection]").textContent = job.projection || "";
+    row.querySelector("[data-field=projection]").textContent = job.projections.join(", ");
     row.querySelector("[data-field=events]").textContent = job.events;
     row.dataset.state = job.state;
     if (job.state === "running") setTimeout(tick, 500);
