@@ -50,7 +50,6 @@ class Settings(BaseSettings):
     retention_days: int = Field(5 * 365, ge=0, le=100 * 365)
     # How soon an erasure made by another process shows in this one's reads, in seconds.
     personal_data_cache_seconds: float = Field(5.0, ge=0, le=3600)
-
     # Signs the web interface's session cookies (at least 32 characters). Every process serving
     # the same users needs the same one; unset, each process draws its own at start.
     session_secret: SecretStr | None = Field(None, min_length=32)
