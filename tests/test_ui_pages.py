@@ -336,3 +336,20 @@ def test_a_late_entry_keeps_its_business_time_and_is_marked_in_the_timeline(clie
     assert system.app.history(case_id)[-1].provenance.occurred_at == two_days_ago
     timeline = client.get(url).text
     assert timeline.count("data-late") == 2 and "dicatat terlambat" in timeline
+
+
+def test_search_by_nik_goes_by_post_and_finds_only_the_offices_cases(client, system, office):
+    sign_in(client, office.tokens["OFFICER"])
+    page = client.get("/ui/cases").text
+    found = client.post("/ui/cases/search", data={"csrf": csrf_of(page), "nik": APPLICANT_NIK})
+    assert found.status_code == 200
+    assert str(office.interviewed) in found.text and str(office.submitted) in found.text
+    assert APPLICANT_NIK not in found.text  # not echoed back
+    assert client.post("/ui/cases/search", data={"csrf": "forged", "nik": APPLICANT_NIK}).status_code == 403
+    nothing = client.post("/ui/cases/search", data={"csrf": csrf_of(page)})
+    assert nothing.status_code == 422 and "nik" in nothing.text
+    other = users.register(system.app, console_admin("SBY"), "officer SBY", "OFFICER", "SBY")[1]
+    client.cookies.clear()
+    sign_in(client, other)
+    theirs = client.post("/ui/cases/search", data={"csrf": csrf_of(client.get("/ui/cases").text), "nik": APPLICANT_NIK})
+    assert str(office.interviewed) not in theirs.text

@@ -45,6 +45,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cases.to": ("Aktivitas sampai", "Active until"),
     "cases.reason": ("Kode alasan", "Reason code"),
     "cases.search": ("Cari", "Search"),
+    "cases.personal": ("Cari menurut data pribadi", "Search by personal data"),
+    "cases.personal_help": (
+        "NIK, nomor paspor/izin, atau nama lengkap persis; dicocokkan lewat indeks buta, "
+        "tidak pernah tampil di alamat.",
+        "NIK, passport/permit number, or the exact full name; matched by blind index, never shown in an address.",
+    ),
+    "cases.document": ("Nomor paspor atau izin", "Passport or permit number"),
+    "cases.name": ("Nama lengkap", "Full name"),
     "cases.any": ("(semua)", "(any)"),
     "cases.none": ("Tidak ada berkas yang cocok.", "No matching cases."),
     "cases.next": ("Halaman berikutnya", "Next page"),

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api import privacy
 from api.http import access
 from api.http.listing import MAX_PAGE, WORD
 from api.http.present import case_public, event_public
@@ -101,6 +102,33 @@ def search(
         kinds=KINDS,
         statuses=STATUSES,
         zone=lookup_office(zone_office).tz,
+    )
+
+
+@router.post("/cases/search")
+def search_people(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """By NIK, passport or permit number, or name: through the blind indexes only, and by
+    POST, so that personal data never appears in a URL, a log line or the browser's history."""
+    check_csrf(request, viewer, form)
+    actor = viewer.actor
+    assert actor is not None
+    scope = access.list_scope(actor, None)
+    system = state_of(request).system
+    values = {name: (form.get(name) or "").strip() or None for name in ("nik", "passport_number", "name")}
+    _subjects, found = privacy.search(system, values["nik"], values["passport_number"], values["name"])
+    rows = case_index.list_cases(system.store, office=scope, case_ids=sorted(found), limit=MAX_PAGE) if found else []
+    return page(
+        request,
+        viewer,
+        "cases.html",
+        rows=rows,
+        filters={},
+        following=None,
+        first_page=False,
+        kinds=KINDS,
+        statuses=STATUSES,
+        zone=lookup_office(scope or actor.office).tz,
+        personal_search=True,
     )
 
 
