@@ -217,3 +217,12 @@ def test_a_note_is_redacted_like_personal_data_for_those_who_may_not_see_it(syst
     note = PersonalNote("employer letter", "1" * 16)
     assert plain(note, reveal=False, office="MLG") is None
     assert plain(note, reveal=True, office="MLG") == {"text": "employer letter", "nik": "1" * 16}
+
+
+def test_a_passport_issued_by_a_later_command_is_found_by_its_number(system, officer, supervisor):
+    case_id = builders.interviewed_passport(system.app, officer, applicant=someone())
+    system.app.approve_passport(supervisor, case_id, BASIS)
+    number = f"X{uuid.uuid4().int % 10**7:07d}"
+    system.app.issue_passport(officer, case_id, number)
+    subject_id = subject_of(system, case_id)
+    assert privacy.search(system, None, number.lower(), None) == ({subject_id.hex}, {str(case_id)})

@@ -41,7 +41,6 @@ _DDL = (
     # document (passport or permit number).
     f"CREATE TABLE IF NOT EXISTS {INDEX} (digest TEXT NOT NULL, subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
     "PRIMARY KEY (digest, subject_id, case_id))",
-    f"CREATE INDEX IF NOT EXISTS {INDEX}_subject ON {INDEX} (subject_id)",
     f"CREATE TABLE IF NOT EXISTS {META} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 _KEY_CHECK = b"berkas personal-data key check"
@@ -157,8 +156,9 @@ class Vault(SubjectSeal):
     def begin_event(self, event: Any) -> None:
         pending = self._pending
         pending.case_id = str(event.originator_id)
+        state = event.__dict__
         for name in _DOCUMENT_FIELDS:
-            number = getattr(event, name, None)
+            number = state.get(name)
             if isinstance(number, str) and number.strip():
                 pending.documents.add((self.blind.digest("document", number), pending.case_id))
 
@@ -207,13 +207,20 @@ class Vault(SubjectSeal):
                 conn, CASES, (("subject_id", "text"), ("case_id", "text")), pending.links, "ON CONFLICT DO NOTHING"
             )
             sql.insert_rows(conn, INDEX, text3, pending.index, "ON CONFLICT DO NOTHING")
-            if pending.documents:
-                # A document's holder is whoever the case is about (linked above or before).
+            # A document's holder is whoever the case is about: linked in this batch (known
+            # here) or before (looked up).
+            holders: dict[str, list[str]] = {}
+            for subject_id, case_id in pending.links:
+                holders.setdefault(case_id, []).append(subject_id)
+            known = [(d, s, c) for d, c in pending.documents for s in holders.get(c, ())]
+            sql.insert_rows(conn, INDEX, text3, known, "ON CONFLICT DO NOTHING")
+            earlier = sorted((d, c) for d, c in pending.documents if c not in holders)
+            if earlier:
                 sql.executemany(
                     conn,
                     f"INSERT INTO {INDEX} (digest, subject_id, case_id) SELECT ?, subject_id, case_id FROM {CASES} "
                     "WHERE case_id = ? ON CONFLICT DO NOTHING",
-                    sorted(pending.documents),
+                    earlier,
                 )
         return True
 
