@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -105,6 +106,17 @@ def berkas(url: str, *, library_recorder: bool = False) -> Berkas:
     if library_recorder:
         env.pop("APPLICATION_RECORDER_TOPIC", None)
     return Berkas(env=env)
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory in MB. Linux's ``VmHWM`` starts afresh when a
+    process execs (``ru_maxrss`` keeps the forking parent's, so a spawned child would
+    report its parent's size)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed(key: str, label: str, write: Callable[[], int]) -> Result:

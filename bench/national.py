@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import resource
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -30,7 +29,7 @@ from api.bootstrap import bootstrap
 from api.demo.run import generate_national
 from api.settings import Settings
 from bench import append
-from bench.append import DEFAULT_ADMIN_URL, fresh_database
+from bench.append import DEFAULT_ADMIN_URL, fresh_database, peak_mb
 from projections.eventstore import sql
 from projections.eventstore.log import read_page
 from projections.eventstore.store import Store
@@ -60,7 +59,7 @@ def _rebuild_child(url: str, results: multiprocessing.Queue) -> None:
     started = time.perf_counter()
     rebuild(store, [CaseIndex(), AnnualReportView(), AuditTrail()], page_size=PAGE)
     seconds = time.perf_counter() - started
-    results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    results.put((seconds, peak_mb()))
 
 
 def rebuild_all(url: str) -> tuple[float, float]:
@@ -103,13 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"generated the year at scale {float(args.scale / 2):g}: {events:,} events in {seconds:.1f} s", flush=True
         )
-        _, peak_mb = rebuild_all(url)
-        sizes.append((events, peak_mb))
+        _, peak = rebuild_all(url)
+        sizes.append((events, peak))
     with fresh_database(admin_url) as url:
         written, generated_seconds = generate(url, args.seed, args.scale)
         print(f"generated the year at scale {float(args.scale):g}: {written:,} events in {generated_seconds:.1f} s")
-        rebuild_seconds, peak_mb = rebuild_all(url)
-        sizes.append((written, peak_mb))
+        rebuild_seconds, peak = rebuild_all(url)
+        sizes.append((written, peak))
         read, read_seconds = raw_read(url)
         events = written
         ours, limit = events / rebuild_seconds, read / read_seconds

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import resource
 import sys
 import time
 import uuid
@@ -25,6 +24,7 @@ import psycopg
 
 from api.bootstrap import bootstrap
 from api.settings import Settings
+from bench.append import peak_mb
 from domain.case import recorded_at
 from domain.enforcement import EnforcementCase
 from domain.passport import PassportApplication
@@ -152,7 +152,7 @@ def _rebuild_child(url: str, results: multiprocessing.Queue) -> None:
     began = time.perf_counter()
     rebuild(store, [AnnualReportView()])
     seconds = time.perf_counter() - began
-    results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    results.put((seconds, peak_mb()))
 
 
 def _our_rebuild(url: str) -> tuple[float, float]:
