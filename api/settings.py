@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # The first line of every checkpoint (C2SP origin), fixed when the ledger starts;
     # unset: a random ``berkas.invalid/log-…`` name, unique to this store.
     ledger_origin: str | None = Field(None, pattern=r"^[^\s+]+$")
+    # A projection worker silent for longer than this loses its views to another worker.
+    worker_lease_seconds: float = Field(30.0, ge=1, le=3600)
 
     @field_validator("database_url")
     @classmethod

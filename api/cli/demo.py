@@ -14,17 +14,22 @@ from api.bootstrap import System
 from api.cli.common import console_admin, system
 from api.cli.ledger import announce_key
 from api.cli.serve import run_server
+from api.demo import resume
 from api.demo.calendar import YEAR
 from api.demo.run import DEFAULT_SEED, OFFICE, demo_present, generate, generate_national, recording_days
 from domain.errors import InvalidCommand
 from domain.usecases import users
+from projections import runner
+from projections.eventstore import log, sql
 from projections.ledger.seal import checkpoint_now
 from projections.privacy.legacy import plaintext_events
 from projections.reports import annual_report, render_table
-from projections.runner import catch_up
+from projections.runner.pages import catch_up_page, register
 
 app = typer.Typer(help="Generate Kantor Imigrasi Malang's 2024 year (or the national one) and print its annual report.")
 out = Console()
+err = Console(stderr=True, soft_wrap=True)
+PAGE = 5000
 
 
 def _generate(built: System, seed: int, scale: Fraction | None) -> int:
@@ -40,9 +45,40 @@ def _generate(built: System, seed: int, scale: Fraction | None) -> int:
         def on_day(day, written):
             progress.update(task, advance=1, description=f"recorded {day:%d %b %Y}", events=written)
 
-        if scale is None:
-            return generate(built.app, seed, on_day)
-        return generate_national(built.app, seed, scale, on_day)
+        if scale is not None:
+            return generate_national(built.app, seed, scale, on_day)
+        before = resume.begin(built.store, OFFICE, YEAR, seed)
+        stored = resume.stored_versions(built.store) if before is not None else {}
+        if stored:
+            out.print(f"an interrupted demo is finished: {len(stored):,} cases and accounts are kept as they are")
+        if not stored:
+            written = generate(built.app, seed, on_day)
+        else:
+            first = built.app.recorder.max_notification_id() or 0
+            generate(resume.SkipStored(built.app, stored), seed, on_day)
+            written = (built.app.recorder.max_notification_id() or 0) - first
+        resume.complete(built.store, OFFICE, YEAR)
+        return written
+
+
+def _catch_up(built: System) -> None:
+    """Bring every view to the end of the log, a page at a time, showing how far."""
+    projections = built.projections()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f} %"),
+        TimeElapsedColumn(),
+    )
+    with sql.connection(built.store) as conn, Progress(*columns, console=out, transient=True) as bar:
+        register(conn, projections)
+        last = log.readable_upto(conn)
+        task = bar.add_task("views catching up", total=last or 1)
+        done = False
+        while not done:
+            _, done = catch_up_page(conn, projections, PAGE)
+            at = min(runner.positions(built.store).get(p.name, 0) for p in projections)
+            bar.update(task, completed=min(at, last))
 
 
 def _scale(text: str) -> Fraction:
@@ -119,17 +155,22 @@ def demo(
     with system() as built:
         where = built.store.describe()
         announce_key(built)
-        if demo_present(built.app):
-            already = (
-                f"{where} already holds a {YEAR} demo year (Malang's revenue target is recorded): nothing generated"
-            )
+        run = resume.recorded_run(built.store, OFFICE, YEAR)
+        # A run with a marker is there once the marker says complete (written last); a year
+        # without one (national, or from before markers) once Malang's revenue target is.
+        if run.completed if run is not None else demo_present(built.app):
+            already = f"{where} already holds a {YEAR} demo year: nothing generated"
             out.print(already, soft_wrap=True)
         else:
-            written = _generate(built, seed, share)
+            try:
+                written = _generate(built, seed, share)
+            except resume.SeedMismatch as error:
+                err.print(f"berkas: {error}", markup=False, highlight=False)
+                raise typer.Exit(2) from None
             out.print(f"wrote {written:,} events to {where} in {perf_counter() - started:.1f} s", soft_wrap=True)
         # With the ledger key: each office day is checkpointed and signed as it closes,
         # and the last one on demand, so that the whole year is under a signature.
-        catch_up(built.store, built.projections())
+        _catch_up(built)
         checkpoint_now(built.store, built.ensure_ledger_key()[0], built.settings.ledger_origin)
         shown = None if national else OFFICE
         out.print(render_table(annual_report(built.store, YEAR, office=shown, current=False)))

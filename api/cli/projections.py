@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.bootstrap import System
+from api.bootstrap import System, settings_from_environment, store_for
 from api.cli.common import system
-from projections.runner import Projection, rebuild, run_forever, status
+from projections.runner import Projection, lease, rebuild, run_forever, status
 
 app = typer.Typer(help="Projections (read models) built from the event log.", no_args_is_help=True)
 out = Console()
@@ -39,7 +39,9 @@ def run(
     with system() as built:
         chosen = _chosen(built, names)
         out.print(f"following the log for {', '.join(p.name for p in chosen)} (Ctrl-C to stop)")
-        run_forever(built.store, chosen, poll_interval=poll, stop=stop)
+        run_forever(
+            built.store, chosen, poll_interval=poll, stop=stop, lease_seconds=built.settings.worker_lease_seconds
+        )
 
 
 @app.command("rebuild")
@@ -83,3 +85,19 @@ def status_command() -> None:
         err.print(f"berkas: anomaly in the event log: {anomaly}", markup=False, highlight=False)
     if found.anomalies:
         raise typer.Exit(1)
+
+
+@app.command("alive")
+def alive_command() -> None:
+    """Exit 0 if a worker on this machine has beaten within its lease (a container's
+    healthcheck), 1 if none has: a hung or stopped worker fails it."""
+    settings = settings_from_environment()
+    store = store_for(settings)
+    try:
+        beating = lease.alive(store, settings.worker_lease_seconds)
+    finally:
+        store.close()
+    if not beating:
+        out.print(f"no projection worker on this machine has beaten within {settings.worker_lease_seconds:.0f} s")
+        raise typer.Exit(1)
+    out.print("a projection worker on this machine is beating")

@@ -10,6 +10,7 @@ writers with a table lock, so notification ids become visible in order and a key
 The runner is handed its projections; it knows no list of its own (``projections.catalog``).
 """
 
+from projections.runner import lease
 from projections.runner.follow import run_forever
 from projections.runner.pages import catch_up
 from projections.runner.status import Status, lag, positions, status
@@ -25,6 +26,7 @@ __all__ = [
     "catch_up",
     "ensure_tracking",
     "lag",
+    "lease",
     "positions",
     "rebuild",
     "run_forever",

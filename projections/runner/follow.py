@@ -9,6 +9,7 @@ from typing import Any
 
 from projections.eventstore import sql
 from projections.eventstore.store import Store
+from projections.runner.lease import DEFAULT_LEASE_SECONDS, Lease
 from projections.runner.pages import catch_up_on
 from projections.runner.tracking import Projection
 
@@ -30,22 +31,28 @@ def run_forever(
     projections: Iterable[Projection],
     poll_interval: float = 0.5,
     stop: threading.Event | None = None,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> None:
     """Follow the log until ``stop`` is set, waking on every append (PostgreSQL: LISTEN to
     the library's NOTIFY; SQLite: appends made by this process) and polling only as a
     fallback. Each projection is owned by one worker at a time (on PostgreSQL a session
-    advisory lock); a dead worker's connection drops its locks, and another worker takes
-    the projection over at its next wake or poll."""
+    advisory lock); a dead worker's connection drops its locks, and a worker silent for
+    longer than ``lease_seconds`` loses them (``lease``); another worker takes the
+    projection over at its next wake or poll."""
     stop = stop or threading.Event()
     wanted = list(projections)
     with sql.connection(store) as conn:
         waiter = conn.dialect.waiter(conn, store)
+        lease = Lease(store, lease_seconds)
+        lease.start(conn)
         owned: set[str] = set()
-        while not stop.is_set():
-            for projection in wanted:
-                if projection.name not in owned and conn.dialect.try_own(
-                    conn, f"berkas:projection-worker:{projection.name}"
-                ):
-                    owned.add(projection.name)
-            catch_up_on(conn, [p for p in wanted if p.name in owned])
-            _sleep(waiter, stop, poll_interval)
+        try:
+            while not stop.is_set():
+                for projection in wanted:
+                    key = f"berkas:projection-worker:{projection.name}"
+                    if projection.name not in owned and (conn.dialect.try_own(conn, key) or lease.take_over(conn, key)):
+                        owned.add(projection.name)
+                catch_up_on(conn, [p for p in wanted if p.name in owned])
+                _sleep(waiter, stop, poll_interval)
+        finally:
+            lease.close()
