@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,9 @@ from api.cli.common import console_admin
 from api.http.app import create_app
 from api.ui.session import COOKIE
 from domain.usecases import users
+from domain.values import PersonalData
 from projections.runner import catch_up
-from tests.builders import APPLICANT_NAME, APPLICANT_NIK, submission
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK, fresh_nik, submission
 from tests.ui_support import Office, seed_office
 
 PERSONAL = (APPLICANT_NAME, APPLICANT_NIK, "1990-12-05", "Jl. Ijen 12")
@@ -339,17 +340,27 @@ def test_a_late_entry_keeps_its_business_time_and_is_marked_in_the_timeline(clie
 
 
 def test_search_by_nik_goes_by_post_and_finds_only_the_offices_cases(client, system, office):
+    officer = users.authenticate(system.app, office.tokens["OFFICER"])
+    nik = fresh_nik()
+    person = PersonalData(APPLICANT_NAME, nik, date(1990, 12, 5), "Jl. Ijen 12")
+    # One person may have one open application per product: two products, two cases.
+    cases = [
+        system.app.submit_passport_application(officer, **submission(applicant=person, product=product))
+        for product in ("ELECTRONIC", "NON_ELECTRONIC")
+    ]
+    catch_up(system.store, system.projections())
     sign_in(client, office.tokens["OFFICER"])
     page = client.get("/ui/cases").text
-    found = client.post("/ui/cases/search", data={"csrf": csrf_of(page), "nik": APPLICANT_NIK})
+    found = client.post("/ui/cases/search", data={"csrf": csrf_of(page), "nik": nik})
     assert found.status_code == 200
-    assert str(office.interviewed) in found.text and str(office.submitted) in found.text
-    assert APPLICANT_NIK not in found.text  # not echoed back
-    assert client.post("/ui/cases/search", data={"csrf": "forged", "nik": APPLICANT_NIK}).status_code == 403
+    assert all(str(case_id) in found.text for case_id in cases)
+    assert str(office.interviewed) not in found.text  # another applicant's
+    assert nik not in found.text  # not echoed back
+    assert client.post("/ui/cases/search", data={"csrf": "forged", "nik": nik}).status_code == 403
     nothing = client.post("/ui/cases/search", data={"csrf": csrf_of(page)})
     assert nothing.status_code == 422 and "nik" in nothing.text
     other = users.register(system.app, console_admin("SBY"), "officer SBY", "OFFICER", "SBY")[1]
     client.cookies.clear()
     sign_in(client, other)
-    theirs = client.post("/ui/cases/search", data={"csrf": csrf_of(client.get("/ui/cases").text), "nik": APPLICANT_NIK})
-    assert str(office.interviewed) not in theirs.text
+    theirs = client.post("/ui/cases/search", data={"csrf": csrf_of(client.get("/ui/cases").text), "nik": nik})
+    assert str(cases[0]) not in theirs.text

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ValidationError
@@ -58,6 +58,8 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 
 
 def _widget(annotation: Any) -> tuple[str, tuple[str, ...]]:
+    if get_origin(annotation) is Annotated:  # a constrained type (BusinessInstant, Day, ...)
+        return _widget(get_args(annotation)[0])
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return "choice", tuple(str(member.value) for member in annotation)
     if get_origin(annotation) is Literal:

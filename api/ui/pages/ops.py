@@ -15,7 +15,7 @@ from api.ui.web import FormDep, Verification, Viewer, ViewerDep, check_csrf, pag
 from domain.usecases import users
 from domain.values import Role
 from projections import runner
-from projections.ledger import keys, seal
+from projections.ledger import facts, keys
 from projections.ledger.verify import verify
 
 router = APIRouter()
@@ -38,7 +38,7 @@ def operations(request: Request, viewer: ViewerDep) -> Response:
     names = [projection_name(projection) for projection in projections]
     rows = [(name, positions.get(name, 0), lag.get(name, 0)) for name in names]
     with system.store.read() as conn:
-        found = seal.checkpoints(conn)
+        found = facts.checkpoints(conn)
     latest = found[-1] if found else None
     jobs = ui.jobs.recent()
     return page(
@@ -85,6 +85,6 @@ def verify_ledger(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
     _admin(viewer)
     ui = state_of(request)
     key = ui.system.ledger_key
-    result = verify(ui.system.store, key.public_key() if key else None)
+    result = verify(ui.system.store, [key.public_key()] if key else ())
     ui.verifications.append(Verification(datetime.now(UTC), result.ok, result.describe()))
     return RedirectResponse("/ui/ops#ledger", status_code=303)
