@@ -106,10 +106,14 @@ def bootstrap(settings: Settings | None = None) -> System:
     with store.setup_lock():
         vault = open_vault(settings, store)
         if settings.create_tables:
-            app = Berkas(env=store.library_env(), seal=vault)
+            app = Berkas(env=store.library_env(), seal=vault, late_entry_days=settings.late_entry_days)
             store.install_guards()
         else:
-            app = Berkas(env=store.library_env() | {"CREATE_TABLE": "false"}, seal=vault)
+            app = Berkas(
+                env=store.library_env() | {"CREATE_TABLE": "false"},
+                seal=vault,
+                late_entry_days=settings.late_entry_days,
+            )
             if not store.guards_installed():
                 app.close()
                 raise StoreNotReady(

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     ledger_origin: str | None = Field(None, pattern=r"^[^\s+]+$")
     # A projection worker silent for longer than this loses its views to another worker.
     worker_lease_seconds: float = Field(30.0, ge=1, le=3600)
+    # Pencatatan terlambat: an entry whose business time is more than this many days before
+    # it is recorded needs a supervisor and a late_entry_reason (kept on the event).
+    late_entry_days: int = Field(30, ge=0, le=3650)
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -16,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.lifecycle import Lifecycle, Transition
 from domain.reference import office as lookup_office
-from domain.values import Provenance, Role
+from domain.values import LateEntryReason, Provenance, Role
 
 # A command id may carry the fingerprint of the request it came with: ``key#fingerprint``.
 FINGERPRINT_MARK = "#"
@@ -78,6 +79,7 @@ def check_provenance(provenance: Provenance) -> None:
         raise NotPermitted(f"a {provenance.actor_role.value.lower()} cannot act on cases")
     lookup_office(provenance.office)
     check_occurred_at(provenance.occurred_at)
+    check_late_entry_reason(provenance)
 
 
 def check_text(field: str, value: Any) -> None:
@@ -112,6 +114,57 @@ def check_enum(field: str, value: Any, enum: type[Enum]) -> None:
         raise InvalidCommand(field, f"must be one of {allowed}")
 
 
+def recording_time() -> datetime:
+    """When what is being written now is recorded: the clock, or the simulated one."""
+    return _simulated_recording_time.get() or datetime.now(UTC)
+
+
+# Pencatatan terlambat: business time further back than this (the default of the setting
+# BERKAS_LATE_ENTRY_DAYS) is a late entry, which needs a supervisor and a reason code.
+LATE_ENTRY_DAYS = 30
+LATE_ENTRY_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def check_late_entry_reason(provenance: Provenance) -> None:
+    """A provenance that marks a late entry carries a reason code and a supervisor's role."""
+    reason = provenance.late_entry_reason
+    if reason is None:
+        return
+    check_enum("late_entry_reason", reason, LateEntryReason)
+    if provenance.actor_role not in LATE_ENTRY_ROLES:
+        raise NotPermitted("late entry: only a supervisor may record an entry this far back")
+
+
+@dataclass(frozen=True)
+class LateEntries:
+    """The office's policy on business time (waktu kejadian) far behind its recording: an
+    entry dated more than ``days`` before it is recorded is a late entry, which only a
+    supervisor may make, with a ``late_entry_reason`` that the event keeps; a timely
+    entry takes no reason (the reason is the late-entry flag, so it is never wrong)."""
+
+    days: int = LATE_ENTRY_DAYS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 0:
+            raise ValueError("late entry days must be a whole number of days, at least 0")
+
+    def is_late(self, occurred_at: datetime, recorded: datetime) -> bool:
+        return occurred_at < recorded - timedelta(days=self.days)
+
+    def check(self, provenance: Provenance, recorded: datetime | None = None) -> None:
+        check_occurred_at(provenance.occurred_at)
+        rule = f"business time more than {self.days} days before it is recorded"
+        if not self.is_late(provenance.occurred_at, recorded or recording_time()):
+            if provenance.late_entry_reason is not None:
+                raise InvalidCommand("late_entry_reason", f"only for a late entry ({rule})")
+            return
+        if provenance.actor_role not in LATE_ENTRY_ROLES:
+            raise NotPermitted(f"late entry ({rule}): only a supervisor may record it")
+        if provenance.late_entry_reason is None:
+            raise InvalidCommand("late_entry_reason", f"required for a late entry ({rule})")
+        check_late_entry_reason(provenance)
+
+
 class Case(Aggregate):
     """Common behaviour of PassportApplication, StayPermit, EnforcementCase, JointOperation."""
 
@@ -121,7 +174,7 @@ class Case(Aggregate):
     class Event(Aggregate.Event):
         @staticmethod
         def create_timestamp() -> datetime:
-            return _simulated_recording_time.get() or datetime.now(UTC)
+            return recording_time()
 
         def apply(self, aggregate: Any) -> None:
             """After the event's own method: the bookkeeping every event does, and the

@@ -12,7 +12,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import enforcement, joint_operation, passport, revenue_target, stay_permit, subject, values
 from domain.privacy import SubjectSeal
-from domain.values import Fee, FeeLine, PersonalData, PersonalNote, Provenance, Referral, Role
+from domain.values import Fee, FeeLine, LateEntryReason, PersonalData, PersonalNote, Provenance, Referral, Role
 
 
 class DateAsISO(Transcoding):
@@ -59,17 +59,22 @@ class FeeAsDict(DataclassAsDict):
 
 
 class ProvenanceAsList(Transcoding):
-    """Every event carries one: a compact positional form keeps the log small."""
+    """Every event carries one: a compact positional form keeps the log small. A late
+    entry's reason code is a sixth element, written only on late entries."""
 
     type = Provenance
     name = "prov"
 
     def encode(self, obj: Provenance) -> list[Any]:
-        return [obj.actor_id, obj.actor_role.value, obj.office, obj.occurred_at.isoformat(), obj.command_id]
+        data = [obj.actor_id, obj.actor_role.value, obj.office, obj.occurred_at.isoformat(), obj.command_id]
+        if obj.late_entry_reason is not None:
+            data.append(obj.late_entry_reason.value)
+        return data
 
     def decode(self, data: list[Any]) -> Provenance:
-        actor_id, role, office, occurred_at, command_id = data
-        return Provenance(actor_id, Role(role), office, datetime.fromisoformat(occurred_at), command_id)
+        actor_id, role, office, occurred_at, command_id, *late = data
+        reason = LateEntryReason(late[0]) if late else None
+        return Provenance(actor_id, Role(role), office, datetime.fromisoformat(occurred_at), command_id, reason)
 
 
 class SealedPersonalData(Transcoding):

@@ -79,6 +79,17 @@ class ZeroTariffGroup(Enum):
     DISASTER_VICTIM = "DISASTER_VICTIM"  # korban bencana alam: paspor hilang atau rusak
 
 
+class LateEntryReason(Enum):
+    """Alasan pencatatan terlambat: why an entry is recorded long after it happened. A code,
+    never free text, so no personal data travels with it."""
+
+    SYSTEM_OUTAGE = "SYSTEM_OUTAGE"  # SIMKIM or the network was down (gangguan sistem)
+    OFFLINE_SERVICE = "OFFLINE_SERVICE"  # served on paper: mobile service, field operation
+    DATA_MIGRATION = "DATA_MIGRATION"  # history carried over from an earlier system
+    MISSED_ENTRY = "MISSED_ENTRY"  # an entry found missing on review (temuan pemeriksaan)
+    COURT_OR_AUDIT_ORDER = "COURT_OR_AUDIT_ORDER"  # a court, the inspectorate or BPK ordered it recorded
+
+
 class Uniqueness(Enum):
     """What must be unique (kunci unik), each kept by a reservation."""
 
@@ -212,6 +223,8 @@ class Provenance:
 
     ``occurred_at`` is business time; the library's own ``timestamp`` on the event
     records when it was written. ``command_id`` makes a retried command a no-op.
+    ``late_entry_reason`` marks a late entry (pencatatan terlambat): business time further
+    back than the office's policy allows without a supervisor's reason; None otherwise.
     """
 
     actor_id: str
@@ -219,6 +232,7 @@ class Provenance:
     office: str
     occurred_at: datetime
     command_id: str | None = None
+    late_entry_reason: LateEntryReason | None = None
 
 
 @dataclass(frozen=True)

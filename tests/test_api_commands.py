@@ -168,15 +168,16 @@ def test_a_naive_as_of_is_refused(client, officer, pg_system):
 
 
 def test_a_backdated_command_keeps_its_business_time(client, officer, pg_system):
-    auditor = token_for(pg_system, "AUDITOR")
+    auditor, supervisor = token_for(pg_system, "AUDITOR"), token_for(pg_system, "SUPERVISOR")
     response = client.post(
         "/passport-applications",
-        json=passport_body(occurred_at="2024-06-03T09:15:00+07:00"),
-        headers=auth(officer),
+        json=passport_body(occurred_at="2024-06-03T09:15:00+07:00", late_entry_reason="DATA_MIGRATION"),
+        headers=auth(supervisor),
     )
     history = client.get(f"/cases/{response.json()['id']}/history", headers=auth(auditor)).json()["data"]
     assert history[0]["occurred_at"] == "2024-06-03T09:15:00+07:00"
     assert history[0]["recorded_at"] > "2025"
+    assert history[0]["late_entry_reason"] == "DATA_MIGRATION"
 
 
 def test_a_command_loads_its_case_once_and_answers_from_what_it_saved(client, officer, pg_system, monkeypatch):

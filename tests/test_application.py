@@ -260,7 +260,7 @@ def test_a_case_at_version_n_is_the_case_after_its_nth_event(system, officer, su
 
 def test_a_case_as_of_a_business_instant(system, officer):
     app = system.app
-    start = datetime(2024, 6, 3, 1, 0, tzinfo=UTC)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)  # within the late-entry days
     case_id = app.submit_passport_application(officer, occurred_at=start, **submission())
     app.pay_passport_fee(officer, case_id, "8201", occurred_at=start + timedelta(days=2))
     assert app.case_as_of(case_id, start - timedelta(seconds=1)) is None

@@ -45,9 +45,10 @@ def test_case_list_filters_by_status_reason_kind_and_time_and_pages_by_sort_key(
         app.refuse_passport(supervisor, case_id, reason, "Pasal 18 UU 6/2011", occurred_at=next(times))
         return case_id
 
-    pmi, unclear = refused("PMI_NONPROCEDURAL"), refused("UNCLEAR_PURPOSE")
-    submitted = app.submit_passport_application(officer, **submission(), occurred_at=next(times))
-    permit = app.apply_for_stay_permit(officer, **stay_application(), occurred_at=next(times))
+    with recorded_at(start + timedelta(days=1)):  # entered soon after, not late entries
+        pmi, unclear = refused("PMI_NONPROCEDURAL"), refused("UNCLEAR_PURPOSE")
+        submitted = app.submit_passport_application(officer, **submission(), occurred_at=next(times))
+        permit = app.apply_for_stay_permit(officer, **stay_application(), occurred_at=next(times))
     catch_up(system.store, [by_name("case_index")])
     window = {"occurred_from": start, "occurred_to": start + timedelta(hours=2)}
 
@@ -74,14 +75,16 @@ def test_decisions_list_who_decided_what_on_which_basis_filtered_and_paged(syste
     app.approve_passport(supervisor, other, "Permenkumham 8/2014")
     # A target year no other test has set: one target per office and year, revisions keep time order.
     year = next(y for y in random.sample(range(2000, 2100), 100) if not app.exists(revenue_target_id("MLG", y)))
-    app.set_revenue_target(supervisor, year, Decimal(10_132_500_000), "DIPA 2021", occurred_at=at)
+    app.set_revenue_target(
+        supervisor, year, Decimal(10_132_500_000), "DIPA 2021", occurred_at=at, late_entry_reason="DATA_MIGRATION"
+    )
     catch_up(system.store, [by_name("audit_trail")])
 
     mine = decisions(system.store, officer=supervisor.id)
-    assert [(d["event"], d["reason_code"], d["legal_basis"]) for d in mine] == [
-        ("Refused", "PMI_NONPROCEDURAL", "Pasal 18 UU 6/2011"),
-        ("Approved", None, "Permenkumham 8/2014"),
-        ("Set", None, "DIPA 2021"),
+    assert [(d["event"], d["reason_code"], d["legal_basis"], d["late_entry_reason"]) for d in mine] == [
+        ("Refused", "PMI_NONPROCEDURAL", "Pasal 18 UU 6/2011", None),
+        ("Approved", None, "Permenkumham 8/2014", None),
+        ("Set", None, "DIPA 2021", "DATA_MIGRATION"),  # recorded years after it happened
     ]
     assert mine[0]["case_id"] == str(case_id) and mine[0]["actor_role"] == "SUPERVISOR"
     assert mine[0]["kind"] == "PassportApplication" and mine[0]["recorded_at"] >= mine[0]["occurred_at"]

@@ -62,7 +62,11 @@ class Commands:
         return answer(self.system, self.actor, case, self.response)
 
     def _options(self, body: CommandCreate) -> dict[str, Any]:
-        return {"occurred_at": body.occurred_at, "command_id": self.command_id}
+        return {
+            "occurred_at": body.occurred_at,
+            "late_entry_reason": body.late_entry_reason,
+            "command_id": self.command_id,
+        }
 
     def _created(self, case: Case) -> CasePublic:
         self.response.headers["Location"] = f"{PATHS[case.KIND]}/{case.id}"

@@ -90,5 +90,6 @@ def event_public(event: Aggregate.Event, reveal: bool) -> EventPublic:
         command_id=provenance.command_id,
         reason_code=plain(payload.get("reason_code"), reveal, office),
         legal_basis=payload.get("legal_basis"),
+        late_entry_reason=provenance.late_entry_reason,
         payload=plain(payload, reveal, office),
     )

@@ -189,6 +189,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "grounds": ("Alasan keberatan", "Grounds"),
     "indicators": ("Indikator (pisahkan dengan koma)", "Indicators (comma-separated)"),
     "instructions": ("Petunjuk", "Instructions"),
+    "late_entry_reason": ("Alasan pencatatan terlambat", "Late-entry reason"),
     "legal_basis": ("Dasar hukum", "Legal basis"),
     "locations": ("Lokasi (pisahkan dengan koma)", "Locations (comma-separated)"),
     "name": ("Nama", "Name"),

@@ -13,12 +13,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder
 
-from domain.case import FINGERPRINT_MARK, Case
+from domain.case import FINGERPRINT_MARK, LATE_ENTRY_DAYS, Case, LateEntries
 from domain.errors import CaseNotFound, ConflictError, InvalidCommand, KeyTaken
 from domain.privacy import SealedEventStore, SubjectSeal
 from domain.reservation import RULE_TEXT, Reservation, ReservationStatus, Rule, claim, reservation_id
 from domain.transcodings import register_transcodings
-from domain.values import Provenance, Role
+from domain.values import LateEntryReason, Provenance, Role
 
 C = TypeVar("C", bound=Case)
 E = TypeVar("E", bound=Enum)
@@ -61,15 +61,23 @@ def extends(kind: type[Case], command: str) -> Callable[[Extension], Extension]:
     return register
 
 
-class CommandOptions(TypedDict, total=False):
-    """What every command accepts besides its own arguments."""
+class CreationOptions(TypedDict, total=False):
+    """What every command accepts besides its own arguments, a creation too."""
 
-    expected_version: int | None  # optimistic concurrency: the version the caller saw
     occurred_at: datetime | None  # business time; now when omitted
     command_id: str | None  # idempotency: a retry returns the first outcome
+    # a late entry's reason (pencatatan terlambat), see ``LateEntries``; None for a timely one
+    late_entry_reason: str | LateEntryReason | None
+
+
+class CommandOptions(CreationOptions, total=False):
+    """What every command on an existing case accepts besides its own arguments."""
+
+    expected_version: int | None  # optimistic concurrency: the version the caller saw
 
 
 OPTIONS = tuple(CommandOptions.__annotations__)
+CREATION_OPTIONS = tuple(CreationOptions.__annotations__)
 
 
 class BerkasBase(Application):
@@ -77,9 +85,12 @@ class BerkasBase(Application):
 
     name = "Berkas"
 
-    def __init__(self, env: Any = None, *, seal: SubjectSeal | None = None) -> None:
+    def __init__(
+        self, env: Any = None, *, seal: SubjectSeal | None = None, late_entry_days: int = LATE_ENTRY_DAYS
+    ) -> None:
         # Set before the library builds the mapper, whose transcodings seal with it.
         self.seal = seal
+        self.late_entries = LateEntries(late_entry_days)
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -148,15 +159,26 @@ class BerkasBase(Application):
 
     # --- writing ---------------------------------------------------------------------
 
-    @staticmethod
-    def provenance(actor: Actor, occurred_at: datetime | None, command_id: str | None) -> Provenance:
-        return Provenance(
+    def provenance(
+        self,
+        actor: Actor,
+        occurred_at: datetime | None,
+        command_id: str | None,
+        late_entry_reason: str | LateEntryReason | None = None,
+    ) -> Provenance:
+        """Who acts, when it happened; a late entry is checked against the office's policy."""
+        provenance = Provenance(
             actor_id=actor.id,
             actor_role=actor.role,
             office=actor.office,
             occurred_at=occurred_at or datetime.now(UTC),
             command_id=command_id,
+            late_entry_reason=None
+            if late_entry_reason is None
+            else as_enum(LateEntryReason, late_entry_reason, "late_entry_reason"),
         )
+        self.late_entries.check(provenance)
+        return provenance
 
     @staticmethod
     def new_case_id(kind: str, office: str, command_id: str | None) -> UUID:
@@ -171,15 +193,16 @@ class BerkasBase(Application):
         kind: type[C],
         actor: Actor,
         build: Callable[[UUID, Provenance], Sequence[Aggregate]],
-        occurred_at: datetime | None,
-        command_id: str | None,
+        occurred_at: datetime | None = None,
+        command_id: str | None = None,
+        late_entry_reason: str | LateEntryReason | None = None,
     ) -> C:
         """Create a case (first of what ``build`` returns, all saved in one transaction);
         returns it as saved (a retried creation: as it was first created)."""
         case_id = self.new_case_id(kind.KIND, actor.office, command_id)
         if command_id is not None and self.exists(case_id):
             return self._first_outcome(kind, case_id, command_id)
-        aggregates = build(case_id, self.provenance(actor, occurred_at, command_id))
+        aggregates = build(case_id, self.provenance(actor, occurred_at, command_id, late_entry_reason))
         try:
             self.save(*aggregates)
         except IntegrityError:
@@ -196,15 +219,15 @@ class BerkasBase(Application):
         kind: type[C],
         actor: Actor,
         build: Callable[[UUID, Provenance], Sequence[Aggregate]],
-        occurred_at: datetime | None,
-        command_id: str | None,
+        **options: Unpack[CreationOptions],
     ) -> UUID:
-        return self.establish(kind, actor, build, occurred_at, command_id).id
+        return self.establish(kind, actor, build, **options).id
 
     def create(self, kind: type[C], actor: Actor, /, **arguments: Any) -> C:
         """Run the lifecycle table's creation of ``kind`` with the arguments of its class
-        method (occurred_at and command_id are taken out of ``arguments``)."""
-        occurred_at, command_id = arguments.pop("occurred_at", None), arguments.pop("command_id", None)
+        method (the creation options, occurred_at, command_id and late_entry_reason, are
+        taken out of ``arguments``)."""
+        options: CreationOptions = {name: arguments.pop(name) for name in CREATION_OPTIONS if name in arguments}  # type: ignore[misc]
         command = next(t.command for t in kind.LIFECYCLE if t.creation)
         extension = _EXTENSIONS.get((kind.KIND, command))
 
@@ -213,7 +236,7 @@ class BerkasBase(Application):
                 return list(extension(self, case_id, provenance, **arguments) or ())
             return [getattr(kind, command)(case_id, provenance, **arguments)]
 
-        return self.establish(kind, actor, build, occurred_at, command_id)
+        return self.establish(kind, actor, build, **options)
 
     def execute(
         self,
@@ -225,6 +248,7 @@ class BerkasBase(Application):
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
         command_id: str | None = None,
+        late_entry_reason: str | LateEntryReason | None = None,
     ) -> C:
         """Load once, check command id and version, change, save once; returns the case as
         saved (a retried command: the case as its first outcome left it)."""
@@ -235,7 +259,7 @@ class BerkasBase(Application):
         if expected_version is not None and case.version != expected_version:
             raise ConflictError(case_id, case.version, expected_version)
         loaded_version = case.version
-        others = change(case, self.provenance(actor, occurred_at, command_id)) or ()
+        others = change(case, self.provenance(actor, occurred_at, command_id, late_entry_reason)) or ()
         try:
             self.save(case, *others)
         except IntegrityError:
@@ -300,7 +324,7 @@ class BerkasBase(Application):
 
     def act(self, kind: type[C], case_id: UUID, actor: Actor, command: str, /, **arguments: Any) -> C:
         """Run the lifecycle table's ``command`` on a case with the arguments of its
-        aggregate method; options (expected_version, occurred_at, command_id) are taken
+        aggregate method; options (expected_version, occurred_at, command_id, late_entry_reason) are taken
         out of ``arguments``. A use case that does more than call the method (a reference
         to check, a number to reserve, a case to open) is registered with ``@extends``."""
         if not kind.LIFECYCLE.has_command(command) or kind.LIFECYCLE.command(command).creation:

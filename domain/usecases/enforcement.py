@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Unpack
 from uuid import UUID
@@ -12,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.enforcement import EnforcementCase
 from domain.joint_operation import JointOperation
-from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
+from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome, PersonalData, Provenance
 
 EC = EnforcementCase
@@ -29,15 +28,14 @@ class EnforcementUseCases(BerkasBase):
         nationality: str,
         alleged_violation: str,
         article: str,
-        occurred_at: datetime | None = None,
-        command_id: str | None = None,
+        **opts: Unpack[CreationOptions],
     ) -> UUID:
         src = as_enum(CaseSource, source, "source")
 
         def build(case_id, provenance):
             return [EC.open(case_id, provenance, src, None, subject, nationality, alleged_violation, article)]
 
-        return self.open_case(EC, actor, build, occurred_at, command_id)
+        return self.open_case(EC, actor, build, **opts)
 
     @extends(EC, "open")
     def _open(self, case_id: UUID, provenance: Provenance, **arguments: Any) -> Sequence[Aggregate]:
@@ -107,13 +105,12 @@ class EnforcementUseCases(BerkasBase):
         *,
         agencies: tuple[str, ...],
         area: str,
-        occurred_at: datetime | None = None,
-        command_id: str | None = None,
+        **opts: Unpack[CreationOptions],
     ) -> UUID:
         def build(case_id, provenance):
             return [JO.plan(case_id, provenance, tuple(agencies), area)]
 
-        return self.open_case(JO, actor, build, occurred_at, command_id)
+        return self.open_case(JO, actor, build, **opts)
 
     def execute_joint_operation(
         self,

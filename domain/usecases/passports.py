@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Unpack
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from domain.case import check_calendar, check_text
 from domain.errors import InvalidCommand
 from domain.passport import PassportApplication
 from domain.reservation import Rule, open_application_key
-from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
+from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
 from domain.values import (
     ApplicationType,
     Channel,
@@ -72,8 +72,7 @@ class PassportUseCases(BerkasBase):
         purpose: str,
         destination: str,
         regency_code: str,
-        occurred_at: datetime | None = None,
-        command_id: str | None = None,
+        **opts: Unpack[CreationOptions],
     ) -> UUID:
         return self.create(
             P,
@@ -87,8 +86,7 @@ class PassportUseCases(BerkasBase):
             purpose=purpose,
             destination=destination,
             regency_code=regency_code,
-            occurred_at=occurred_at,
-            command_id=command_id,
+            **opts,
         ).id
 
     @extends(P, "submit")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
+from typing import Unpack
 from uuid import UUID
 
 from domain.revenue_target import RevenueTarget, revenue_target_id
-from domain.usecases.base import Actor, BerkasBase
+from domain.usecases.base import Actor, BerkasBase, CreationOptions
 
 
 class RevenueTargetUseCases(BerkasBase):
@@ -17,20 +17,15 @@ class RevenueTargetUseCases(BerkasBase):
         year: int,
         amount: Decimal,
         legal_basis: str,
-        occurred_at: datetime | None = None,
-        command_id: str | None = None,
+        **opts: Unpack[CreationOptions],
     ) -> int:
         """Set or revise the office's PNBP target for a year; returns the target's version."""
         target_id: UUID = revenue_target_id(actor.office, year)
         if not self.exists(target_id):
-            target = RevenueTarget.set_for(self.provenance(actor, occurred_at, command_id), year, amount, legal_basis)
+            provenance = self.provenance(
+                actor, opts.get("occurred_at"), opts.get("command_id"), opts.get("late_entry_reason")
+            )
+            target = RevenueTarget.set_for(provenance, year, amount, legal_basis)
             self.save(target)
             return target.version
-        return self.command(
-            RevenueTarget,
-            target_id,
-            actor,
-            lambda t, p: t.revise(p, amount, legal_basis),
-            occurred_at=occurred_at,
-            command_id=command_id,
-        )
+        return self.command(RevenueTarget, target_id, actor, lambda t, p: t.revise(p, amount, legal_basis), **opts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Unpack
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from domain.enforcement import EnforcementCase, EnforcementStatus
 from domain.errors import InvalidCommand
 from domain.reservation import Rule
 from domain.stay_permit import StayPermit
-from domain.usecases.base import Actor, BerkasBase, CommandOptions, as_enum, extends
+from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
 from domain.values import AdministrativeAction, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
 
 SP = StayPermit
@@ -37,8 +37,7 @@ class StayPermitUseCases(BerkasBase):
         passport_number: str,
         sponsor: str,
         requested_term: str | StayTerm,
-        occurred_at: datetime | None = None,
-        command_id: str | None = None,
+        **opts: Unpack[CreationOptions],
     ) -> UUID:
         def build(case_id, provenance):
             return [
@@ -55,7 +54,7 @@ class StayPermitUseCases(BerkasBase):
                 )
             ]
 
-        return self.open_case(SP, actor, build, occurred_at, command_id)
+        return self.open_case(SP, actor, build, **opts)
 
     def pay_stay_permit_fee(
         self, actor: Actor, case_id: UUID, billing_code: str, **opts: Unpack[CommandOptions]

@@ -100,7 +100,7 @@ class _Page:
     def count(self) -> None:
         figures = self.figures
         for topic, cid, raw in self.events:
-            _actor, _role, office, occurred_at, _command = raw["provenance"]["_data_"]
+            _actor, _role, office, occurred_at, *_rest = raw["provenance"]["_data_"]
             day = local_day(occurred_at, office)
             recorded = local_day(raw["timestamp"]["_data_"], office).isoformat()
             at = (office, day.year, day.month)

@@ -1,4 +1,5 @@
-"""Audit trail (jejak audit): one row per decision, who decided, when, on which basis."""
+"""Audit trail (jejak audit): one row per decision, who decided, when, on which basis, and
+whether it was a late entry (pencatatan terlambat) and why."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ COLUMNS = (
     "recorded_at",
     "reason_code",
     "legal_basis",
+    "late_entry_reason",
 )
 
 COLUMN_TYPES = tuple((column, "bigint" if column == "notification_id" else "text") for column in COLUMNS)
@@ -38,7 +40,7 @@ DECISIONS: dict[str, tuple[str | None, str | None]] = {
 
 def _entry(row: StoredRow) -> tuple[Any, ...]:
     raw = row.data
-    actor_id, role, office, occurred_at, _command = raw["provenance"]["_data_"]
+    actor_id, role, office, occurred_at, _command, *late = raw["provenance"]["_data_"]
     kind, _, event = row.topic.removeprefix("berkas:").partition(".")
     reason_field, basis_field = DECISIONS[row.topic]
     return (
@@ -53,7 +55,13 @@ def _entry(row: StoredRow) -> tuple[Any, ...]:
         iso_to_utc_text(raw["timestamp"]["_data_"]),
         tagged(raw, reason_field) if reason_field else None,
         tagged(raw, basis_field) if basis_field else None,
+        late[0] if late else None,  # a late entry's reason (pencatatan terlambat)
     )
+
+
+def _columns(conn: Any, table: str) -> set[str]:
+    """The table's column names (an empty result still describes them, on either database)."""
+    return {column[0] for column in conn.execute(f"SELECT * FROM {table} WHERE 1 = 0").description}
 
 
 class AuditTrail:
@@ -67,8 +75,11 @@ class AuditTrail:
             conn,
             f"CREATE TABLE IF NOT EXISTS {table} (notification_id BIGINT PRIMARY KEY, case_id TEXT, kind TEXT, "
             "event TEXT, actor_id TEXT, actor_role TEXT, office TEXT, occurred_at TEXT, recorded_at TEXT, "
-            "reason_code TEXT, legal_basis TEXT)",
+            "reason_code TEXT, legal_basis TEXT, late_entry_reason TEXT)",
         )
+        # A table made before late entries were flagged gets the column (its rows had none).
+        if "late_entry_reason" not in _columns(conn, table):
+            sql.execute(conn, f"ALTER TABLE {table} ADD COLUMN late_entry_reason TEXT")
         sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_actor ON {table} (actor_id, notification_id)")
         sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_case ON {table} (case_id, notification_id)")
 

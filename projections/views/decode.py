@@ -18,13 +18,14 @@ import orjson
 
 
 def _provenance(data: list[Any]) -> dict[str, Any]:
-    actor_id, role, office, occurred_at, command_id = data
+    actor_id, role, office, occurred_at, command_id, *late = data  # a late entry's reason is a sixth
     return {
         "actor_id": actor_id,
         "actor_role": role,
         "office": office,
         "occurred_at": datetime.fromisoformat(occurred_at),
         "command_id": command_id,
+        "late_entry_reason": late[0] if late else None,
     }
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.http.schemas.cases import LocalTime, Rupiah
 from api.http.schemas.common import Text, examples
 from api.http.schemas.enforcement import Amount
-from domain.values import Role
+from domain.values import LateEntryReason, Role
 
 TARGET_BASIS = "DIPA 2024 Kanim Malang"
 
@@ -96,6 +96,9 @@ class EventPublic(BaseModel):
     command_id: str | None = Field(description="The idempotency key it was recorded under, if any")
     reason_code: str | None
     legal_basis: str | None
+    late_entry_reason: LateEntryReason | None = Field(
+        None, description="Set on a late entry (business time far before its recording): the supervisor's reason"
+    )
     payload: dict[str, Any] = Field(
         description="The event's own fields as recorded (codes, amounts in rupiah, dates); "
         "personal data null unless the caller's office handles the case"
@@ -121,6 +124,9 @@ class DecisionPublic(BaseModel):
     recorded_at: LocalTime
     reason_code: str | None
     legal_basis: str | None
+    late_entry_reason: LateEntryReason | None = Field(
+        None, description="Set when the decision was a late entry: the supervisor's reason for recording it late"
+    )
 
 
 class DecisionsPublic(BaseModel):

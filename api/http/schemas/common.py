@@ -11,7 +11,7 @@ from api.http.schemas.problems import ProblemPublic
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
 from domain.usecases.passports import personal_data
-from domain.values import PersonalData, Referral
+from domain.values import LateEntryReason, PersonalData, Referral
 
 # Printable text, newlines and tabs allowed: other control characters have no business
 # in a case file and some databases refuse them (NUL in PostgreSQL text).
@@ -51,9 +51,19 @@ class CommandCreate(BaseModel):
         description="When it happened (business time, with a time zone); now when omitted. "
         "Backfilled entries keep their real dates.",
     )
+    late_entry_reason: LateEntryReason | None = Field(
+        None,
+        description="Why an entry is recorded late: required, from a supervisor, when `occurred_at` is more than "
+        "the office's late-entry days (BERKAS_LATE_ENTRY_DAYS, default 30) before now; refused otherwise. "
+        "Kept on the event and shown in its history and the audit trail.",
+    )
 
     def arguments(self) -> dict[str, Any]:
-        return {name: _domain(getattr(self, name)) for name in type(self).model_fields if name != "occurred_at"}
+        return {name: _domain(getattr(self, name)) for name in type(self).model_fields if name not in OPTION_FIELDS}
+
+
+# The fields of every command that are options of the use case, not arguments of the command.
+OPTION_FIELDS = frozenset({"occurred_at", "late_entry_reason"})
 
 
 def _domain(value: Any) -> Any:

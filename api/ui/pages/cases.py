@@ -264,6 +264,7 @@ def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: For
             route.command,
             **posted.arguments(),
             occurred_at=posted.occurred_at,
+            late_entry_reason=posted.late_entry_reason,
             expected_version=seen,
             command_id=command_id,
         )
