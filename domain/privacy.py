@@ -36,6 +36,11 @@ class SubjectSeal(ABC):
         """Decrypt; ``None`` when the subject was erased; ``PersonalDataUnreadable`` otherwise."""
 
     @abstractmethod
+    def subject_for(self, nik: str) -> str:
+        """The id of the subject this NIK belongs to, the subject made durable now if new: what
+        a reservation about the person is keyed on, so that no key is derived from the NIK."""
+
+    @abstractmethod
     def begin_event(self, event: Any) -> None:
         """What is sealed next belongs to this event (and so to its case)."""
 

@@ -7,8 +7,10 @@ same atomic ``save`` as its own, so of two claims only one can write the reserva
 next version: the other fails on the version conflict, on either database and under any
 concurrency. Releasing a key (a withdrawal, a refusal, a hand-over) is an event too.
 
-The key itself is never stored (an open application's key contains the NIK): only its
-derived id, the rule and the case that holds it.
+The key itself is never stored: only its derived id, the rule and the case that holds
+it. A key about a person is their data subject's id (random; only the subject vault, under
+its keys, links it to a NIK), never the NIK: a reservation's id, derived with a public
+namespace, must not let anyone who guesses NIKs find a person's applications.
 """
 
 from __future__ import annotations
@@ -117,5 +119,7 @@ def claim(existing: Reservation | None, rule: Rule, key: str, holder: Case, prov
     return existing
 
 
-def open_application_key(nik: str, product: Enum) -> str:
-    return f"{nik}:{product.value}"
+def open_application_key(person: str, product: Enum) -> str:
+    """``person``: the applicant's data subject id (a bare application without personal-data
+    keys, which stores the NIK in plaintext anyway, has only the NIK)."""
+    return f"{person}:{product.value}"

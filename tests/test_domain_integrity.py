@@ -157,7 +157,7 @@ def test_the_end_of_an_application_gives_the_person_back_their_open_application(
         case_id = app.submit_passport_application(officer, **submission(applicant=person))
         app.withdraw_passport(officer, case_id, "changed plans")
     released = [e for e in app.history(case_id)][-1]
-    reservation = app.reservation(Uniqueness.OPEN_APPLICATION, f"{person.nik}:ELECTRONIC")
+    reservation = app.reservation(Uniqueness.OPEN_APPLICATION, app.open_application(app.get_case(case_id)))
     assert reservation is not None and reservation.holder_id is None
     assert [type(e).__name__ for e in app.history(reservation.id)] == ["Claimed", "Released"]
     assert app.history(reservation.id)[-1].provenance.occurred_at == released.provenance.occurred_at

@@ -246,7 +246,9 @@ def test_http_a_late_entry_shows_its_reason_in_the_history_and_the_audit_trail(c
         body = body | {"occurred_at": days_ago(49).isoformat(), "late_entry_reason": "DATA_MIGRATION"}
         assert client.post(f"{late_path}/{step}", json=body, headers=supervisor).status_code == 200
     catch_up(pg_system.store, [by_name("audit_trail")])
-    rows = client.get("/audit/decisions", params={"officer": history[0]["actor_id"]}, headers=auth(tokens["AUDITOR"])).json()["data"]
+    rows = client.get(
+        "/audit/decisions", params={"officer": history[0]["actor_id"]}, headers=auth(tokens["AUDITOR"])
+    ).json()["data"]
     reasons = {row["case_id"]: row["late_entry_reason"] for row in rows}
     assert reasons[case["id"]] is None and reasons[late_case["id"]] == "DATA_MIGRATION"
 

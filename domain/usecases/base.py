@@ -18,7 +18,7 @@ from domain.errors import CaseNotFound, ConflictError, InvalidCommand, KeyTaken
 from domain.privacy import SealedEventStore, SubjectSeal
 from domain.reservation import RULE_TEXT, Reservation, ReservationStatus, Rule, claim, reservation_id
 from domain.transcodings import register_transcodings
-from domain.values import LateEntryReason, Provenance, Role
+from domain.values import LateEntryReason, PersonalData, Provenance, Role
 
 C = TypeVar("C", bound=Case)
 E = TypeVar("E", bound=Enum)
@@ -280,6 +280,16 @@ class BerkasBase(Application):
             return None
         assert isinstance(found, Reservation)
         return found
+
+    def subject_key(self, person: PersonalData) -> str:
+        """Whom a reservation about a person is keyed on: their data subject's id, as read back
+        from the store or, for data not yet saved, from the subject vault (which creates the
+        subject). A bare application without personal-data keys has only the NIK."""
+        if person.subject_id is not None:
+            return person.subject_id
+        if self.seal is None:
+            return person.nik
+        return self.seal.subject_for(person.nik)
 
     def claim_key(self, rule: Rule, key: str, holder: Case, provenance: Provenance) -> Reservation:
         """The reservation to save with ``holder``'s event; KeyTaken if another case holds it."""

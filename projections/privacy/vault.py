@@ -181,6 +181,28 @@ class Vault(SubjectSeal):
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.subject_id.encode())
         return subject.subject_id, base64.b64encode(sealed).decode()
 
+    def subject_for(self, nik: str) -> str:
+        """Read from the table, never the cache (another process may have erased the subject);
+        a new subject goes in at once, and of two writers racing for a NIK both get the first."""
+        nik_index = self.blind.digest("nik", nik)
+        query = f"SELECT subject_id, wrapped_key FROM {SUBJECTS} WHERE nik_index = ?"
+        with self.store.connect() as conn:
+            found = sql.fetchall(conn, query, [nik_index])
+            if not found:
+                new = self._new_subject()
+                row = (new.subject_id, nik_index, new.wrapped, datetime.now(UTC).isoformat())
+                columns = tuple((name, "text") for name in ("subject_id", "nik_index", "wrapped_key", "created_at"))
+                sql.insert_rows(conn, SUBJECTS, columns, [row], "ON CONFLICT DO NOTHING")
+                found = sql.fetchall(conn, query, [nik_index])
+                if found[0][0] == new.subject_id:
+                    index = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+                    sql.insert_rows(conn, INDEX, index, [(nik_index, new.subject_id, "")], "ON CONFLICT DO NOTHING")
+        subject_id, wrapped = found[0]
+        cached = self._by_nik.get(nik_index)
+        if cached is None or cached.subject_id != subject_id:
+            self._by_nik[nik_index] = self._known(subject_id, wrapped)
+        return subject_id
+
     def discard(self) -> None:
         self._local.pending = None
 
