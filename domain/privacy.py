@@ -59,6 +59,11 @@ class SubjectSeal(ABC):
         """Every case whose events hold this subject's personal data."""
 
     @abstractmethod
+    def find(self, kind: str, value: str) -> list[tuple[str, str]]:
+        """(subject, case) pairs a blind index of ``kind`` (nik, name, document) finds; case ''
+        means every case of the subject. Erased subjects are not found."""
+
+    @abstractmethod
     def is_known(self, subject_id: str) -> bool:
         """Whether a subject of this id was ever created."""
 

@@ -34,6 +34,13 @@ RULE_TEXT = {
 }
 
 
+# The document a number reservation is about: the case kind that is issued it, and its field.
+DOCUMENTS = {
+    Rule.PASSPORT_NUMBER: ("PassportApplication", "passport_number"),
+    Rule.PERMIT_NUMBER: ("StayPermit", "permit_number"),
+}
+
+
 class ReservationStatus(Enum):
     HELD = "HELD"
     RELEASED = "RELEASED"

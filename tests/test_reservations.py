@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import pytest
@@ -16,8 +16,8 @@ from domain.errors import KeyTaken
 from domain.passport import PassportApplication
 from domain.reservation import Reservation, reservation_id
 from domain.values import ApplicationType, Channel, Product, Provenance, Uniqueness
-from tests.builders import fresh_applicant, submission
-from tests.test_domain_integrity import nothing_appended
+from tests.builders import LEGAL_BASIS, fresh_applicant, stay_application, submission
+from tests.test_domain_integrity import approved_passport, nothing_appended
 
 RULE = "a person has one open application per passport product"
 
@@ -135,3 +135,35 @@ def test_eight_officers_submitting_one_persons_application_at_once_yield_one_cas
         reservation_id(Uniqueness.OPEN_APPLICATION, f"{subject_id}:ELECTRONIC")
         == app.reservation(Uniqueness.OPEN_APPLICATION, f"{subject_id}:ELECTRONIC").id
     )
+
+
+# --- numbers issued without a reservation (before reservations, imports, the demo) --------
+
+
+def test_a_passport_number_issued_without_a_reservation_is_not_issued_again(system, officer, supervisor):
+    app, number = system.app, f"E{uuid4().hex[:7].upper()}"
+    legacy = app.get_case(approved_passport(app, officer, supervisor))
+    legacy.issue(provenance_of(officer), number)
+    app.save(legacy)  # the case alone, as the demo writes it
+    assert app.reservation(Uniqueness.PASSPORT_NUMBER, number) is None
+    second = approved_passport(app, officer, supervisor)
+    with nothing_appended(app), pytest.raises(KeyTaken) as taken:
+        app.issue_passport(officer, second, f" {number.lower()} ")
+    assert taken.value.holder_id == legacy.id and taken.value.rule == "a passport number is issued once"
+    # A foreigner's passport number on a stay permit is another document: it takes nothing.
+    permit = app.apply_for_stay_permit(officer, **stay_application(passport_number=f"P{uuid4().hex[:7]}"))
+    third = approved_passport(app, officer, supervisor)
+    app.issue_passport(officer, third, app.get_case(permit).passport_number)
+
+
+def test_a_permit_number_issued_without_a_reservation_is_not_issued_again(system, officer, supervisor):
+    app, number = system.app, f"2C{uuid4().hex[:8].upper()}"
+    legacy = app.get_case(app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1")))
+    legacy.pay(provenance_of(officer), "820240300101")
+    legacy.issue(provenance_of(supervisor), number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+    app.save(legacy)
+    second = app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1"))
+    app.pay_stay_permit_fee(officer, second, "820240300101")
+    with nothing_appended(app), pytest.raises(KeyTaken) as taken:
+        app.issue_stay_permit(supervisor, second, number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+    assert taken.value.holder_id == legacy.id and taken.value.rule == "a stay permit number is issued once"
