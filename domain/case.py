@@ -122,7 +122,7 @@ def recording_time() -> datetime:
 # Pencatatan terlambat: business time further back than this (the default of the setting
 # BERKAS_LATE_ENTRY_DAYS) is a late entry, which needs a supervisor and a reason code.
 LATE_ENTRY_DAYS = 30
-LATE_ENTRY_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+LATE_ENTRY_ROLES = frozenset({Role.SUPERVISOR})  # admins and auditors do not act on cases at all
 
 
 def check_late_entry_reason(provenance: Provenance) -> None:

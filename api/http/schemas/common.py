@@ -44,7 +44,8 @@ class CommandCreate(BaseModel):
     """What every command may carry besides its own fields, which are named as the
     arguments of the aggregate's method: ``arguments()`` hands them over as domain values."""
 
-    model_config = examples({"occurred_at": "2024-06-03T09:15:00+07:00"})
+    # Now, as most entries are; then a supervisor's late entry, long after the fact.
+    model_config = examples({}, {"occurred_at": "2024-06-03T09:15:00+07:00", "late_entry_reason": "SYSTEM_OUTAGE"})
 
     occurred_at: BusinessInstant | None = Field(
         None,
