@@ -1,8 +1,9 @@
 """Random command sequences driven by the lifecycle tables (hypothesis stateful).
 
-Each step draws any command of the case kind's table, a role, an office and a business
-time. The table predicts the answer: a role or office that may not act is NotPermitted,
-a state the command is not allowed from is an IllegalTransition, and a refused command
+Each step draws any command of the case kind's table, a role, an office, a business
+time and now and then a late-entry reason (a supervisor's only). The table predicts the
+answer: a role or office that may not act (or an officer giving a late-entry reason) is
+NotPermitted, a state the command is not allowed from is an IllegalTransition, and a refused command
 changes nothing (state, version, pending events). An accepted command leaves the state
 the table names. Whatever happens, the state replayed from the stored events equals the
 live state.
@@ -14,6 +15,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,7 @@ from domain.lifecycle import Lifecycle
 from domain.values import (
     AdministrativeAction,
     Collector,
+    LateEntryReason,
     ObjectionOutcome,
     PermitKind,
     PostponementReason,
@@ -52,6 +55,8 @@ steps = st.one_of(forward, forward, forward, st.integers(min_value=-120, max_val
     lambda minutes: timedelta(minutes=minutes)
 )
 texts = st.sampled_from(["tourism"] * 5 + ["employer letter"] * 4 + [" "])
+# Now and then a late-entry reason, which only a supervisor may give.
+late_reasons = st.sampled_from([None] * 8 + list(LateEntryReason))
 amounts = st.sampled_from([Decimal(-1), Decimal(5 * 10**5), Decimal(10**6)])
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -148,8 +153,10 @@ class TableMachine(RuleBasedStateMachine):
     def table(self) -> Lifecycle:
         return type(self.case).LIFECYCLE
 
-    @rule(data=st.data(), step=steps, role=roles, office=offices)
-    def command(self, data: st.DataObject, step: timedelta, role: Role, office: str) -> None:
+    @rule(data=st.data(), step=steps, role=roles, office=offices, late=late_reasons)
+    def command(
+        self, data: st.DataObject, step: timedelta, role: Role, office: str, late: LateEntryReason | None
+    ) -> None:
         # Half the time the command is one the current state allows, so runs go deep.
         allowed = [t.command for t in self.table.allowed_in(self.case.status)]
         every = [t.command for t in self.table if not t.creation]
@@ -157,11 +164,12 @@ class TableMachine(RuleBasedStateMachine):
         transition = self.table.command(name)
         arguments = self.ARGUMENTS[name](self.case, data.draw)
         self.clock.now += step
-        provenance = prov(self.clock, role, office, at=self.clock.now)
+        provenance = replace(prov(self.clock, role, office, at=self.clock.now), late_entry_reason=late)
 
         status, version, pending = self.case.status, self.case.version, list(self.case.pending_events)
         before = {k: v for k, v in vars(self.case).items() if k != "_pending_events"}
         may_act = role in transition.roles and office == self.case.office
+        may_act = may_act and (late is None or role is Role.SUPERVISOR)
         try:
             getattr(self.case, name)(provenance, **arguments)
         except DomainError as refusal:
