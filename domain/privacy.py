@@ -9,7 +9,7 @@ hashes stay as they are. The keys live outside the domain; the composition root 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -36,9 +36,9 @@ class SubjectSeal(ABC):
         """Decrypt; ``None`` when the subject was erased; ``PersonalDataUnreadable`` otherwise."""
 
     @abstractmethod
-    def subject_for(self, nik: str) -> str:
-        """The id of the subject this NIK belongs to, the subject made durable now if new: what
-        a reservation about the person is keyed on, so that no key is derived from the NIK."""
+    def subjects_for(self, niks: Iterable[str]) -> dict[str, str]:
+        """The id of the subject each NIK belongs to, new subjects made durable now: what a
+        reservation about a person is keyed on, so that no key is derived from a NIK."""
 
     @abstractmethod
     def begin_event(self, event: Any) -> None:

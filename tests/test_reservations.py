@@ -37,7 +37,7 @@ def test_the_open_application_reservation_is_keyed_on_the_subject_not_the_nik(sy
     for product in Product:
         assert not app.exists(nik_derived_id(person.nik, product.value))
     # The vault knows the person by the same subject: their data and their reservation agree.
-    assert system.vault.subject_for(person.nik) == subject_id
+    assert system.vault.subjects_for([person.nik]) == {person.nik: subject_id}
     assert [subject for subject, _ in system.vault.find("nik", person.nik)] == [subject_id]
 
 

@@ -289,7 +289,7 @@ class BerkasBase(Application):
             return person.subject_id
         if self.seal is None:
             return person.nik
-        return self.seal.subject_for(person.nik)
+        return self.seal.subjects_for([person.nik])[person.nik]
 
     def claim_key(self, rule: Rule, key: str, holder: Case, provenance: Provenance) -> Reservation:
         """The reservation to save with ``holder``'s event; KeyTaken if another case holds it."""

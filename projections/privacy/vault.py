@@ -12,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -181,27 +181,37 @@ class Vault(SubjectSeal):
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.subject_id.encode())
         return subject.subject_id, base64.b64encode(sealed).decode()
 
-    def subject_for(self, nik: str) -> str:
-        """Read from the table, never the cache (another process may have erased the subject);
-        a new subject goes in at once, and of two writers racing for a NIK both get the first."""
-        nik_index = self.blind.digest("nik", nik)
-        query = f"SELECT subject_id, wrapped_key FROM {SUBJECTS} WHERE nik_index = ?"
+    def subjects_for(self, niks: Iterable[str]) -> dict[str, str]:
+        """Read from the table, never the cache (another process may have erased a subject);
+        new subjects go in at once, in one transaction, and of two writers racing for a NIK
+        both get the first's."""
+        by_index = {self.blind.digest("nik", nik): nik for nik in niks}
+        if not by_index:
+            return {}
         with self.store.connect() as conn:
-            found = sql.fetchall(conn, query, [nik_index])
-            if not found:
-                new = self._new_subject()
-                row = (new.subject_id, nik_index, new.wrapped, datetime.now(UTC).isoformat())
+            found = self._subjects_by_nik_index(conn, list(by_index))
+            new = {nik_index: self._new_subject() for nik_index in by_index if nik_index not in found}
+            if new:
+                now = datetime.now(UTC).isoformat()
                 columns = tuple((name, "text") for name in ("subject_id", "nik_index", "wrapped_key", "created_at"))
-                sql.insert_rows(conn, SUBJECTS, columns, [row], "ON CONFLICT DO NOTHING")
-                found = sql.fetchall(conn, query, [nik_index])
-                if found[0][0] == new.subject_id:
-                    index = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
-                    sql.insert_rows(conn, INDEX, index, [(nik_index, new.subject_id, "")], "ON CONFLICT DO NOTHING")
-        subject_id, wrapped = found[0]
-        cached = self._by_nik.get(nik_index)
-        if cached is None or cached.subject_id != subject_id:
-            self._by_nik[nik_index] = self._known(subject_id, wrapped)
-        return subject_id
+                rows = [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new.items()]
+                sql.insert_rows(conn, SUBJECTS, columns, rows, "ON CONFLICT DO NOTHING")
+                found |= self._subjects_by_nik_index(conn, list(new))
+                won = [(i, s.subject_id, "") for i, s in new.items() if found[i][0] == s.subject_id]
+                text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+                sql.insert_rows(conn, INDEX, text3, won, "ON CONFLICT DO NOTHING")
+        for nik_index, (subject_id, wrapped) in found.items():
+            cached = self._by_nik.get(nik_index)
+            if cached is None or cached.subject_id != subject_id:
+                mine = new.get(nik_index)
+                won = mine is not None and mine.subject_id == subject_id
+                self._by_nik[nik_index] = mine if won else self._known(subject_id, wrapped)
+        return {nik: found[nik_index][0] for nik_index, nik in by_index.items()}
+
+    def _subjects_by_nik_index(self, conn: Any, nik_indexes: list[str]) -> dict[str, tuple[str, str]]:
+        clause, params = sql.in_list(conn, "nik_index", nik_indexes)
+        rows = sql.fetchall(conn, f"SELECT nik_index, subject_id, wrapped_key FROM {SUBJECTS} WHERE {clause}", params)
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def discard(self) -> None:
         self._local.pending = None
