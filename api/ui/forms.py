@@ -23,7 +23,7 @@ from domain.case import Case
 from domain.errors import InvalidCommand
 from domain.usecases.base import Actor
 
-BUSINESS_TIME = "occurred_at"
+BUSINESS_TIME = ("occurred_at", "late_entry_reason")  # when it happened, and why it is entered late
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def inputs(model: type[BaseModel], prefix: str = "", required: bool = True) -> l
         kind, choices = _widget(annotation)
         found.append(Input(f"{prefix}{name}", kind, needed, choices))
     # Business time last: optional, for entries made after the fact.
-    return sorted(found, key=lambda item: item.name == BUSINESS_TIME)
+    return sorted(found, key=lambda item: item.name in BUSINESS_TIME)
 
 
 def forms(case: Case, actor: Actor) -> list[Form]:
