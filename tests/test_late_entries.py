@@ -6,6 +6,7 @@ and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import orjson
 import pytest
@@ -17,8 +18,9 @@ from domain.case import LATE_ENTRY_DAYS, LateEntries, recorded_at
 from domain.errors import InvalidCommand, NotPermitted
 from domain.values import LateEntryReason, Provenance, Role
 from projections.catalog import by_name
+from projections.eventstore import sql
 from projections.runner import catch_up
-from projections.views.audit_trail import decisions
+from projections.views.audit_trail import AuditTrail, decisions
 from tests.api_support import auth, client, passport_body, token_for
 from tests.builders import Clock, officer_of, passport, submission, supervisor_of
 from tests.test_domain_integrity import nothing_appended
@@ -267,3 +269,23 @@ def test_the_demos_new_year_backlog_is_within_the_late_entry_days():
     last December week's issuances, entered after the New Year break) are not late entries."""
     earliest = datetime.combine(LATE_FROM, datetime.min.time(), tzinfo=LATE_ENTRY.tzinfo)
     assert not LateEntries().is_late(earliest, LATE_ENTRY + timedelta(hours=4))
+
+
+def test_an_audit_trail_table_made_before_late_entries_gets_the_column(system):
+    """A store upgraded in place: the view's table of an older version has no late-entry
+    column; starting the view adds it, and its rows (no late entries then) read None."""
+    table_suffix = f"_old_{uuid4().hex[:8]}"
+    table = f"audit_trail{table_suffix}"
+    with sql.connection(system.store) as conn, sql.transaction(conn):
+        sql.execute(
+            conn,
+            f"CREATE TABLE {table} (notification_id BIGINT PRIMARY KEY, case_id TEXT, kind TEXT, event TEXT, "
+            "actor_id TEXT, actor_role TEXT, office TEXT, occurred_at TEXT, recorded_at TEXT, reason_code TEXT, "
+            "legal_basis TEXT)",
+        )
+        sql.execute(conn, f"INSERT INTO {table} (notification_id, event) VALUES (1, 'Refused')")
+        AuditTrail().create_tables(conn, table_suffix)
+        AuditTrail().create_tables(conn, table_suffix)  # and again: nothing to add
+        rows = sql.fetchall(conn, f"SELECT event, late_entry_reason FROM {table}")
+        sql.execute(conn, f"DROP TABLE {table}")
+    assert rows == [("Refused", None)]
