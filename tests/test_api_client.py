@@ -1,6 +1,7 @@
 """A client generated from the OpenAPI document (openapi-python-client, from the dev lock)
 compiles, imports, and runs a journey against the app served by uvicorn: submit a passport
-application, read it, find it in the list, and read a refusal as a typed problem."""
+application, read it, find it in the list, read its typed history, and read a missing case
+as a typed problem."""
 
 from __future__ import annotations
 
@@ -90,6 +91,11 @@ def test_a_generated_client_submits_reads_and_lists_a_passport_application(gener
         catch_up(system.store, system.projections())
         listed = calls["list_applications"].sync(client=client, status=models.PassportStatus.SUBMITTED)
         assert case.id in [row.id for row in listed.data]
+
+        history = importlib.import_module(f"{name}.api.replay_auditors.cases_history").sync(case.id, client=client)
+        (submitted,) = history.data
+        assert isinstance(submitted, models.PassportApplicationSubmittedEventPublic)
+        assert submitted.payload.channel == models.Channel.M_PASPOR and submitted.payload.applicant.nik
 
         missing = calls["get_application"].sync(uuid.uuid4(), client=client)
         assert isinstance(missing, models.ProblemPublic) and missing.status == 404

@@ -12,9 +12,9 @@ from api.http.commands import answer
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import INSTANT_HELP, Instant
 from api.http.present import event_public
-from api.http.schemas.admin import EventsPublic
 from api.http.schemas.cases import CasePublic
 from api.http.schemas.common import errors
+from api.http.schemas.events import EventsPublic
 from domain.case import Case
 from domain.errors import CaseNotFound, InvalidCommand
 
