@@ -9,11 +9,15 @@ import dataclasses
 import psycopg
 import pytest
 
-from api.bootstrap import bootstrap
+from api.bootstrap import System, bootstrap
 from api.http.present import event_public
 from api.http.schemas.events import ENVELOPE, EVENT_MODELS, EventsPublic, case_events
 from api.settings import Settings
 from domain import CASE_KINDS
+from domain.usecases import users
+from tests.api_support import auth, client, passport_body, token_for
+
+__all__ = ["client"]
 
 pytestmark = pytest.mark.postgres
 
@@ -56,6 +60,19 @@ def test_every_event_of_the_demo_year_is_served_by_its_own_model(malang_demo, tm
                     assert all(value is None for value in _personal(entry.payload))
     finally:
         system.close()
+
+
+def test_only_a_case_has_a_history_and_only_its_readers_see_it(client, pg_system: System):
+    officer = token_for(pg_system, "OFFICER")
+    case = client.post("/passport-applications", json=passport_body(), headers=auth(officer)).json()
+    history = client.get(f"/cases/{case['id']}/history", headers=auth(officer))
+    assert history.status_code == 200 and history.json()["data"][0]["payload"]["applicant"] is not None
+    elsewhere = token_for(pg_system, "OFFICER", office="SBY")
+    assert client.get(f"/cases/{case['id']}/history", headers=auth(elsewhere)).status_code == 403
+    account = users.authenticate(pg_system.app, officer).id
+    for not_a_case in (account, "6a1f0c1e-0000-4000-8000-000000000000"):
+        missing = client.get(f"/cases/{not_a_case}/history", headers=auth(officer))
+        assert missing.status_code == 404 and missing.json()["type"] == "urn:berkas:problem:not-found"
 
 
 _KINDS = {f"berkas:{kind.__name__}" for kind in CASE_KINDS}
