@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from uuid import UUID
@@ -334,7 +335,9 @@ class PassportApplication(Case):
         )
 
     @event("Issued", topic=_T + "Issued")
-    def _issued(self, provenance, passport_number, product, issue_date, expiry_date) -> None:
+    def _issued(
+        self, provenance: Provenance, passport_number: str, product: Product, issue_date: date, expiry_date: date
+    ) -> None:
         self.passport_number = passport_number
         self.issue_date = issue_date
         self.expiry_date = expiry_date

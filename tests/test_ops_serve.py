@@ -79,3 +79,23 @@ def test_two_server_processes_log_json_lines_and_count_requests_together(tmp_pat
     assert not [line for line in lines if line["logger"] == "uvicorn.access"]
     assert any(line["logger"] == "uvicorn.error" for line in lines)
     assert not list(tmp_path.glob("berkas-metrics-*")), "the counts' directory outlives the server"
+
+
+def test_the_metrics_directory_of_a_finished_server_is_not_left_to_the_next_app(monkeypatch, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.bootstrap import bootstrap
+    from api.cli import serve
+    from api.http.app import create_app
+    from api.http.metrics import MULTIPROCESS_DIR
+    from api.settings import Settings
+
+    monkeypatch.delenv(MULTIPROCESS_DIR, raising=False)
+    monkeypatch.setattr(serve.uvicorn, "run", lambda *args, **kwargs: None)
+    serve.run_server("127.0.0.1", 8000, workers=2)
+    assert MULTIPROCESS_DIR not in os.environ
+    system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "berkas.db"))
+    try:
+        assert TestClient(create_app(system)).get("/metrics").status_code == 200
+    finally:
+        system.close()

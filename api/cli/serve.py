@@ -48,5 +48,6 @@ def run_server(host: str, port: int, workers: int = 1) -> None:
             access_log=False,  # one line per request comes from berkas.access, with its id and route
         )
     finally:
-        if counts is not None:
+        if counts is not None:  # gone with its directory: a later app in this process counts alone again
+            os.environ.pop(metrics.MULTIPROCESS_DIR, None)
             shutil.rmtree(counts, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from api import backup as backups
 from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
 from api.cli.ledger import announce_key
+from api.http import tables as http_tables
+from projections.eventstore.store import Store
 from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
 from projections.ledger.results import RESULTS, create_results
@@ -25,9 +29,11 @@ out = Console()
 
 @app.command("init")
 def init() -> None:
-    """Create the event tables, the ledger and their append-only triggers, and the ledger's
-    signing key if there is none (safe to repeat)."""
+    """Create the event tables, the ledger and their append-only triggers, the API's tables
+    (rebuild jobs, idempotency keys), and the ledger's signing key if there is none (safe to
+    repeat)."""
     with system() as built:
+        http_tables.create(built.store)
         out.print(f"event store ready: {built.store.describe()}, table {built.store.events_table} is append-only")
         announce_key(built)
 
@@ -83,17 +89,25 @@ KEYS_APART = (
 )
 
 
-@app.command("backup")
-def backup(file: Path = typer.Argument(..., help="New file to write (PostgreSQL: pg_dump custom format)")) -> None:
-    """Copy the whole store (events, views, their positions) into FILE, consistently, while it runs.
-    PostgreSQL needs pg_dump; SQLite uses its online backup API."""
+@contextmanager
+def bare_store() -> Iterator[Store]:
+    """The configured store without the application over it (a backup or a restore moves
+    the whole database); a refusal is one line and a non-zero exit."""
     store = store_for(settings_from_environment())
     try:
-        backups.backup(store, file)
+        yield store
     except backups.BackupError as error:
         raise typer.BadParameter(str(error)) from None
     finally:
         store.close()
+
+
+@app.command("backup")
+def backup(file: Path = typer.Argument(..., help="New file to write (PostgreSQL: pg_dump custom format)")) -> None:
+    """Copy the whole store (events, views, their positions) into FILE, consistently, while it runs.
+    PostgreSQL needs pg_dump; SQLite uses its online backup API."""
+    with bare_store() as store:
+        backups.backup(store, file)
     out.print(f"backup written to {file} ({file.stat().st_size:,} bytes); {KEYS_APART}", soft_wrap=True)
 
 
@@ -106,13 +120,8 @@ def restore(
 ) -> None:
     """Restore FILE into the configured store, which must be empty (a new database or file).
     Then run `berkas ledger verify` against it; restore the key files separately."""
-    store = store_for(settings_from_environment())
-    try:
+    with bare_store() as store:
         backups.restore(store, file, keep_owners=keep_owners)
-    except backups.BackupError as error:
-        raise typer.BadParameter(str(error)) from None
-    finally:
-        store.close()
     out.print(f"restored {file} into {store.describe()}; {KEYS_APART}", soft_wrap=True)
 
 
@@ -126,8 +135,9 @@ def create_app_role(
     """PostgreSQL: create (or update) the application's login role: SELECT and INSERT on the
     event log (not its notification id; and the UPDATE the library's table lock needs, which
     the trigger refuses), no DELETE, TRUNCATE or DDL on it, and INSERT only on the ledger's
-    append-only facts (the worker seals as this role) and verification results. Run as the
-    table owner; start the API and the worker as this role."""
+    append-only facts (the worker seals as this role) and verification results, and what
+    the API does to its rebuild jobs and idempotency keys. Run as the table owner; start the
+    API and the worker as this role."""
     with system() as built:
         with built.store.connect() as conn:
             facts.create(conn)
@@ -137,4 +147,6 @@ def create_app_role(
             built.store.create_app_role(name, password, appends_to=(*facts.FACT_TABLES, RESULTS))
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
+        http_tables.create(built.store)
+        http_tables.grant(built.store, name)
     out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import logs
 from api.bootstrap import System, bootstrap
-from api.http import errors, metrics, openapi, reading
+from api.http import errors, metrics, openapi, reading, tables
 from api.http.commands import PATHS
 from api.http.follower import Follower
 from api.http.gate import Gate, GuardedRoutes, TokenCache
@@ -79,7 +79,9 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
     )
     app.state.system = system
     app.state.reads = reads
-    app.state.jobs = Jobs(system.store, create_tables=settings.create_tables)
+    if settings.create_tables:
+        tables.create(system.store)
+    app.state.jobs = Jobs(system.store)
     app.state.tokens = TokenCache(lambda token: users.authenticate(system.app, token), settings.token_cache_seconds)
     app.state.metrics = metrics.Metrics(system)
     for module in (

@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import System
+from api.http import idempotency
 from domain.case import FINGERPRINT_MARK
 from domain.usecases.base import Actor
 
@@ -62,8 +64,9 @@ async def expected_version(
 
 
 def request_fingerprint(system: System, method: str, path: str, body: bytes) -> str:
-    """What a key binds: method, path and body (JSON compared as data, not as bytes), as a
-    keyed hash, so the log never holds a guessable digest of the personal data in a body."""
+    """What a key binds: method, path (with its query, if any) and body (JSON compared as
+    data, not as bytes), as a keyed hash, so the log never holds a guessable digest of the
+    personal data in a body."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")) if body else ""
     except ValueError:
@@ -87,11 +90,15 @@ async def command_id(
     ] = None,
 ) -> str | None:
     # Scoped to the user: two clients picking the same key never share an outcome. The
-    # request's fingerprint travels with it: a key reused for another request is refused.
+    # key is bound to its request's fingerprint, across every path (``idempotency``), and
+    # the fingerprint travels with the command to the case, which answers a retry.
     if key is None:
         return None
-    fingerprint = request_fingerprint(system, request.method, request.url.path, await request.body())
-    return f"{actor.id}:{key}{FINGERPRINT_MARK}{fingerprint}"
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    fingerprint = request_fingerprint(system, request.method, path, await request.body())
+    scoped = f"{actor.id}:{key}"
+    await run_in_threadpool(idempotency.bind, system.store, scoped, fingerprint)
+    return f"{scoped}{FINGERPRINT_MARK}{fingerprint}"
 
 
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

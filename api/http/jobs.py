@@ -79,19 +79,20 @@ def _job(row: Sequence[Any]) -> Job:
     return Job(**(values | times | {"projections": tuple(values["projections"].split(","))}))
 
 
+def create_tables(conn: Any) -> None:
+    sql.execute(
+        conn,
+        f"CREATE TABLE IF NOT EXISTS {JOBS} (id TEXT PRIMARY KEY, projections TEXT NOT NULL, "
+        "state TEXT NOT NULL, done BIGINT NOT NULL, total BIGINT NOT NULL, events BIGINT NOT NULL, "
+        "error TEXT, requested_by TEXT NOT NULL, office TEXT NOT NULL, started_at TEXT NOT NULL, "
+        "heartbeat_at TEXT NOT NULL, finished_at TEXT)",
+    )
+    sql.execute(conn, f"CREATE TABLE IF NOT EXISTS {CLAIMS} (projection TEXT PRIMARY KEY, job_id TEXT)")
+
+
 class Jobs:
-    def __init__(self, store: Store, create_tables: bool = True):
+    def __init__(self, store: Store):
         self.store = store
-        if create_tables:
-            with store.connect() as conn:
-                sql.execute(
-                    conn,
-                    f"CREATE TABLE IF NOT EXISTS {JOBS} (id TEXT PRIMARY KEY, projections TEXT NOT NULL, "
-                    "state TEXT NOT NULL, done BIGINT NOT NULL, total BIGINT NOT NULL, events BIGINT NOT NULL, "
-                    "error TEXT, requested_by TEXT NOT NULL, office TEXT NOT NULL, started_at TEXT NOT NULL, "
-                    "heartbeat_at TEXT NOT NULL, finished_at TEXT)",
-                )
-                sql.execute(conn, f"CREATE TABLE IF NOT EXISTS {CLAIMS} (projection TEXT PRIMARY KEY, job_id TEXT)")
 
     def get(self, job_id: str) -> Job | None:
         with self.store.connect() as conn:

@@ -101,7 +101,9 @@ def filters_for(kind: type[Case], reasons: type[Enum] | None = None) -> Any:
         else Annotated[str | None, Query(max_length=64, pattern=WORD, description="Reason code, exact")]
     )
 
-    def case_filters(
+    # ``async``: it neither blocks nor touches the database, and a sync dependency would
+    # cost a hop to the thread pool on every list request.
+    async def case_filters(
         request: Request,
         response: Response,
         office: Annotated[

@@ -15,11 +15,10 @@ from eventsourcing.utils import get_topic
 
 from api.http.schemas.admin import EventPublic
 from api.http.schemas.cases import CASE_MODELS, SOURCES, CasePublic
+from api.http.schemas.events import ENVELOPE, EVENT_MODELS
 from domain.case import Case
 from domain.reference import OFFICES
 from domain.values import PersonalData, PersonalNote
-
-_EVENT_ENVELOPE = ("originator_id", "originator_version", "originator_topic", "timestamp", "provenance")
 
 
 def local(moment: datetime, office: str) -> datetime:
@@ -77,11 +76,12 @@ def case_public(case: Case, reveal: bool) -> CasePublic:
 def event_public(event: Aggregate.Event, reveal: bool) -> EventPublic:
     provenance = event.provenance
     office = provenance.office
-    payload = {k: v for k, v in vars(event).items() if k not in _EVENT_ENVELOPE}
-    return EventPublic(
+    payload = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
+    topic = get_topic(type(event))
+    return EVENT_MODELS[topic](
         version=event.originator_version,
         event=type(event).__name__,
-        topic=get_topic(type(event)),
+        topic=topic,
         actor_id=provenance.actor_id,
         actor_role=provenance.actor_role,
         office=office,

@@ -81,7 +81,8 @@ class RevocationCreate(BaseModel):
 
 
 class EventPublic(BaseModel):
-    """One event of a case, with its provenance (who, which role and office, when)."""
+    """One event of a case, with its provenance (who, which role and office, when); each
+    event's own model (``schemas.events``) narrows ``event``, ``topic`` and ``payload``."""
 
     version: int = Field(ge=1, description="The case's version this event produced")
     event: str = Field(description="The event's name, past tense", examples=["Refused"])
@@ -103,11 +104,6 @@ class EventPublic(BaseModel):
         description="The event's own fields as recorded (codes, amounts in rupiah, dates); "
         "personal data null unless the caller's office handles the case"
     )
-
-
-class EventsPublic(BaseModel):
-    data: list[EventPublic]
-    count: int
 
 
 class DecisionPublic(BaseModel):

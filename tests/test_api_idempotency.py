@@ -1,0 +1,120 @@
+"""An Idempotency-Key is bound to the one request it was first sent with (method, path with
+its query, body), across every case and resource of its user: sent again with another
+request it is 422 and nothing is written, on an SQLite file and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.bootstrap import System
+from api.http.app import create_app
+from api.http.idempotency import REUSED
+from tests.api_support import auth, key, passport_body, token_for
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def supervisor(system: System) -> str:
+    return token_for(system, "SUPERVISOR")
+
+
+def events(system: System) -> int:
+    return system.app.recorder.max_notification_id() or 0
+
+
+def refused(response) -> bool:
+    problem = response.json()
+    return (
+        response.status_code == 422
+        and response.headers["content-type"].startswith("application/problem+json")
+        and problem["errors"][0]["field"] == "Idempotency-Key"
+        and problem["errors"][0]["detail"] == REUSED
+    )
+
+
+def open_case(client: TestClient, token: str, **headers: str) -> str:
+    created = client.post("/passport-applications", json=passport_body(), headers=auth(token, **headers))
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def test_a_key_used_on_one_case_is_refused_on_another_case(client, supervisor, system):
+    first, second = open_case(client, supervisor), open_case(client, supervisor)
+    headers = auth(supervisor, **{"Idempotency-Key": key()})
+    paid = client.post(f"/passport-applications/{first}/payment", json={"billing_code": "8201"}, headers=headers)
+    assert paid.status_code == 200
+    before = events(system)
+    other = client.post(f"/passport-applications/{second}/payment", json={"billing_code": "8201"}, headers=headers)
+    assert refused(other), other.text
+    assert events(system) == before
+    assert client.get(f"/passport-applications/{second}", headers=auth(supervisor)).json()["status"] == "SUBMITTED"
+
+
+def test_a_creation_key_is_refused_on_a_command_of_the_case_it_created(client, supervisor, system):
+    shared = key()
+    case_id = open_case(client, supervisor, **{"Idempotency-Key": shared})
+    before = events(system)
+    command = client.post(
+        f"/passport-applications/{case_id}/payment",
+        json={"billing_code": "8201"},
+        headers=auth(supervisor, **{"Idempotency-Key": shared}),
+    )
+    assert refused(command), command.text
+    assert events(system) == before
+
+
+def test_a_key_is_refused_on_another_resource_and_another_method(client, supervisor, system):
+    shared = key()
+    open_case(client, supervisor, **{"Idempotency-Key": shared})
+    target = {"amount": 1_000_000, "legal_basis": "DIPA 2031"}
+    headers = auth(supervisor, **{"Idempotency-Key": shared})
+    before = events(system)
+    assert refused(client.post("/revenue-targets", json={"year": 2031, **target}, headers=headers))
+    assert refused(client.put("/revenue-targets/2031", json=target, headers=headers))
+    assert events(system) == before
+
+    other = auth(supervisor, **{"Idempotency-Key": key()})
+    assert client.post("/revenue-targets", json={"year": 2032, **target}, headers=other).status_code == 200
+    assert refused(client.put("/revenue-targets/2033", json=target, headers=other))
+    assert client.get("/revenue-targets/2033", headers=auth(supervisor)).status_code == 404
+
+
+def test_the_query_string_is_part_of_the_request(client, supervisor, system):
+    shared, body = key(), passport_body()
+    headers = auth(supervisor, **{"Idempotency-Key": shared})
+    first = client.post("/passport-applications", json=body, headers=headers)
+    assert first.status_code == 201
+    assert refused(client.post("/passport-applications?office=SBY", json=body, headers=headers))
+    again = client.post("/passport-applications", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+
+
+def test_one_key_sent_at_once_with_two_requests_runs_one_of_them(client, supervisor, system):
+    before = events(system)
+    open_case(client, supervisor)
+    one_creation = events(system) - before
+    headers = auth(supervisor, **{"Idempotency-Key": key()})
+    bodies = [passport_body() for _ in range(6)]
+    before = events(system)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda body: client.post("/passport-applications", json=body, headers=headers), bodies))
+    assert sorted(a.status_code for a in answers) == [201] + [422] * 5, [a.text for a in answers]
+    assert all(refused(a) for a in answers if a.status_code == 422)
+    assert events(system) - before == one_creation
+
+
+def test_keys_of_two_users_never_meet(client, supervisor, system):
+    other = token_for(system, "SUPERVISOR")
+    shared = key()
+    mine = open_case(client, supervisor, **{"Idempotency-Key": shared})
+    theirs = open_case(client, other, **{"Idempotency-Key": shared})
+    assert mine != theirs
