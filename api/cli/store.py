@@ -12,6 +12,7 @@ from api import backup as backups
 from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
 from api.cli.ledger import announce_key
+from api.ui import session as ui_sessions
 from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
 from projections.ledger.results import RESULTS, create_results
@@ -28,6 +29,8 @@ def init() -> None:
     """Create the event tables, the ledger and their append-only triggers, and the ledger's
     signing key if there is none (safe to repeat)."""
     with system() as built:
+        with built.store.connect() as conn:
+            ui_sessions.create_table(conn)
         out.print(f"event store ready: {built.store.describe()}, table {built.store.events_table} is append-only")
         announce_key(built)
 
@@ -133,8 +136,11 @@ def create_app_role(
             facts.create(conn)
             facts.origin(conn, built.settings.ledger_origin)
             create_results(conn)
+            ui_sessions.create_table(conn)
         try:
             built.store.create_app_role(name, password, appends_to=(*facts.FACT_TABLES, RESULTS))
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
+        with built.store.connect() as conn:
+            ui_sessions.grant_to(conn, name)
     out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")
