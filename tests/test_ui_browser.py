@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -201,3 +202,64 @@ def test_forms_work_from_the_keyboard_alone(browser_page, world):
     page.keyboard.type("3573")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*regency=3573.*"))
+
+
+def test_a_session_cookie_replayed_after_signing_out_is_refused(chromium, world):
+    _system, office, base = world
+    owner, thief = chromium.new_context(), chromium.new_context()
+    try:
+        page = owner.new_page()
+        sign_in(page, base, office.tokens["SUPERVISOR"])
+        thief.add_cookies(owner.cookies())  # the cookie copied off the officer's machine
+        stolen = thief.new_page()
+        stolen.goto(f"{base}/ui/audit")
+        assert stolen.url.endswith("/ui/audit")  # it works while the session lives...
+        page.get_by_role("button", name="Keluar").click()
+        page.wait_for_url(re.compile(r".*/ui/sign-in$"))
+        stolen.goto(f"{base}/ui/audit")
+        assert "/ui/sign-in" in stolen.url  # ...and is refused once its owner signed out
+    finally:
+        owner.close()
+        thief.close()
+
+
+def test_an_admin_creates_an_account_its_token_signs_in_and_revoking_it_ends_the_session(chromium, world):
+    system, office, base = world
+    admin_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    newcomer_context = chromium.new_context()
+    try:
+        admin = admin_context.new_page()
+        sign_in(admin, base, office.tokens["ADMIN"])
+        admin.get_by_label("Nama", exact=True).fill("Sari Wulandari")
+        admin.get_by_label("Peran", exact=True).select_option("OFFICER")
+        assert admin.get_by_label("Kantor", exact=True).input_value() == "MLG"
+        admin.get_by_role("button", name="Buat akun").click()
+        admin.wait_for_load_state()
+        created = admin.locator("[data-new-account]")
+        assert "Sari Wulandari (OFFICER, MLG)" in created.inner_text()
+        token = admin.locator("#new-token").input_value()
+        assert token.startswith("bk_")
+        assert admin.evaluate(CHECKS) == []
+        screenshot(admin, "ops-account-created")
+        account_id = created.get_attribute("data-new-account")
+
+        newcomer = newcomer_context.new_page()
+        sign_in(newcomer, base, token)
+        assert newcomer.url.endswith("/ui/cases") and "Sari Wulandari" in newcomer.inner_text("header")
+
+        admin.goto(f"{base}/ui/ops")
+        assert token not in admin.content()  # shown once only
+        row = admin.locator(f'tr[data-account="{account_id}"]')
+        row.get_by_label("Alasan pencabutan").fill("pindah tugas")
+        row.get_by_role("button", name="Cabut token").click()
+        admin.wait_for_load_state()
+        assert "Token dicabut" in admin.inner_text("[role=status]")
+        assert admin.locator(f'tr[data-account="{account_id}"] [data-field=state]').inner_text() == "dicabut"
+        screenshot(admin, "ops-account-revoked")
+
+        newcomer.goto(f"{base}/ui/cases")
+        assert "/ui/sign-in" in newcomer.url
+        assert system.app.repository.get(UUID(account_id)).revoked
+    finally:
+        admin_context.close()
+        newcomer_context.close()
