@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from api.bootstrap import System, bootstrap
 from api.settings import Settings
-from tests.builders import APPLICANT_NAME, APPLICANT_NIK
+from domain.usecases import users
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK, submission
 from tests.ui_support import Office, chromium, live_server, screenshot, seed_office
 
 __all__ = ["chromium"]  # the fixture, imported to be used here
 
 pytestmark = pytest.mark.postgres
+JAKARTA = ZoneInfo("Asia/Jakarta")  # Malang keeps WIB
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +267,30 @@ def test_an_admin_creates_an_account_its_token_signs_in_and_revoking_it_ends_the
     finally:
         admin_context.close()
         newcomer_context.close()
+
+
+def test_a_case_as_it_stood_at_an_earlier_instant(browser_page, world):
+    system, office, base = world
+    officer = users.authenticate(system.app, office.tokens["OFFICER"])
+    submitted_at = datetime.now(JAKARTA).replace(second=0, microsecond=0) - timedelta(days=3)
+    case_id = system.app.submit_passport_application(officer, **submission(), occurred_at=submitted_at)
+    system.app.pay_passport_fee(officer, case_id, "820240300088", occurred_at=submitted_at + timedelta(days=1))
+    page = browser_page
+    sign_in(page, base, office.tokens["AUDITOR"])
+    page.goto(f"{base}/ui/cases/{case_id}")
+    assert page.locator("[data-shown-status]").inner_text() == "PAID"
+    page.get_by_label("Waktu (tanggal dan jam, waktu kantor)").fill(
+        (submitted_at + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-shown-status]").inner_text() == "SUBMITTED"
+    assert "Keadaan pada" in page.inner_text("#state-h")
+    assert page.locator("table.timeline tr.later").count() == 1
+    screenshot(page, "case-as-of-instant")
+    page.get_by_label("Waktu (tanggal dan jam, waktu kantor)").fill(
+        (submitted_at - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_load_state()
+    assert "Berkas belum ada pada saat itu." in page.inner_text("main")
