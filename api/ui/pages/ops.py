@@ -28,7 +28,7 @@ def admin(viewer: Viewer) -> None:
 
 
 def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) -> Response:
-    """The operations page; ``extra`` carries what a form just did (a new token, a problem)."""
+    """The operations page; ``extra`` carries what a form just did (a new account and its token)."""
     admin(viewer)
     assert viewer.actor is not None
     ui = state_of(request)
@@ -40,7 +40,6 @@ def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) 
     rows = [(name, positions.get(name, 0), lag.get(name, 0)) for name in names]
     with system.store.read() as conn:
         found = facts.checkpoints(conn)
-    recorded = results.last_recorded(system.store)
     return page(
         request,
         viewer,
@@ -49,7 +48,7 @@ def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) 
         projections=rows,
         latest=found[-1] if found else None,
         key_id=keys.key_id(system.ledger_key.public_key()) if system.ledger_key else None,
-        verification=(recorded[0], recorded[1]) if recorded else None,
+        verification=results.last_recorded(system.store),  # (finished at, result) or None
         jobs=ui.jobs.recent(),
         # As ``GET /users``: an admin sees and manages the accounts of their own office.
         accounts=[user for user in users.all_users(system.app) if user.office == viewer.actor.office],
