@@ -294,3 +294,25 @@ def test_a_case_as_it_stood_at_an_earlier_instant(browser_page, world):
     page.get_by_role("button", name="Tampilkan").click()
     page.wait_for_load_state()
     assert "Berkas belum ada pada saat itu." in page.inner_text("main")
+
+
+def test_an_account_is_created_from_the_keyboard_alone(browser_page, world):
+    system, office, base = world
+    page = browser_page
+    sign_in(page, base, office.tokens["ADMIN"])
+    page.locator("#new-name").focus()
+    page.keyboard.type("Bayu Prakoso")
+    order = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert order == ["new-role", "new-office", "BUTTON"]
+    page.locator("#new-role").focus()
+    page.keyboard.press("End")  # the last role in the list, chosen without a mouse
+    chosen = page.locator("#new-role").input_value()
+    page.locator("#new-name").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    token = page.locator("#new-token").input_value()
+    account = users.authenticate(system.app, token)
+    assert account is not None and account.role.value == chosen and account.office == "MLG"
