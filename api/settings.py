@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # Signs the web interface's session cookies (at least 32 characters). Every process serving
     # the same users needs the same one; unset, each process draws its own at start.
     session_secret: SecretStr | None = Field(None, min_length=32)
+    # How long a web interface session lasts after signing in (one working day), in seconds.
+    session_lifetime_seconds: int = Field(8 * 3600, ge=60, le=7 * 86400)
 
     @property
     def personal_data_key_file(self) -> Path:

@@ -4,6 +4,7 @@ builds and rebuilds the views as that role; the log stays out of its reach."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -67,6 +68,15 @@ def test_init_as_the_owner_then_the_api_and_the_worker_as_the_app_role(deploymen
         officer, auditor = token_for(api, "OFFICER"), token_for(api, "AUDITOR")
         created = client.post("/passport-applications", json=passport_body(), headers=auth(officer))
         assert created.status_code == 201, created.text
+
+        # The web interface's sessions: a table the owner made, written by the role.
+        sign_in_form = client.get("/ui/sign-in").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', sign_in_form).group(1)
+        signed_in = client.post("/ui/sign-in", data={"csrf": csrf, "token": officer}, follow_redirects=False)
+        assert signed_in.status_code == 303 and client.get("/ui/cases").status_code == 200
+        page = client.get("/ui/cases").text
+        client.post("/ui/sign-out", data={"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)})
+        assert client.get("/ui/cases", follow_redirects=False).status_code == 303
 
         catch_up(worker.store, worker.projections())
         listed = client.get("/passport-applications", headers=auth(officer))

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from api.bootstrap import System, bootstrap
 from api.settings import Settings
-from tests.builders import APPLICANT_NAME, APPLICANT_NIK
+from domain.usecases import users
+from tests.builders import APPLICANT_NAME, APPLICANT_NIK, submission
 from tests.ui_support import Office, chromium, live_server, screenshot, seed_office
 
 __all__ = ["chromium"]  # the fixture, imported to be used here
 
 pytestmark = pytest.mark.postgres
+JAKARTA = ZoneInfo("Asia/Jakarta")  # Malang keeps WIB
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +206,113 @@ def test_forms_work_from_the_keyboard_alone(browser_page, world):
     page.keyboard.type("3573")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*regency=3573.*"))
+
+
+def test_a_session_cookie_replayed_after_signing_out_is_refused(chromium, world):
+    _system, office, base = world
+    owner, thief = chromium.new_context(), chromium.new_context()
+    try:
+        page = owner.new_page()
+        sign_in(page, base, office.tokens["SUPERVISOR"])
+        thief.add_cookies(owner.cookies())  # the cookie copied off the officer's machine
+        stolen = thief.new_page()
+        stolen.goto(f"{base}/ui/audit")
+        assert stolen.url.endswith("/ui/audit")  # it works while the session lives...
+        page.get_by_role("button", name="Keluar").click()
+        page.wait_for_url(re.compile(r".*/ui/sign-in$"))
+        stolen.goto(f"{base}/ui/audit")
+        assert "/ui/sign-in" in stolen.url  # ...and is refused once its owner signed out
+    finally:
+        owner.close()
+        thief.close()
+
+
+def test_an_admin_creates_an_account_its_token_signs_in_and_revoking_it_ends_the_session(chromium, world):
+    system, office, base = world
+    admin_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    newcomer_context = chromium.new_context()
+    try:
+        admin = admin_context.new_page()
+        sign_in(admin, base, office.tokens["ADMIN"])
+        admin.get_by_label("Nama", exact=True).fill("Sari Wulandari")
+        admin.get_by_label("Peran", exact=True).select_option("OFFICER")
+        assert admin.get_by_label("Kantor", exact=True).input_value() == "MLG"
+        admin.get_by_role("button", name="Buat akun").click()
+        admin.wait_for_load_state()
+        created = admin.locator("[data-new-account]")
+        assert "Sari Wulandari (OFFICER, MLG)" in created.inner_text()
+        token = admin.locator("#new-token").input_value()
+        assert token.startswith("bk_")
+        assert admin.evaluate(CHECKS) == []
+        screenshot(admin, "ops-account-created")
+        account_id = created.get_attribute("data-new-account")
+
+        newcomer = newcomer_context.new_page()
+        sign_in(newcomer, base, token)
+        assert newcomer.url.endswith("/ui/cases") and "Sari Wulandari" in newcomer.inner_text("header")
+
+        admin.goto(f"{base}/ui/ops")
+        assert token not in admin.content()  # shown once only
+        row = admin.locator(f'tr[data-account="{account_id}"]')
+        row.get_by_label("Alasan pencabutan").fill("pindah tugas")
+        row.get_by_role("button", name="Cabut token").click()
+        admin.wait_for_load_state()
+        assert "Token dicabut" in admin.inner_text("[role=status]")
+        assert admin.locator(f'tr[data-account="{account_id}"] [data-field=state]').inner_text() == "dicabut"
+        screenshot(admin, "ops-account-revoked")
+
+        newcomer.goto(f"{base}/ui/cases")
+        assert "/ui/sign-in" in newcomer.url
+        assert system.app.repository.get(UUID(account_id)).revoked
+    finally:
+        admin_context.close()
+        newcomer_context.close()
+
+
+def test_a_case_as_it_stood_at_an_earlier_instant(browser_page, world):
+    system, office, base = world
+    officer = users.authenticate(system.app, office.tokens["OFFICER"])
+    submitted_at = datetime.now(JAKARTA).replace(second=0, microsecond=0) - timedelta(days=3)
+    case_id = system.app.submit_passport_application(officer, **submission(), occurred_at=submitted_at)
+    system.app.pay_passport_fee(officer, case_id, "820240300088", occurred_at=submitted_at + timedelta(days=1))
+    page = browser_page
+    sign_in(page, base, office.tokens["AUDITOR"])
+    page.goto(f"{base}/ui/cases/{case_id}")
+    assert page.locator("[data-shown-status]").inner_text() == "PAID"
+    page.get_by_label("Waktu (tanggal dan jam, waktu kantor)").fill(
+        (submitted_at + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-shown-status]").inner_text() == "SUBMITTED"
+    assert "Keadaan pada" in page.inner_text("#state-h")
+    assert page.locator("table.timeline tr.later").count() == 1
+    screenshot(page, "case-as-of-instant")
+    page.get_by_label("Waktu (tanggal dan jam, waktu kantor)").fill(
+        (submitted_at - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_load_state()
+    assert "Berkas belum ada pada saat itu." in page.inner_text("main")
+
+
+def test_an_account_is_created_from_the_keyboard_alone(browser_page, world):
+    system, office, base = world
+    page = browser_page
+    sign_in(page, base, office.tokens["ADMIN"])
+    page.locator("#new-name").focus()
+    page.keyboard.type("Bayu Prakoso")
+    order = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert order == ["new-role", "new-office", "BUTTON"]
+    page.locator("#new-role").focus()
+    page.keyboard.press("End")  # the last role in the list, chosen without a mouse
+    chosen = page.locator("#new-role").input_value()
+    page.locator("#new-name").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    token = page.locator("#new-token").input_value()
+    account = users.authenticate(system.app, token)
+    assert account is not None and account.role.value == chosen and account.office == "MLG"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,11 +14,13 @@ from api.bootstrap import bootstrap
 from api.cli.common import console_admin
 from api.settings import Settings
 from domain.usecases import users
-from tests.ui_support import chromium, live_server, screenshot
+from tests.ui_support import ARTIFACTS, chromium, live_server, screenshot
 
 __all__ = ["chromium"]  # the fixture, imported to be used here
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+A4_CSS_PIXELS = {"width": 794, "height": 1123}  # 210 x 297 mm at 96 px per inch
 
 # DESIGN.md section 1, as an Indonesian report prints them.
 SEED_FIGURES_ID = {
@@ -97,11 +100,19 @@ def test_the_dashboard_as_known_before_the_late_entries_and_printable(page, demo
     page.goto(f"{base}/ui/reports?year=2024&as_known_at=2025-01-05")
     assert headline(page, "Paspor diterbitkan") != "73.338"  # late entries were recorded afterwards
     assert headline(page, "PNBP pelayanan paspor") == "Rp 33,81 miliar"
+    page.set_viewport_size(A4_CSS_PIXELS)
     page.goto(f"{base}/ui/reports?year=2024&print=1")
     page.emulate_media(media="print")
     assert not page.locator("header.top").is_visible()
-    assert page.locator("svg.chart").first.is_visible()
+    assert not page.locator("form.filters").is_visible()
+    # Readable on paper: every chart spans the page, so its 12 px labels print at 8 pt or more.
+    widths = page.evaluate("[...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
+    assert len(widths) == 5 and all(width >= 0.85 * A4_CSS_PIXELS["width"] for width in widths), widths
     screenshot(page, "dashboard-print")
+    pdf = ARTIFACTS / "dashboard-malang-2024.pdf"  # what "Save as PDF" in the print dialog gives
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))
+    assert pdf.read_bytes().startswith(b"%PDF") and 3 <= pages <= 8, pages
 
 
 def test_the_dashboard_downloads_its_figures_as_csv(page, demo):

@@ -15,6 +15,7 @@ from api.bootstrap import settings_from_environment, store_for
 from api.cli.common import system
 from api.cli.ledger import announce_key
 from api.http import tables as http_tables
+from api.ui import session as ui_sessions
 from projections.eventstore.store import Store
 from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
@@ -34,6 +35,8 @@ def init() -> None:
     repeat)."""
     with system() as built:
         http_tables.create(built.store)
+        with built.store.connect() as conn:
+            ui_sessions.create_table(conn)
         out.print(f"event store ready: {built.store.describe()}, table {built.store.events_table} is append-only")
         announce_key(built)
 
@@ -143,10 +146,13 @@ def create_app_role(
             facts.create(conn)
             facts.origin(conn, built.settings.ledger_origin)
             create_results(conn)
+            ui_sessions.create_table(conn)
         try:
             built.store.create_app_role(name, password, appends_to=(*facts.FACT_TABLES, RESULTS))
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
         http_tables.create(built.store)
         http_tables.grant(built.store, name)
+        with built.store.connect() as conn:
+            ui_sessions.grant_to(conn, name)
     out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.ui.pages import audit, auth, cases, ops, reports
+from api.ui.pages import accounts, audit, auth, cases, ops, reports
 from api.ui.web import HANDLERS, build_state
 
 
@@ -17,10 +17,10 @@ def install(app: FastAPI) -> None:
     and its routes stay out of the API's OpenAPI description.
     """
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    ui.state.ui = build_state(app.state.system, app.state.jobs)
+    ui.state.ui = build_state(app.state.system, app.state.jobs, app.state.tokens)
     for kind, handler in HANDLERS.items():
         ui.add_exception_handler(kind, handler)
     ui.mount("/static", StaticFiles(packages=[("api.ui", "static")]), name="static")
-    for module in (auth, cases, reports, audit, ops):
+    for module in (auth, cases, reports, audit, ops, accounts):
         ui.include_router(module.router)
     app.mount("/ui", ui)

@@ -1,9 +1,11 @@
-"""Signed session cookies and CSRF tokens for the web interface (sesi dan token formulir).
+"""Sessions of the web interface and CSRF tokens (sesi dan token formulir).
 
-The bearer token is pasted once and never kept: the cookie names the account and is
-signed with HMAC-SHA256 under the server's session secret, so it cannot be forged or
-edited, and every request reloads the account, so a revoked account is signed out at once.
-Every form carries a CSRF token derived from the session's random nonce.
+The bearer token is pasted once and never kept. Signing in starts a session: a row in
+``berkas_ui_sessions`` keyed by the SHA-256 of a random 256-bit id, and the cookie carries
+that id and nothing else. Signing out, the session's end of life, and revoking the account
+end it in the database, so a copied cookie replayed later is a stranger's, in every process.
+A visitor who has not signed in holds an id that names no row: it only keys the CSRF token
+of the sign-in form. Every form's CSRF token is an HMAC of the session id.
 """
 
 from __future__ import annotations
@@ -11,63 +13,114 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql as pgsql
+
+from projections.eventstore import sql
+from projections.eventstore.store import Store
 
 COOKIE = "berkas_session"
-LIFETIME_SECONDS = 8 * 3600  # one working day
+TABLE = "berkas_ui_sessions"
+_KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
 class Session:
-    user_id: str | None  # None: a visitor who has not signed in yet
-    nonce: str
-    issued: int
+    key: str  # what the cookie carries
+    user_id: str | None  # None: a visitor who has not signed in (or whose session ended)
+    expires_at: int = 0
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+def create_table(conn: Any) -> None:
+    """The sessions table (mutable, operational like the rebuild jobs; idempotent)."""
+    sql.execute(
+        conn,
+        f"CREATE TABLE IF NOT EXISTS {TABLE} (id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+        "created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT)",
+    )
+    sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def grant_to(conn: Any, role: str) -> None:
+    """PostgreSQL: the application's restricted role signs people in and out."""
+    conn.execute(
+        pgsql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+            pgsql.Identifier(TABLE), pgsql.Identifier(role)
+        )
+    )
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
+def _now(now: float | None) -> int:
+    return int(now if now is not None else time.time())
 
 
 class Sessions:
-    def __init__(self, secret: bytes):
+    def __init__(self, store: Store, secret: bytes, lifetime_seconds: int):
         if len(secret) < 32:
             raise ValueError("the session secret must be at least 32 bytes")
+        self._store = store
         self._secret = secret
+        self.lifetime_seconds = lifetime_seconds
 
-    def _mac(self, purpose: bytes, payload: bytes) -> bytes:
-        return hmac.new(self._secret, purpose + b"\0" + payload, hashlib.sha256).digest()
+    @staticmethod
+    def visitor() -> Session:
+        return Session(secrets.token_urlsafe(32), None)
 
-    def issue(self, user_id: str | None, now: float | None = None) -> tuple[Session, str]:
-        """A new session (always a new nonce: signing in never keeps a visitor's session)."""
-        session = Session(user_id, secrets.token_urlsafe(24), int(now if now is not None else time.time()))
-        payload = json.dumps([session.user_id, session.nonce, session.issued], separators=(",", ":")).encode()
-        return session, f"{_b64(payload)}.{_b64(self._mac(b'session', payload))}"
+    def start(self, user_id: str, now: float | None = None) -> Session:
+        """A new session for a signed-in account: always a new id, never the visitor's."""
+        at = _now(now)
+        session = Session(secrets.token_urlsafe(32), user_id, at + self.lifetime_seconds)
+        with self._store.connect() as conn:
+            # Sessions long over are forgotten here, where a row is added anyway.
+            sql.execute(conn, f"DELETE FROM {TABLE} WHERE expires_at < ?", (at - self.lifetime_seconds,))
+            sql.execute(
+                conn,
+                f"INSERT INTO {TABLE} (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (_digest(session.key), user_id, at, session.expires_at),
+            )
+        return session
 
-    def read(self, value: str | None, now: float | None = None) -> Session | None:
-        """The session a cookie carries, or None when it is missing, forged, edited or expired."""
-        if not value or len(value) > 512 or value.count(".") != 1:
+    def read(self, key: str | None, now: float | None = None) -> Session | None:
+        """The session a cookie names: None for no cookie or a malformed one; a visitor's
+        (no account) for an id that names no live session — ended, expired or never started."""
+        if not key or not _KEY.fullmatch(key):
             return None
-        body, mac = value.split(".")
-        try:
-            payload, signature = _unb64(body), _unb64(mac)
-        except (ValueError, TypeError):
-            return None
-        if not hmac.compare_digest(signature, self._mac(b"session", payload)):
-            return None
-        user_id, nonce, issued = json.loads(payload)
-        if (now if now is not None else time.time()) - issued > LIFETIME_SECONDS:
-            return None
-        return Session(user_id, nonce, issued)
+        with self._store.read() as conn:
+            found = sql.fetchall(
+                conn,
+                f"SELECT user_id, expires_at FROM {TABLE} WHERE id_hash = ? AND ended_at IS NULL AND expires_at > ?",
+                (_digest(key), _now(now)),
+            )
+        return Session(key, found[0][0], int(found[0][1])) if found else Session(key, None)
+
+    def end(self, session: Session, now: float | None = None) -> None:
+        """Sign-out: the id names nothing from now on, wherever it is replayed."""
+        with self._store.connect() as conn:
+            sql.execute(
+                conn,
+                f"UPDATE {TABLE} SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL",
+                (_now(now), _digest(session.key)),
+            )
+
+    def end_all(self, user_id: str, now: float | None = None) -> None:
+        """An account revoked: every session it holds ends."""
+        with self._store.connect() as conn:
+            sql.execute(
+                conn, f"UPDATE {TABLE} SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", (_now(now), user_id)
+            )
 
     def csrf_token(self, session: Session) -> str:
-        return _b64(self._mac(b"csrf", session.nonce.encode()))
+        mac = hmac.new(self._secret, b"csrf\0" + session.key.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
     def csrf_valid(self, session: Session | None, token: str | None) -> bool:
         return bool(session and token) and hmac.compare_digest(self.csrf_token(session), token)

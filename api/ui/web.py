@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -16,9 +16,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from api.bootstrap import System
+from api.http.gate import TokenCache
 from api.http.jobs import Jobs
 from api.ui import i18n
-from api.ui.session import COOKIE, LIFETIME_SECONDS, Session, Sessions
+from api.ui import session as ui_sessions
+from api.ui.session import COOKIE, Session, Sessions
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
 from domain.usecases import users
 from domain.usecases.base import Actor
@@ -29,21 +31,12 @@ LANG_COOKIE = "berkas_lang"
 
 
 @dataclass
-class Verification:
-    """The last ledger verification this process ran, for the operations page."""
-
-    at: datetime
-    ok: bool
-    summary: str
-
-
-@dataclass
 class UiState:
     system: System
     jobs: Jobs
     sessions: Sessions
     templates: Environment
-    verifications: list[Verification] = field(default_factory=list)
+    tokens: TokenCache | None = None  # the API's bearer-token cache, told of revocations made here
 
 
 def templates() -> Environment:
@@ -67,10 +60,15 @@ def local_time(moment: datetime | str, zone: tzinfo | None) -> str:
     return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def build_state(system: System, jobs: Jobs) -> UiState:
+def build_state(system: System, jobs: Jobs, tokens: TokenCache | None = None) -> UiState:
     configured = system.settings.session_secret
     secret = configured.get_secret_value().encode() if configured else secrets.token_bytes(32)
-    return UiState(system, jobs, Sessions(secret), templates())
+    # Like the rebuild jobs' tables: made at start unless the owner made them (``store init``).
+    if system.settings.create_tables:
+        with system.store.connect() as conn:
+            ui_sessions.create_table(conn)
+    sessions = Sessions(system.store, secret, system.settings.session_lifetime_seconds)
+    return UiState(system, jobs, sessions, templates(), tokens)
 
 
 def state_of(request: Request) -> UiState:
@@ -116,8 +114,8 @@ def visitor(request: Request) -> Viewer:
     ui = state_of(request)
     session = ui.sessions.read(request.cookies.get(COOKIE))
     if session is None:
-        session, value = ui.sessions.issue(None)
-        request.state.new_cookie = value
+        session = ui.sessions.visitor()
+        request.state.new_cookie = session.key
     found = _account(ui.system, session.user_id)
     lang = i18n.language(request.cookies.get(LANG_COOKIE))
     actor, name = found if found else (None, None)
@@ -148,7 +146,7 @@ def set_session_cookie(request: Request, response: Response, value: str) -> None
     response.set_cookie(
         COOKIE,
         value,
-        max_age=LIFETIME_SECONDS,
+        max_age=state_of(request).sessions.lifetime_seconds,
         path="/ui",
         httponly=True,
         secure=request.url.scheme == "https",

@@ -52,15 +52,16 @@ def sign_in(request: Request, viewer: VisitorDep, form: FormDep) -> Response:
     target = form.get("next", "/ui/")
     if actor is None:
         return page(request, viewer, "sign_in.html", 401, next_page=target, failed=True)
-    _session, value = ui.sessions.issue(actor.id)
+    session = ui.sessions.start(actor.id)
     response = RedirectResponse(target if safe_next(target) else "/ui/", status_code=303)
-    set_session_cookie(request, response, value)
+    set_session_cookie(request, response, session.key)
     return response
 
 
 @router.post("/sign-out")
 def sign_out(request: Request, viewer: VisitorDep, form: FormDep) -> Response:
     check_csrf(request, viewer, form)
+    state_of(request).sessions.end(viewer.session)
     response = RedirectResponse("/ui/sign-in", status_code=303)
     response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict")
     return response

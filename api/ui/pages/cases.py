@@ -227,11 +227,15 @@ def show(
     request: Request,
     viewer: ViewerDep,
     case_id: UUID,
-    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    version_text: Annotated[str | None, Query(alias="version", max_length=7)] = None,
     as_of: Annotated[str | None, Query(max_length=40)] = None,
     done: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> Response:
     """The case now, at a version, or as it stood at an instant, with every event."""
+    # The as-of form sends both fields, one of them empty (an empty field means "not this one").
+    if version_text and not (version_text.isdigit() and 1 <= int(version_text) <= 1_000_000):
+        raise InvalidCommand("version", "must be a whole number from 1")
+    version = int(version_text) if version_text else None
     if version is not None and as_of:
         raise InvalidCommand("as_of", "give either a version or an instant, not both")
     notice = viewer.t("case.done", v=done) if done else None

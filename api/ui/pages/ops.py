@@ -1,35 +1,36 @@
 """Operations (IT admin): projection positions and lag, rebuilds with live progress,
-the ledger's latest checkpoint and verification, and the accounts."""
+the ledger's latest checkpoint and its last verification (as recorded in the database, the
+same on every worker and after a restart), and the accounts of the admin's office."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.http import access
 from api.http.jobs import JobBusy, projection_name
-from api.ui.web import FormDep, Verification, Viewer, ViewerDep, check_csrf, page, state_of
+from api.ui.web import FormDep, Viewer, ViewerDep, check_csrf, page, state_of
 from domain.usecases import users
 from domain.values import Role
 from projections import runner
-from projections.ledger import facts, keys
+from projections.ledger import facts, keys, results
 from projections.ledger.verify import verify
 
 router = APIRouter()
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
-def _admin(viewer: Viewer) -> None:
+def admin(viewer: Viewer) -> None:
     assert viewer.actor is not None
     access.require_role(viewer.actor, Role.ADMIN)
 
 
-@router.get("/ops")
-def operations(request: Request, viewer: ViewerDep) -> Response:
-    _admin(viewer)
+def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) -> Response:
+    """The operations page; ``extra`` carries what a form just did (a new account and its token)."""
+    admin(viewer)
+    assert viewer.actor is not None
     ui = state_of(request)
     system = ui.system
     projections = system.projections()
@@ -39,26 +40,34 @@ def operations(request: Request, viewer: ViewerDep) -> Response:
     rows = [(name, positions.get(name, 0), lag.get(name, 0)) for name in names]
     with system.store.read() as conn:
         found = facts.checkpoints(conn)
-    latest = found[-1] if found else None
-    jobs = ui.jobs.recent()
     return page(
         request,
         viewer,
         "ops.html",
+        status,
         projections=rows,
-        latest=latest,
+        latest=found[-1] if found else None,
         key_id=keys.key_id(system.ledger_key.public_key()) if system.ledger_key else None,
-        verification=ui.verifications[-1] if ui.verifications else None,
-        jobs=jobs,
-        accounts=users.all_users(system.app),
+        verification=results.last_recorded(system.store),  # (finished at, result) or None
+        jobs=ui.jobs.recent(),
+        # As ``GET /users``: an admin sees and manages the accounts of their own office.
+        accounts=[user for user in users.all_users(system.app) if user.office == viewer.actor.office],
+        roles=[role.value for role in Role],
         busy=request.query_params.get("busy") == "1",
+        revoked=bool(request.query_params.get("revoked")),
+        **extra,
     )
+
+
+@router.get("/ops")
+def operations(request: Request, viewer: ViewerDep) -> Response:
+    return ops_page(request, viewer)
 
 
 @router.post("/ops/rebuild")
 def rebuild(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     check_csrf(request, viewer, form)
-    _admin(viewer)
+    admin(viewer)
     ui = state_of(request)
     assert viewer.actor is not None
     try:
@@ -71,7 +80,7 @@ def rebuild(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
 @router.get("/ops/jobs/{job_id}")
 def job_progress(request: Request, viewer: ViewerDep, job_id: JobId) -> JSONResponse:
     """What the page's script polls for the progress bar."""
-    _admin(viewer)
+    admin(viewer)
     job = state_of(request).jobs.get(job_id)
     if job is None:
         return JSONResponse({"detail": "no such job"}, status_code=404)
@@ -82,9 +91,9 @@ def job_progress(request: Request, viewer: ViewerDep, job_id: JobId) -> JSONResp
 @router.post("/ops/verify")
 def verify_ledger(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     check_csrf(request, viewer, form)
-    _admin(viewer)
+    admin(viewer)
     ui = state_of(request)
     key = ui.system.ledger_key
-    result = verify(ui.system.store, [key.public_key()] if key else ())
-    ui.verifications.append(Verification(datetime.now(UTC), result.ok, result.describe()))
+    # Recorded where ``GET /ledger/verification`` reads it: every worker shows the same one.
+    results.record(ui.system.store, verify(ui.system.store, [key.public_key()] if key else ()))
     return RedirectResponse("/ui/ops#ledger", status_code=303)

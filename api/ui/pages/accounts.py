@@ -1,0 +1,52 @@
+"""Accounts from the operations page (akun pengguna): an admin creates one for their office
+and is shown its token once, or revokes one, which ends its sessions at once. The same use
+cases and office rule as ``POST /users`` and ``POST /users/{id}/revocation``.
+
+An account and its token are one thing (the account's id derives from the token's hash):
+issuing a token is creating an account, revoking the token is deactivating it.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.http import access
+from api.ui.pages.ops import admin, ops_page
+from api.ui.web import FormDep, ViewerDep, check_csrf, state_of
+from domain.errors import InvalidCommand
+from domain.usecases import users
+
+router = APIRouter()
+
+
+@router.post("/ops/users")
+def create_account(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    check_csrf(request, viewer, form)
+    admin(viewer)
+    assert viewer.actor is not None
+    office = form.get("office", "").strip().upper()
+    if not office:
+        raise InvalidCommand("office", "is required")
+    access.require_account_admin(viewer.actor, office)
+    user, token = users.register(
+        state_of(request).system.app, viewer.actor, form.get("name", ""), form.get("role", ""), office
+    )
+    # Answered here, never redirected: the token must not travel in a URL or be shown twice.
+    return ops_page(request, viewer, 201, created=user, token=token)
+
+
+@router.post("/ops/users/{user_id}/revocation")
+def revoke_account(request: Request, viewer: ViewerDep, form: FormDep, user_id: UUID) -> Response:
+    check_csrf(request, viewer, form)
+    admin(viewer)
+    assert viewer.actor is not None
+    ui = state_of(request)
+    access.require_account_admin(viewer.actor, users.get_user(ui.system.app, user_id).office)
+    users.revoke(ui.system.app, viewer.actor, user_id, form.get("reason", ""))
+    ui.sessions.end_all(str(user_id))
+    if ui.tokens is not None:
+        ui.tokens.forget(str(user_id))  # the API's token cache in this process
+    return RedirectResponse(f"/ui/ops?revoked={user_id}#users-h", status_code=303)
