@@ -226,3 +226,57 @@ def test_a_passport_issued_by_a_later_command_is_found_by_its_number(system, off
     system.app.issue_passport(officer, case_id, number)
     subject_id = subject_of(system, case_id)
     assert privacy.search(system, None, number.lower(), None) == ({subject_id.hex}, {str(case_id)})
+
+
+def _trusting(key: Ed25519PrivateKey) -> berkas_verify.Trust:
+    return berkas_verify.Trust(public_keys=[key.public_key()])
+
+
+def test_a_bundle_built_after_erasure_shows_erased_and_still_verifies_offline(ledger_system, supervisor):
+    system = ledger_system
+    person = someone()
+    passport_id, _ = closed_history(system, person)
+    subject_id = subject_of(system, passport_id)
+    key = Ed25519PrivateKey.generate()
+    before = build_bundle(system.store, passport_id, key)
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(days=30))
+    after = build_bundle(system.store, passport_id, key)
+
+    report = berkas_verify.verify_bundle(after, _trusting(key))
+    assert report.ok and report.erased == 1 and "reads <erased>" in report.summary
+    bundle, earlier = json.loads(after), json.loads(before)
+    assert bundle["erased"] == [subject_id.hex] and earlier["erased"] == []
+    assert bundle["events"][0]["decoded"]["applicant"] == "<erased>"
+    assert set(earlier["events"][0]["decoded"]["applicant"]) == {"s", "c"}  # sealed, never opened in a bundle
+    # The stored bytes, which the proofs cover, are the same in both.
+    assert [e["state"] for e in bundle["events"]] == [e["state"] for e in earlier["events"]]
+    assert berkas_verify.verify_bundle(before, _trusting(key)).ok
+    assert person.nik.encode() not in after and person.name.encode() not in after
+
+
+def test_a_bundle_that_claims_an_erasure_its_decoded_view_does_not_show_fails(ledger_system, supervisor):
+    system = ledger_system
+    passport_id, _ = closed_history(system, someone())
+    subject_id = subject_of(system, passport_id)
+    key = Ed25519PrivateKey.generate()
+    bundle = json.loads(build_bundle(system.store, passport_id, key))
+    bundle["erased"] = [subject_id.hex]
+    report = berkas_verify.verify_bundle(berkas_verify.canonical_dumps(bundle), _trusting(key))
+    assert not report.ok and "decoded: does not match the stored bytes" in report.problems[0]
+
+
+def test_a_bundle_of_the_format_before_erasure_was_shown_still_verifies(ledger_system):
+    passport_id, _ = closed_history(ledger_system, someone())
+    key = Ed25519PrivateKey.generate()
+    bundle = json.loads(build_bundle(ledger_system.store, passport_id, key))
+    del bundle["erased"]
+    bundle["format"] = "berkas-bundle/2"
+    assert berkas_verify.verify_bundle(berkas_verify.canonical_dumps(bundle), _trusting(key)).ok
+
+
+def test_the_verifier_knows_the_tags_personal_data_is_sealed_under():
+    from berkas_verify.bundle import SEALED_TAGS
+    from domain.transcodings import SEALED_TAGS as STORED
+
+    assert SEALED_TAGS == STORED

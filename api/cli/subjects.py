@@ -25,6 +25,8 @@ SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subje
 AsOpt = typer.Option(..., "--as", help="The acting user's id")
 OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code")
 BasisOpt = typer.Option(..., "--legal-basis", help="e.g. Pasal 8 UU 27/2022")
+ErasureReasonOpt = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER")
+HolderRoleOpt = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR")
 
 
 def _subject(value: str) -> UUID:
@@ -61,7 +63,7 @@ def hold(
     reason: str = typer.Option(..., "--reason", help="LITIGATION, AUDIT, INVESTIGATION or COURT_ORDER"),
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
-    role: str = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR"),
+    role: str = HolderRoleOpt,
     office: str = OfficeOpt,
 ) -> None:
     """Place a legal hold: nothing about the subject may be erased until it is released."""
@@ -75,7 +77,7 @@ def release(
     subject: str = SubjectArg,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
-    role: str = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR"),
+    role: str = HolderRoleOpt,
     office: str = OfficeOpt,
 ) -> None:
     """Release the subject's legal hold."""
@@ -87,7 +89,7 @@ def release(
 @app.command("approve-erasure")
 def approve_erasure(
     subject: str = SubjectArg,
-    reason: str = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER"),
+    reason: str = ErasureReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
     office: str = OfficeOpt,
@@ -101,7 +103,7 @@ def approve_erasure(
 @app.command("erase")
 def erase(
     subject: str = SubjectArg,
-    reason: str = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER"),
+    reason: str = ErasureReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
     office: str = OfficeOpt,
