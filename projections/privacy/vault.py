@@ -61,14 +61,15 @@ class _Subject:
 
 @dataclass
 class _Pending:
-    """What this thread's sealing created since the last ``prepare``."""
+    """What this thread's sealing created since the last ``prepare``. Cases are kept as the
+    events' ids and written as text once, in ``prepare``: most events seal nothing."""
 
-    case_id: str = ""
+    case: UUID | None = None  # the case of the event being encoded
     new: dict[str, _Subject] = field(default_factory=dict)  # nik index -> new subject
     used: set[str] = field(default_factory=set)  # known subjects sealed for
-    links: set[tuple[str, str]] = field(default_factory=set)  # (subject, case)
-    index: set[tuple[str, str, str]] = field(default_factory=set)  # (digest, subject, case)
-    documents: set[tuple[str, str]] = field(default_factory=set)  # (digest, case)
+    links: set[tuple[str, UUID]] = field(default_factory=set)  # (subject, case)
+    index: set[tuple[str, str, str]] = field(default_factory=set)  # (digest, subject, "")
+    documents: set[tuple[str, UUID]] = field(default_factory=set)  # (digest, case)
 
 
 class Vault(SubjectSeal):
@@ -148,19 +149,19 @@ class Vault(SubjectSeal):
 
     @property
     def _pending(self) -> _Pending:
-        pending = getattr(self._local, "pending", None)
+        pending = self._local.__dict__.get("pending")
         if pending is None:
             pending = self._local.pending = _Pending()
         return pending
 
     def begin_event(self, event: Any) -> None:
         pending = self._pending
-        pending.case_id = str(event.originator_id)
+        pending.case = event.originator_id
         state = event.__dict__
         for name in _DOCUMENT_FIELDS:
             number = state.get(name)
-            if isinstance(number, str) and number.strip():
-                pending.documents.add((self.blind.digest("document", number), pending.case_id))
+            if number.__class__ is str and number.strip():
+                pending.documents.add((self.blind.digest("document", number), pending.case))
 
     def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
         pending = self._pending
@@ -175,8 +176,8 @@ class Vault(SubjectSeal):
                 pending.used.add(subject.subject_id)
         if name:
             pending.index.add((self.blind.digest("name", name), subject.subject_id, ""))
-        if pending.case_id:
-            pending.links.add((subject.subject_id, pending.case_id))
+        if pending.case is not None:
+            pending.links.add((subject.subject_id, pending.case))
         nonce = secrets.token_bytes(12)
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.subject_id.encode())
         return subject.subject_id, base64.b64encode(sealed).decode()
@@ -204,17 +205,21 @@ class Vault(SubjectSeal):
                 return False  # the subjects that did go in stay, cached: the next encoding uses them
             text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
             sql.insert_rows(
-                conn, CASES, (("subject_id", "text"), ("case_id", "text")), pending.links, "ON CONFLICT DO NOTHING"
+                conn,
+                CASES,
+                (("subject_id", "text"), ("case_id", "text")),
+                [(s, str(c)) for s, c in pending.links],
+                "ON CONFLICT DO NOTHING",
             )
             sql.insert_rows(conn, INDEX, text3, pending.index, "ON CONFLICT DO NOTHING")
             # A document's holder is whoever the case is about: linked in this batch (known
             # here) or before (looked up).
-            holders: dict[str, list[str]] = {}
-            for subject_id, case_id in pending.links:
-                holders.setdefault(case_id, []).append(subject_id)
-            known = [(d, s, c) for d, c in pending.documents for s in holders.get(c, ())]
+            holders: dict[UUID, list[str]] = {}
+            for subject_id, case in pending.links:
+                holders.setdefault(case, []).append(subject_id)
+            known = [(d, s, str(c)) for d, c in pending.documents for s in holders.get(c, ())]
             sql.insert_rows(conn, INDEX, text3, known, "ON CONFLICT DO NOTHING")
-            earlier = sorted((d, c) for d, c in pending.documents if c not in holders)
+            earlier = sorted((d, str(c)) for d, c in pending.documents if c not in holders)
             if earlier:
                 sql.executemany(
                     conn,
