@@ -86,5 +86,7 @@ def due(system: System, now: datetime | None = None) -> list[dict[str, Any]]:
         subject = system.app.get_subject(UUID(subject_id))
         if subject is not None and subject.hold is not None:
             continue
+        if system.app.held_cases(system.vault.cases_of(subject_id)):
+            continue
         found.append({"subject_id": subject_id, "cases": cases, "last_closed_at": from_utc_text(last_closed)})
     return found

@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     payable = int(args.seconds * 2500) if use_wrk else args.requests
 
     with fresh_database(admin_url) as url, tempfile.TemporaryDirectory() as here:
-        system = bootstrap(Settings(database_url=url))
+        system = bootstrap(Settings(database_url=url, sqlite_path=Path(here) / "unused.db"))
         done = applications(500, datetime.now(UTC) - timedelta(days=30))
         open_cases = submitted(payable)
         system.app.bulk_save([*done, *open_cases])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -45,13 +46,15 @@ TARGET_RATIO = 0.6
 
 
 def generate(url: str, seed: int, scale: Fraction) -> tuple[int, float]:
-    system = bootstrap(Settings(database_url=url, sqlite_path=Path("unused.db")))
-    try:
-        started = time.perf_counter()
-        written = generate_national(system.app, seed, scale)
-        return written, time.perf_counter() - started
-    finally:
-        system.close()
+    # The database is dropped afterwards: so is its personal-data key, kept out of the working directory.
+    with tempfile.TemporaryDirectory(prefix="berkas-bench-") as keys:
+        system = bootstrap(Settings(database_url=url, sqlite_path=Path(keys) / "unused.db"))
+        try:
+            started = time.perf_counter()
+            written = generate_national(system.app, seed, scale)
+            return written, time.perf_counter() - started
+        finally:
+            system.close()
 
 
 def _rebuild_child(url: str, results: multiprocessing.Queue) -> None:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import random
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -139,11 +140,13 @@ def _prepare(admin_url: str) -> tuple[str, str | None]:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{admin_url.rpartition('/')[0]}/{name}"
-    system = bootstrap(Settings(database_url=url, sqlite_path=Path("unused.db")))
-    began = time.perf_counter()
-    written = system.app.bulk_save(_history(EVENTS), batch_size=100)
-    print(f"generated {written:,} events in {time.perf_counter() - began:.1f} s (bulk_save, 100 aggregates a save)")
-    system.close()
+    # A scratch database, dropped afterwards: its personal-data key stays out of the working directory.
+    with tempfile.TemporaryDirectory(prefix="berkas-bench-") as keys:
+        system = bootstrap(Settings(database_url=url, sqlite_path=Path(keys) / "unused.db"))
+        began = time.perf_counter()
+        written = system.app.bulk_save(_history(EVENTS), batch_size=100)
+        print(f"generated {written:,} events in {time.perf_counter() - began:.1f} s (bulk_save, 100 aggregates a save)")
+        system.close()
     return url, name
 
 

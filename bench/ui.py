@@ -17,6 +17,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -48,7 +49,10 @@ def demo_store(args: argparse.Namespace) -> Iterator[System]:
             url = args.database_url or stack.enter_context(
                 fresh_database(os.environ.get("BERKAS_BENCH_DATABASE_URL") or DEFAULT_ADMIN_URL)
             )
-            settings = Settings(database_url=url, sqlite_path=Path("unused.db"))
+            # Not beside an SQLite path in the working directory: a scratch folder (a kept
+            # database names its key with BERKAS_PERSONAL_DATA_KEY_PATH).
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="berkas-bench-")))
+            settings = Settings(database_url=url, sqlite_path=scratch / "unused.db")
         system = stack.enter_context(_closing(bootstrap(settings)))
         if not demo_present(system.app):
             started = time.perf_counter()

@@ -5,12 +5,20 @@ so every byte of it is either checked by a hash or signature or fixed by that fo
 change any byte and one of the checks below names what no longer holds.
 
     {"format", "case_id", "origin",
+     "erased": [ids of the data subjects whose personal data was erased when it was built],
      "public_keys": [verifier keys "<name>+<key id>+<base64>" of the log],
      "checkpoints": [C2SP signed notes, smallest tree first; the last is the latest],
      "consistency": [for each checkpoint, base64 hashes proving the latest extends it],
      "events": [{"notification_id", "case_id", "version", "topic", "state" (base64 of the
                  stored bytes), "decoded", "checkpoint" (index), "leaf_index",
                  "proof" [base64 hashes: RFC 6962 inclusion in that checkpoint's tree]}]}
+
+Personal data is stored sealed, as a value tagged ``personal_data_sealed`` or
+``personal_note_sealed`` whose data is ``{"s": subject id, "c": ciphertext}``. In "decoded",
+such a value of an erased subject reads ``"<erased>"``; its ciphertext stays in "state",
+the bytes the proofs cover. Which subjects are erased is the server's statement (a
+destroyed key cannot be shown offline); everything else in "decoded" follows from "state".
+Format 2 (before erasure was shown) has no "erased" and is still verified.
 
 The leaf and tree rules are those of ``berkas_verify.merkle``; signatures those of
 ``berkas_verify.note``. Which keys to trust is the reviewer's to say: the published key
@@ -31,7 +39,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from berkas_verify import merkle, note
 
-BUNDLE_FORMAT = "berkas-bundle/2"
+BUNDLE_FORMAT = "berkas-bundle/3"
+_FORMAT_WITHOUT_ERASURE = "berkas-bundle/2"
+SEALED_TAGS = ("personal_data_sealed", "personal_note_sealed")
+ERASED = "<erased>"
 _EVENT_FIELDS = {
     "notification_id": int,
     "case_id": str,
@@ -45,6 +56,7 @@ _EVENT_FIELDS = {
 }
 _TOP_FIELDS = {
     "format": str,
+    "erased": list,
     "case_id": str,
     "origin": str,
     "public_keys": list,
@@ -62,18 +74,32 @@ def canonical_dumps(bundle: dict[str, Any]) -> bytes:
     return json.dumps(bundle, indent=1, sort_keys=True, ensure_ascii=True).encode("ascii") + b"\n"
 
 
-def decoded_view(state: bytes) -> Any:
-    """The stored JSON with the type tags (``{"_type_": t, "_data_": d}``) peeled off."""
-    return _peel(json.loads(state))
+def decoded_view(state: bytes, erased: frozenset[str] = frozenset()) -> Any:
+    """The stored JSON with the type tags (``{"_type_": t, "_data_": d}``) peeled off, and
+    the sealed personal data of the ``erased`` subjects shown as ``<erased>``."""
+    return _peel(json.loads(state), erased)
 
 
-def _peel(value: Any) -> Any:
+def sealed_subjects(state: bytes) -> set[str]:
+    """The ids of the data subjects whose sealed personal data the stored bytes hold."""
+    found: set[str] = set()
+    _peel(json.loads(state), frozenset(), found)
+    return found
+
+
+def _peel(value: Any, erased: frozenset[str], found: set[str] | None = None) -> Any:
     if isinstance(value, dict):
         if set(value) == {"_type_", "_data_"}:
-            return _peel(value["_data_"])
-        return {key: _peel(item) for key, item in value.items()}
+            data = value["_data_"]
+            if value["_type_"] in SEALED_TAGS and isinstance(data, dict) and isinstance(data.get("s"), str):
+                if found is not None:
+                    found.add(data["s"])
+                if data["s"] in erased:
+                    return ERASED
+            return _peel(data, erased, found)
+        return {key: _peel(item, erased, found) for key, item in value.items()}
     if isinstance(value, list):
-        return [_peel(item) for item in value]
+        return [_peel(item, erased, found) for item in value]
     return value
 
 
@@ -145,6 +171,7 @@ class Report:
     case_id: str = "?"
     pinned: bool = False
     signers: list[str] = field(default_factory=list)
+    erased: int = 0
 
     @property
     def ok(self) -> bool:
@@ -161,9 +188,15 @@ class Report:
                 f"consistent with checkpoints signed by the key(s) the bundle itself carries ({signers}); "
                 "anyone can make such a bundle. Pass --public-key or --fingerprint of the published key."
             )
+        erased = (
+            f"; the personal data of {self.erased} erased data subject(s) reads <erased> (its ciphertext "
+            "is in the verified stored bytes)"
+            if self.erased
+            else ""
+        )
         return (
             f"OK: {self.events} events of case {self.case_id} verified against checkpoints signed by "
-            f"the published key ({', '.join(self.signers)})"
+            f"the published key ({', '.join(self.signers)}){erased}"
         )
 
 
@@ -204,14 +237,16 @@ def verify_bundle(data: bytes, trust: Trust | None = None) -> Report:
         report.problems.append(f"not a readable bundle: {error}")
         return report
     try:
-        _fields("bundle", bundle, _TOP_FIELDS)
+        format_2 = isinstance(bundle, dict) and bundle.get("format") == _FORMAT_WITHOUT_ERASURE
+        _fields("bundle", bundle, {k: v for k, v in _TOP_FIELDS.items() if k != "erased"} if format_2 else _TOP_FIELDS)
     except Invalid as problem:
         report.problems.append(str(problem))
         return report
     report.case_id = bundle["case_id"]
-    if bundle["format"] != BUNDLE_FORMAT:
-        report.problems.append(f"bundle: format {bundle['format']!r} is not {BUNDLE_FORMAT}")
+    erased = _check(report, "bundle", lambda: _erased(bundle))
+    if erased is None:
         return report
+    report.erased = len(erased)
     known = _check(report, "public keys", lambda: _keys(bundle, trust)) or {}
     case_id = _check(report, "bundle", lambda: _uuid("case_id", bundle["case_id"]))
     checkpoints = [
@@ -223,7 +258,7 @@ def verify_bundle(data: bytes, trust: Trust | None = None) -> Report:
     for i, event in enumerate(bundle["events"]):
         nid = event.get("notification_id") if isinstance(event, dict) else None
         where = f"event {i}" + (f" (notification id {nid})" if isinstance(nid, int) else "")
-        if _check(report, where, lambda e=event: _event(e, case_id, checkpoints)) is not None:
+        if _check(report, where, lambda e=event: _event(e, case_id, checkpoints, erased)) is not None:
             versions.append(event["version"])
             report.events += 1
     if report.ok and versions != list(range(1, len(versions) + 1)):
@@ -232,6 +267,17 @@ def verify_bundle(data: bytes, trust: Trust | None = None) -> Report:
         offset = next((n for n, (a, b) in enumerate(zip(canonical_dumps(bundle), data, strict=False)) if a != b), None)
         report.problems.append(f"bundle: not in canonical form from byte {offset}: it was edited after it was built")
     return report
+
+
+def _erased(bundle: dict[str, Any]) -> frozenset[str]:
+    if bundle["format"] == _FORMAT_WITHOUT_ERASURE:
+        return frozenset()
+    if bundle["format"] != BUNDLE_FORMAT:
+        raise Invalid(f"format {bundle['format']!r} is not {BUNDLE_FORMAT}")
+    erased = bundle["erased"]
+    if not all(isinstance(s, str) for s in erased) or erased != sorted(set(erased)):
+        raise Invalid("erased must be a sorted list of distinct subject ids")
+    return frozenset(erased)
 
 
 def _checkpoint(text: Any, origin: str, known: dict, report: Report) -> note.Checkpoint:
@@ -262,7 +308,9 @@ def _consistency(proofs: list[Any], checkpoints: list[note.Checkpoint | None]) -
         merkle.verify_consistency(c.size, latest.size, c.root, latest.root, _hashes(f"proof {i}", proof))
 
 
-def _event(event: Any, case_id: uuid.UUID | None, checkpoints: list[note.Checkpoint | None]) -> bool:
+def _event(
+    event: Any, case_id: uuid.UUID | None, checkpoints: list[note.Checkpoint | None], erased: frozenset[str]
+) -> bool:
     _fields("event", event, _EVENT_FIELDS)
     event_case = _uuid("case_id", event["case_id"])
     if case_id is not None and event_case != case_id:
@@ -270,7 +318,7 @@ def _event(event: Any, case_id: uuid.UUID | None, checkpoints: list[note.Checkpo
     state = _b64("state", event["state"])
     proof = _hashes("proof", event["proof"])
     try:
-        decoded = decoded_view(state)
+        decoded = decoded_view(state, erased)
     except (UnicodeDecodeError, json.JSONDecodeError):
         decoded = None
     if _plain(decoded) != _plain(event["decoded"]):

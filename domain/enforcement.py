@@ -18,6 +18,7 @@ from domain.values import (
     CaseSource,
     ObjectionOutcome,
     PersonalData,
+    PersonalNote,
     Provenance,
 )
 
@@ -214,10 +215,12 @@ class EnforcementCase(Case):
             raise IllegalTransition(self.KIND, self.id, "DETAINED", "detain")
         check_text("place", place)
         check_text("ground", ground)
-        self._detained(provenance=provenance, place=place, ground=ground)
+        # The place is a facility's name; why this person is held is about them: sealed.
+        sealed = PersonalNote.about(self.subject, "ground", ground)
+        self._detained(provenance=provenance, place=place, ground=sealed)
 
     @event("Detained", topic=_T + "Detained")
-    def _detained(self, provenance: Provenance, place: str, ground: str) -> None:
+    def _detained(self, provenance: Provenance, place: str, ground: PersonalNote | str) -> None:
         self.detained = True
 
     def release(self, provenance: Provenance, reason: str) -> None:
@@ -225,10 +228,10 @@ class EnforcementCase(Case):
         if not self.detained:
             raise IllegalTransition(self.KIND, self.id, "NOT_DETAINED", "release")
         check_text("reason", reason)
-        self._released(provenance=provenance, reason=reason)
+        self._released(provenance=provenance, reason=PersonalNote.about(self.subject, "reason", reason))
 
     @event("Released", topic=_T + "Released")
-    def _released(self, provenance: Provenance, reason: str) -> None:
+    def _released(self, provenance: Provenance, reason: PersonalNote | str) -> None:
         self.detained = False
 
     def file_objection(self, provenance: Provenance, grounds: str) -> None:
@@ -237,10 +240,10 @@ class EnforcementCase(Case):
         if self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "file an objection")
         check_text("grounds", grounds)
-        self._objection_filed(provenance=provenance, grounds=grounds)
+        self._objection_filed(provenance=provenance, grounds=PersonalNote.about(self.subject, "grounds", grounds))
 
     @event("ObjectionFiled", topic=_T + "ObjectionFiled")
-    def _objection_filed(self, provenance: Provenance, grounds: str) -> None:
+    def _objection_filed(self, provenance: Provenance, grounds: PersonalNote | str) -> None:
         self.objection_pending = True
 
     def decide_objection(self, provenance: Provenance, outcome: ObjectionOutcome, legal_basis: str) -> None:

@@ -12,7 +12,7 @@ from domain.case import Case, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import Lifecycle, Transition
 from domain.reference import office as lookup_office
-from domain.values import Provenance
+from domain.values import PersonalData, PersonalNote, Provenance
 
 
 class OperationStatus(Enum):
@@ -80,14 +80,18 @@ class JointOperation(Case):
         self.executed_on = executed_on
         self.persons_checked = persons_checked
 
-    def record_finding(self, provenance: Provenance, enforcement_case_id: UUID, summary: str) -> None:
-        """Temuan: each finding opens an enforcement case, saved in the same transaction."""
+    def record_finding(
+        self, provenance: Provenance, enforcement_case_id: UUID, summary: str, subject: PersonalData
+    ) -> None:
+        """Temuan: each finding opens an enforcement case, saved in the same transaction. The
+        summary is about the person found (``subject``): sealed with their key."""
         self.check_can("record_finding", provenance)
         check_text("summary", summary)
-        self._finding_recorded(provenance=provenance, enforcement_case_id=enforcement_case_id, summary=summary)
+        sealed = PersonalNote.about(subject, "summary", summary)
+        self._finding_recorded(provenance=provenance, enforcement_case_id=enforcement_case_id, summary=sealed)
 
     @event("FindingRecorded", topic=_T + "FindingRecorded")
-    def _finding_recorded(self, provenance: Provenance, enforcement_case_id: UUID, summary: str) -> None:
+    def _finding_recorded(self, provenance: Provenance, enforcement_case_id: UUID, summary: PersonalNote | str) -> None:
         self.findings = [*self.findings, enforcement_case_id]
 
     def close(self, provenance: Provenance, report: str) -> None:

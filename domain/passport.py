@@ -216,12 +216,14 @@ class PassportApplication(Case):
         self.check_can("interview", provenance)
         check_text("stated_purpose", stated_purpose)
         check_text("assessment", assessment)
+        # What the applicant said and what the officer made of it are about the applicant:
+        # sealed with their key (stores written before hold them as plain text).
         self._interviewed(
             provenance=provenance,
             officer=provenance.actor_id,
-            stated_purpose=stated_purpose,
+            stated_purpose=PersonalNote.about(self.applicant, "stated_purpose", stated_purpose),
             indicators=tuple(indicators),
-            assessment=assessment,
+            assessment=PersonalNote.about(self.applicant, "assessment", assessment),
         )
 
     @event("Interviewed", topic=_T + "Interviewed")
@@ -229,9 +231,9 @@ class PassportApplication(Case):
         self,
         provenance: Provenance,
         officer: str,
-        stated_purpose: str,
+        stated_purpose: PersonalNote | str,
         indicators: tuple[str, ...],
-        assessment: str,
+        assessment: PersonalNote | str,
     ) -> None:
         self.interviewed_by = officer
         self.indicators = tuple(indicators)
@@ -250,7 +252,7 @@ class PassportApplication(Case):
         check_enum("reason_code", reason_code, PostponementReason)
         if note is not None:
             check_text("note", note)
-        sealed = PersonalNote(note, self.applicant.nik) if note is not None else None
+        sealed = PersonalNote.about(self.applicant, "note", note) if note is not None else None
         self._postponed(provenance=provenance, reason_code=reason_code, referral=referral, note=sealed)
 
     @event("Postponed", topic=_T + "Postponed")
@@ -266,10 +268,11 @@ class PassportApplication(Case):
     def lift_postponement(self, provenance: Provenance, evidence: str) -> None:
         self.check_can("lift_postponement", provenance)
         check_text("evidence", evidence)
-        self._postponement_lifted(provenance=provenance, evidence=evidence)
+        sealed = PersonalNote.about(self.applicant, "evidence", evidence)
+        self._postponement_lifted(provenance=provenance, evidence=sealed)
 
     @event("PostponementLifted", topic=_T + "PostponementLifted")
-    def _postponement_lifted(self, provenance: Provenance, evidence: str) -> None:
+    def _postponement_lifted(self, provenance: Provenance, evidence: PersonalNote | str) -> None:
         pass  # the lifecycle table sets the status
 
     # --- decisions ---------------------------------------------------------------
@@ -356,10 +359,10 @@ class PassportApplication(Case):
         """Pembatalan oleh pemohon, before any decision."""
         self.check_can("withdraw", provenance)
         check_text("reason", reason)
-        self._withdrawn(provenance=provenance, reason=reason)
+        self._withdrawn(provenance=provenance, reason=PersonalNote.about(self.applicant, "reason", reason))
 
     @event("Withdrawn", topic=_T + "Withdrawn")
-    def _withdrawn(self, provenance: Provenance, reason: str) -> None:
+    def _withdrawn(self, provenance: Provenance, reason: PersonalNote | str) -> None:
         pass  # the lifecycle table sets the status
 
     def cancel_uncollected(self, provenance: Provenance, legal_basis: str) -> None:

@@ -14,7 +14,7 @@ from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.reference import office as lookup_office
 from domain.reference import permit_fee, permit_fee_code
-from domain.values import Fee, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
+from domain.values import Fee, PermitBasis, PermitKind, PersonalData, PersonalNote, Provenance, StayTerm
 
 
 class PermitStatus(Enum):
@@ -217,8 +217,8 @@ class StayPermit(Case):
         """Berakhirnya izin tinggal (expiry, departure, death)."""
         self.check_can("end", provenance)
         check_text("reason", reason)
-        self._ended(provenance=provenance, reason=reason)
+        self._ended(provenance=provenance, reason=PersonalNote.about(self.foreigner, "reason", reason))
 
     @event("Ended", topic=_T + "Ended")
-    def _ended(self, provenance: Provenance, reason: str) -> None:
+    def _ended(self, provenance: Provenance, reason: PersonalNote | str) -> None:
         pass  # the lifecycle table sets the status

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -131,9 +131,11 @@ class DataSubject(_Subject):
         open_cases: int,
         last_closed_at: datetime | None,
         retention: timedelta,
+        held_cases: int = 0,
     ) -> None:
-        """Penghapusan (crypto-shredding): allowed once no case is open, no hold stands and
-        the retention period after the last closed case has run out."""
+        """Penghapusan (crypto-shredding): allowed once no case is open, no hold stands (on
+        the subject or on any of their cases) and the retention period after the last
+        closed case has run out."""
         _check_actor(provenance, (Role.ADMIN,), "erase a data subject")
         check_enum("reason_code", reason_code, ErasureReason)
         check_text("legal_basis", legal_basis)
@@ -142,6 +144,8 @@ class DataSubject(_Subject):
             raise ErasureRefused(f"erasure of data subject {self.id} needs a supervisor's recorded approval")
         if self.hold is not None:
             raise ErasureRefused(f"data subject {self.id} is under a legal hold ({self.hold.value})")
+        if held_cases:
+            raise ErasureRefused(f"data subject {self.id} has {held_cases} case(s) under a legal hold")
         if open_cases:
             raise ErasureRefused(f"data subject {self.id} has {open_cases} open case(s)")
         if last_closed_at is not None and provenance.occurred_at < last_closed_at + retention:
@@ -163,3 +167,48 @@ class DataSubject(_Subject):
     @event("AccessGiven", topic=_T + "AccessGiven")
     def _access_given(self, provenance: Provenance) -> None:
         pass
+
+
+def case_hold_id(case_id: UUID) -> UUID:
+    """A case's hold record: derived from the case's id (which holds no personal data)."""
+    return uuid5(NAMESPACE_URL, f"berkas:case-hold:{case_id}")
+
+
+class CaseHold(_Subject):
+    """Penahanan perkara: an auditor or the office's supervisor freezes one case's records,
+    so no person in it may be erased while the hold stands (the case itself goes on)."""
+
+    TOPIC = "berkas:CaseHold"
+
+    @classmethod
+    def start(cls, case_id: UUID, provenance: Provenance) -> CaseHold:
+        check_occurred_at(provenance.occurred_at)
+        return cls._create(cls.Registered, id=case_hold_id(case_id), provenance=provenance, case_id=case_id)
+
+    @event("Registered", topic="berkas:CaseHold.Registered")
+    def __init__(self, provenance: Provenance, case_id: UUID):
+        self.case_id = case_id
+        self.hold: HoldReason | None = None
+
+    def place_hold(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
+        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "place a legal hold")
+        check_enum("reason_code", reason_code, HoldReason)
+        check_text("legal_basis", legal_basis)
+        if self.hold is not None:
+            raise ErasureRefused(f"case {self.case_id} is already under a legal hold")
+        self._hold_placed(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+
+    @event("LegalHoldPlaced", topic="berkas:CaseHold.LegalHoldPlaced")
+    def _hold_placed(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
+        self.hold = reason_code
+
+    def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
+        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "release a legal hold")
+        check_text("legal_basis", legal_basis)
+        if self.hold is None:
+            raise ErasureRefused(f"case {self.case_id} is not under a legal hold")
+        self._hold_released(provenance=provenance, legal_basis=legal_basis)
+
+    @event("LegalHoldReleased", topic="berkas:CaseHold.LegalHoldReleased")
+    def _hold_released(self, provenance: Provenance, legal_basis: str) -> None:
+        self.hold = None

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+from domain.errors import InvalidCommand
+
 
 class Role(Enum):
     """Who acts: petugas (officer), kepala seksi (supervisor), auditor, admin."""
@@ -206,6 +208,14 @@ class PersonalNote:
     text: str
     nik: str
     subject_id: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def about(cls, person: PersonalData, field: str, text: str) -> PersonalNote:
+        """What an officer writes on a person's case (an interview's assessment, a reason),
+        sealed with that person's key. Nothing more is written about an erased person."""
+        if person.is_erased:
+            raise InvalidCommand(field, "the person's data was erased: nothing more is written about them")
+        return cls(text, person.nik)
 
     @classmethod
     def erased(cls, subject_id: str | None) -> PersonalNote:

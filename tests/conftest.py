@@ -39,6 +39,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(folder, ignore_errors=True)
         os.environ.pop("BERKAS_PERSONAL_DATA_KEY_PATH", None)
 
+
+_REPOSITORY = Path(__file__).resolve().parent.parent
+_KEY_FILES = ("*.personal-data.key", "*.ledger-key", "berkas-ledger.key", "personal-data.key")
+
+
+def _key_files() -> set[Path]:
+    folders = {_REPOSITORY, _REPOSITORY / "tests", Path.cwd().resolve()}
+    return {path for folder in folders for pattern in _KEY_FILES for path in folder.glob(pattern)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_key_files_left_in_the_repository() -> Iterator[None]:
+    """A key file beside a relative database path lands in the working directory, the
+    repository's tree when tests run: every store a test makes keeps its keys elsewhere."""
+    before = _key_files()
+    yield
+    left = sorted(str(path) for path in _key_files() - before)
+    assert not left, f"the test run left key files in the repository tree: {', '.join(left)}"
+
+
 # Stores that the ledger's tests tamper with, on both backends.
 pytest_plugins = ["tests.ledger_support"]
 

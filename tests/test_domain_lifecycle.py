@@ -29,7 +29,17 @@ from domain.values import (
     ZeroTariffGroup,
 )
 from projections.catalog import all_projections
-from tests.builders import LEGAL_BASIS, Clock, enforcement_case, joint_operation, passport, prov, stay_permit, unchanged
+from tests.builders import (
+    LEGAL_BASIS,
+    Clock,
+    enforcement_case,
+    foreigner,
+    joint_operation,
+    passport,
+    prov,
+    stay_permit,
+    unchanged,
+)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "lifecycles.md"
 START = {
@@ -84,7 +94,11 @@ VALID: dict[str, dict[str, Any]] = {
     "EnforcementCase.deport": {"port": "Juanda"},
     "EnforcementCase.close": {"outcome": "done"},
     "JointOperation.execute": {"locations": ("Batu",), "persons_checked": 3},
-    "JointOperation.record_finding": {"enforcement_case_id": uuid.UUID(int=3), "summary": "overstay"},
+    "JointOperation.record_finding": {
+        "enforcement_case_id": uuid.UUID(int=3),
+        "summary": "overstay",
+        "subject": foreigner(),
+    },
     "JointOperation.close": {"report": "done"},
 }
 TABLES = [LIFECYCLES[kind] for kind in START]

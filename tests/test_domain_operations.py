@@ -11,6 +11,7 @@ from domain.joint_operation import JointOperation, OperationStatus
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from tests.builders import (
     Clock,
+    foreigner,
     joint_operation,
     new_id,
     officer_of,
@@ -27,8 +28,8 @@ def test_an_operation_is_planned_executed_records_findings_and_closes():
     assert operation.status is OperationStatus.EXECUTED
     assert operation.persons_checked == 40
     first, second = new_id(), new_id()
-    operation.record_finding(officer_of(clock), first, "working without a permit")
-    operation.record_finding(officer_of(clock), second, "overstay")
+    operation.record_finding(officer_of(clock), first, "working without a permit", foreigner())
+    operation.record_finding(officer_of(clock), second, "overstay", foreigner())
     operation.close(officer_of(clock), "2 findings out of 40 persons checked")
     assert operation.findings == [first, second]
     assert operation.status is OperationStatus.CLOSED
@@ -37,11 +38,11 @@ def test_an_operation_is_planned_executed_records_findings_and_closes():
 @pytest.mark.parametrize(
     ("status", "command"),
     [
-        ("PLANNED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x")),
+        ("PLANNED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x", foreigner())),
         ("PLANNED", lambda o, k: o.close(officer_of(k), "report")),
         ("EXECUTED", lambda o, k: o.execute(officer_of(k), ("Batu",), 1)),
         ("CLOSED", lambda o, k: o.execute(officer_of(k), ("Batu",), 1)),
-        ("CLOSED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x")),
+        ("CLOSED", lambda o, k: o.record_finding(officer_of(k), new_id(), "x", foreigner())),
         ("CLOSED", lambda o, k: o.close(officer_of(k), "report")),
     ],
     ids=[

@@ -226,3 +226,105 @@ def test_a_passport_issued_by_a_later_command_is_found_by_its_number(system, off
     system.app.issue_passport(officer, case_id, number)
     subject_id = subject_of(system, case_id)
     assert privacy.search(system, None, number.lower(), None) == ({subject_id.hex}, {str(case_id)})
+
+
+def _trusting(key: Ed25519PrivateKey) -> berkas_verify.Trust:
+    return berkas_verify.Trust(public_keys=[key.public_key()])
+
+
+def test_a_bundle_built_after_erasure_shows_erased_and_still_verifies_offline(ledger_system, supervisor):
+    system = ledger_system
+    person = someone()
+    passport_id, _ = closed_history(system, person)
+    subject_id = subject_of(system, passport_id)
+    key = Ed25519PrivateKey.generate()
+    before = build_bundle(system.store, passport_id, key)
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(days=30))
+    after = build_bundle(system.store, passport_id, key)
+
+    report = berkas_verify.verify_bundle(after, _trusting(key))
+    assert report.ok and report.erased == 1 and "reads <erased>" in report.summary
+    bundle, earlier = json.loads(after), json.loads(before)
+    assert bundle["erased"] == [subject_id.hex] and earlier["erased"] == []
+    assert bundle["events"][0]["decoded"]["applicant"] == "<erased>"
+    assert set(earlier["events"][0]["decoded"]["applicant"]) == {"s", "c"}  # sealed, never opened in a bundle
+    # The stored bytes, which the proofs cover, are the same in both.
+    assert [e["state"] for e in bundle["events"]] == [e["state"] for e in earlier["events"]]
+    assert berkas_verify.verify_bundle(before, _trusting(key)).ok
+    assert person.nik.encode() not in after and person.name.encode() not in after
+
+
+def test_a_bundle_that_claims_an_erasure_its_decoded_view_does_not_show_fails(ledger_system, supervisor):
+    system = ledger_system
+    passport_id, _ = closed_history(system, someone())
+    subject_id = subject_of(system, passport_id)
+    key = Ed25519PrivateKey.generate()
+    bundle = json.loads(build_bundle(system.store, passport_id, key))
+    bundle["erased"] = [subject_id.hex]
+    report = berkas_verify.verify_bundle(berkas_verify.canonical_dumps(bundle), _trusting(key))
+    assert not report.ok and "decoded: does not match the stored bytes" in report.problems[0]
+
+
+def test_a_bundle_of_the_format_before_erasure_was_shown_still_verifies(ledger_system):
+    passport_id, _ = closed_history(ledger_system, someone())
+    key = Ed25519PrivateKey.generate()
+    bundle = json.loads(build_bundle(ledger_system.store, passport_id, key))
+    del bundle["erased"]
+    bundle["format"] = "berkas-bundle/2"
+    assert berkas_verify.verify_bundle(berkas_verify.canonical_dumps(bundle), _trusting(key)).ok
+
+
+def test_the_verifier_knows_the_tags_personal_data_is_sealed_under():
+    from berkas_verify.bundle import SEALED_TAGS
+    from domain.transcodings import SEALED_TAGS as STORED
+
+    assert SEALED_TAGS == STORED
+
+
+def test_erasure_is_refused_while_one_of_the_subjects_cases_is_held(system, supervisor):
+    passport_id, enforcement_id = closed_history(system, someone())
+    subject_id = subject_of(system, passport_id)
+    auditor = builders.actor(Role.AUDITOR)
+    system.app.place_case_hold(auditor, enforcement_id, "AUDIT", "ST Inspektorat 3/2025")
+    system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+    with pytest.raises(ErasureRefused, match="1 case\\(s\\) under a legal hold"):
+        system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    catch_up(system.store, system.projections())
+    later = datetime(2031, 1, 1, tzinfo=UTC)
+    assert subject_id.hex not in {row["subject_id"] for row in privacy.due(system, now=later)}
+    assert not system.app.retention_ended(subject_id, timedelta(0), later)
+    with pytest.raises(ErasureRefused, match="already under a legal hold"):
+        system.app.place_case_hold(supervisor, enforcement_id, "AUDIT", BASIS)
+    system.app.release_case_hold(supervisor, enforcement_id, "audit closed")
+    system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    assert system.app.get_case(passport_id).applicant.is_erased
+
+
+def test_only_an_auditor_or_the_cases_own_supervisor_holds_a_case(system, officer):
+    from domain.errors import NotPermitted
+
+    passport_id, _ = closed_history(system, someone())
+    with pytest.raises(NotPermitted):
+        system.app.place_case_hold(officer, passport_id, "AUDIT", BASIS)
+    with pytest.raises(NotPermitted):
+        system.app.place_case_hold(builders.actor(Role.SUPERVISOR, office="SBY"), passport_id, "AUDIT", BASIS)
+    assert system.app.get_case_hold(passport_id) is None
+
+
+def test_the_cli_holds_and_releases_a_case(sqlite_system, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli.app import app as cli
+
+    passport_id, _ = closed_history(sqlite_system, someone())
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(sqlite_system.store.sqlite_path))
+    common = ["--legal-basis", BASIS, "--as", "auditor-1"]
+    held = CliRunner().invoke(cli, ["subjects", "hold-case", str(passport_id), "--reason", "AUDIT", *common])
+    assert held.exit_code == 0, held.output
+    assert sqlite_system.app.get_case_hold(passport_id).hold.value == "AUDIT"
+    released = CliRunner().invoke(cli, ["subjects", "release-case", str(passport_id), *common])
+    assert released.exit_code == 0 and "released" in released.output
+    wrong = CliRunner().invoke(cli, ["subjects", "hold-case", "not-a-case", "--reason", "AUDIT", *common])
+    assert wrong.exit_code != 0 and "case_id" in str(wrong.exception)  # main() prints it as one line

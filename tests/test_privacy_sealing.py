@@ -170,7 +170,8 @@ def test_store_info_tells_a_store_written_in_plaintext(tmp_path, officer, monkey
     monkeypatch.setenv("BERKAS_SQLITE_PATH", str(old))
     said = CliRunner().invoke(cli, ["store", "info"])
     assert said.exit_code == 0, said.output
-    assert "1 events hold personal data in plaintext" in " ".join(said.output.split())
+    # The submission (the applicant) and the interview (its notes about them).
+    assert "2 events hold personal data in plaintext" in " ".join(said.output.split())
     monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "new.db"))
     said = CliRunner().invoke(cli, ["store", "info"])
     assert "sealed per subject" in said.output
@@ -208,3 +209,37 @@ def test_keys_are_read_from_many_threads_and_the_vault_closes_cleanly(sqlite_sys
     assert len(set(niks)) == 6
     sqlite_system.vault.close()
     assert sqlite_system.app.get_case(case_ids[0]).applicant.nik == niks[0]
+
+
+def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system, officer, supervisor):
+    """Interview notes, reasons, evidence, grounds and findings: whatever an officer types
+    about a person is sealed, so the stored bytes hold none of it and erasure takes it."""
+    secret = f"zz{uuid.uuid4().hex[:10]}"
+    person, foreigner = someone(), someone()
+    passport = system.app.submit_passport_application(officer, **submission(applicant=person))
+    system.app.pay_passport_fee(officer, passport, "820240300001")
+    system.app.capture_biometrics(officer, passport)
+    system.app.interview(officer, passport, f"{secret}-purpose", (), f"{secret}-assessment")
+    system.app.postpone(officer, passport, "SUPPORTING_DOCUMENTS", note=f"{secret}-note")
+    system.app.lift_postponement(officer, passport, f"{secret}-evidence")
+    system.app.withdraw_passport(officer, passport, f"{secret}-withdrawn")
+    enforcement = system.app.open_enforcement_case(
+        officer, source="FIELD_SUPERVISION", subject=foreigner, nationality="MYS",
+        alleged_violation="overstay", article="Pasal 78 UU 6/2011",
+    )  # fmt: skip
+    system.app.examine(officer, enforcement, "BAP-9/2024")
+    system.app.impose_action(supervisor, enforcement, "DEPORTATION", "KEP-9/2024", "OVERSTAY", "Pasal 75 UU 6/2011")
+    system.app.detain(officer, enforcement, "Ruang Detensi", f"{secret}-ground")
+    system.app.release(officer, enforcement, f"{secret}-released")
+    system.app.file_objection(officer, enforcement, f"{secret}-grounds")
+    operation = system.app.plan_joint_operation(officer, agencies=("POLRI",), area="Kota Batu")
+    system.app.execute_joint_operation(officer, operation, locations=("Pasar Besar",), persons_checked=3)
+    found = system.app.record_finding(officer, operation, **finding(subject=foreigner, summary=f"{secret}-summary"))
+
+    states = b"\n".join(_raw_states(system, [passport, enforcement, operation, found]))
+    assert secret.encode() not in states
+    assert person.nik.encode() not in states and foreigner.name.encode() not in states
+    history = system.app.history(passport)
+    assert [history[3].stated_purpose.text, history[3].assessment.text] == [f"{secret}-purpose", f"{secret}-assessment"]
+    assert history[-1].reason.text == f"{secret}-withdrawn"
+    assert system.app.history(operation)[-1].summary.text == f"{secret}-summary"

@@ -44,7 +44,16 @@ from domain.values import (
     ZeroTariffGroup,
 )
 from projections.eventstore.store import Store
-from tests.builders import LEGAL_BASIS, Clock, enforcement_case, joint_operation, passport, prov, stay_permit
+from tests.builders import (
+    LEGAL_BASIS,
+    Clock,
+    enforcement_case,
+    foreigner,
+    joint_operation,
+    passport,
+    prov,
+    stay_permit,
+)
 
 # Weighted towards what can succeed, so that sequences reach the later states; the rest
 # exercise the refusals (wrong role, wrong office, going back in time, empty text).
@@ -121,7 +130,7 @@ ENFORCEMENT_ARGUMENTS: Arguments = {
 }
 OPERATION_ARGUMENTS: Arguments = {
     "execute": lambda c, d: {"locations": ("Jl. Panglima Sudirman",), "persons_checked": d(st.sampled_from([0, 40]))},
-    "record_finding": lambda c, d: {"enforcement_case_id": uuid.uuid4(), "summary": d(texts)},
+    "record_finding": lambda c, d: {"enforcement_case_id": uuid.uuid4(), "summary": d(texts), "subject": foreigner()},
     "close": lambda c, d: {"report": d(texts)},
 }
 

@@ -1,4 +1,5 @@
-"""``berkas subjects``: data subjects (subjek data pribadi): find, hold, erase, export, due.
+"""``berkas subjects``: data subjects (subjek data pribadi): find, hold (a person or one
+case), erase, export, due.
 
 Subjects are named by their id only; nothing here prints a name or a NIK."""
 
@@ -25,13 +26,24 @@ SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subje
 AsOpt = typer.Option(..., "--as", help="The acting user's id")
 OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code")
 BasisOpt = typer.Option(..., "--legal-basis", help="e.g. Pasal 8 UU 27/2022")
+ErasureReasonOpt = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER")
+HolderRoleOpt = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR")
+HoldReasonOpt = typer.Option(..., "--reason", help="LITIGATION, AUDIT, INVESTIGATION or COURT_ORDER")
 
 
-def _subject(value: str) -> UUID:
+def _id(value: str, field: str, what: str) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise InvalidCommand("subject_id", "must be a subject id (32 hex digits)") from None
+        raise InvalidCommand(field, f"must be {what}") from None
+
+
+def _subject(value: str) -> UUID:
+    return _id(value, "subject_id", "a subject id (32 hex digits)")
+
+
+def _case(value: str) -> UUID:
+    return _id(value, "case_id", "a case id (a UUID)")
 
 
 def _actor(user: str, role: str, office: str) -> Actor:
@@ -58,10 +70,10 @@ def find(
 @app.command("hold")
 def hold(
     subject: str = SubjectArg,
-    reason: str = typer.Option(..., "--reason", help="LITIGATION, AUDIT, INVESTIGATION or COURT_ORDER"),
+    reason: str = HoldReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
-    role: str = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR"),
+    role: str = HolderRoleOpt,
     office: str = OfficeOpt,
 ) -> None:
     """Place a legal hold: nothing about the subject may be erased until it is released."""
@@ -75,7 +87,7 @@ def release(
     subject: str = SubjectArg,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
-    role: str = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR"),
+    role: str = HolderRoleOpt,
     office: str = OfficeOpt,
 ) -> None:
     """Release the subject's legal hold."""
@@ -84,10 +96,39 @@ def release(
     out.print(f"subject {subject}: legal hold released")
 
 
+@app.command("hold-case")
+def hold_case(
+    case: str = typer.Argument(..., help="The case's id"),
+    reason: str = HoldReasonOpt,
+    legal_basis: str = BasisOpt,
+    user: str = AsOpt,
+    role: str = HolderRoleOpt,
+    office: str = OfficeOpt,
+) -> None:
+    """Place a legal hold on one case: nobody whose data it holds may be erased until it is released."""
+    with system() as built:
+        built.app.place_case_hold(_actor(user, role, office), _case(case), reason, legal_basis)
+    out.print(f"case {case} is under a legal hold")
+
+
+@app.command("release-case")
+def release_case(
+    case: str = typer.Argument(..., help="The case's id"),
+    legal_basis: str = BasisOpt,
+    user: str = AsOpt,
+    role: str = HolderRoleOpt,
+    office: str = OfficeOpt,
+) -> None:
+    """Release a case's legal hold."""
+    with system() as built:
+        built.app.release_case_hold(_actor(user, role, office), _case(case), legal_basis)
+    out.print(f"case {case}: legal hold released")
+
+
 @app.command("approve-erasure")
 def approve_erasure(
     subject: str = SubjectArg,
-    reason: str = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER"),
+    reason: str = ErasureReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
     office: str = OfficeOpt,
@@ -101,7 +142,7 @@ def approve_erasure(
 @app.command("erase")
 def erase(
     subject: str = SubjectArg,
-    reason: str = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER"),
+    reason: str = ErasureReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
     office: str = OfficeOpt,

@@ -189,7 +189,7 @@ def case_script(
 
         def found(p):
             operation = held[op.seq]
-            operation.record_finding(p, ident, kind.violation)
+            operation.record_finding(p, ident, kind.violation, subject)
             return EC.open(
                 ident, p, CaseSource.JOINT_OPERATION, operation.id, subject, nationality, kind.violation, kind.article
             ), operation

@@ -168,7 +168,7 @@ class EnforcementUseCases(BerkasBase):
             alleged_violation,
             article,
         )
-        operation.record_finding(provenance, case_id, summary)
+        operation.record_finding(provenance, case_id, summary, subject)
         return [case]
 
     def close_joint_operation(self, actor: Actor, case_id: UUID, report: str, **opts: Unpack[CommandOptions]) -> int:

@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from domain.case import Case
 from domain.errors import CaseNotFound, DomainError, NotPermitted
 from domain.privacy import SubjectSeal
-from domain.subject import DataSubject, ErasureReason, HoldReason
+from domain.subject import CaseHold, DataSubject, ErasureReason, HoldReason, case_hold_id
 from domain.usecases.base import Actor, BerkasBase, as_enum
 from domain.values import Role
 
@@ -106,6 +106,38 @@ class SubjectUseCases(BerkasBase):
         self.save(subject)
         return subject.version
 
+    def get_case_hold(self, case_id: UUID) -> CaseHold | None:
+        try:
+            return self.repository.get(case_hold_id(case_id))
+        except AggregateNotFoundError:
+            return None
+
+    def _case_hold(self, actor: Actor, case_id: UUID) -> CaseHold:
+        """A case's hold record (started on first use), after the office check: a supervisor
+        holds only their own office's cases."""
+        case = self.get_case(case_id)
+        if actor.role is Role.SUPERVISOR and actor.office != case.office:
+            raise NotPermitted(f"case {case_id} belongs to another office")
+        return self.get_case_hold(case_id) or CaseHold.start(case_id, self.provenance(actor, None, None))
+
+    def place_case_hold(self, actor: Actor, case_id: UUID, reason_code: str | HoldReason, legal_basis: str) -> int:
+        """Penahanan perkara: nobody whose data the case holds may be erased until it is released."""
+        reason = as_enum(HoldReason, reason_code, "reason_code")
+        hold = self._case_hold(actor, case_id)
+        hold.place_hold(self.provenance(actor, None, None), reason, legal_basis)
+        self.save(hold)
+        return hold.version
+
+    def release_case_hold(self, actor: Actor, case_id: UUID, legal_basis: str) -> int:
+        hold = self._case_hold(actor, case_id)
+        hold.release_hold(self.provenance(actor, None, None), legal_basis)
+        self.save(hold)
+        return hold.version
+
+    def held_cases(self, case_ids: list[UUID]) -> list[UUID]:
+        """Which of these cases stand under a legal hold."""
+        return [case_id for case_id in case_ids if (hold := self.get_case_hold(case_id)) and hold.hold is not None]
+
     def approve_erasure(
         self, actor: Actor, subject_id: UUID, reason_code: str | ErasureReason, legal_basis: str
     ) -> int:
@@ -129,8 +161,9 @@ class SubjectUseCases(BerkasBase):
         subject, where = self._subject(actor, subject_id, None)
         if subject.erased:
             self.vault.shred(subject_id.hex)
+        held = len(self.held_cases([case.id for case in where.cases]))
         subject.erase(
-            self.provenance(actor, None, None), reason, legal_basis, where.open, where.last_closed_at, retention
+            self.provenance(actor, None, None), reason, legal_basis, where.open, where.last_closed_at, retention, held
         )
         self.save(subject)
         self.vault.shred(subject_id.hex)
@@ -149,5 +182,7 @@ class SubjectUseCases(BerkasBase):
         where = self.subject_cases(subject_id)
         subject = self.get_subject(subject_id)
         if subject is not None and (subject.erased or subject.hold is not None):
+            return False
+        if self.held_cases([case.id for case in where.cases]):
             return False
         return not where.open and where.last_closed_at is not None and now >= where.last_closed_at + retention

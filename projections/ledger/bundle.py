@@ -3,8 +3,10 @@
 One canonical JSON file: the case's events as stored and as decoded, for each an RFC 6962
 inclusion proof in the first signed checkpoint that holds it, those checkpoints as C2SP
 signed notes, a consistency proof from each to the latest signed checkpoint, and the
-log's public keys. ``python -m berkas_verify verify-bundle`` checks it offline; its format
-is defined there, so the two can never disagree on the bytes.
+log's public keys. Personal data of subjects erased by then reads ``<erased>`` where it is
+decoded; the stored bytes, which the proofs cover, keep its ciphertext. ``python -m
+berkas_verify verify-bundle`` checks it offline; its format is defined there, so the two
+can never disagree on the bytes.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from berkas_verify import BUNDLE_FORMAT, canonical_dumps, decoded_view, merkle, note
+from berkas_verify.bundle import sealed_subjects
 from domain.errors import CaseNotFound, DomainError
 from projections.eventstore import sql
-from projections.eventstore.store import Store
+from projections.eventstore.store import VAULT_TABLES, Store
 from projections.ledger import facts, log, tree
 from projections.ledger.facts import StoredCheckpoint
 from projections.ledger.seal import checkpoint_now
@@ -37,6 +40,18 @@ def _case_rows(conn: Any, case_id: UUID) -> list[log.Row]:
         (conn.dialect.case_key(case_id),),
     )
     return [log.Row(n, case_id, v, t, bytes(s) if s is not None else None) for n, v, t, s in found]
+
+
+def _erased(conn: Any, rows: list[log.Row]) -> frozenset[str]:
+    """Which of the subjects whose sealed data these events hold are erased (their key destroyed)."""
+    subjects = sorted({s for row in rows if row.state is not None for s in sealed_subjects(row.state)})
+    if not subjects or not sql.table_exists(conn, VAULT_TABLES[0]):
+        return frozenset()
+    clause, params = sql.in_list(conn, "subject_id", subjects)
+    found = sql.fetchall(
+        conn, f"SELECT subject_id FROM {VAULT_TABLES[0]} WHERE {clause} AND erased_at IS NOT NULL", params
+    )
+    return frozenset(row[0] for row in found)
 
 
 def _b64(hashes: list[bytes]) -> list[str]:
@@ -76,6 +91,7 @@ def build_bundle(store: Store, case_id: UUID, signing_key: Ed25519PrivateKey | N
         used = sorted(set(chosen.values()) | {len(signed) - 1})
         latest = signed[-1]
         consistency = [tree.consistency_proof(conn, signed[i].size, latest.size) for i in used]
+        erased = _erased(conn, rows)
         events = []
         for row in rows:
             checkpoint = signed[chosen[row.notification_id]]
@@ -91,7 +107,7 @@ def build_bundle(store: Store, case_id: UUID, signing_key: Ed25519PrivateKey | N
                     "version": row.originator_version,
                     "topic": row.topic,
                     "state": base64.b64encode(row.state).decode(),
-                    "decoded": decoded_view(row.state),
+                    "decoded": decoded_view(row.state, erased),
                     "checkpoint": used.index(chosen[row.notification_id]),
                     "leaf_index": index,
                     "proof": _b64(proof),
@@ -102,6 +118,7 @@ def build_bundle(store: Store, case_id: UUID, signing_key: Ed25519PrivateKey | N
         "format": BUNDLE_FORMAT,
         "case_id": str(case_id),
         "origin": origin,
+        "erased": sorted(erased),
         "public_keys": keys,
         "checkpoints": [str(signed[i].note(origin)) for i in used],
         "consistency": [_b64(p) for p in consistency],
