@@ -125,6 +125,19 @@ class Dialect:
         """Index names are global: give a swapped-in table's indexes their live names back."""
         raise NotImplementedError
 
+    def take_secondary_indexes(self, conn: Any, table: str) -> list[str]:
+        """Drop the table's indexes other than its primary key and unique ones; returns the
+        statements that build them again."""
+        raise NotImplementedError
+
+    def lazy_commit(self, conn: Any) -> None:
+        """Let this transaction's commit return before it is on disk: for work a crash
+        would only make start over (a rebuild's pages), never for the log or positions."""
+
+    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
+        """Whether the table's writes go through the write-ahead log (a table being
+        rebuilt need not: a crash only loses a rebuild, which starts over)."""
+
     # --- the events table ----------------------------------------------------------------
 
     def case_key(self, case_id: UUID) -> Any:
@@ -305,13 +318,30 @@ class PostgreSQL(Dialect):
             if suffix in name:
                 conn.execute(f'ALTER INDEX "{name}" RENAME TO "{name.replace(suffix, "")}"')
 
+    def take_secondary_indexes(self, conn: Any, table: str) -> list[str]:
+        found = self.fetchall(
+            conn,
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = ?::regclass AND NOT i.indisprimary AND NOT i.indisunique ORDER BY c.relname",
+            (table,),
+        )
+        for name, _ in found:
+            conn.execute(pgsql.SQL("DROP INDEX {}").format(pgsql.Identifier(name)))
+        return [definition for _, definition in found]
+
+    def lazy_commit(self, conn: Any) -> None:
+        conn.execute("SET LOCAL synchronous_commit = off")
+
+    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
+        conn.execute(f"ALTER TABLE {table} SET {'LOGGED' if logged else 'UNLOGGED'}")
+
     def case_key(self, case_id: UUID) -> Any:
         return case_id
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         with conn.cursor(binary=True) as cur:
             cur.execute(self.native(statement), params)
-            return [StoredRow(*row) for row in cur]
+            return [StoredRow(*row) for row in cur.fetchall()]
 
     def assigned_upto(self, conn: Any) -> int | None:
         # The sequence, not the rows: a row forged with an id far ahead of it must not
@@ -520,6 +550,19 @@ class SQLite(Dialect):
             if suffix in name:
                 conn.execute(f"DROP INDEX {name}")
                 conn.execute(definition.replace(name, name.replace(suffix, ""), 1))
+
+    def take_secondary_indexes(self, conn: Any, table: str) -> list[str]:
+        found = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            (table,),
+        ).fetchall()
+        for name, _ in found:
+            conn.execute(f'DROP INDEX "{name}"')
+        return [definition for _, definition in found]
+
+    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
+        """SQLite logs every table alike."""
 
     def case_key(self, case_id: UUID) -> Any:
         return case_id.hex
