@@ -42,6 +42,7 @@ class Dialect:
     name: ClassVar[str]
     events_table: ClassVar[str]  # the library names it after the application on PostgreSQL only
     id_column: ClassVar[str]  # the notification id as the table stores it
+    case_id_text: ClassVar[str]  # the case id selected as text (what ``stored_rows`` reads)
     blob: ClassVar[str]  # the column type of raw bytes
 
     def native(self, statement: str) -> str:
@@ -206,6 +207,8 @@ class PostgreSQL(Dialect):
     name = "postgresql"
     events_table = "berkas_events"
     id_column = "notification_id"
+    # Made by the server as it sends the row: cheaper than a UUID made and printed here.
+    case_id_text = "originator_id::text"
     blob = "BYTEA"
 
     def native(self, statement: str) -> str:
@@ -450,6 +453,13 @@ BEGIN SELECT RAISE(ABORT, 'berkas: DELETE on {table} refused: {message}'); END;
 """.replace("{message}", APPEND_ONLY_MESSAGE)
 
 
+def _dashed(case_id: str) -> str:
+    """A case id as text with its dashes (the library stores SQLite's as 32 hex digits)."""
+    if len(case_id) != 32:
+        return str(UUID(case_id))
+    return f"{case_id[:8]}-{case_id[8:12]}-{case_id[12:16]}-{case_id[16:20]}-{case_id[20:]}"
+
+
 class _FreshConnections:
     """SQLite's stand-in for a pool: a new connection is cheaper than sharing one."""
 
@@ -469,6 +479,7 @@ class SQLite(Dialect):
     name = "sqlite"
     events_table = "stored_events"
     id_column = "rowid"
+    case_id_text = "originator_id"  # stored as 32 hex digits
     blob = "BLOB"
 
     def describe(self, store: Store) -> str:
@@ -568,7 +579,7 @@ class SQLite(Dialect):
         return case_id.hex
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
-        return [StoredRow(n, UUID(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
+        return [StoredRow(n, _dashed(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
 
     gapless = True  # a new rowid is the largest plus one; a rollback takes nothing
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"

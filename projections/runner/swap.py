@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from projections.eventstore import log, sql
+from projections.eventstore.large import fewer_collections
 from projections.eventstore.store import Store
 from projections.runner.pages import read_window
 from projections.runner.tracking import (
@@ -89,7 +90,7 @@ def rebuild(
     """
     group = list(projections)
     applied, at = 0, 0
-    with sql.connection(store) as conn:
+    with fewer_collections(), sql.connection(store) as conn:
         deferred = _fresh_tables(conn, group)
         replays = [replay_of(p, REBUILD_SUFFIX) for p in group]
         while True:

@@ -41,24 +41,42 @@ _SUBTYPE_FIELD = {
 }
 
 
+class _Topic:
+    """What an event of one topic does to its case's entry, worked out once per topic."""
+
+    __slots__ = ("depends", "kind", "status", "subtype")
+
+    def __init__(self, topic: str):
+        name = topic.removeprefix("berkas:")
+        self.kind = name.partition(".")[0]
+        self.status = _STATUS.get(name)
+        self.depends = _DEPENDS.get(name)
+        self.subtype = _SUBTYPE_FIELD.get(name)
+
+
+_TOPICS: dict[str, _Topic] = {}
+
+
 def _changes(row: StoredRow) -> dict[str, Any]:
     """What the row changes in its case's entry; never None for a column (a page's merge
     must keep what an earlier event set, as the upsert across pages does)."""
     raw = row.data
-    name = row.topic.removeprefix("berkas:")
+    topic = _TOPICS.get(row.topic) or _TOPICS.setdefault(row.topic, _Topic(row.topic))
     prov = raw["provenance"]["_data_"]
     at = prov[3]  # as stored: only the last one per case is converted, when written
-    change: dict[str, Any] = {"last_occurred_at": at, "version": row.originator_version}
-    if row.originator_version == 1:
-        change.update(kind=name.partition(".")[0], office=prov[2], opened_at=at)
-    status = _STATUS.get(name)
-    if name in _DEPENDS:
-        target = _DEPENDS[name].target_of(lambda field: tagged(raw, field))
+    version = row.originator_version
+    if version == 1:
+        change = {"last_occurred_at": at, "version": 1, "kind": topic.kind, "office": prov[2], "opened_at": at}
+    else:
+        change = {"last_occurred_at": at, "version": version}
+    status = topic.status
+    if topic.depends is not None:
+        target = topic.depends.target_of(lambda field: tagged(raw, field))
         status = target.value if target is not None else None
     if status is not None:
         change["status"] = status
-    if name in _SUBTYPE_FIELD:
-        subtype = tagged(raw, _SUBTYPE_FIELD[name])
+    if topic.subtype is not None:
+        subtype = tagged(raw, topic.subtype)
         if subtype is not None:
             change["subtype"] = subtype
     regency = raw.get("regency_code")
