@@ -295,10 +295,29 @@ class PostgreSQL(Dialect):
     ) -> None:
         # One ``unnest`` statement: row-by-row executemany costs ~20 µs a row here. Binary
         # parameters (%b): text arrays dumped as text are scanned for quoting, row by row.
+        if len(rows) >= self.STAGE_FROM:
+            self._staged(conn, table, columns, rows, on_conflict)
+            return
         names = ", ".join(name for name, _ in columns)
         arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
         statement = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}"
         conn.execute(statement, [list(values) for values in zip(*rows, strict=True)])
+
+    # From this many rows, COPY into a staging table and one INSERT ... SELECT from it
+    # costs a third of the client's CPU of dumping the arrays (50,000 rows: 0.035 s
+    # against 0.10-0.15 s here), the server's the same.
+    STAGE_FROM = 2_000
+
+    def _staged(self, conn: Any, table: str, columns: Columns, rows: list[Sequence[Any]], on_conflict: str) -> None:
+        names = ", ".join(name for name, _ in columns)
+        staging = f"staging_{table}"
+        conn.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
+            f"AS SELECT {names} FROM {table} WITH NO DATA"
+        )
+        self.copy_rows(conn, staging, columns, rows)
+        conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} {on_conflict}")
+        conn.execute(f"DELETE FROM {staging}")
 
     def copy_rows(self, conn: Any, table: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> None:
         names = ", ".join(name for name, _ in columns)
