@@ -22,8 +22,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.application import Berkas
 from domain.case import recorded_at
+from domain.usecases.base import save_in_batches
 from domain.values import Provenance, Role
-from projections.eventstore.fast_append import bulk_append
 from projections.eventstore.large import fewer_collections
 
 # Entering what just happened takes the officer a little while.
@@ -102,7 +102,7 @@ def _replay(app: Berkas, scripts: Iterator[Deferred], on_day: Callable[[date, in
         _, order, step, script = heapq.heappop(queue)
         recorded = step.recorded
         if recorded.date() != today:
-            written += bulk_append(app, finished, BATCH_SIZE) if finished else 0
+            written += save_in_batches(app, finished, BATCH_SIZE) if finished else 0
             finished = []
             if today is not None:
                 on_day(today, written)
@@ -119,7 +119,7 @@ def _replay(app: Berkas, scripts: Iterator[Deferred], on_day: Callable[[date, in
             finished.extend(touched.pop(order, {}).values())
             continue
         heapq.heappush(queue, (following.recorded.timestamp(), order, following, script))
-    written += bulk_append(app, finished, BATCH_SIZE) if finished else 0
+    written += save_in_batches(app, finished, BATCH_SIZE) if finished else 0
     if today is not None:
         on_day(today, written)
     return written
