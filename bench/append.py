@@ -23,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.application import Berkas
 from domain.passport import PassportApplication
 from domain.values import ApplicationType, Channel, Collector, PersonalData, Product, Provenance, Role
-from projections.eventstore.fast_append import bulk_append
+from projections.eventstore.fast_append import CopyApplicationRecorder
 from projections.eventstore.store import Store
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -37,9 +38,8 @@ RAW_BATCH = 1_000
 # DESIGN.md section 5, measured on the reference machine (2 cores, PostgreSQL 15).
 REFERENCE = {
     "single": "4,100 (library)",
-    "bulk-library": "18,200 (library, 100 per save)",
-    "bulk": "target >= 25,000",
-    "bulk-append": "goal >= 0.5 x raw",
+    "library": "18,200 (library, 100 per save)",
+    "bulk": "goal >= 0.5 x raw",
     "raw": "~55,000 (executemany)",
 }
 
@@ -129,6 +129,11 @@ def one_save_each(app: Berkas, cases: list[PassportApplication]) -> int:
     return sum(len(app.save(case)) for case in cases)
 
 
+def library_saves(app: Berkas, cases: list[PassportApplication], batch: int) -> int:
+    """What ``bulk_save`` did before it went straight to the recorder: the library's save."""
+    return sum(len(app.save(*cases[first : first + batch])) for first in range(0, len(cases), batch))
+
+
 def raw_executemany(url: str, rows: list[tuple[uuid.UUID, int, str, bytes]]) -> int:
     with psycopg.connect(url) as conn:
         conn.execute(
@@ -158,20 +163,14 @@ def run(admin_url: str, n: int, batch: int) -> list[Result]:
     with fresh_database(admin_url) as url:
         app = berkas(url, library_recorder=True)
         cases = applications(n, start)
-        label = f"bulk_save, {batch} per save, library INSERT"
-        results.append(timed("bulk-library", label, lambda: app.bulk_save(cases, batch)))
+        label = f"Application.save, {batch} per save, library INSERT"
+        results.append(timed("library", label, lambda: library_saves(app, cases, batch)))
         app.close()
     with fresh_database(admin_url) as url:
         app = berkas(url)
         cases = applications(n, start)
-        label = f"bulk_save, {batch} per save, {type(app.recorder).__name__}"
+        label = f"bulk_save, {batch} per transaction, {type(app.recorder).__name__}"
         results.append(timed("bulk", label, lambda: app.bulk_save(cases, batch)))
-        app.close()
-    with fresh_database(admin_url) as url:
-        app = berkas(url)
-        cases = applications(n, start)
-        label = f"bulk_append, {batch} per transaction (eventstore)"
-        results.append(timed("bulk-append", label, lambda: bulk_append(app, cases, batch)))
         app.close()
     with fresh_database(admin_url) as url:
         encoder = berkas(url)  # only its mapper: the same stored rows the library writes
@@ -184,6 +183,38 @@ def run(admin_url: str, n: int, batch: int) -> list[Result]:
         label = f"raw psycopg executemany, {RAW_BATCH:,} per batch"
         results.append(timed("raw", label, lambda: raw_executemany(url, rows)))
     return results
+
+
+THRESHOLD_SIZES = (7, 14, 35, 70, 140, 350)  # events per insert: 1, 2, 5, 10, 20, 50 applications
+
+
+def copy_threshold(admin_url: str, events: int = 7_000) -> str:
+    """Where COPY starts to pay: ``events`` events inserted in batches of each size, by the
+    library's INSERT and by COPY, alternately into one database."""
+    lines = [f"{'events per insert':>18} {'library INSERT/s':>17} {'COPY/s':>10} {'COPY vs INSERT':>15}"]
+    start = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
+    with fresh_database(admin_url) as url:
+        app = berkas(url)
+        recorder = app.recorder
+        library_insert = PostgresApplicationRecorder.insert_events
+        for size in THRESHOLD_SIZES:
+            rates = {}
+            for path in ("library", "copy", "library", "copy"):
+                stored = [
+                    app.mapper.to_stored_event(e) for c in applications(events // 7, start) for e in c.collect_events()
+                ]
+                batches = [stored[i : i + size] for i in range(0, len(stored), size)]
+                began = time.perf_counter()
+                for batch in batches:
+                    if path == "copy":
+                        recorder._copy_events(batch)
+                    else:
+                        library_insert(recorder, batch)
+                rates[path] = max(rates.get(path, 0.0), len(stored) / (time.perf_counter() - began))
+            library, copy = rates["library"], rates["copy"]
+            lines.append(f"{size:>18} {library:>17,.0f} {copy:>10,.0f} {copy / library:>14.2f}x")
+        app.close()
+    return "\n".join(lines)
 
 
 def report(results: list[Result], n: int) -> str:
@@ -201,9 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench append", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="passport applications per path (default 20,000)")
     parser.add_argument("--batch", type=int, default=500, help="aggregates per bulk_save transaction (default 500)")
+    parser.add_argument("--threshold", action="store_true", help="also measure where COPY starts to pay")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("BERKAS_BENCH_DATABASE_URL") or DEFAULT_ADMIN_URL
     results = run(admin_url, args.n, args.batch)
     print(report(results, args.n), flush=True)
+    if args.threshold:
+        print(f"\nCOPY threshold (now {CopyApplicationRecorder.COPY_THRESHOLD} events):")
+        print(copy_threshold(admin_url), flush=True)
     bulk = next(r for r in results if r.key == "bulk")
     return 0 if all(r.events == args.n * EVENTS_PER_CASE for r in results) and bulk.rate > 0 else 1

@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import ConflictError, KeyTaken
 from domain.values import Role, Uniqueness
 from projections.eventstore.fast_append import CopyApplicationRecorder
-from tests.builders import LEGAL_BASIS, Clock, actor, interviewed_passport, officer_of, passport
+from tests.builders import APPLICANT_NAME, LEGAL_BASIS, Clock, actor, interviewed_passport, officer_of, passport
 from tests.stores import fresh_system
 
 THREADS = 8
@@ -171,3 +171,35 @@ def test_eight_officers_issuing_one_passport_number_to_eight_cases_yield_one_pas
     assert [app.get_case(c).status.value for c in case_ids].count("ISSUED") == 1
     reservation = app.reservation(Uniqueness.PASSPORT_NUMBER, number)
     assert reservation.holder_id == winners[0] and reservation.version == 1
+
+
+# --- bulk_save: straight to the recorder, the log's safety kept ---------------------------
+
+
+def test_bulk_save_writes_every_event_sealed_in_order_a_batch_a_transaction(system):
+    app = system.app
+    cases = _applications(25)
+    pending = [(e.originator_id, e.originator_version) for case in cases for e in case.pending_events]
+    before = app.recorder.max_notification_id() or 0
+    assert app.bulk_save(cases, batch_size=10) == len(pending) == 75
+    stored = app.recorder.select_notifications(before + 1, len(pending))
+    assert [(n.originator_id, n.originator_version) for n in stored] == pending
+    assert all(APPLICANT_NAME.encode() not in n.state for n in stored)  # personal data sealed
+    assert app.get_case(cases[-1].id).applicant.name == APPLICANT_NAME
+
+
+def test_bulk_save_of_a_batch_holding_a_stale_case_writes_none_of_that_batch(system):
+    app = system.app
+    first = _applications(1)[0]
+    app.save(first)
+    stale, competitor = app.get_case(first.id), app.get_case(first.id)
+    clock = Clock(now=datetime(2024, 3, 20, tzinfo=UTC))
+    competitor.withdraw(officer_of(clock), "changed plans")
+    stale.withdraw(officer_of(clock), "changed plans")
+    app.save(competitor)
+    fresh = _applications(12)  # 36 events with the stale one: above the COPY threshold
+    before = app.recorder.max_notification_id()
+    with pytest.raises(IntegrityError):
+        app.bulk_save([*fresh, stale], batch_size=100)
+    assert app.recorder.max_notification_id() == before
+    assert not any(app.exists(case.id) for case in fresh)

@@ -173,3 +173,21 @@ def test_the_national_demo_refuses_a_scale_outside_zero_to_one(tmp_path, monkeyp
         with pytest.raises(SystemExit) as exited:
             main()
         assert exited.value.code == 2
+
+
+def test_a_national_count_at_a_small_scale_is_apportioned_not_rounded_away_office_by_office():
+    from fractions import Fraction
+
+    from api.demo.plan import ISSUED, PMI_REFUSALS
+    from api.demo.site import national
+
+    for scale in (Fraction(1, 100), Fraction(1, 10), Fraction(1)):
+        sites = national(2024, scale)
+        people = sum(site.share for site in sites)  # Malang's figures times this: the nation's
+        for figure in (8, 15, 53, PMI_REFUSALS, ISSUED):
+            counts = [site.count(figure) for site in sites]
+            assert sum(counts) == round(figure * people)
+            assert all(abs(count - figure * site.share) < 1 for count, site in zip(counts, sites, strict=True))
+    # 15 deportations at scale 0.01: about six in the nation, where rounding each office gave none.
+    assert sum(site.count(15) for site in national(2024, Fraction(1, 100))) == 6
+    assert next(site for site in national(2024, Fraction(1)) if site.code == "MLG").count(ISSUED) == ISSUED

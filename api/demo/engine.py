@@ -11,10 +11,8 @@ any moment are in memory, not the whole year's (a national year has millions).
 
 from __future__ import annotations
 
-import gc
 import heapq
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import count
@@ -24,8 +22,9 @@ from eventsourcing.domain import Aggregate
 
 from domain.application import Berkas
 from domain.case import recorded_at
+from domain.usecases.base import save_in_batches
 from domain.values import Provenance, Role
-from projections.eventstore.fast_append import bulk_append
+from projections.eventstore.large import fewer_collections
 
 # Entering what just happened takes the officer a little while.
 ENTRY_DELAY = timedelta(seconds=40)
@@ -76,22 +75,10 @@ def weighted(choices: dict[Any, int]) -> tuple[Any, ...]:
     return tuple(choice for choice, weight in choices.items() for _ in range(weight))
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Hundreds of thousands of short-lived objects beside a large live set (every open
-    case): at the default thresholds the collector rescans that set thousands of times."""
-    before = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def replay(app: Berkas, scripts: Iterable[Deferred], on_day: Callable[[date, int], None]) -> int:
     """Run every script to its end; ``scripts`` in order of ``not_before``. Returns the
     number of events written."""
-    with _fewer_collections():
+    with fewer_collections():
         return _replay(app, iter(scripts), on_day)
 
 
@@ -115,7 +102,7 @@ def _replay(app: Berkas, scripts: Iterator[Deferred], on_day: Callable[[date, in
         _, order, step, script = heapq.heappop(queue)
         recorded = step.recorded
         if recorded.date() != today:
-            written += bulk_append(app, finished, BATCH_SIZE) if finished else 0
+            written += save_in_batches(app, finished, BATCH_SIZE) if finished else 0
             finished = []
             if today is not None:
                 on_day(today, written)
@@ -132,7 +119,7 @@ def _replay(app: Berkas, scripts: Iterator[Deferred], on_day: Callable[[date, in
             finished.extend(touched.pop(order, {}).values())
             continue
         heapq.heappush(queue, (following.recorded.timestamp(), order, following, script))
-    written += bulk_append(app, finished, BATCH_SIZE) if finished else 0
+    written += save_in_batches(app, finished, BATCH_SIZE) if finished else 0
     if today is not None:
         on_day(today, written)
     return written

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from random import Random
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from api.demo.calendar import YEAR
+from api.demo.calendar import YEAR, apportion
 from api.demo.engine import Staff, weighted
 from api.demo.people import MALANG_REGENCY_SHARES
 from domain.offices import OFFICES, Office
@@ -28,6 +29,10 @@ class Site:
     office: Office
     seed: int
     share: Fraction = Fraction(1)  # of Malang's figures
+    # In a national year, every office's share and this one's place among them: each
+    # count is apportioned over the offices, so the national total is the scaled one.
+    shares: tuple[Fraction, ...] = field(default=(), repr=False)
+    place: int = 0
     officers: tuple[Staff, ...] = field(init=False, repr=False)
     supervisors: tuple[Staff, ...] = field(init=False, repr=False)
     regency_draw: tuple[str, ...] = field(init=False, repr=False)
@@ -52,8 +57,14 @@ class Site:
         return Staff(f"{self.code}-KAKANIM", Role.SUPERVISOR, self.code)
 
     def count(self, malang: int) -> int:
-        """Malang's count of something, scaled to this office (exact for Malang itself)."""
-        return round(malang * self.share)
+        """Malang's count of something, scaled to this office (exact for Malang itself).
+
+        In a national year the offices' counts add up to the national count at its scale,
+        ``round(malang * sum of shares)``, by largest remainder: a figure of 15 at scale
+        0.01 is some offices' one or two, not every office's rounded-down zero."""
+        if not self.shares:
+            return round(malang * self.share)
+        return _apportioned(malang, self.shares)[self.place]
 
     def amount(self, malang: Decimal) -> Decimal:
         """A rupiah amount of Malang's, scaled to this office, in whole rupiah."""
@@ -74,7 +85,16 @@ def malang(seed: int) -> Site:
     return Site(OFFICES[MALANG], seed)
 
 
+@lru_cache(maxsize=1024)
+def _apportioned(malang: int, shares: tuple[Fraction, ...]) -> tuple[int, ...]:
+    return tuple(apportion(round(malang * sum(shares)), list(shares)))
+
+
 def national(seed: int, scale: Fraction) -> list[Site]:
     """Every office in the reference data, Malang's figures scaled by its share of people."""
     people = OFFICES[MALANG].population
-    return [Site(office, seed, scale * Fraction(office.population, people)) for office in OFFICES.values()]
+    shares = tuple(scale * Fraction(office.population, people) for office in OFFICES.values())
+    return [
+        Site(office, seed, share, shares, place)
+        for place, (office, share) in enumerate(zip(OFFICES.values(), shares, strict=True))
+    ]

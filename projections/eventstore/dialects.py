@@ -42,6 +42,7 @@ class Dialect:
     name: ClassVar[str]
     events_table: ClassVar[str]  # the library names it after the application on PostgreSQL only
     id_column: ClassVar[str]  # the notification id as the table stores it
+    case_id_text: ClassVar[str]  # the case id selected as text (what ``stored_rows`` reads)
     blob: ClassVar[str]  # the column type of raw bytes
 
     def native(self, statement: str) -> str:
@@ -125,6 +126,19 @@ class Dialect:
         """Index names are global: give a swapped-in table's indexes their live names back."""
         raise NotImplementedError
 
+    def take_secondary_indexes(self, conn: Any, table: str) -> list[str]:
+        """Drop the table's indexes other than its primary key and unique ones; returns the
+        statements that build them again."""
+        raise NotImplementedError
+
+    def lazy_commit(self, conn: Any) -> None:
+        """Let this transaction's commit return before it is on disk: for work a crash
+        would only make start over (a rebuild's pages), never for the log or positions."""
+
+    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
+        """Whether the table's writes go through the write-ahead log (a table being
+        rebuilt need not: a crash only loses a rebuild, which starts over)."""
+
     # --- the events table ----------------------------------------------------------------
 
     def case_key(self, case_id: UUID) -> Any:
@@ -193,6 +207,8 @@ class PostgreSQL(Dialect):
     name = "postgresql"
     events_table = "berkas_events"
     id_column = "notification_id"
+    # Made by the server as it sends the row: cheaper than a UUID made and printed here.
+    case_id_text = "originator_id::text"
     blob = "BYTEA"
 
     def native(self, statement: str) -> str:
@@ -279,10 +295,29 @@ class PostgreSQL(Dialect):
     ) -> None:
         # One ``unnest`` statement: row-by-row executemany costs ~20 µs a row here. Binary
         # parameters (%b): text arrays dumped as text are scanned for quoting, row by row.
+        if len(rows) >= self.STAGE_FROM:
+            self._staged(conn, table, columns, rows, on_conflict)
+            return
         names = ", ".join(name for name, _ in columns)
         arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
         statement = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}"
         conn.execute(statement, [list(values) for values in zip(*rows, strict=True)])
+
+    # From this many rows, COPY into a staging table and one INSERT ... SELECT from it
+    # costs a third of the client's CPU of dumping the arrays (50,000 rows: 0.035 s
+    # against 0.10-0.15 s here), the server's the same.
+    STAGE_FROM = 2_000
+
+    def _staged(self, conn: Any, table: str, columns: Columns, rows: list[Sequence[Any]], on_conflict: str) -> None:
+        names = ", ".join(name for name, _ in columns)
+        staging = f"staging_{table}"
+        conn.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
+            f"AS SELECT {names} FROM {table} WITH NO DATA"
+        )
+        self.copy_rows(conn, staging, columns, rows)
+        conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} {on_conflict}")
+        conn.execute(f"DELETE FROM {staging}")
 
     def copy_rows(self, conn: Any, table: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> None:
         names = ", ".join(name for name, _ in columns)
@@ -305,13 +340,30 @@ class PostgreSQL(Dialect):
             if suffix in name:
                 conn.execute(f'ALTER INDEX "{name}" RENAME TO "{name.replace(suffix, "")}"')
 
+    def take_secondary_indexes(self, conn: Any, table: str) -> list[str]:
+        found = self.fetchall(
+            conn,
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = ?::regclass AND NOT i.indisprimary AND NOT i.indisunique ORDER BY c.relname",
+            (table,),
+        )
+        for name, _ in found:
+            conn.execute(pgsql.SQL("DROP INDEX {}").format(pgsql.Identifier(name)))
+        return [definition for _, definition in found]
+
+    def lazy_commit(self, conn: Any) -> None:
+        conn.execute("SET LOCAL synchronous_commit = off")
+
+    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
+        conn.execute(f"ALTER TABLE {table} SET {'LOGGED' if logged else 'UNLOGGED'}")
+
     def case_key(self, case_id: UUID) -> Any:
         return case_id
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         with conn.cursor(binary=True) as cur:
             cur.execute(self.native(statement), params)
-            return [StoredRow(*row) for row in cur]
+            return [StoredRow(*row) for row in cur.fetchall()]
 
     def assigned_upto(self, conn: Any) -> int | None:
         # The sequence, not the rows: a row forged with an id far ahead of it must not
@@ -420,6 +472,13 @@ BEGIN SELECT RAISE(ABORT, 'berkas: DELETE on {table} refused: {message}'); END;
 """.replace("{message}", APPEND_ONLY_MESSAGE)
 
 
+def _dashed(case_id: str) -> str:
+    """A case id as text with its dashes (the library stores SQLite's as 32 hex digits)."""
+    if len(case_id) != 32:
+        return str(UUID(case_id))
+    return f"{case_id[:8]}-{case_id[8:12]}-{case_id[12:16]}-{case_id[16:20]}-{case_id[20:]}"
+
+
 class _FreshConnections:
     """SQLite's stand-in for a pool: a new connection is cheaper than sharing one."""
 
@@ -439,6 +498,7 @@ class SQLite(Dialect):
     name = "sqlite"
     events_table = "stored_events"
     id_column = "rowid"
+    case_id_text = "originator_id"  # stored as 32 hex digits
     blob = "BLOB"
 
     def describe(self, store: Store) -> str:
@@ -521,11 +581,24 @@ class SQLite(Dialect):
                 conn.execute(f"DROP INDEX {name}")
                 conn.execute(definition.replace(name, name.replace(suffix, ""), 1))
 
+    def take_secondary_indexes(self, conn: Any, table: str) -> list[str]:
+        found = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            (table,),
+        ).fetchall()
+        for name, _ in found:
+            conn.execute(f'DROP INDEX "{name}"')
+        return [definition for _, definition in found]
+
+    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
+        """SQLite logs every table alike."""
+
     def case_key(self, case_id: UUID) -> Any:
         return case_id.hex
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
-        return [StoredRow(n, UUID(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
+        return [StoredRow(n, _dashed(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
 
     gapless = True  # a new rowid is the largest plus one; a rollback takes nothing
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"

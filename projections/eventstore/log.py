@@ -19,15 +19,15 @@ import orjson
 @dataclass(slots=True)
 class StoredRow:
     """One row of the event log as stored; ``data`` (its state parsed, JSON only, tags left
-    in place) and ``case_id`` are made once and shared by every view the row is handed to."""
+    in place) is made once and shared by every view the row is handed to. The case id
+    comes as the views store it (text); the ``UUID`` is made only for who asks."""
 
     notification_id: int
-    originator_id: UUID
+    case_id: str
     originator_version: int
     topic: str
     state: bytes
     _data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-    _case_id: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -36,11 +36,8 @@ class StoredRow:
         return self._data
 
     @property
-    def case_id(self) -> str:
-        """The originator id as the views store it (text), made once."""
-        if self._case_id is None:
-            self._case_id = str(self.originator_id)
-        return self._case_id
+    def originator_id(self) -> UUID:
+        return UUID(self.case_id)
 
 
 def _events(conn: Any) -> tuple[str, str]:
@@ -114,7 +111,8 @@ def read_page(conn: Any, topics: Sequence[str], after: int, upto: int, limit: in
     table, column = _events(conn)
     where, params = _where(conn, topics, after, upto)
     statement = (
-        f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} WHERE {where} ORDER BY {column}"
+        f"SELECT {column}, {conn.dialect.case_id_text}, originator_version, topic, state FROM {table} "
+        f"WHERE {where} ORDER BY {column}"
     )
     if limit is not None:
         statement += " LIMIT ?"
@@ -134,7 +132,7 @@ def case_rows(conn: Any, case_id: UUID) -> list[StoredRow]:
     table, column = _events(conn)
     return conn.dialect.stored_rows(
         conn,
-        f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} "
+        f"SELECT {column}, {conn.dialect.case_id_text}, originator_version, topic, state FROM {table} "
         "WHERE originator_id = ? ORDER BY originator_version",
         [conn.dialect.case_key(case_id)],
     )

@@ -6,24 +6,65 @@ from collections.abc import Iterable
 from typing import Any
 
 from projections.eventstore import log, sql
+from projections.eventstore.large import fewer_collections
 from projections.eventstore.store import Store
-from projections.runner.pages import feed, read_window
-from projections.runner.tracking import REBUILD_SUFFIX, Progress, Projection, ensure_tracking, lock, set_position
+from projections.runner.pages import read_window
+from projections.runner.tracking import (
+    REBUILD_SUFFIX,
+    Progress,
+    Projection,
+    Replay,
+    ensure_tracking,
+    lock,
+    replay_of,
+    set_position,
+)
 
 
-def _fresh_tables(conn: Any, projections: list[Projection]) -> None:
+def _fresh_tables(conn: Any, projections: list[Projection]) -> list[str]:
+    """Empty rebuild tables, unlogged and without their secondary indexes while they are
+    filled (one index built over the full table costs less than keeping it up row by
+    row); returns the indexes to build before the swap."""
+    deferred: list[str] = []
     with sql.transaction(conn):
         ensure_tracking(conn)
         for projection in projections:
             for table in projection.tables:
                 sql.execute(conn, f"DROP TABLE IF EXISTS {table}{REBUILD_SUFFIX}")
             projection.create_tables(conn, REBUILD_SUFFIX)
+            for table in projection.tables:
+                conn.dialect.set_logged(conn, table + REBUILD_SUFFIX, False)
+                deferred += conn.dialect.take_secondary_indexes(conn, table + REBUILD_SUFFIX)
+    return deferred
 
 
-def _replay(conn: Any, projections: list[Projection], at: int, upto: int, page_size: int) -> tuple[int, int]:
+def _completed(conn: Any, projections: list[Projection], deferred: list[str]) -> None:
+    """The rebuild tables as the live ones are: logged, with every index."""
+    for statement in deferred:
+        sql.execute(conn, statement)
+    for projection in projections:
+        for table in projection.tables:
+            conn.dialect.set_logged(conn, table + REBUILD_SUFFIX, True)
+
+
+def _replay(
+    conn: Any, projections: list[Projection], replays: list[Replay], at: int, upto: int, page_size: int
+) -> tuple[int, int]:
     """One window into the rebuild tables; returns (rows applied, position reached)."""
     end, rows = read_window(conn, projections, at, upto, page_size)
-    return feed(conn, projections, rows, dict.fromkeys((p.name for p in projections), at), REBUILD_SUFFIX), end
+    applied = 0
+    for projection, replay in zip(projections, replays, strict=True):
+        topics = frozenset(projection.topics)
+        mine = [r for r in rows if r.topic in topics] if topics else rows
+        if mine:
+            replay.apply(conn, mine)
+            applied += len(mine)
+    return applied, end
+
+
+def _finish(conn: Any, replays: list[Replay]) -> None:
+    for replay in replays:
+        replay.finish(conn)
 
 
 def _swap(conn: Any, projections: list[Projection], at: int) -> None:
@@ -49,24 +90,30 @@ def rebuild(
     """
     group = list(projections)
     applied, at = 0, 0
-    with sql.connection(store) as conn:
-        _fresh_tables(conn, group)
+    with fewer_collections(), sql.connection(store) as conn:
+        deferred = _fresh_tables(conn, group)
+        replays = [replay_of(p, REBUILD_SUFFIX) for p in group]
         while True:
             with sql.transaction(conn):
+                conn.dialect.lazy_commit(conn)
                 upto = log.readable_upto(conn)
                 if at >= upto:
                     break
-                count, at = _replay(conn, group, at, upto, page_size)
+                count, at = _replay(conn, group, replays, at, upto, page_size)
             applied += count
             if progress is not None:
                 progress(at, upto)
+        with sql.transaction(conn):
+            _finish(conn, replays)
+            _completed(conn, group, deferred)
         with sql.transaction(conn):
             lock(conn, group)
             # Events recorded since the last page join in the same transaction as the swap.
             upto = log.readable_upto(conn)
             while at < upto:
-                count, at = _replay(conn, group, at, upto, page_size)
+                count, at = _replay(conn, group, replays, at, upto, page_size)
                 applied += count
+            _finish(conn, replays)
             _swap(conn, group, at)
         if progress is not None:
             progress(at, upto)

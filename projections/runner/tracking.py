@@ -24,6 +24,41 @@ class Projection(Protocol):
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None: ...
 
 
+class Replay(Protocol):
+    """A rebuild's way into one projection's fresh tables. Nobody reads those tables before
+    the swap, so a replay may hold what it has counted across pages (bounded: memory stays
+    flat in the log's size) and write it in fewer, larger batches; ``finish`` writes what
+    it still holds, and the replay may be fed again after it."""
+
+    def apply(self, conn: Any, rows: list[StoredRow]) -> None: ...
+
+    def finish(self, conn: Any) -> None: ...
+
+
+class Replaying(Projection, Protocol):
+    """A projection with a replay of its own (the others are replayed page by page)."""
+
+    def replay(self, suffix: str) -> Replay: ...
+
+
+class PageByPage:
+    """The replay of a projection without one of its own: its ``apply``, page by page."""
+
+    def __init__(self, projection: Projection, suffix: str):
+        self.projection, self.suffix = projection, suffix
+
+    def apply(self, conn: Any, rows: list[StoredRow]) -> None:
+        self.projection.apply(conn, rows, self.suffix)
+
+    def finish(self, conn: Any) -> None:
+        """Every page was written as it came."""
+
+
+def replay_of(projection: Projection, suffix: str) -> Replay:
+    own = getattr(projection, "replay", None)
+    return own(suffix) if own is not None else PageByPage(projection, suffix)
+
+
 def ensure_tracking(conn: Any) -> None:
     """Create the tracking table. Also serialises DDL: concurrent CREATE TABLE IF NOT EXISTS
     can still collide on PostgreSQL's catalog."""

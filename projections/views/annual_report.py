@@ -9,6 +9,7 @@ page's increments are summed in dicts, then written with one upsert per table.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -23,23 +24,6 @@ PERMITS = "annual_report_permits"  # kind of every stay permit (ITK, ITAS, ITAP)
 TARGETS = "annual_report_targets"  # the latest target per office and year
 
 P, SP, EC = "berkas:PassportApplication.", "berkas:StayPermit.", "berkas:EnforcementCase."
-TOPICS = (
-    P + "Submitted",
-    P + "FeePaid",
-    P + "Issued",
-    P + "Refused",
-    P + "Postponed",
-    SP + "Applied",
-    SP + "FeePaid",
-    SP + "Issued",
-    SP + "Extended",
-    EC + "ActionImposed",
-    EC + "Deported",
-    EC + "ChargePaid",
-    "berkas:JointOperation.Executed",
-    "berkas:RevenueTarget.Set",
-    "berkas:RevenueTarget.Revised",
-)
 
 Key = tuple[str, int, int, str, str, str]  # office, year, month, metric, key, recorded_on
 FIGURE_COLUMNS = (
@@ -69,76 +53,216 @@ def _fee_lines(raw: dict[str, Any]) -> list[tuple[str, int]]:
     return [(line["_data_"]["code"], rupiah(line["_data_"]["amount"]["_data_"])) for line in lines]
 
 
-class _Page:
-    """One page's increments and the lookup rows it adds."""
+class _Tally:
+    """Increments and the lookups counting needs: the type of applications not issued yet,
+    the kind of every stay permit, the latest target per office and year."""
 
-    def __init__(self, conn: Any, suffix: str, rows: list[StoredRow]):
-        self.conn, self.suffix = conn, suffix
+    def __init__(self) -> None:
         self.figures: dict[Key, int] = defaultdict(int)
-        self.events = [(row.topic, row.case_id, row.data) for row in rows]
-        self.passports = {cid: raw["application_type"]["_data_"] for t, cid, raw in self.events if t == P + "Submitted"}
-        self.permits = {cid: raw["kind"]["_data_"] for t, cid, raw in self.events if t == SP + "Applied"}
-        self.issued: list[str] = []
+        self.passports: dict[str, str] = {}
+        self.permits: dict[str, str] = {}
         self.targets: dict[tuple[str, int], int] = {}
+        self.issued: list[str] = []
 
-    def lookup(self, table: str, column: str, known: dict[str, str], topics: tuple[str, ...]) -> None:
-        """Complete ``known`` with the stored values of cases begun on earlier pages."""
-        wanted = sorted({cid for t, cid, _ in self.events if t in topics and cid not in known})
-        if wanted:
-            clause, params = sql.in_list(self.conn, "case_id", wanted)
-            statement = f"SELECT case_id, {column} FROM {table + self.suffix} WHERE {clause}"
-            known.update(dict(sql.fetchall(self.conn, statement, params)))
-
-    def stored_targets(self) -> None:
-        wanted = {(raw["provenance"]["_data_"][2], raw["year"]) for t, _, raw in self.events if "RevenueTarget" in t}
-        for office, year in sorted(wanted):
-            found = sql.fetchall(
-                self.conn, f"SELECT amount FROM {TARGETS + self.suffix} WHERE office = ? AND year = ?", (office, year)
-            )
-            self.targets[(office, year)] = int(found[0][0]) if found else 0
-
-    def count(self) -> None:
-        figures = self.figures
-        for topic, cid, raw in self.events:
+    def count(self, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+        for topic, cid, raw in events:
             _actor, _role, office, occurred_at, *_rest = raw["provenance"]["_data_"]
             day = local_day(occurred_at, office)
             recorded = local_day(raw["timestamp"]["_data_"], office).isoformat()
-            at = (office, day.year, day.month)
-            if topic == P + "Issued":
-                figures[(*at, "passports_issued", raw["product"]["_data_"], recorded)] += 1
-                figures[(*at, "passports_issued_by_type", self.passports.pop(cid, "UNKNOWN"), recorded)] += 1
-                self.issued.append(cid)
-            elif topic == P + "FeePaid":
-                for code, amount in _fee_lines(raw):
-                    figures[(*at, "passport_revenue", code, recorded)] += amount
-            elif topic == P + "Refused":
-                figures[(*at, "refusals", raw["reason_code"]["_data_"], recorded)] += 1
-            elif topic == P + "Postponed":
-                # Codes only (version 1 events carried free text, never a key: OTHER).
-                figures[(*at, "postponements", tagged(raw, "reason_code") or "OTHER", recorded)] += 1
-            elif topic in (SP + "FeePaid", SP + "Extended"):
-                for code, amount in _fee_lines(raw):
-                    figures[(*at, "stay_permit_revenue", code, recorded)] += amount
-                if topic == SP + "Extended" and self.permits.get(cid) == "ITK":
-                    figures[(*at, "stay_permit_documents", "ITK_EXTENSION", recorded)] += 1
-            elif topic == SP + "Issued" and self.permits.get(cid) in ("ITAS", "ITAP"):
-                figures[(*at, "stay_permit_documents", f"{self.permits[cid]}_ISSUED", recorded)] += 1
-            elif topic == EC + "ActionImposed":
-                action = raw["action"]["_data_"]
-                figures[(*at, "administrative_actions", action, recorded)] += 1
-                if action == "DEPORTATION":
-                    figures[(*at, "deportations_decided", "", recorded)] += 1
-            elif topic == EC + "Deported":
-                figures[(*at, "deportations_executed", "", recorded)] += 1
-            elif topic == EC + "ChargePaid":
-                figures[(*at, "enforcement_revenue", "CHARGE", recorded)] += rupiah(raw["amount"]["_data_"])
-            elif topic == "berkas:JointOperation.Executed":
-                figures[(*at, "joint_operations", "", recorded)] += 1
-            elif topic.startswith("berkas:RevenueTarget."):
-                # The target is the latest amount: store the change, so sums stay bitemporal.
-                year, amount = raw["year"], rupiah(raw["amount"]["_data_"])
-                figures[(office, year, 0, "revenue_target", "", recorded)] += amount - self.targets[(office, year)]
-                self.targets[(office, year)] = amount
+            _COUNTERS[topic](self, (office, day.year, day.month), recorded, cid, raw)
+
+    def passport_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        figures = self.figures
+        figures[(*at, "passports_issued", raw["product"]["_data_"], recorded)] += 1
+        figures[(*at, "passports_issued_by_type", self.passports.pop(cid, "UNKNOWN"), recorded)] += 1
+        self.issued.append(cid)
+
+    def passport_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        for code, amount in _fee_lines(raw):
+            self.figures[(*at, "passport_revenue", code, recorded)] += amount
+
+    def refused(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        self.figures[(*at, "refusals", raw["reason_code"]["_data_"], recorded)] += 1
+
+    def postponed(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        # Codes only (version 1 events carried free text, never a key: OTHER).
+        self.figures[(*at, "postponements", tagged(raw, "reason_code") or "OTHER", recorded)] += 1
+
+    def permit_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        for code, amount in _fee_lines(raw):
+            self.figures[(*at, "stay_permit_revenue", code, recorded)] += amount
+
+    def permit_extended(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        self.permit_paid(at, recorded, cid, raw)
+        if self.permits.get(cid) == "ITK":
+            self.figures[(*at, "stay_permit_documents", "ITK_EXTENSION", recorded)] += 1
+
+    def permit_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        kind = self.permits.get(cid)
+        if kind in ("ITAS", "ITAP"):
+            self.figures[(*at, "stay_permit_documents", f"{kind}_ISSUED", recorded)] += 1
+
+    def action_imposed(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        action = raw["action"]["_data_"]
+        self.figures[(*at, "administrative_actions", action, recorded)] += 1
+        if action == "DEPORTATION":
+            self.figures[(*at, "deportations_decided", "", recorded)] += 1
+
+    def deported(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        self.figures[(*at, "deportations_executed", "", recorded)] += 1
+
+    def charge_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        self.figures[(*at, "enforcement_revenue", "CHARGE", recorded)] += rupiah(raw["amount"]["_data_"])
+
+    def joint_operation(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        self.figures[(*at, "joint_operations", "", recorded)] += 1
+
+    def target(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        # The target is the latest amount: store the change, so sums stay bitemporal.
+        office, year, amount = at[0], raw["year"], rupiah(raw["amount"]["_data_"])
+        self.figures[(office, year, 0, "revenue_target", "", recorded)] += amount - self.targets[(office, year)]
+        self.targets[(office, year)] = amount
+
+    def nothing(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+        """Read for a lookup only (what an application or a permit is)."""
+
+
+_COUNTERS = {
+    P + "Submitted": _Tally.nothing,
+    P + "FeePaid": _Tally.passport_paid,
+    P + "Issued": _Tally.passport_issued,
+    P + "Refused": _Tally.refused,
+    P + "Postponed": _Tally.postponed,
+    SP + "Applied": _Tally.nothing,
+    SP + "FeePaid": _Tally.permit_paid,
+    SP + "Issued": _Tally.permit_issued,
+    SP + "Extended": _Tally.permit_extended,
+    EC + "ActionImposed": _Tally.action_imposed,
+    EC + "Deported": _Tally.deported,
+    EC + "ChargePaid": _Tally.charge_paid,
+    "berkas:JointOperation.Executed": _Tally.joint_operation,
+    "berkas:RevenueTarget.Set": _Tally.target,
+    "berkas:RevenueTarget.Revised": _Tally.target,
+}
+TOPICS = tuple(_COUNTERS)
+
+
+class _Tables:
+    """The view's tables under one suffix, and what a page reads from and writes to them."""
+
+    def __init__(self, suffix: str):
+        self.figures, self.passports, self.permits, self.targets = (t + suffix for t in AnnualReportView.tables)
+
+    @staticmethod
+    def events(rows: list[StoredRow]) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(row.topic, row.case_id, row.data) for row in rows]
+
+    @staticmethod
+    def begun(events: list[tuple[str, str, dict[str, Any]]]) -> tuple[dict[str, str], dict[str, str]]:
+        """The application type and permit kind of the cases these events begin."""
+        passports = {cid: raw["application_type"]["_data_"] for t, cid, raw in events if t == P + "Submitted"}
+        permits = {cid: raw["kind"]["_data_"] for t, cid, raw in events if t == SP + "Applied"}
+        return passports, permits
+
+    def lookup(self, conn: Any, events: list[tuple[str, str, dict[str, Any]]], tally: _Tally) -> set[str]:
+        """Complete the tally's types and kinds with the stored ones of cases begun earlier
+        and its targets with the stored ones; returns the applications found stored."""
+        found = self._lookup(conn, self.passports, "type", tally.passports, events, (P + "Issued",))
+        self._lookup(conn, self.permits, "kind", tally.permits, events, (SP + "Issued", SP + "Extended"))
+        wanted = {(raw["provenance"]["_data_"][2], raw["year"]) for t, _, raw in events if "RevenueTarget" in t}
+        for office, year in sorted(wanted - set(tally.targets)):
+            stored = sql.fetchall(
+                conn, f"SELECT amount FROM {self.targets} WHERE office = ? AND year = ?", (office, year)
+            )
+            tally.targets[(office, year)] = int(stored[0][0]) if stored else 0
+        return found
+
+    @staticmethod
+    def _lookup(conn: Any, table: str, column: str, known: dict[str, str], events: list, topics: tuple) -> set[str]:
+        wanted = sorted({cid for t, cid, _ in events if t in topics and cid not in known})
+        if not wanted:
+            return set()
+        clause, params = sql.in_list(conn, "case_id", wanted)
+        stored = dict(sql.fetchall(conn, f"SELECT case_id, {column} FROM {table} WHERE {clause}", params))
+        known.update(stored)
+        return set(stored)
+
+    def write_figures(self, conn: Any, figures: dict[Key, int]) -> None:
+        sql.insert_rows(
+            conn,
+            self.figures,
+            FIGURE_COLUMNS,
+            [(*key, value) for key, value in sorted(figures.items())],
+            f"ON CONFLICT (year, office, metric, key, month, recorded_on) "
+            f"DO UPDATE SET value = {self.figures}.value + excluded.value",
+        )
+
+    def write_passports(self, conn: Any, passports: Iterable[tuple[str, str]]) -> None:
+        sql.insert_rows(conn, self.passports, (("case_id", "text"), ("type", "text")), passports)
+
+    def forget_passports(self, conn: Any, case_ids: Iterable[str]) -> None:
+        sql.delete_keys(conn, self.passports, "case_id", sorted(case_ids))
+
+    def write_permits(self, conn: Any, permits: Iterable[tuple[str, str]]) -> None:
+        sql.insert_rows(conn, self.permits, (("case_id", "text"), ("kind", "text")), permits)
+
+    def write_targets(self, conn: Any, targets: dict[tuple[str, int], int]) -> None:
+        sql.insert_rows(
+            conn,
+            self.targets,
+            (("office", "text"), ("year", "integer"), ("amount", "bigint")),
+            [(office, year, amount) for (office, year), amount in targets.items()],
+            "ON CONFLICT (office, year) DO UPDATE SET amount = excluded.amount",
+        )
+
+
+class _Replay:
+    """The annual report rebuilt: figures summed across pages, the types of applications
+    not issued yet and the kinds of permits held in memory, all written in large batches.
+    Each holding is bounded (``HELD``): past it, figures are written out, and the oldest
+    half of the applications and the permits go to their tables, where later pages look
+    them up as the live view does."""
+
+    HELD = 100_000
+
+    def __init__(self, suffix: str):
+        self.tables = _Tables(suffix)
+        self.tally = _Tally()
+        self.new_permits: dict[str, str] = {}  # held, not yet in their table
+        self.stored_issued: set[str] = set()  # in the table, issued since
+
+    def apply(self, conn: Any, rows: list[StoredRow]) -> None:
+        tables, tally = self.tables, self.tally
+        events = tables.events(rows)
+        passports, permits = tables.begun(events)
+        tally.passports.update(passports)
+        tally.permits.update(permits)
+        self.new_permits.update(permits)
+        self.stored_issued |= tables.lookup(conn, events, tally)
+        tally.count(events)
+        tally.issued.clear()
+        if len(tally.figures) > self.HELD:
+            tables.write_figures(conn, tally.figures)
+            tally.figures.clear()
+        if len(tally.passports) > self.HELD:
+            oldest = list(tally.passports)[: len(tally.passports) - self.HELD // 2]
+            tables.write_passports(conn, [(cid, tally.passports.pop(cid)) for cid in oldest])
+        if len(tally.permits) > self.HELD:
+            tables.write_permits(conn, self.new_permits.items())
+            self.new_permits.clear()
+            tally.permits.clear()
+
+    def finish(self, conn: Any) -> None:
+        tables, tally = self.tables, self.tally
+        tables.write_figures(conn, tally.figures)
+        tables.write_passports(conn, tally.passports.items())
+        tables.forget_passports(conn, self.stored_issued - set(tally.passports))
+        tables.write_permits(conn, self.new_permits.items())
+        tables.write_targets(conn, tally.targets)
+        tally.figures.clear()
+        tally.passports.clear()
+        self.new_permits.clear()
+        self.stored_issued.clear()
 
 
 class AnnualReportView:
@@ -162,34 +286,19 @@ class AnnualReportView:
         )
 
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
-        page = _Page(conn, suffix, rows)
-        new_passports, new_permits = dict(page.passports), dict(page.permits)
-        page.lookup(PASSPORTS, "type", page.passports, (P + "Issued",))
-        page.lookup(PERMITS, "kind", page.permits, (SP + "Issued", SP + "Extended"))
-        page.stored_targets()
-        page.count()
-        figures = FIGURES + suffix
-        sql.insert_rows(
-            conn,
-            figures,
-            FIGURE_COLUMNS,
-            [(*key, value) for key, value in sorted(page.figures.items())],
-            f"ON CONFLICT (year, office, metric, key, month, recorded_on) "
-            f"DO UPDATE SET value = {figures}.value + excluded.value",
-        )
-        issued = set(page.issued)
-        sql.insert_rows(
-            conn,
-            PASSPORTS + suffix,
-            (("case_id", "text"), ("type", "text")),
-            [(cid, kind) for cid, kind in new_passports.items() if cid not in issued],
-        )
-        sql.delete_keys(conn, PASSPORTS + suffix, "case_id", [cid for cid in page.issued if cid not in new_passports])
-        sql.insert_rows(conn, PERMITS + suffix, (("case_id", "text"), ("kind", "text")), new_permits.items())
-        sql.insert_rows(
-            conn,
-            TARGETS + suffix,
-            (("office", "text"), ("year", "integer"), ("amount", "bigint")),
-            [(office, year, amount) for (office, year), amount in page.targets.items()],
-            "ON CONFLICT (office, year) DO UPDATE SET amount = excluded.amount",
-        )
+        tables, tally = _Tables(suffix), _Tally()
+        events = tables.events(rows)
+        passports, permits = tables.begun(events)
+        tally.passports.update(passports)
+        tally.permits.update(permits)
+        tables.lookup(conn, events, tally)
+        tally.count(events)
+        tables.write_figures(conn, tally.figures)
+        issued = set(tally.issued)
+        tables.write_passports(conn, [(cid, kind) for cid, kind in passports.items() if cid not in issued])
+        tables.forget_passports(conn, [cid for cid in tally.issued if cid not in passports])
+        tables.write_permits(conn, permits.items())
+        tables.write_targets(conn, tally.targets)
+
+    def replay(self, suffix: str) -> _Replay:
+        return _Replay(suffix)

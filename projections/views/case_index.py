@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -40,28 +41,115 @@ _SUBTYPE_FIELD = {
 }
 
 
+class _Topic:
+    """What an event of one topic does to its case's entry, worked out once per topic."""
+
+    __slots__ = ("depends", "kind", "status", "subtype")
+
+    def __init__(self, topic: str):
+        name = topic.removeprefix("berkas:")
+        self.kind = name.partition(".")[0]
+        self.status = _STATUS.get(name)
+        self.depends = _DEPENDS.get(name)
+        self.subtype = _SUBTYPE_FIELD.get(name)
+
+
+_TOPICS: dict[str, _Topic] = {}
+
+
 def _changes(row: StoredRow) -> dict[str, Any]:
+    """What the row changes in its case's entry; never None for a column (a page's merge
+    must keep what an earlier event set, as the upsert across pages does)."""
     raw = row.data
-    name = row.topic.removeprefix("berkas:")
-    kind = name.partition(".")[0]
+    topic = _TOPICS.get(row.topic) or _TOPICS.setdefault(row.topic, _Topic(row.topic))
     prov = raw["provenance"]["_data_"]
-    at = prov[3]  # as stored: only the page's last one per case is converted, in ``apply``
-    change: dict[str, Any] = {"last_occurred_at": at, "version": row.originator_version}
-    if row.originator_version == 1:
-        change.update(kind=kind, office=prov[2], opened_at=at)
-    status = _STATUS.get(name)
-    if name in _DEPENDS:
-        target = _DEPENDS[name].target_of(lambda field: tagged(raw, field))
+    at = prov[3]  # as stored: only the last one per case is converted, when written
+    version = row.originator_version
+    if version == 1:
+        change = {"last_occurred_at": at, "version": 1, "kind": topic.kind, "office": prov[2], "opened_at": at}
+    else:
+        change = {"last_occurred_at": at, "version": version}
+    status = topic.status
+    if topic.depends is not None:
+        target = topic.depends.target_of(lambda field: tagged(raw, field))
         status = target.value if target is not None else None
     if status is not None:
         change["status"] = status
-    if name in _SUBTYPE_FIELD:
-        change["subtype"] = tagged(raw, _SUBTYPE_FIELD[name])
-    if "regency_code" in raw:
-        change["regency"] = raw["regency_code"]
+    if topic.subtype is not None:
+        subtype = tagged(raw, topic.subtype)
+        if subtype is not None:
+            change["subtype"] = subtype
+    regency = raw.get("regency_code")
+    if regency is not None:
+        change["regency"] = regency
     if "reason_code" in raw:
-        change["reason_code"] = tagged(raw, "reason_code")
+        reason = tagged(raw, "reason_code")
+        if reason is not None:
+            change["reason_code"] = reason
     return change
+
+
+def _merge(merged: dict[str, dict[str, Any]], rows: list[StoredRow]) -> None:
+    for row in rows:
+        entry = merged.get(row.case_id)
+        if entry is None:
+            merged[row.case_id] = _changes(row)
+        else:
+            entry.update(_changes(row))
+
+
+def _row(case_id: str, change: dict[str, Any]) -> tuple[Any, ...]:
+    for column in ("last_occurred_at", "opened_at"):
+        if column in change:
+            change[column] = iso_to_utc_text(change[column])
+    return (case_id, *(change.get(c) for c in COLUMNS[1:]))
+
+
+def _upsert(conn: Any, table: str, merged: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    # Columns a page did not touch keep their stored value (COALESCE with the old row).
+    updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS[1:])
+    sql.insert_rows(
+        conn,
+        table,
+        COLUMN_TYPES,
+        [_row(cid, change) for cid, change in merged],
+        f"ON CONFLICT (case_id) DO UPDATE SET {updates}",
+    )
+
+
+class _Replay:
+    """The case index rebuilt: each case's entry is held from its first event until its
+    case falls quiet, then written once (by COPY when the entry holds the case's opening,
+    so the case cannot be in the table yet). At most ``HELD`` entries are held: the
+    least recently touched half is written when there are more."""
+
+    HELD = 100_000
+
+    def __init__(self, table: str):
+        self.table = table
+        self.held: dict[str, dict[str, Any]] = {}
+
+    def apply(self, conn: Any, rows: list[StoredRow]) -> None:
+        held = self.held
+        for row in rows:
+            entry = held.pop(row.case_id, None)
+            change = _changes(row)
+            if entry is not None:
+                entry.update(change)
+                change = entry
+            held[row.case_id] = change  # the most recently touched last
+        if len(held) > self.HELD:
+            quiet = list(held)[: len(held) - self.HELD // 2]
+            self._write(conn, [(cid, held.pop(cid)) for cid in quiet])
+
+    def finish(self, conn: Any) -> None:
+        self._write(conn, list(self.held.items()))
+        self.held.clear()
+
+    def _write(self, conn: Any, entries: list[tuple[str, dict[str, Any]]]) -> None:
+        opened = [_row(cid, change) for cid, change in entries if "kind" in change]
+        sql.copy_rows(conn, self.table, COLUMN_TYPES, opened)
+        _upsert(conn, self.table, [(cid, change) for cid, change in entries if "kind" not in change])
 
 
 class CaseIndex:
@@ -81,22 +169,11 @@ class CaseIndex:
 
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
         merged: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            merged.setdefault(row.case_id, {}).update(_changes(row))
-        for change in merged.values():
-            for column in ("last_occurred_at", "opened_at"):
-                if column in change:
-                    change[column] = iso_to_utc_text(change[column])
-        table = TABLE + suffix
-        # Columns a page did not touch keep their stored value (COALESCE with the old row).
-        updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS[1:])
-        sql.insert_rows(
-            conn,
-            table,
-            COLUMN_TYPES,
-            [(case_id, *(change.get(c) for c in COLUMNS[1:])) for case_id, change in merged.items()],
-            f"ON CONFLICT (case_id) DO UPDATE SET {updates}",
-        )
+        _merge(merged, rows)
+        _upsert(conn, TABLE + suffix, merged.items())
+
+    def replay(self, suffix: str) -> _Replay:
+        return _Replay(TABLE + suffix)
 
 
 def sort_key(row: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ anything else goes through ``datetime``. Both ways give the same text.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -65,16 +65,26 @@ def _fixed_hours(office: str) -> int | None:
     return seconds // 3600 if seconds % 3600 == 0 else None
 
 
-@lru_cache(maxsize=4096)
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
+@lru_cache(maxsize=65_536)
+def _day_of_hour(hour: str, offset: str, zone_hours: int) -> date:
+    shifted = datetime.fromisoformat(f"{hour}:00:00{offset}").astimezone(UTC) + timedelta(hours=zone_hours)
+    return shifted.date()
 
 
 def local_day(iso: str, office: str) -> date:
-    """The office's calendar day of an ISO instant (what 'which month' means for it)."""
-    found, zone_hours = _hours_ahead_of_utc(iso), _fixed_hours(office)
-    if found is not None and zone_hours is not None:
-        local, ahead = found
-        if 0 <= int(local[11:13]) - ahead + zone_hours < 24:
-            return _day(local[:10])
+    """The office's calendar day of an ISO instant (what 'which month' means for it).
+
+    In a zone whose offset is whole hours all year (since 1970, in Indonesia), the day
+    follows from the instant's hour, its offset and the zone's: a year has a few
+    thousand of those, each worked out once."""
+    zone_hours = _fixed_hours(office)
+    if (
+        zone_hours is not None
+        and len(iso) > 19
+        and iso[13] == ":"
+        and iso[-3:] == ":00"
+        and iso[-6] in "+-"
+        and iso[:4] >= "1970"
+    ):
+        return _day_of_hour(iso[:13], iso[-6:], zone_hours)
     return datetime.fromisoformat(iso).astimezone(office_zone(office)).date()
