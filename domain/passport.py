@@ -171,7 +171,7 @@ class PassportApplication(Case):
         self.fee_paid = Decimal(0)
         self.zero_tariff_basis: ZeroTariffGroup | None = None
         self.reason_code: RefusalReason | None = None
-        self.passport_number: str | None = None
+        self.passport_number: PersonalNote | str | None = None  # sealed with the applicant's key
 
     # --- payment -----------------------------------------------------------------
 
@@ -331,7 +331,7 @@ class PassportApplication(Case):
             expiry_date = issue_date.replace(year=issue_date.year + self.validity_years, day=28)
         self._issued(
             provenance=provenance,
-            passport_number=passport_number,
+            passport_number=PersonalNote.about(self.applicant, "passport_number", passport_number),
             product=self.product,
             issue_date=issue_date,
             expiry_date=expiry_date,
@@ -339,7 +339,12 @@ class PassportApplication(Case):
 
     @event("Issued", topic=_T + "Issued")
     def _issued(
-        self, provenance: Provenance, passport_number: str, product: Product, issue_date: date, expiry_date: date
+        self,
+        provenance: Provenance,
+        passport_number: PersonalNote | str,
+        product: Product,
+        issue_date: date,
+        expiry_date: date,
     ) -> None:
         self.passport_number = passport_number
         self.issue_date = issue_date

@@ -41,6 +41,12 @@ class SubjectSeal(ABC):
         reservation about a person is keyed on, so that no key is derived from a NIK."""
 
     @abstractmethod
+    def reservation_key(self, kind: str, value: str) -> str:
+        """What a reservation of a document number is keyed on: a keyed digest (HMAC under the
+        index key) of ``kind`` and the number, so that a reservation's id, which stays in the
+        log after an erasure, does not lead from a number to its holder's case."""
+
+    @abstractmethod
     def begin_event(self, event: Any) -> None:
         """What is sealed next belongs to this event (and so to its case)."""
 

@@ -10,7 +10,9 @@ concurrency. Releasing a key (a withdrawal, a refusal, a hand-over) is an event 
 The key itself is never stored: only its derived id, the rule and the case that holds
 it. A key about a person is their data subject's id (random; only the subject vault, under
 its keys, links it to a NIK), never the NIK: a reservation's id, derived with a public
-namespace, must not let anyone who guesses NIKs find a person's applications.
+namespace, must not let anyone who guesses NIKs find a person's applications. A document number's key
+is likewise a keyed digest of the number (``SubjectSeal.reservation_key``): the numbers are
+sealed with their holder's key, and a reservation must not re-identify an erased holder.
 """
 
 from __future__ import annotations

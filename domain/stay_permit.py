@@ -88,7 +88,7 @@ class StayPermit(Case):
             basis=basis,
             foreigner=foreigner,
             nationality=nationality,
-            passport_number=passport_number,
+            passport_number=PersonalNote.about(foreigner, "passport_number", passport_number),
             sponsor=sponsor,
             requested_term=requested_term,
         )
@@ -101,7 +101,7 @@ class StayPermit(Case):
         basis: PermitBasis,
         foreigner: PersonalData,
         nationality: str,
-        passport_number: str,
+        passport_number: PersonalNote | str,
         sponsor: str,
         requested_term: StayTerm,
     ):
@@ -113,7 +113,7 @@ class StayPermit(Case):
         self.sponsor = sponsor
         self.requested_term = requested_term
         self.fee_paid = Decimal(0)
-        self.permit_number: str | None = None
+        self.permit_number: PersonalNote | str | None = None  # sealed with the foreigner's key
         self.valid_until: date | None = None
         self.extensions = 0
 
@@ -153,7 +153,7 @@ class StayPermit(Case):
         check_calendar("valid_until", valid_until)
         self._issued(
             provenance=provenance,
-            permit_number=permit_number,
+            permit_number=PersonalNote.about(self.foreigner, "permit_number", permit_number),
             valid_from=valid_from,
             valid_until=valid_until,
             legal_basis=legal_basis,
@@ -161,7 +161,12 @@ class StayPermit(Case):
 
     @event("Issued", topic=_T + "Issued")
     def _issued(
-        self, provenance: Provenance, permit_number: str, valid_from: date, valid_until: date, legal_basis: str
+        self,
+        provenance: Provenance,
+        permit_number: PersonalNote | str,
+        valid_from: date,
+        valid_until: date,
+        legal_basis: str,
     ) -> None:
         self.permit_number = permit_number
         self.valid_from = valid_from

@@ -227,6 +227,12 @@ class PersonalNote:
     __str__ = __repr__
 
 
+def document_number(recorded: PersonalNote | str | None) -> str | None:
+    """A passport or permit number as a case recorded it: a note sealed with its holder's key
+    (nomor paspor, nomor izin tinggal), or plain text in stores written before numbers were sealed."""
+    return recorded.text if isinstance(recorded, PersonalNote) else recorded
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Who did what, for which office, and when it happened (waktu kejadian).

@@ -50,7 +50,7 @@ def test_payment_takes_the_fee_of_the_kind_and_term():
 def test_a_supervisor_issues_the_permit_with_its_dates():
     permit = stay_permit(Clock(), "ISSUED")
     assert permit.status is S.ISSUED
-    assert permit.permit_number == "2C11AB1234"
+    assert permit.permit_number.text == "2C11AB1234"
     assert (permit.valid_from, permit.valid_until) == (date(2024, 4, 1), date(2025, 3, 31))
 
 

@@ -153,7 +153,7 @@ def test_a_passport_number_issued_without_a_reservation_is_not_issued_again(syst
     # A foreigner's passport number on a stay permit is another document: it takes nothing.
     permit = app.apply_for_stay_permit(officer, **stay_application(passport_number=f"P{uuid4().hex[:7]}"))
     third = approved_passport(app, officer, supervisor)
-    app.issue_passport(officer, third, app.get_case(permit).passport_number)
+    app.issue_passport(officer, third, app.get_case(permit).passport_number.text)
 
 
 def test_a_permit_number_issued_without_a_reservation_is_not_issued_again(system, officer, supervisor):

@@ -60,13 +60,21 @@ def plain(value: Any, reveal: bool, office: str) -> Any:
     return value
 
 
+def _attribute(value: Any, reveal: bool, office: str) -> Any:
+    """A case's attribute: a sealed note on the case itself (a passport or permit number) is
+    shown as its text, the case naming whom it is about; null where personal data is not shown."""
+    if isinstance(value, PersonalNote):
+        return value.text if reveal else None
+    return plain(value, reveal, office)
+
+
 def case_public(case: Case, reveal: bool) -> CasePublic:
     """The case as its kind's public model."""
     model = CASE_MODELS[case.KIND]
     # Attributes a case has not reached yet (a passport number before issuance) are absent:
     # the model's default (null, an empty list) stands for them.
     values = {
-        name: plain(getattr(case, SOURCES.get(name, name)), reveal, case.office)
+        name: _attribute(getattr(case, SOURCES.get(name, name)), reveal, case.office)
         for name in model.model_fields
         if name not in ("kind", "id", "version") and hasattr(case, SOURCES.get(name, name))
     }

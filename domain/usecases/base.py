@@ -18,7 +18,7 @@ from domain.errors import CaseNotFound, ConflictError, InvalidCommand, KeyTaken
 from domain.privacy import SealedEventStore, SubjectSeal
 from domain.reservation import DOCUMENTS, RULE_TEXT, Reservation, ReservationStatus, Rule, claim, reservation_id
 from domain.transcodings import register_transcodings
-from domain.values import LateEntryReason, PersonalData, Provenance, Role
+from domain.values import LateEntryReason, PersonalData, Provenance, Role, document_number
 
 C = TypeVar("C", bound=Case)
 E = TypeVar("E", bound=Enum)
@@ -275,7 +275,7 @@ class BerkasBase(Application):
 
     def reservation(self, rule: Rule, key: str) -> Reservation | None:
         try:
-            found = self.repository.get(reservation_id(rule, key))
+            found = self.repository.get(reservation_id(rule, self.reservation_key(rule, key)))
         except AggregateNotFoundError:
             return None
         assert isinstance(found, Reservation)
@@ -291,12 +291,20 @@ class BerkasBase(Application):
             return person.nik
         return self.seal.subjects_for([person.nik])[person.nik]
 
+    def reservation_key(self, rule: Rule, key: str) -> str:
+        """A document number's reservation is keyed on the vault's keyed digest of it, not on
+        the number (its id stays in the log after its holder's erasure). A bare application
+        without personal-data keys keys it on the number."""
+        if rule not in DOCUMENTS or self.seal is None:
+            return key
+        return self.seal.reservation_key(rule.value, key)
+
     def claim_key(self, rule: Rule, key: str, holder: Case, provenance: Provenance) -> Reservation:
         """The reservation to save with ``holder``'s event; KeyTaken if another case holds it."""
         found = self.reservation(rule, key)
         if found is None and rule in DOCUMENTS:
             self._check_no_document_unreserved(rule, key, holder)
-        return claim(found, rule, key, holder, provenance)
+        return claim(found, rule, self.reservation_key(rule, key), holder, provenance)
 
     def _check_no_document_unreserved(self, rule: Rule, number: str, holder: Case) -> None:
         """A number issued without a reservation (before reservations existed, by an import
@@ -311,7 +319,7 @@ class BerkasBase(Application):
                 other = self.get_case(UUID(case_id))
             except CaseNotFound:  # a save that failed after its data was sealed
                 continue
-            issued = getattr(other, field, None)
+            issued = document_number(getattr(other, field, None))
             if other.KIND == kind and issued is not None and issued.strip().upper() == number.strip().upper():
                 raise KeyTaken(RULE_TEXT[rule], other.KIND, other.id)
 

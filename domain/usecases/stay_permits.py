@@ -15,7 +15,15 @@ from domain.errors import InvalidCommand
 from domain.reservation import Rule
 from domain.stay_permit import StayPermit
 from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
-from domain.values import AdministrativeAction, PermitBasis, PermitKind, PersonalData, Provenance, StayTerm
+from domain.values import (
+    AdministrativeAction,
+    PermitBasis,
+    PermitKind,
+    PersonalData,
+    Provenance,
+    StayTerm,
+    document_number,
+)
 
 SP = StayPermit
 # A permit is cancelled on an enforcement case that decided on it (Pasal 75 ayat (2) UU 6/2011).
@@ -134,7 +142,7 @@ class StayPermitUseCases(BerkasBase):
             basis=PermitBasis.STATUS_TRANSFER,
             foreigner=permit.foreigner,
             nationality=permit.nationality,
-            passport_number=permit.passport_number,
+            passport_number=document_number(permit.passport_number),
             sponsor=permit.sponsor,
             requested_term=requested_term,
         )

@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.privacy import PersonalDataUnreadable, SubjectSeal
+from domain.values import PersonalNote
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES, Store
 from projections.privacy.blind import BlindIndex
@@ -168,8 +169,13 @@ class Vault(SubjectSeal):
         state = event.__dict__
         for name in _DOCUMENT_FIELDS:
             number = state.get(name)
+            if number.__class__ is PersonalNote:  # sealed with its holder's key: index the number
+                number = number.text
             if number.__class__ is str and number.strip():
                 pending.documents.add((self.blind.digest("document", number), pending.case))
+
+    def reservation_key(self, kind: str, value: str) -> str:
+        return self.blind.digest(kind, value)
 
     def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
         pending = self._pending

@@ -88,7 +88,7 @@ class PassportApplicationPublic(_Case):
     reason_code: RefusalReason | None = Field(None, description="Why it was refused")
     legal_basis: str | None = Field(None, description="The legal basis of the latest decision")
     adjudicator: str | None = Field(None, description="The deciding supervisor's id (see /people)")
-    passport_number: str | None = None
+    passport_number: str | None = Field(None, description=PERSONAL)
     issue_date: date | None = None
     expiry_date: date | None = None
     collector: Collector | None = None
@@ -103,12 +103,12 @@ class StayPermitPublic(_Case):
     basis: PermitBasis
     foreigner: PersonalDataPublic | None = Field(description=PERSONAL)
     nationality: str = Field(description="ISO 3166-1 alpha-3", examples=["AUS"])
-    passport_number: str
+    passport_number: str | None = Field(None, description=PERSONAL)
     sponsor: str
     requested_term: StayTerm
     fee_paid: Rupiah
     reason_code: str | None = Field(None, description="Why it was refused")
-    permit_number: str | None = None
+    permit_number: str | None = Field(None, description=PERSONAL)
     valid_from: date | None = None
     valid_until: date | None = None
     extensions: int = Field(0, ge=0)

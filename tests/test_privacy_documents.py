@@ -1,0 +1,137 @@
+"""Passport and stay-permit numbers are personal data: sealed with their holder's key, found
+through the blind index, reserved under a keyed digest; after the holder's erasure nothing
+in the log leads from a number to them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from uuid import NAMESPACE_URL, uuid5
+
+import pytest
+from eventsourcing.application import AggregateNotFoundError
+
+from api import privacy
+from api.http.present import case_public
+from domain.application import Berkas
+from domain.errors import KeyTaken
+from domain.reservation import Rule, reservation_id
+from domain.values import ERASED, PersonalData, Role, Uniqueness
+from tests import builders
+from tests.test_domain_integrity import approved_passport, nothing_appended
+
+REASON, BASIS = "SUBJECT_REQUEST", "Pasal 8 UU 27/2022"
+ADMIN = builders.actor(Role.ADMIN)
+
+
+def someone() -> PersonalData:
+    nik = str(uuid.uuid4().int)[:16]
+    return PersonalData(f"Pemegang Dokumen {nik}", nik, date(1985, 6, 7), "Jl. Kawi 3, Malang")
+
+
+def numbers() -> tuple[str, str, str]:
+    """A passport number, a foreigner's passport number and a permit number of this test's own."""
+    tag = uuid.uuid4().hex[:7].upper()
+    return f"E{tag}", f"P{tag}", f"2C{tag}"
+
+
+def _raw_states(system, *case_ids) -> bytes:
+    return b"\n".join(bytes(s.state) for case_id in case_ids for s in system.app.recorder.select_events(case_id))
+
+
+def _issued_documents(system, officer, supervisor, applicant, foreigner):
+    """A passport issued and handed over; a stay permit applied for, issued and ended."""
+    passport_number, foreign_passport, permit_number = numbers()
+    app = system.app
+    passport = approved_passport(app, officer, supervisor, applicant=applicant)
+    app.issue_passport(officer, passport, passport_number)
+    app.hand_over_passport(officer, passport, "SELF")
+    application = builders.stay_application(
+        kind="ITAS", requested_term="YEARS_1", foreigner=foreigner, passport_number=foreign_passport
+    )
+    permit = app.apply_for_stay_permit(officer, **application)
+    app.pay_stay_permit_fee(officer, permit, "820240300101")
+    app.issue_stay_permit(supervisor, permit, permit_number, date(2024, 4, 1), date(2025, 3, 31), builders.LEGAL_BASIS)
+    app.end_stay_permit(officer, permit, "left Indonesia")
+    return passport, permit, (passport_number, foreign_passport, permit_number)
+
+
+def test_the_log_holds_no_passport_or_permit_number(system, officer, supervisor):
+    passport, permit, documents = _issued_documents(system, officer, supervisor, someone(), someone())
+    states = _raw_states(system, passport, permit)
+    for number in documents:
+        assert number.encode() not in states, number
+    # The reservations, too, hold neither the number nor an id anyone can derive from it.
+    for rule, number in ((Uniqueness.PASSPORT_NUMBER, documents[0]), (Uniqueness.PERMIT_NUMBER, documents[2])):
+        reservation = system.app.reservation(rule, number)
+        assert reservation is not None and reservation.holder_id in (passport, permit)
+        public_id = uuid5(NAMESPACE_URL, f"berkas:reservation:{rule.value}:{number}")
+        assert reservation.id != public_id
+        with pytest.raises(AggregateNotFoundError):
+            system.app.repository.get(public_id)
+        assert number.encode() not in _raw_states(system, reservation.id)
+
+
+def test_reads_show_numbers_to_those_who_may_see_personal_data_only(system, officer, supervisor):
+    passport, permit, (passport_number, foreign_passport, permit_number) = _issued_documents(
+        system, officer, supervisor, someone(), someone()
+    )
+    shown = case_public(system.app.get_case(passport), reveal=True)
+    assert shown.passport_number == passport_number
+    assert case_public(system.app.get_case(passport), reveal=False).passport_number is None
+    shown_permit = case_public(system.app.get_case(permit), reveal=True)
+    assert (shown_permit.passport_number, shown_permit.permit_number) == (foreign_passport, permit_number)
+    hidden = case_public(system.app.get_case(permit), reveal=False)
+    assert (hidden.passport_number, hidden.permit_number) == (None, None)
+
+
+def test_search_by_number_finds_the_holder_until_erasure_then_reads_show_erased(system, officer, supervisor):
+    applicant, foreigner = someone(), someone()
+    passport, permit, (passport_number, foreign_passport, permit_number) = _issued_documents(
+        system, officer, supervisor, applicant, foreigner
+    )
+    holders = {}
+    for case_id, number in ((passport, passport_number), (permit, foreign_passport), (permit, permit_number)):
+        subjects, cases = privacy.search(system, None, number, None)
+        assert cases == {str(case_id)}, number
+        holders[case_id] = subjects
+    for case_id, person in ((passport, "applicant"), (permit, "foreigner")):
+        subject_id = uuid.UUID(getattr(system.app.get_case(case_id), person).subject_id)
+        assert holders[case_id] == {subject_id.hex}
+        system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+        system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+
+    for number in (passport_number, foreign_passport, permit_number):
+        assert privacy.search(system, None, number, None) == (set(), set()), number
+    assert case_public(system.app.get_case(passport), reveal=True).passport_number == ERASED
+    shown_permit = case_public(system.app.get_case(permit), reveal=True)
+    assert (shown_permit.passport_number, shown_permit.permit_number) == (ERASED, ERASED)
+    issued = system.app.history(passport)[-2]
+    assert issued.passport_number.text == ERASED
+
+
+def test_a_second_claim_of_a_sealed_number_is_refused_naming_the_rule_and_the_holder(system, officer, supervisor):
+    passport, permit, (passport_number, _foreign, permit_number) = _issued_documents(
+        system, officer, supervisor, someone(), someone()
+    )
+    second = approved_passport(system.app, officer, supervisor)
+    with nothing_appended(system.app), pytest.raises(KeyTaken) as taken:
+        system.app.issue_passport(officer, second, f" {passport_number.lower()} ")
+    assert (taken.value.rule, taken.value.holder_id) == ("a passport number is issued once", passport)
+    application = builders.stay_application(kind="ITAS", requested_term="YEARS_1")
+    other = system.app.apply_for_stay_permit(officer, **application)
+    system.app.pay_stay_permit_fee(officer, other, "820240300101")
+    with nothing_appended(system.app), pytest.raises(KeyTaken) as taken:
+        system.app.issue_stay_permit(
+            supervisor, other, permit_number, date(2024, 4, 1), date(2025, 3, 31), builders.LEGAL_BASIS
+        )
+    assert (taken.value.rule, taken.value.holder_id) == ("a stay permit number is issued once", permit)
+
+
+def test_a_bare_application_keys_reservations_on_the_number():
+    app = Berkas(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    number = numbers()[0]
+    assert app.reservation_key(Rule.PASSPORT_NUMBER, number) == number
+    assert reservation_id(Rule.PASSPORT_NUMBER, number) == uuid5(
+        NAMESPACE_URL, f"berkas:reservation:PASSPORT_NUMBER:{number}"
+    )
