@@ -111,7 +111,7 @@ class EnforcementCase(Case):
             operation_id=operation_id,
             subject=subject,
             nationality=nationality,
-            alleged_violation=alleged_violation,
+            alleged_violation=PersonalNote.about(subject, "alleged_violation", alleged_violation),
             article=article,
         )
 
@@ -123,7 +123,7 @@ class EnforcementCase(Case):
         operation_id: UUID | None,
         subject: PersonalData,
         nationality: str,
-        alleged_violation: str,
+        alleged_violation: PersonalNote | str,
         article: str,
     ):
         self.source = source
@@ -288,8 +288,8 @@ class EnforcementCase(Case):
         if self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "close")
         check_text("outcome", outcome)
-        self._closed(provenance=provenance, outcome=outcome)
+        self._closed(provenance=provenance, outcome=PersonalNote.about(self.subject, "outcome", outcome))
 
     @event("Closed", topic=_T + "Closed")
-    def _closed(self, provenance: Provenance, outcome: str) -> None:
+    def _closed(self, provenance: Provenance, outcome: PersonalNote | str) -> None:
         self.outcome = outcome

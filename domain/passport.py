@@ -140,7 +140,7 @@ class PassportApplication(Case):
             product=product,
             validity_years=validity_years,
             expedited=bool(expedited),
-            purpose=purpose,
+            purpose=PersonalNote.about(applicant, "purpose", purpose),
             destination=destination,
             regency_code=regency_code,
         )
@@ -155,7 +155,7 @@ class PassportApplication(Case):
         product: Product,
         validity_years: int,
         expedited: bool,
-        purpose: str,
+        purpose: PersonalNote | str,
         destination: str,
         regency_code: str,
     ):

@@ -89,7 +89,7 @@ class StayPermit(Case):
             foreigner=foreigner,
             nationality=nationality,
             passport_number=PersonalNote.about(foreigner, "passport_number", passport_number),
-            sponsor=sponsor,
+            sponsor=PersonalNote.about(foreigner, "sponsor", sponsor),
             requested_term=requested_term,
         )
 
@@ -102,7 +102,7 @@ class StayPermit(Case):
         foreigner: PersonalData,
         nationality: str,
         passport_number: PersonalNote | str,
-        sponsor: str,
+        sponsor: PersonalNote | str,
         requested_term: StayTerm,
     ):
         self.kind = kind

@@ -227,9 +227,9 @@ class PersonalNote:
     __str__ = __repr__
 
 
-def document_number(recorded: PersonalNote | str | None) -> str | None:
-    """A passport or permit number as a case recorded it: a note sealed with its holder's key
-    (nomor paspor, nomor izin tinggal), or plain text in stores written before numbers were sealed."""
+def recorded_text(recorded: PersonalNote | str | None) -> str | None:
+    """Text a case recorded about its person (a passport or permit number, a sponsor): a note
+    sealed with their key, or plain text in stores written before these fields were sealed."""
     return recorded.text if isinstance(recorded, PersonalNote) else recorded
 
 

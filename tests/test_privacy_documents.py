@@ -135,3 +135,44 @@ def test_a_bare_application_keys_reservations_on_the_number():
     assert reservation_id(Rule.PASSPORT_NUMBER, number) == uuid5(
         NAMESPACE_URL, f"berkas:reservation:PASSPORT_NUMBER:{number}"
     )
+
+
+def test_free_text_on_the_case_is_sealed_and_erased_with_its_person(system, officer, supervisor):
+    """A passport's purpose, a permit's sponsor, an enforcement case's alleged violation and
+    outcome: what an officer types about a person, stored sealed, read back, erased with them."""
+    secret = f"zz{uuid.uuid4().hex[:10]}"
+    app, applicant, foreigner = system.app, someone(), someone()
+    submission = builders.submission(applicant=applicant, purpose=f"{secret}-p")
+    passport = app.submit_passport_application(officer, **submission)
+    app.withdraw_passport(officer, passport, "applicant withdrew")
+    application = builders.stay_application(foreigner=foreigner, sponsor=f"{secret}-s")
+    permit = app.apply_for_stay_permit(officer, **application)
+    app.refuse_stay_permit(supervisor, permit, "INCOMPLETE_DOCUMENTS", builders.LEGAL_BASIS)
+    enforcement = app.open_enforcement_case(
+        officer, source="FIELD_SUPERVISION", subject=foreigner, nationality="MYS",
+        alleged_violation=f"{secret}-v", article="Pasal 78 UU 6/2011",
+    )  # fmt: skip
+    app.examine(officer, enforcement, "BAP-7/2024")
+    app.close_enforcement_case(officer, enforcement, f"{secret}-o")
+
+    assert secret.encode() not in _raw_states(system, passport, permit, enforcement)
+    shown = [
+        case_public(app.get_case(passport), reveal=True).purpose,
+        case_public(app.get_case(permit), reveal=True).sponsor,
+        case_public(app.get_case(enforcement), reveal=True).alleged_violation,
+        case_public(app.get_case(enforcement), reveal=True).outcome,
+    ]
+    assert shown == [f"{secret}-p", f"{secret}-s", f"{secret}-v", f"{secret}-o"]
+    assert case_public(app.get_case(enforcement), reveal=False).alleged_violation is None
+
+    for case_id, person in ((passport, "applicant"), (permit, "foreigner")):
+        subject_id = uuid.UUID(getattr(app.get_case(case_id), person).subject_id)
+        app.approve_erasure(supervisor, subject_id, REASON, BASIS)
+        app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(0))
+    erased = [
+        case_public(app.get_case(passport), reveal=True).purpose,
+        case_public(app.get_case(permit), reveal=True).sponsor,
+        case_public(app.get_case(enforcement), reveal=True).alleged_violation,
+        case_public(app.get_case(enforcement), reveal=True).outcome,
+    ]
+    assert erased == [ERASED] * 4

@@ -18,7 +18,7 @@ from domain.errors import CaseNotFound, ConflictError, InvalidCommand, KeyTaken
 from domain.privacy import SealedEventStore, SubjectSeal
 from domain.reservation import DOCUMENTS, RULE_TEXT, Reservation, ReservationStatus, Rule, claim, reservation_id
 from domain.transcodings import register_transcodings
-from domain.values import LateEntryReason, PersonalData, Provenance, Role, document_number
+from domain.values import LateEntryReason, PersonalData, Provenance, Role, recorded_text
 
 C = TypeVar("C", bound=Case)
 E = TypeVar("E", bound=Enum)
@@ -319,7 +319,7 @@ class BerkasBase(Application):
                 other = self.get_case(UUID(case_id))
             except CaseNotFound:  # a save that failed after its data was sealed
                 continue
-            issued = document_number(getattr(other, field, None))
+            issued = recorded_text(getattr(other, field, None))
             if other.KIND == kind and issued is not None and issued.strip().upper() == number.strip().upper():
                 raise KeyTaken(RULE_TEXT[rule], other.KIND, other.id)
 

@@ -22,7 +22,7 @@ from domain.values import (
     PersonalData,
     Provenance,
     StayTerm,
-    document_number,
+    recorded_text,
 )
 
 SP = StayPermit
@@ -142,8 +142,8 @@ class StayPermitUseCases(BerkasBase):
             basis=PermitBasis.STATUS_TRANSFER,
             foreigner=permit.foreigner,
             nationality=permit.nationality,
-            passport_number=document_number(permit.passport_number),
-            sponsor=permit.sponsor,
+            passport_number=recorded_text(permit.passport_number),
+            sponsor=recorded_text(permit.sponsor),
             requested_term=requested_term,
         )
         return [successor]

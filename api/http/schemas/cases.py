@@ -76,7 +76,7 @@ class PassportApplicationPublic(_Case):
     product: Product
     validity_years: Literal[5, 10]
     expedited: bool
-    purpose: str = Field(description="The purpose of travel the applicant declared")
+    purpose: str | None = Field(description="The purpose of travel the applicant declared. " + PERSONAL)
     destination: str
     regency_code: str = Field(description="Kode kabupaten/kota of residence", examples=["3573"])
     fee_paid: Rupiah
@@ -104,7 +104,7 @@ class StayPermitPublic(_Case):
     foreigner: PersonalDataPublic | None = Field(description=PERSONAL)
     nationality: str = Field(description="ISO 3166-1 alpha-3", examples=["AUS"])
     passport_number: str | None = Field(None, description=PERSONAL)
-    sponsor: str
+    sponsor: str | None = Field(description="Who sponsors the stay (penjamin). " + PERSONAL)
     requested_term: StayTerm
     fee_paid: Rupiah
     reason_code: str | None = Field(None, description="Why it was refused")
@@ -125,7 +125,7 @@ class EnforcementCasePublic(_Case):
     source: CaseSource
     subject: PersonalDataPublic | None = Field(description=PERSONAL)
     nationality: str = Field(description="ISO 3166-1 alpha-3", examples=["CHN"])
-    alleged_violation: str
+    alleged_violation: str | None = Field(description=PERSONAL)
     article: str
     operation_id: UUID | None = Field(None, description="The joint operation whose finding opened the case")
     report_number: str | None = Field(None, description="The examination report (BAP)")
@@ -136,7 +136,7 @@ class EnforcementCasePublic(_Case):
     objection_pending: bool = False
     port: str | None = Field(None, description="Port of deportation")
     deported_on: date | None = Field(None, description="The office's calendar day of the deportation")
-    outcome: str | None = None
+    outcome: str | None = Field(None, description=PERSONAL)
 
 
 class JointOperationPublic(_Case):
