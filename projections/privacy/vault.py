@@ -75,14 +75,15 @@ class _Subject:
 @dataclass
 class _Pending:
     """What this thread's sealing created since the last ``prepare``. Cases are kept as the
-    events' ids and written as text once, in ``prepare``: most events seal nothing."""
+    events' ids as integers (hashed in C, where a UUID hashes in Python) and written as text
+    once, in ``prepare``: most events seal nothing."""
 
-    case: UUID | None = None  # the case of the event being encoded
+    case: int | None = None  # the case of the event being encoded (``UUID.int``)
     new: dict[str, _Subject] = field(default_factory=dict)  # nik index -> new subject
     used: set[str] = field(default_factory=set)  # known subjects sealed for
-    links: set[tuple[str, UUID]] = field(default_factory=set)  # (subject, case)
+    links: set[tuple[str, int]] = field(default_factory=set)  # (subject, case)
     index: set[tuple[str, str, str]] = field(default_factory=set)  # (digest, subject, "")
-    documents: set[tuple[str, UUID]] = field(default_factory=set)  # (digest, case)
+    documents: set[tuple[str, int]] = field(default_factory=set)  # (digest, case)
 
 
 class Vault(SubjectSeal):
@@ -175,16 +176,17 @@ class Vault(SubjectSeal):
         return pending
 
     def begin_event(self, event: Any) -> None:
-        pending = self._pending
-        pending.case = event.originator_id
+        # Every event passes here, most sealing nothing: no property, no UUID hashing.
+        pending = self._local.__dict__.get("pending") or self._pending
+        case = pending.case = event.originator_id.int
         state = event.__dict__
         for name in _DOCUMENT_FIELDS:
             number = state.get(name)
             if number.__class__ is str and number.strip():
-                pending.documents.add((self.blind.digest("document", number), pending.case))
+                pending.documents.add((self.blind.digest("document", number), case))
 
     def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
-        pending = self._pending
+        pending = self._local.__dict__.get("pending") or self._pending
         nik_index = self.blind.digest("nik", nik)
         subject = pending.new.get(nik_index)
         if subject is None:
@@ -257,18 +259,18 @@ class Vault(SubjectSeal):
                 conn,
                 CASES,
                 (("subject_id", "text"), ("case_id", "text")),
-                [(s, str(c)) for s, c in pending.links],
+                [(s, str(UUID(int=c))) for s, c in pending.links],
                 "ON CONFLICT DO NOTHING",
             )
             sql.insert_rows(conn, INDEX, text3, pending.index, "ON CONFLICT DO NOTHING")
             # A document's holder is whoever the case is about: linked in this batch (known
             # here) or before (looked up).
-            holders: dict[UUID, list[str]] = {}
+            holders: dict[int, list[str]] = {}
             for subject_id, case in pending.links:
                 holders.setdefault(case, []).append(subject_id)
-            known = [(d, s, str(c)) for d, c in pending.documents for s in holders.get(c, ())]
+            known = [(d, s, str(UUID(int=c))) for d, c in pending.documents for s in holders.get(c, ())]
             sql.insert_rows(conn, INDEX, text3, known, "ON CONFLICT DO NOTHING")
-            earlier = sorted((d, str(c)) for d, c in pending.documents if c not in holders)
+            earlier = sorted((d, str(UUID(int=c))) for d, c in pending.documents if c not in holders)
             if earlier:
                 sql.executemany(
                     conn,
