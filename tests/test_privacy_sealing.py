@@ -243,3 +243,45 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     assert [history[3].stated_purpose.text, history[3].assessment.text] == [f"{secret}-purpose", f"{secret}-assessment"]
     assert history[-1].reason.text == f"{secret}-withdrawn"
     assert system.app.history(operation)[-1].summary.text == f"{secret}-summary"
+
+
+def test_new_subjects_have_time_ordered_ids_that_say_nothing_of_the_person(system, officer):
+    people = [someone() for _ in range(3)]
+    ids = [
+        system.app.get_case(
+            system.app.submit_passport_application(officer, **submission(applicant=p))
+        ).applicant.subject_id
+        for p in people
+    ]
+    assert [uuid.UUID(i).version for i in ids] == [7, 7, 7]
+    stamps = [subject_id[:12] for subject_id in ids]  # milliseconds: created one after the other, keys grow
+    assert stamps == sorted(stamps)
+    for subject_id, person in zip(ids, people, strict=True):
+        assert person.nik not in subject_id and person.nik[:8] not in subject_id
+
+
+def test_a_subject_indexed_by_the_earlier_layout_is_found_once_and_not_after_erasure(system, officer):
+    """Stores written before NIKs were found by the subject's own row hold an index row for
+    each NIK as well (uuid4 subject ids, which still open: an id is only a key)."""
+    from projections.eventstore.store import VAULT_TABLES
+
+    person = someone()
+    case_id = system.app.submit_passport_application(officer, **submission(applicant=person))
+    subject_id = system.app.get_case(case_id).applicant.subject_id
+    with system.store.connect() as conn:
+        conn.execute(
+            system.store.dialect.native(
+                f"INSERT INTO {VAULT_TABLES[2]} (digest, subject_id, case_id) VALUES (?, ?, '')"
+            ),
+            (system.vault.blind.digest("nik", person.nik), subject_id),
+        )
+    assert system.vault.find("nik", person.nik) == [(subject_id, "")]
+    assert system.vault.find("name", person.name) == [(subject_id, "")]
+    system.vault.shred(subject_id)
+    assert system.vault.find("nik", person.nik) == []
+    assert system.vault.find("name", person.name) == []
+    with system.store.connect() as conn:
+        left = conn.execute(
+            system.store.dialect.native(f"SELECT count(*) FROM {VAULT_TABLES[2]} WHERE subject_id = ?"), (subject_id,)
+        ).fetchone()[0]
+    assert left == 0
