@@ -87,3 +87,15 @@ def test_alive_answers_for_this_machines_worker_only_while_it_beats(database, tm
         assert not lease.alive(system.store, 2, host="another-machine")
     finally:
         system.close()
+
+
+def test_a_worker_lock_held_in_another_database_is_not_this_databases_owner(database):
+    """Advisory locks belong to one database: several Berkas databases on one server (an office
+    each, or a test's) each have their own workers, and one's owner is never another's."""
+    key = "berkas:projection-worker:annual_report"
+    neighbour = psycopg.conninfo.make_conninfo(database, dbname="postgres")
+    with psycopg.connect(neighbour, autocommit=True) as other, psycopg.connect(database, autocommit=True) as here:
+        other.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        assert here.execute(lease._HOLDER, (key,)).fetchall() == []
+        assert here.execute(OWNER).fetchall() == []
+        assert here.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.postgres
 OWNER = """
 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND l.objid::bigint = (hashtext('berkas:projection-worker:annual_report')::bigint & 4294967295)
 """
 

@@ -33,6 +33,7 @@ DEFAULT_LEASE_SECONDS = 30.0
 _HOLDER = """
 SELECT l.pid FROM pg_locks l
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND l.objid::bigint = (hashtext(%s)::bigint & 4294967295) AND l.pid <> pg_backend_pid()
 """
 
