@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
@@ -34,3 +35,22 @@ def fresh_system(backend: str, admin_url: str, folder: Path) -> Iterator[System]
         built.close()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def database_and_role(admin_url: str, prefix: str, password: str) -> Iterator[tuple[str, str]]:
+    """(owner URL, URL of a login role not yet created) of a fresh PostgreSQL database, as a
+    deployment's ``init`` (the owner) and its API (``store create-app-role``) see them; the
+    database and the role are dropped afterwards."""
+    name, role = f"{prefix}_{uuid.uuid4().hex[:12]}", f"{prefix}_role_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    owner = f"{admin_url.rpartition('/')[0]}/{name}"
+    parts = urlsplit(owner)
+    role_url = urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.hostname}:{parts.port or 5432}"))
+    try:
+        yield owner, role_url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')

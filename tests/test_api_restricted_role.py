@@ -5,9 +5,8 @@ does to them, and the role, with CREATE on the schema taken away, still serves."
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -20,6 +19,7 @@ from api.http.app import create_app
 from api.settings import Settings
 from projections.runner import catch_up
 from tests.api_support import auth, key, passport_body, token_for
+from tests.stores import database_and_role
 
 pytestmark = pytest.mark.postgres
 PASSWORD = "restricted-role-secret-for-tests"
@@ -28,16 +28,8 @@ PASSWORD = "restricted-role-secret-for-tests"
 @pytest.fixture
 def database(pg_admin_url: str) -> Iterator[tuple[str, str]]:
     """(owner URL, restricted role URL) of a fresh database."""
-    name, role = f"berkas_restricted_{uuid.uuid4().hex[:12]}", f"berkas_ro_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    owner = f"{pg_admin_url.rpartition('/')[0]}/{name}"
-    parts = urlsplit(owner)
-    role_url = urlunsplit(parts._replace(netloc=f"{role}:{PASSWORD}@{parts.hostname}:{parts.port or 5432}"))
-    yield owner, role_url
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with database_and_role(pg_admin_url, "berkas_restricted", PASSWORD) as urls:
+        yield urls
 
 
 def test_a_role_that_cannot_create_runs_the_api_after_store_init(database, tmp_path, monkeypatch):

@@ -5,9 +5,8 @@ builds and rebuilds the views as that role; the log stays out of its reach."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -20,6 +19,7 @@ from api.http.app import create_app
 from api.settings import Settings
 from projections.runner import catch_up, rebuild
 from tests.api_support import auth, passport_body, token_for
+from tests.stores import database_and_role
 
 pytestmark = pytest.mark.postgres
 PASSWORD = "app-role-secret-for-tests"
@@ -28,16 +28,8 @@ PASSWORD = "app-role-secret-for-tests"
 @pytest.fixture
 def deployment(pg_admin_url: str) -> Iterator[tuple[str, str]]:
     """(owner URL, app role URL) of a fresh database, as compose's init and api see them."""
-    database, role = f"berkas_compose_{uuid.uuid4().hex[:12]}", f"berkas_app_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    owner = f"{pg_admin_url.rpartition('/')[0]}/{database}"
-    parts = urlsplit(owner)
-    app_url = urlunsplit(parts._replace(netloc=f"{role}:{PASSWORD}@{parts.hostname}:{parts.port or 5432}"))
-    yield owner, app_url
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with database_and_role(pg_admin_url, "berkas_compose", PASSWORD) as urls:
+        yield urls
 
 
 def test_init_as_the_owner_then_the_api_and_the_worker_as_the_app_role(deployment, tmp_path, monkeypatch):
