@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from domain import LIFECYCLES
@@ -81,7 +82,7 @@ def _fold(entries: dict[str, Entry], rows: list[StoredRow]) -> None:
         entry[_LAST], entry[_VERSION] = at, version
         status = topic.status
         if topic.depends is not None:
-            target = topic.depends.target_of(lambda field: tagged(raw, field))
+            target = topic.depends.target_of(partial(tagged, raw))
             status = target.value if target is not None else None
         if status is not None:
             entry[_STATUS_AT] = status
@@ -98,7 +99,6 @@ def _fold(entries: dict[str, Entry], rows: list[StoredRow]) -> None:
                 reason = reason.get("_data_")
             if reason is not None:
                 entry[_REASON] = reason
-
 
 
 def _row(case_id: str, entry: Entry) -> tuple[Any, ...]:

@@ -77,13 +77,7 @@ def _day_of_hour(hour: str, offset: str, zone_hours: int) -> date:
 
 def _by_hour(iso: str) -> bool:
     """Whether the instant's hour and offset decide its day (in a zone of whole hours)."""
-    return (
-        len(iso) > 19
-        and iso[13] == ":"
-        and iso[-3:] == ":00"
-        and iso[-6] in "+-"
-        and iso[:4] >= "1970"
-    )
+    return len(iso) > 19 and iso[13] == ":" and iso[-3:] == ":00" and iso[-6] in "+-" and iso[:4] >= "1970"
 
 
 def local_day(iso: str, office: str) -> date:
