@@ -188,6 +188,30 @@ def test_a_national_count_at_a_small_scale_is_apportioned_not_rounded_away_offic
             counts = [site.count(figure) for site in sites]
             assert sum(counts) == round(figure * people)
             assert all(abs(count - figure * site.share) < 1 for count, site in zip(counts, sites, strict=True))
-    # 15 deportations at scale 0.01: about six in the nation, where rounding each office gave none.
-    assert sum(site.count(15) for site in national(2024, Fraction(1, 100))) == 6
+    # 15 deportations at scale 0.01: about ten in the nation, where rounding each office gave none.
+    assert sum(site.count(15) for site in national(2024, Fraction(1, 100))) == 10
     assert next(site for site in national(2024, Fraction(1)) if site.code == "MLG").count(ISSUED) == ISSUED
+
+
+def test_the_national_year_issues_the_nations_passports_the_other_offices_by_their_people():
+    from fractions import Fraction
+
+    from api.demo.plan import ISSUED
+    from api.demo.site import MALANG, NATIONAL_PASSPORTS, national
+    from domain.offices import OFFICES
+
+    for scale in (Fraction(1), Fraction(1, 10)):
+        sites = national(2024, scale)
+        assert sum(site.count(ISSUED) for site in sites) == round(NATIONAL_PASSPORTS * scale)
+    assert 4_800_000 <= NATIONAL_PASSPORTS <= 5_000_000  # DESIGN.md section 1
+    sites = {site.code: site for site in national(2024, Fraction(1))}
+    assert sites[MALANG].count(ISSUED) == ISSUED  # its published figure, not its share of the nation's
+    # Beyond Malang, passports per head are the same everywhere (up to rounding one office's count).
+    per_head = {code: site.count(ISSUED) / OFFICES[code].population for code, site in sites.items() if code != MALANG}
+    assert max(per_head.values()) / min(per_head.values()) < 1.001
+    assert max(per_head.values()) > ISSUED / OFFICES[MALANG].population
+    # The same seed, the same year: sites and their draws.
+    again = {site.code: site for site in national(2024, Fraction(1))}
+    assert [(s.share, s.rng("x").random()) for s in sites.values()] == [
+        (s.share, s.rng("x").random()) for s in again.values()
+    ]

@@ -141,7 +141,7 @@ def demo(
     serve: bool = typer.Option(False, "--serve", help="Then serve the API, printing demo accounts' tokens"),
 ) -> None:
     """Write every case of the year through the domain's commands (Malang: about half a
-    million events; national: about 20 million times --scale), bring the views up to date
+    million events; national: about 35 million times --scale), bring the views up to date
     and print the annual report (national: the sum of every office). Safe to repeat: a
     store that already holds a demo year is left as it is; an SQLite store written before
     per-subject encryption is moved aside (``<file>.plaintext``) and generated again, sealed."""

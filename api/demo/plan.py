@@ -13,11 +13,14 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from random import Random
+from typing import TYPE_CHECKING
 
 from api.demo.calendar import YEAR, Calendar, daily_counts
-from api.demo.site import Site
 from domain.reference import tariff_on
 from domain.values import ApplicationType, Product, RefusalReason
+
+if TYPE_CHECKING:  # a site sizes itself by the figures here
+    from api.demo.site import Site
 
 # The office's own figures for 2024 (seed/kanim-malang-2024.txt).
 ISSUED = 73_338

@@ -1,8 +1,16 @@
 """The office a demo year is written for (satuan kerja), and its size beside Malang's.
 
 Malang's year reproduces the office's published figures; every other office's year is
-Malang's scaled by the share of people it serves (``domain.offices``), so a national
-year is the sum of its offices'. The seed and the office decide every draw.
+Malang's scaled by the people it serves (``domain.offices``), so a national year is the
+sum of its offices'. The seed and the office decide every draw.
+
+Two figures are known: Malang's own, and the nation's passports (DESIGN.md section 1:
+about 4.8-5.0 million a year). Malang issues fewer per head than the nation does (73,338
+for 6.9 million people would make 2.96 million for all 279 million), so in the national
+year Malang keeps its own figures and every other office gets the rest of the nation's
+passports by its share of the rest of the people: one factor, ``_BEYOND_MALANG``, applied
+alike to all its figures (for want of national figures for the others: administrative
+actions come to about 3,500 a year where DESIGN.md says about 5,000).
 """
 
 from __future__ import annotations
@@ -18,10 +26,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from api.demo.calendar import YEAR, apportion
 from api.demo.engine import Staff, weighted
 from api.demo.people import MALANG_REGENCY_SHARES
+from api.demo.plan import ISSUED
 from domain.offices import OFFICES, Office
 from domain.values import Role
 
 MALANG = "MLG"
+# Passports issued a year, nationally (DESIGN.md: about 4.8-5.0 million): the middle.
+NATIONAL_PASSPORTS = 4_900_000
 
 
 @dataclass(frozen=True)
@@ -90,10 +101,22 @@ def _apportioned(malang: int, shares: tuple[Fraction, ...]) -> tuple[int, ...]:
     return tuple(apportion(round(malang * sum(shares)), list(shares)))
 
 
+def _beyond_malang() -> Fraction:
+    """How many times Malang's figures per head the other offices' are: what brings the
+    nation's passports to ``NATIONAL_PASSPORTS``."""
+    malang = OFFICES[MALANG].population
+    others = sum(office.population for office in OFFICES.values()) - malang
+    return Fraction(NATIONAL_PASSPORTS - ISSUED, ISSUED) * Fraction(malang, others)
+
+
 def national(seed: int, scale: Fraction) -> list[Site]:
-    """Every office in the reference data, Malang's figures scaled by its share of people."""
-    people = OFFICES[MALANG].population
-    shares = tuple(scale * Fraction(office.population, people) for office in OFFICES.values())
+    """Every office in the reference data: Malang with its own figures, every other office
+    with Malang's scaled by its people and ``_beyond_malang``, all at ``scale``."""
+    people, beyond = OFFICES[MALANG].population, _beyond_malang()
+    shares = tuple(
+        scale * (1 if code == MALANG else beyond * Fraction(office.population, people))
+        for code, office in OFFICES.items()
+    )
     return [
         Site(office, seed, share, shares, place)
         for place, (office, share) in enumerate(zip(OFFICES.values(), shares, strict=True))

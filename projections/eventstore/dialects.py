@@ -149,6 +149,10 @@ class Dialect:
         """Rows of (notification id, case id, version, topic, state) as ``StoredRow``."""
         raise NotImplementedError
 
+    def follow_the_ids(self, conn: Any) -> None:
+        """Let the rest of this transaction read windows of the log along the id index,
+        in order, whatever the planner's statistics say."""
+
     def assigned_upto(self, conn: Any) -> int | None:
         """The highest notification id the database itself has handed out, where it keeps
         count apart from the rows (None: ids always follow the highest row)."""
@@ -359,6 +363,14 @@ class PostgreSQL(Dialect):
 
     def case_key(self, case_id: UUID) -> Any:
         return case_id
+
+    def follow_the_ids(self, conn: Any) -> None:
+        # Without statistics (a log just loaded, not yet analysed) the planner reads a
+        # window by bitmap and sorts it: five times the work of the index scan, which
+        # reads it in order (measured: 14 against 3 ms for 5,000 rows). Outside a
+        # transaction there is nothing to set it for.
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            conn.execute("SET LOCAL enable_bitmapscan = off")
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         with conn.cursor(binary=True) as cur:

@@ -110,6 +110,7 @@ def read_page(conn: Any, topics: Sequence[str], after: int, upto: int, limit: in
     """
     table, column = _events(conn)
     where, params = _where(conn, topics, after, upto)
+    conn.dialect.follow_the_ids(conn)
     statement = (
         f"SELECT {column}, {conn.dialect.case_id_text}, originator_version, topic, state FROM {table} "
         f"WHERE {where} ORDER BY {column}"

@@ -39,12 +39,13 @@ def _fresh_tables(conn: Any, projections: list[Projection]) -> list[str]:
 
 
 def _completed(conn: Any, projections: list[Projection], deferred: list[str]) -> None:
-    """The rebuild tables as the live ones are: logged, with every index."""
-    for statement in deferred:
-        sql.execute(conn, statement)
+    """The rebuild tables as the live ones are: logged, with every index (built after:
+    making a table logged rewrites it and builds its indexes again)."""
     for projection in projections:
         for table in projection.tables:
             conn.dialect.set_logged(conn, table + REBUILD_SUFFIX, True)
+    for statement in deferred:
+        sql.execute(conn, statement)
 
 
 def _replay(

@@ -16,7 +16,7 @@ from typing import Any
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.views.decode import tagged
-from projections.views.timefmt import local_day
+from projections.views.timefmt import local_day_parts
 
 FIGURES = "annual_report"
 PASSPORTS = "annual_report_passports"  # application type of applications not yet issued
@@ -65,11 +65,16 @@ class _Tally:
         self.issued: list[str] = []
 
     def count(self, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+        counters, nothing = _COUNTERS, _Tally.nothing
         for topic, cid, raw in events:
-            _actor, _role, office, occurred_at, *_rest = raw["provenance"]["_data_"]
-            day = local_day(occurred_at, office)
-            recorded = local_day(raw["timestamp"]["_data_"], office).isoformat()
-            _COUNTERS[topic](self, (office, day.year, day.month), recorded, cid, raw)
+            counter = counters[topic]
+            if counter is nothing:
+                continue
+            prov = raw["provenance"]["_data_"]
+            office = prov[2]
+            year, month, _ = local_day_parts(prov[3], office)
+            recorded = local_day_parts(raw["timestamp"]["_data_"], office)[2]
+            counter(self, (office, year, month), recorded, cid, raw)
 
     def passport_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
         figures = self.figures
@@ -187,7 +192,12 @@ class _Tables:
         known.update(stored)
         return set(stored)
 
-    def write_figures(self, conn: Any, figures: dict[Key, int]) -> None:
+    def write_figures(self, conn: Any, figures: dict[Key, int], *, fresh: bool = False) -> None:
+        """Add the figures to the stored ones; ``fresh``: the table holds none yet (a
+        replay's first write), so they go in by COPY."""
+        if fresh:
+            sql.copy_rows(conn, self.figures, FIGURE_COLUMNS, [(*key, value) for key, value in figures.items()])
+            return
         sql.insert_rows(
             conn,
             self.figures,
@@ -230,6 +240,7 @@ class _Replay:
         self.tally = _Tally()
         self.new_permits: dict[str, str] = {}  # held, not yet in their table
         self.stored_issued: set[str] = set()  # in the table, issued since
+        self.figures_written = False
 
     def apply(self, conn: Any, rows: list[StoredRow]) -> None:
         tables, tally = self.tables, self.tally
@@ -242,8 +253,7 @@ class _Replay:
         tally.count(events)
         tally.issued.clear()
         if len(tally.figures) > self.HELD:
-            tables.write_figures(conn, tally.figures)
-            tally.figures.clear()
+            self._write_figures(conn)
         if len(tally.passports) > self.HELD:
             oldest = list(tally.passports)[: len(tally.passports) - self.HELD // 2]
             tables.write_passports(conn, [(cid, tally.passports.pop(cid)) for cid in oldest])
@@ -254,15 +264,19 @@ class _Replay:
 
     def finish(self, conn: Any) -> None:
         tables, tally = self.tables, self.tally
-        tables.write_figures(conn, tally.figures)
+        self._write_figures(conn)
         tables.write_passports(conn, tally.passports.items())
         tables.forget_passports(conn, self.stored_issued - set(tally.passports))
         tables.write_permits(conn, self.new_permits.items())
         tables.write_targets(conn, tally.targets)
-        tally.figures.clear()
         tally.passports.clear()
         self.new_permits.clear()
         self.stored_issued.clear()
+
+    def _write_figures(self, conn: Any) -> None:
+        self.tables.write_figures(conn, self.tally.figures, fresh=not self.figures_written)
+        self.figures_written = True
+        self.tally.figures.clear()
 
 
 class AnnualReportView:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from domain import LIFECYCLES
@@ -56,63 +57,69 @@ class _Topic:
 
 _TOPICS: dict[str, _Topic] = {}
 
-
-def _changes(row: StoredRow) -> dict[str, Any]:
-    """What the row changes in its case's entry; never None for a column (a page's merge
-    must keep what an earlier event set, as the upsert across pages does)."""
-    raw = row.data
-    topic = _TOPICS.get(row.topic) or _TOPICS.setdefault(row.topic, _Topic(row.topic))
-    prov = raw["provenance"]["_data_"]
-    at = prov[3]  # as stored: only the last one per case is converted, when written
-    version = row.originator_version
-    if version == 1:
-        change = {"last_occurred_at": at, "version": 1, "kind": topic.kind, "office": prov[2], "opened_at": at}
-    else:
-        change = {"last_occurred_at": at, "version": version}
-    status = topic.status
-    if topic.depends is not None:
-        target = topic.depends.target_of(lambda field: tagged(raw, field))
-        status = target.value if target is not None else None
-    if status is not None:
-        change["status"] = status
-    if topic.subtype is not None:
-        subtype = tagged(raw, topic.subtype)
-        if subtype is not None:
-            change["subtype"] = subtype
-    regency = raw.get("regency_code")
-    if regency is not None:
-        change["regency"] = regency
-    if "reason_code" in raw:
-        reason = tagged(raw, "reason_code")
-        if reason is not None:
-            change["reason_code"] = reason
-    return change
+# A case's entry while it is folded: the columns after case_id, in order; None is a
+# column no event folded so far has set (the upsert keeps its stored value).
+Entry = list[Any]
+_WIDTH = len(COLUMNS) - 1
+_KIND, _OFFICE, _STATUS_AT, _SUBTYPE, _REASON, _REGENCY, _OPENED, _LAST, _VERSION = range(_WIDTH)
 
 
-def _merge(merged: dict[str, dict[str, Any]], rows: list[StoredRow]) -> None:
+def _fold(entries: dict[str, Entry], rows: list[StoredRow]) -> None:
+    """Fold each row into its case's entry, and move the entry last (most recently touched)."""
+    topics = _TOPICS
     for row in rows:
-        entry = merged.get(row.case_id)
+        raw = row.data
+        topic = topics.get(row.topic) or topics.setdefault(row.topic, _Topic(row.topic))
+        prov = raw["provenance"]["_data_"]
+        at = prov[3]  # as stored: only the last one per case is converted, when written
+        version = row.originator_version
+        entry = entries.pop(row.case_id, None)
         if entry is None:
-            merged[row.case_id] = _changes(row)
-        else:
-            entry.update(_changes(row))
+            entry = [None] * _WIDTH
+        entries[row.case_id] = entry
+        if version == 1:
+            entry[_KIND], entry[_OFFICE], entry[_OPENED] = topic.kind, prov[2], at
+        entry[_LAST], entry[_VERSION] = at, version
+        status = topic.status
+        if topic.depends is not None:
+            target = topic.depends.target_of(partial(tagged, raw))
+            status = target.value if target is not None else None
+        if status is not None:
+            entry[_STATUS_AT] = status
+        if topic.subtype is not None:
+            subtype = tagged(raw, topic.subtype)
+            if subtype is not None:
+                entry[_SUBTYPE] = subtype
+        regency = raw.get("regency_code")
+        if regency is not None:
+            entry[_REGENCY] = regency
+        reason = raw.get("reason_code")
+        if reason is not None:
+            if isinstance(reason, dict):
+                reason = reason.get("_data_")
+            if reason is not None:
+                entry[_REASON] = reason
 
 
-def _row(case_id: str, change: dict[str, Any]) -> tuple[Any, ...]:
-    for column in ("last_occurred_at", "opened_at"):
-        if column in change:
-            change[column] = iso_to_utc_text(change[column])
-    return (case_id, *(change.get(c) for c in COLUMNS[1:]))
+def _row(case_id: str, entry: Entry) -> tuple[Any, ...]:
+    opened, last = entry[_OPENED], entry[_LAST]
+    return (
+        case_id,
+        *entry[:_OPENED],
+        None if opened is None else iso_to_utc_text(opened),
+        None if last is None else iso_to_utc_text(last),
+        entry[_VERSION],
+    )
 
 
-def _upsert(conn: Any, table: str, merged: Iterable[tuple[str, dict[str, Any]]]) -> None:
+def _upsert(conn: Any, table: str, entries: Iterable[tuple[str, Entry]]) -> None:
     # Columns a page did not touch keep their stored value (COALESCE with the old row).
     updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in COLUMNS[1:])
     sql.insert_rows(
         conn,
         table,
         COLUMN_TYPES,
-        [_row(cid, change) for cid, change in merged],
+        [_row(cid, entry) for cid, entry in entries],
         f"ON CONFLICT (case_id) DO UPDATE SET {updates}",
     )
 
@@ -127,17 +134,11 @@ class _Replay:
 
     def __init__(self, table: str):
         self.table = table
-        self.held: dict[str, dict[str, Any]] = {}
+        self.held: dict[str, Entry] = {}
 
     def apply(self, conn: Any, rows: list[StoredRow]) -> None:
         held = self.held
-        for row in rows:
-            entry = held.pop(row.case_id, None)
-            change = _changes(row)
-            if entry is not None:
-                entry.update(change)
-                change = entry
-            held[row.case_id] = change  # the most recently touched last
+        _fold(held, rows)
         if len(held) > self.HELD:
             quiet = list(held)[: len(held) - self.HELD // 2]
             self._write(conn, [(cid, held.pop(cid)) for cid in quiet])
@@ -146,10 +147,10 @@ class _Replay:
         self._write(conn, list(self.held.items()))
         self.held.clear()
 
-    def _write(self, conn: Any, entries: list[tuple[str, dict[str, Any]]]) -> None:
-        opened = [_row(cid, change) for cid, change in entries if "kind" in change]
+    def _write(self, conn: Any, entries: list[tuple[str, Entry]]) -> None:
+        opened = [_row(cid, entry) for cid, entry in entries if entry[_KIND] is not None]
         sql.copy_rows(conn, self.table, COLUMN_TYPES, opened)
-        _upsert(conn, self.table, [(cid, change) for cid, change in entries if "kind" not in change])
+        _upsert(conn, self.table, [(cid, entry) for cid, entry in entries if entry[_KIND] is None])
 
 
 class CaseIndex:
@@ -168,9 +169,9 @@ class CaseIndex:
         sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_recent ON {table} (office, last_occurred_at, case_id)")
 
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
-        merged: dict[str, dict[str, Any]] = {}
-        _merge(merged, rows)
-        _upsert(conn, TABLE + suffix, merged.items())
+        entries: dict[str, Entry] = {}
+        _fold(entries, rows)
+        _upsert(conn, TABLE + suffix, entries.items())
 
     def replay(self, suffix: str) -> _Replay:
         return _Replay(TABLE + suffix)
