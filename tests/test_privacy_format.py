@@ -23,7 +23,9 @@ OLD_PERSONAL_DATA = (
     "BwcHBwcHBwcHBwcHVEj1NRtm97Wr9H3h6HPYu4NvuES7x7Apz4tvwzTuAisWZt1eo3HNqzLTkczvJ+gEl2iRA7mPIUL3jY/CXIqv0AjEnFPnrwic"
     "+a5oH/47UNPaLdHHk+vmYA=="
 )
-OLD_NOTE = "BwcHBwcHBwcHBwcHVEjWOR1jotS16GHh9HGQ+tM1rTnk2aFQlN4w2jXsEDcHZsJLtnPEozLPkcz7J+kWi3mRFKRFJk02+9oVEp6nuH/ZK9o="
+OLD_NOTE = (
+    "BwcHBwcHBwcHBwcHVEjWOR1jotS16GHh9HGQ+tM1rTnk2aFQlN4w2jXsEDcHZsJLtnPEozLPkcz7J+kWi3mRFKRFJk02+9oVEp6nuH/ZK9o="
+)
 
 
 @pytest.fixture

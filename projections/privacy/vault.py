@@ -13,9 +13,9 @@ import os
 import secrets
 import threading
 import time
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from binascii import a2b_base64, b2a_base64
 from dataclasses import dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
