@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -19,7 +21,7 @@ from api.http.app import create_app
 from domain.values import ERASED
 from projections.privacy.vault import Vault
 from tests.api_support import auth, token_for
-from tests.test_privacy_erasure import BASIS, REASON, closed_history, someone
+from tests.test_privacy_erasure import ADMIN, BASIS, REASON, closed_history, someone
 
 TTL = 0.5  # seconds: the bound under test
 
@@ -129,3 +131,45 @@ def _sealed_token(system: System, case_id) -> str:
         )
     state = json.loads(bytes(rows[0][0]))
     return state["applicant"]["_data_"]["c"]
+
+
+def test_an_answer_rendered_between_another_process_s_erasure_and_its_shred_does_not_outlive_the_key(
+    system, api_process, supervisor
+):
+    """The erasing process records the erasure, then destroys the key: an API that sees the
+    event in between renders the case with the key it still holds. That answer must not be
+    served after the key's time is up (the log shows nothing more about the case)."""
+    person = someone()
+    passport_id, _ = closed_history(system, person)
+    subject = system.app.get_case(passport_id).applicant.subject_id
+    system.app.approve_erasure(supervisor, UUID(subject), REASON, BASIS)
+    eraser = bootstrap(system.settings.model_copy(update={"retention_days": 0}))  # another process's composition
+    shred, shredded = eraser.vault.shred, threading.Event()
+
+    def slow_shred(subject_id: str) -> None:
+        time.sleep(4 * TTL)  # the event is in the log; the key still opens
+        shred(subject_id)
+        shredded.set()
+
+    eraser.vault.shred = slow_shred  # type: ignore[method-assign]
+    headers = auth(token_for(api_process, "SUPERVISOR"))
+    try:
+        with TestClient(create_app(api_process)) as client:
+            url = f"/passport-applications/{passport_id}"
+            assert client.get(url, headers=headers).json()["applicant"]["name"] == person.name
+            erasing = threading.Thread(
+                target=eraser.app.erase_subject, args=(ADMIN, UUID(subject), REASON, BASIS, timedelta(0))
+            )
+            erasing.start()
+            while not shredded.is_set():
+                assert client.get(url, headers=headers).status_code == 200
+                time.sleep(TTL / 20)
+            shredded_at = time.monotonic()
+            erasing.join()
+            while (now := time.monotonic()) < shredded_at + 4 * TTL:
+                answer = client.get(url, headers=headers)
+                if now > shredded_at + 2 * TTL:
+                    assert answer.json()["applicant"]["name"] == ERASED, f"{now - shredded_at:.2f} s after the shred"
+                time.sleep(TTL / 10)
+    finally:
+        eraser.close()

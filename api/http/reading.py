@@ -144,7 +144,11 @@ class CaseReads:
 
     def _cached(self, case_id: UUID, reveal: bool, version: int | None) -> Rendered | None:
         entry = self._cache.get((case_id, reveal))
-        if entry is None or time.monotonic() - entry.born > self.max_age:
+        # An answer showing personal data is a copy of what the subject's key opened: it lives
+        # no longer than the key may be cached, so another process's erasure (recorded, then
+        # the key destroyed) shows within twice ``personal_data_cache_seconds``.
+        max_age = min(self.max_age, self.system.settings.personal_data_cache_seconds) if reveal else self.max_age
+        if entry is None or time.monotonic() - entry.born > max_age:
             return None
         return entry if version is None or entry.version == version else None
 
