@@ -68,3 +68,16 @@ def test_values_sealed_now_open_the_same_and_never_repeat_a_nonce(vault):
     assert first["s"] == second["s"] and first["c"] != second["c"]
     assert seal.decode(first) == person == seal.decode(second)
     assert person.nik not in first["c"] and person.name not in first["c"]
+
+
+@pytest.mark.parametrize("key", [bytes(32), bytes(range(32)), b"\xff" * 32, bytes(range(100))])
+def test_blind_indexes_are_hmac_sha256_of_the_normalised_value(key):
+    """Digests stay those already stored in vaults: HMAC-SHA256 under the index key."""
+    import hmac
+
+    from projections.privacy.blind import BlindIndex, normalise
+
+    index = BlindIndex(key)
+    for kind, value in (("nik", "3573 0101 0190 0001"), ("name", "Siti  Åminah"), ("document", "c 1234567")):
+        expected = hmac.digest(key, f"{kind}\x1f{normalise(kind, value)}".encode(), "sha256").hex()[:32]
+        assert index.digest(kind, value) == expected
