@@ -154,12 +154,13 @@ class CaseReads:
 
     def _render(self, case_id: UUID, reader: Actor) -> Rendered:
         seen = self._position if self._following() else -1
+        started = time.monotonic()  # an answer is as old as the keys it may have opened with
         case = self.system.app.get_case(case_id)
         if not isinstance(case, Case):
             raise CaseNotFound(case_id)
         reveal = access.reveals_personal_data(reader, case.office)
         body = case_public(case, reveal).model_dump_json().encode()
-        entry = Rendered(case.KIND, case.office, case.version, body, time.monotonic())
+        entry = Rendered(case.KIND, case.office, case.version, body, started)
         with self._lock:
             if seen >= 0 and not self._written_since(case_id, seen):
                 self._cache[(case_id, reveal)] = entry
