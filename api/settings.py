@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     # How long a subject's personal data is kept after the last of their cases closed
     # before erasure is allowed (masa retensi), in days.
     retention_days: int = Field(5 * 365, ge=0, le=100 * 365)
-    # How soon an erasure made by another process shows in this one's reads, in seconds.
+    # How long a subject's key, and a case answer rendered with it, is reused, in seconds: an
+    # erasure made by another process shows in this one's reads within twice this.
     personal_data_cache_seconds: float = Field(5.0, ge=0, le=3600)
     # Signs the web interface's session cookies (at least 32 characters). Every process serving
     # the same users needs the same one; unset, each process draws its own at start.

@@ -93,7 +93,9 @@ class SealedEventStore(EventStore):
             stored.append(self.mapper.to_stored_event(event))
         return stored
 
-    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording]:
+    def insert(self, domain_events: Sequence[Any], **kwargs: Any) -> tuple[list[Any], Sequence[int] | None]:
+        """Seal, make the seal's keys durable, insert: the stored events and their ids. What
+        ``bulk_save`` calls: it has no use for the recordings ``put`` builds per event."""
         try:
             stored_events = self._encode(domain_events)
             if not self.seal.prepare():
@@ -103,7 +105,10 @@ class SealedEventStore(EventStore):
         except BaseException:
             self.seal.discard()
             raise
-        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        return stored_events, self.recorder.insert_events(stored_events, **kwargs)
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording]:
+        stored_events, notification_ids = self.insert(domain_events, **kwargs)
         if not notification_ids:
             return []
         return [

@@ -144,18 +144,23 @@ class CaseReads:
 
     def _cached(self, case_id: UUID, reveal: bool, version: int | None) -> Rendered | None:
         entry = self._cache.get((case_id, reveal))
-        if entry is None or time.monotonic() - entry.born > self.max_age:
+        # An answer showing personal data is a copy of what the subject's key opened: it lives
+        # no longer than the key may be cached, so another process's erasure (recorded, then
+        # the key destroyed) shows within twice ``personal_data_cache_seconds``.
+        max_age = min(self.max_age, self.system.settings.personal_data_cache_seconds) if reveal else self.max_age
+        if entry is None or time.monotonic() - entry.born > max_age:
             return None
         return entry if version is None or entry.version == version else None
 
     def _render(self, case_id: UUID, reader: Actor) -> Rendered:
         seen = self._position if self._following() else -1
+        started = time.monotonic()  # an answer is as old as the keys it may have opened with
         case = self.system.app.get_case(case_id)
         if not isinstance(case, Case):
             raise CaseNotFound(case_id)
         reveal = access.reveals_personal_data(reader, case.office)
         body = case_public(case, reveal).model_dump_json().encode()
-        entry = Rendered(case.KIND, case.office, case.version, body, time.monotonic())
+        entry = Rendered(case.KIND, case.office, case.version, body, started)
         with self._lock:
             if seen >= 0 and not self._written_since(case_id, seen):
                 self._cache[(case_id, reveal)] = entry

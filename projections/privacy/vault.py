@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import hmac
+import os
 import secrets
 import threading
 import time
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -71,6 +73,11 @@ class _Subject:
     subject_id: str
     key: AESGCM
     wrapped: str = ""
+    # The associated data every value sealed under this key is bound to: the subject's id.
+    aad: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.aad = self.subject_id.encode()
 
 
 @dataclass
@@ -103,6 +110,7 @@ class Vault(SubjectSeal):
         self._by_nik: dict[str, _Subject] = {}
         self._by_id: dict[str, tuple[_Subject | None, float]] = {}
         self._local = threading.local()
+        self._documents_on: dict[type, tuple[str, ...]] = {}  # event class -> its document fields
         self._reader_lock = threading.Lock()
         self._reader: Any = None  # SQLite: one connection for key lookups, closed with the vault
         self._reader_session: Any = None
@@ -181,8 +189,13 @@ class Vault(SubjectSeal):
         pending = self._local.__dict__.get("pending") or self._pending
         case = pending.case = event.originator_id.int
         state = event.__dict__
-        for name in _DOCUMENT_FIELDS:
-            number = state.get(name)
+        names = self._documents_on.get(event.__class__)
+        if names is None:
+            names = tuple(name for name in _DOCUMENT_FIELDS if name in state)
+            if is_dataclass(event):  # every event of the class has the same fields
+                self._documents_on[event.__class__] = names
+        for name in names:
+            number = state[name]
             if number.__class__ is PersonalNote:  # sealed with its holder's key: index the number
                 number = number.text
             if number.__class__ is str and number.strip():
@@ -206,9 +219,9 @@ class Vault(SubjectSeal):
             pending.index.add((self.blind.digest("name", name), subject.subject_id, ""))
         if pending.case is not None:
             pending.links.add((subject.subject_id, pending.case))
-        nonce = secrets.token_bytes(12)
-        sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.subject_id.encode())
-        return subject.subject_id, base64.b64encode(sealed).decode()
+        nonce = os.urandom(12)  # random 96 bits per encryption, never a counter shared by processes
+        sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.aad)
+        return subject.subject_id, b2a_base64(sealed, newline=False).decode()
 
     def subjects_for(self, niks: Iterable[str]) -> dict[str, str]:
         """Read from the table, never the cache (another process may have erased a subject);
@@ -324,9 +337,9 @@ class Vault(SubjectSeal):
         subject = self._subject_for_reading(subject_id)
         if subject is None:
             return None
-        raw = base64.b64decode(token)
+        raw = a2b_base64(token)
         try:
-            return subject.key.decrypt(raw[:12], raw[12:], subject_id.encode())
+            return subject.key.decrypt(raw[:12], raw[12:], subject.aad)
         except InvalidTag:
             raise PersonalDataUnreadable(f"sealed personal data of subject {subject_id} was altered") from None
 
@@ -376,6 +389,7 @@ class Vault(SubjectSeal):
                 self._writer_session = self.store.session()
                 self._writer_conn = self._writer_session.__enter__()
                 self._writer_conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
+                self._writer_conn.execute("PRAGMA synchronous = NORMAL")
             with self.store.dialect.transaction(self._writer_conn):
                 yield self._writer_conn
 
