@@ -264,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     payable = int(args.seconds * 2500) if use_wrk else args.requests
 
     with fresh_database(admin_url) as url, tempfile.TemporaryDirectory() as here:
-        system = bootstrap(Settings(database_url=url, sqlite_path=Path(here) / "unused.db"))
+        key_file = Path(here) / "personal-data.key"
+        system = bootstrap(
+            Settings(database_url=url, sqlite_path=Path(here) / "unused.db", personal_data_key_path=key_file)
+        )
         done = applications(500, datetime.now(UTC) - timedelta(days=30))
         open_cases = submitted(payable)
         system.app.bulk_save([*done, *open_cases])
@@ -274,7 +277,12 @@ def main(argv: list[str] | None = None) -> int:
         system.close()
         Path(here, "trivial_app.py").write_text(TRIVIAL_APP)
 
-        env = {"BERKAS_DATABASE_URL": url, "BERKAS_POOL_SIZE": str(connections), "BERKAS_FOLLOW_PROJECTIONS": "false"}
+        env = {
+            "BERKAS_DATABASE_URL": url,
+            "BERKAS_POOL_SIZE": str(connections),
+            "BERKAS_FOLLOW_PROJECTIONS": "false",
+            "BERKAS_PERSONAL_DATA_KEY_PATH": str(key_file),
+        }
         port, trivial_port = free_port(), free_port()
         servers = [
             serve("api.http.app:app_factory", port, args.workers, env),
