@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -97,8 +98,11 @@ async def command_id(
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     fingerprint = request_fingerprint(system, request.method, path, await request.body())
     scoped = f"{actor.id}:{key}"
-    await run_in_threadpool(idempotency.bind, system.store, scoped, fingerprint)
-    return f"{scoped}{FINGERPRINT_MARK}{fingerprint}"
+    ttl = timedelta(hours=system.settings.idempotency_ttl_hours)
+    generation = await run_in_threadpool(idempotency.bind, system.store, scoped, fingerprint, ttl)
+    # The generation keeps a key bound anew after it expired from matching its predecessor.
+    remembered = scoped if generation is None else f"{actor.id}:{generation}:{key}"
+    return f"{remembered}{FINGERPRINT_MARK}{fingerprint}"
 
 
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

@@ -219,7 +219,7 @@ def list_cases(
         where.append("(last_occurred_at < ? OR (last_occurred_at = ? AND case_id < ?))")
         params += [at, at, case_id]
     with store.read() as conn:
-        if not sql.table_exists(conn, TABLE):
+        if not store.has_table(conn, TABLE):
             return []
         if case_ids is not None:
             clause, values = sql.in_list(conn, "case_id", case_ids)
