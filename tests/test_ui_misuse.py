@@ -1,0 +1,53 @@
+"""The web interface under misuse: what the API refuses, its pages refuse too, and odd
+input gets a readable 4xx page, never a 500 (an adversarial review's findings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.bootstrap import System
+from api.http.app import create_app
+from domain.usecases import users
+from tests.test_ui_pages import csrf_of, sign_in
+from tests.ui_support import Office, seed_office
+
+
+@pytest.fixture
+def office(system: System) -> Office:
+    return seed_office(system)
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _names(system: System) -> set[str]:
+    return {user.name for user in users.all_users(system.app)}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Budi\x00Santoso", "Budi\x1b[2JSantoso", "B" * 5000],
+    ids=["nul", "terminal-escape", "huge"],
+)
+def test_an_account_made_on_the_operations_page_is_validated_like_post_users(client, system, office, name):
+    sign_in(client, office.tokens["ADMIN"])
+    token = csrf_of(client.get("/ui/ops").text)
+    answer = client.post("/ui/ops/users", data={"csrf": token, "name": name, "role": "OFFICER", "office": "MLG"})
+    assert answer.status_code == 422, answer.text[:300]
+    assert name not in _names(system)
+
+
+def test_a_revocation_reason_on_the_operations_page_is_validated_like_the_api(client, system, office):
+    sign_in(client, office.tokens["ADMIN"])
+    token = csrf_of(client.get("/ui/ops").text)
+    officer = users.authenticate(system.app, office.tokens["OFFICER"])
+    assert officer is not None
+    answer = client.post(f"/ui/ops/users/{officer.id}/revocation", data={"csrf": token, "reason": "left\x00\x1b[31m"})
+    assert answer.status_code == 422, answer.text[:300]
+    assert users.authenticate(system.app, office.tokens["OFFICER"]) is not None
