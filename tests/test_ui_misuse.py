@@ -51,3 +51,10 @@ def test_a_revocation_reason_on_the_operations_page_is_validated_like_the_api(cl
     answer = client.post(f"/ui/ops/users/{officer.id}/revocation", data={"csrf": token, "reason": "left\x00\x1b[31m"})
     assert answer.status_code == 422, answer.text[:300]
     assert users.authenticate(system.app, office.tokens["OFFICER"]) is not None
+
+
+@pytest.mark.parametrize("version", ["²", "١", "1.0", " 1"])
+def test_a_case_version_that_is_not_ascii_digits_is_a_422_page(client, office, version):
+    sign_in(client, office.tokens["OFFICER"])
+    answer = client.get(f"/ui/cases/{office.submitted}", params={"version": version})
+    assert answer.status_code == 422, answer.text[:300]
