@@ -1,0 +1,48 @@
+"""The API under misuse by people who hold a real account (an adversarial review's
+findings): what one office's accounts may do to another office's data subjects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.bootstrap import System
+from api.http.app import create_app
+from domain.usecases.base import Actor
+from domain.values import Role
+from projections.runner import catch_up
+from tests.api_support import auth, token_for
+from tests.builders import submission
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _malang_subject(system: System) -> str:
+    officer = Actor("officer-mlg", Role.OFFICER, "MLG")
+    case_id = system.app.submit_passport_application(officer, **submission())
+    catch_up(system.store, system.projections())
+    return system.app.get_case(case_id).applicant.subject_id
+
+
+def test_an_admin_of_another_office_cannot_export_a_subjects_personal_data(client, system):
+    subject = _malang_subject(system)
+    jakarta = token_for(system, "ADMIN", "JKT")
+    refused = client.get(f"/subjects/{subject}/export", headers=auth(jakarta))
+    assert refused.status_code == 403, refused.text[:300]
+    assert "Siti" not in refused.text
+    malang = token_for(system, "ADMIN", "MLG")
+    assert client.get(f"/subjects/{subject}/export", headers=auth(malang)).status_code == 200
+
+
+def test_an_admin_of_another_office_cannot_erase_a_subject(client, system):
+    subject = _malang_subject(system)
+    erasure = {"reason_code": "SUBJECT_REQUEST", "legal_basis": "Pasal 8 UU 27/2022"}
+    jakarta = token_for(system, "ADMIN", "JKT")
+    refused = client.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(jakarta))
+    assert refused.status_code == 403, refused.text[:300]
