@@ -46,3 +46,11 @@ def test_an_admin_of_another_office_cannot_erase_a_subject(client, system):
     jakarta = token_for(system, "ADMIN", "JKT")
     refused = client.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(jakarta))
     assert refused.status_code == 403, refused.text[:300]
+
+
+@pytest.mark.parametrize("after", [2**63, 10**30])
+def test_an_audit_cursor_beyond_a_64_bit_position_is_a_422_not_a_500(client, system, after):
+    auditor = token_for(system, "AUDITOR")
+    answer = client.get("/audit/decisions", params={"after": after}, headers=auth(auditor))
+    assert answer.status_code == 422, answer.text[:300]
+    assert client.get("/audit/decisions", params={"after": 2**63 - 1}, headers=auth(auditor)).status_code == 200

@@ -58,3 +58,9 @@ def test_a_case_version_that_is_not_ascii_digits_is_a_422_page(client, office, v
     sign_in(client, office.tokens["OFFICER"])
     answer = client.get(f"/ui/cases/{office.submitted}", params={"version": version})
     assert answer.status_code == 422, answer.text[:300]
+
+
+def test_an_audit_page_cursor_beyond_a_64_bit_position_is_a_422_page(client, office):
+    sign_in(client, office.tokens["AUDITOR"])
+    assert client.get("/ui/audit", params={"after": 2**63}).status_code == 422
+    assert client.get("/ui/audit", params={"after": 2**63 - 1}).status_code == 200
