@@ -4,6 +4,7 @@ findings): what one office's accounts may do to another office's data subjects."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,3 +55,16 @@ def test_an_audit_cursor_beyond_a_64_bit_position_is_a_422_not_a_500(client, sys
     answer = client.get("/audit/decisions", params={"after": after}, headers=auth(auditor))
     assert answer.status_code == 422, answer.text[:300]
     assert client.get("/audit/decisions", params={"after": 2**63 - 1}, headers=auth(auditor)).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["SUPERVISOR", "AUDITOR"])
+def test_a_bundle_is_only_of_a_case_never_of_a_data_subject_or_an_account(client, system, role):
+    subject = _malang_subject(system)
+    auditor = token_for(system, "AUDITOR")
+    hold = {"reason_code": "AUDIT", "legal_basis": "LHP 1/2025"}
+    assert client.post(f"/subjects/{subject}/legal-hold", json=hold, headers=auth(auditor)).status_code == 200
+    account = client.get("/people", headers=auth(auditor)).json()["data"][0]["id"]
+    reader = token_for(system, role)
+    for not_a_case in (UUID(subject), account):
+        answer = client.get(f"/cases/{not_a_case}/bundle", headers=auth(reader))
+        assert answer.status_code == 404, answer.text[:300]
