@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from api.http.app import create_app
+from domain.errors import CaseNotFound
 from domain.usecases.base import Actor
 from domain.values import Role
 from projections.runner import catch_up
@@ -68,3 +69,13 @@ def test_a_bundle_is_only_of_a_case_never_of_a_data_subject_or_an_account(client
     for not_a_case in (UUID(subject), account):
         answer = client.get(f"/cases/{not_a_case}/bundle", headers=auth(reader))
         assert answer.status_code == 404, answer.text[:300]
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AUDITOR])
+def test_a_case_hold_is_only_placed_on_a_case_never_on_a_data_subject(system, role):
+    subject = UUID(_malang_subject(system))
+    holder = Actor(f"holder-{role.value.lower()}", role, "MLG")
+    system.app.place_legal_hold(holder, subject, "AUDIT", "ST Inspektorat 3/2025")  # the subject is recorded
+    with pytest.raises(CaseNotFound):
+        system.app.place_case_hold(holder, subject, "AUDIT", "ST Inspektorat 3/2025")
+    assert system.app.get_case_hold(subject) is None

@@ -115,8 +115,9 @@ class SubjectUseCases(BerkasBase):
 
     def _case_hold(self, actor: Actor, case_id: UUID) -> CaseHold:
         """A case's hold record (started on first use), after the office check: a supervisor
-        holds only their own office's cases."""
-        case = self.get_case(case_id)
+        holds only their own office's cases. Data subjects and accounts share the log but
+        are not cases: their ids are not found."""
+        case = self.get_typed(case_id, Case)
         if actor.role is Role.SUPERVISOR and actor.office != case.office:
             raise NotPermitted(f"case {case_id} belongs to another office")
         return self.get_case_hold(case_id) or CaseHold.start(case_id, self.provenance(actor, None, None))
