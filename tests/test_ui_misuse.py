@@ -3,6 +3,9 @@ input gets a readable 4xx page, never a 500 (an adversarial review's findings)."
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +13,11 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from api.http.app import create_app
+from api.ui.pages.auth import HOME
+from api.ui.session import COOKIE, TABLE
 from domain.usecases import users
+from domain.values import Role
+from projections.eventstore import sql
 from tests.test_ui_pages import csrf_of, sign_in
 from tests.ui_support import Office, seed_office
 
@@ -64,3 +71,40 @@ def test_an_audit_page_cursor_beyond_a_64_bit_position_is_a_422_page(client, off
     sign_in(client, office.tokens["AUDITOR"])
     assert client.get("/ui/audit", params={"after": 2**63}).status_code == 422
     assert client.get("/ui/audit", params={"after": 2**63 - 1}).status_code == 200
+
+
+def _signed_in_as(client: TestClient, role: str) -> bool:
+    """Whether the client's session opens a page only ``role`` may see (its home page)."""
+    answer = client.get("/ui/", follow_redirects=False)
+    return answer.status_code == 303 and answer.headers["location"] == HOME[Role(role)]
+
+
+def test_a_session_row_rewritten_in_the_database_is_no_session(client, system, office):
+    """Whoever may write the sessions table (the application role, a superuser) cannot make
+    a session someone else's: the row is sealed with the session secret."""
+    sign_in(client, office.tokens["OFFICER"])
+    assert _signed_in_as(client, "OFFICER")
+    key = client.cookies[COOKIE]
+    supervisor = users.authenticate(system.app, office.tokens["SUPERVISOR"])
+    assert supervisor is not None
+    with system.store.connect() as conn:
+        sql.execute(
+            conn, f"UPDATE {TABLE} SET user_id = ?, expires_at = expires_at + 86400 WHERE id_hash = ?",
+            (supervisor.id, hashlib.sha256(key.encode()).hexdigest()),
+        )  # fmt: skip
+    assert not _signed_in_as(client, "SUPERVISOR")
+    assert client.get("/ui/", follow_redirects=False).headers["location"].startswith("/ui/sign-in")
+
+
+def test_a_session_row_inserted_in_the_database_is_no_session(client, system, office):
+    supervisor = users.authenticate(system.app, office.tokens["SUPERVISOR"])
+    assert supervisor is not None
+    forged = secrets.token_urlsafe(32)
+    now = int(time.time())
+    with system.store.connect() as conn:
+        sql.execute(
+            conn, f"INSERT INTO {TABLE} (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (hashlib.sha256(forged.encode()).hexdigest(), supervisor.id, now, now + 3600),
+        )  # fmt: skip
+    client.cookies.set(COOKIE, forged, path="/ui")
+    assert client.get("/ui/", follow_redirects=False).headers["location"].startswith("/ui/sign-in")
