@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     # How long a subject's key, and a case answer rendered with it, is reused, in seconds: an
     # erasure made by another process shows in this one's reads within twice this.
     personal_data_cache_seconds: float = Field(5.0, ge=0, le=3600)
-    # Signs the web interface's session cookies (at least 32 characters). Every process serving
-    # the same users needs the same one; unset, each process draws its own at start.
+    # Keys the web interface's CSRF tokens and seals its session rows (at least 32 characters).
+    # Unset: derived from the personal-data key file, so every process over one store agrees.
     session_secret: SecretStr | None = Field(None, min_length=32)
     # How long a web interface session lasts after signing in (one working day), in seconds.
     session_lifetime_seconds: int = Field(8 * 3600, ge=60, le=7 * 86400)

@@ -42,11 +42,13 @@ RULES: dict[str, tuple[str, ...]] = {
     TARGET_SETTER: ("SUPERVISOR own", "SUPERVISOR other"),
     LEGAL_REVIEWER: ("SUPERVISOR own", "AUDITOR own", "AUDITOR other"),
 }
-SEARCHER, HOLDER, EXPORTER = "searcher", "holder", "exporter"
+SEARCHER, HOLDER, EXPORTER, ERASER = "searcher", "holder", "exporter", "eraser"
 # Data subjects: the subject's cases are in the home office.
 RULES[SEARCHER] = ("OFFICER own", "OFFICER other", "SUPERVISOR own", "SUPERVISOR other", "AUDITOR own", "AUDITOR other")
 RULES[HOLDER] = ("SUPERVISOR own", "AUDITOR own", "AUDITOR other")
-RULES[EXPORTER] = ("SUPERVISOR own", "ADMIN own", "ADMIN other")
+# Personal data opened or destroyed: by the staff of an office holding one of the subject's cases.
+RULES[EXPORTER] = ("SUPERVISOR own", "ADMIN own")
+RULES[ERASER] = ("ADMIN own",)
 
 
 def _case_routes(prefix: str, commands: dict[str, str]) -> dict[tuple[str, str], str]:
@@ -125,7 +127,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/subjects/{subject_id}/legal-hold"): HOLDER,
     ("POST", "/subjects/{subject_id}/legal-hold/release"): HOLDER,
     ("POST", "/subjects/{subject_id}/erasure-approval"): DECIDER,
-    ("POST", "/subjects/{subject_id}/erasure"): ADMIN,
+    ("POST", "/subjects/{subject_id}/erasure"): ERASER,
     ("GET", "/subjects/due"): ADMIN_OR_AUDITOR,
     ("GET", "/subjects/{subject_id}/export"): EXPORTER,
     ("POST", "/ledger/verification"): ADMIN_OR_AUDITOR,

@@ -28,6 +28,8 @@ from domain.usecases.base import Actor
 from projections.views import case_index
 
 MAX_PAGE = 200
+# A position in the log (a cursor of the audit trail): both databases keep a signed 64-bit integer.
+MAX_POSITION = 2**63 - 1
 # Filters and cursors are codes: printable ASCII without spaces, so nothing a database
 # would refuse (NUL) ever reaches one.
 WORD = r"^[!-~]+$"

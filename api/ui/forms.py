@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ValidationError
@@ -23,6 +23,7 @@ from domain.case import Case
 from domain.errors import InvalidCommand
 from domain.usecases.base import Actor
 
+Model = TypeVar("Model", bound=BaseModel)
 BUSINESS_TIME = ("occurred_at", "late_entry_reason")  # when it happened, and why it is entered late
 
 
@@ -136,8 +137,13 @@ def body(route: Route, posted: dict[str, str], zone: ZoneInfo) -> CommandCreate:
         for parent in parents:
             target = target.setdefault(parent, {})
         target[leaf] = _value(item, raw, zone)
+    return validated(route.body, data)
+
+
+def validated(model: type[Model], data: dict[str, Any]) -> Model:
+    """``data`` as the API's body ``model`` would take it, or the first broken rule (422)."""
     try:
-        return route.body.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidCommand(".".join(str(part) for part in first["loc"]) or "body", first["msg"]) from None

@@ -6,6 +6,11 @@ that id and nothing else. Signing out, the session's end of life, and revoking t
 end it in the database, so a copied cookie replayed later is a stranger's, in every process.
 A visitor who has not signed in holds an id that names no row: it only keys the CSRF token
 of the sign-in form. Every form's CSRF token is an HMAC of the session id.
+
+Each row is sealed: an HMAC, under the session secret, of the id, the account and the end
+of life. Whoever may write the table (the application's role, a superuser) but does not
+hold the secret can neither insert a session for someone nor turn their own into another
+account's or lengthen it: a row whose seal does not match names no session.
 """
 
 from __future__ import annotations
@@ -41,8 +46,11 @@ def create_table(conn: Any) -> None:
     sql.execute(
         conn,
         f"CREATE TABLE IF NOT EXISTS {TABLE} (id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
-        "created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT)",
+        "created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT, seal TEXT)",
     )
+    # Tables made before rows were sealed: their rows, unsealed, are no sessions any more.
+    if "seal" not in {column[0] for column in conn.execute(f"SELECT * FROM {TABLE} WHERE 1 = 0").description}:
+        sql.execute(conn, f"ALTER TABLE {TABLE} ADD COLUMN seal TEXT")
     sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)")
 
 
@@ -84,23 +92,40 @@ class Sessions:
             sql.execute(conn, f"DELETE FROM {TABLE} WHERE expires_at < ?", (at - self.lifetime_seconds,))
             sql.execute(
                 conn,
-                f"INSERT INTO {TABLE} (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                (_digest(session.key), user_id, at, session.expires_at),
+                f"INSERT INTO {TABLE} (id_hash, user_id, created_at, expires_at, seal) VALUES (?, ?, ?, ?, ?)",
+                (
+                    _digest(session.key),
+                    user_id,
+                    at,
+                    session.expires_at,
+                    self._seal(session.key, user_id, session.expires_at),
+                ),
             )
         return session
 
+    def _seal(self, key: str, user_id: str, expires_at: int) -> str:
+        message = "\0".join(("session", key, user_id, str(expires_at))).encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
     def read(self, key: str | None, now: float | None = None) -> Session | None:
         """The session a cookie names: None for no cookie or a malformed one; a visitor's
-        (no account) for an id that names no live session — ended, expired or never started."""
+        (no account) for an id that names no live session — ended, expired, never started, or
+        a row not sealed with this secret."""
         if not key or not _KEY.fullmatch(key):
             return None
         with self._store.read() as conn:
             found = sql.fetchall(
                 conn,
-                f"SELECT user_id, expires_at FROM {TABLE} WHERE id_hash = ? AND ended_at IS NULL AND expires_at > ?",
+                f"SELECT user_id, expires_at, seal FROM {TABLE} "
+                "WHERE id_hash = ? AND ended_at IS NULL AND expires_at > ?",
                 (_digest(key), _now(now)),
             )
-        return Session(key, found[0][0], int(found[0][1])) if found else Session(key, None)
+        if not found:
+            return Session(key, None)
+        user_id, expires_at, seal = found[0][0], int(found[0][1]), found[0][2]
+        if not seal or not hmac.compare_digest(seal, self._seal(key, user_id, expires_at)):
+            return Session(key, None)
+        return Session(key, user_id, expires_at)
 
     def end(self, session: Session, now: float | None = None) -> None:
         """Sign-out: the id names nothing from now on, wherever it is replayed."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTrans
 from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
+from projections.privacy import keyfile
 
 log = logging.getLogger("berkas.ui")
 LANG_COOKIE = "berkas_lang"
@@ -60,9 +62,17 @@ def local_time(moment: datetime | str, zone: tzinfo | None) -> str:
     return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _derived_secret(system: System) -> bytes:
+    """Without BERKAS_SESSION_SECRET: one derived from the personal-data key file, which every
+    process over this store holds and the database does not (sessions are sealed against
+    whoever may write their table)."""
+    kek = keyfile.load(system.settings.personal_data_key_file).kek
+    return hmac.new(kek, b"berkas:ui-sessions", hashlib.sha256).digest()
+
+
 def build_state(system: System, jobs: Jobs, tokens: TokenCache | None = None) -> UiState:
     configured = system.settings.session_secret
-    secret = configured.get_secret_value().encode() if configured else secrets.token_bytes(32)
+    secret = configured.get_secret_value().encode() if configured else _derived_secret(system)
     # Like the rebuild jobs' tables: made at start unless the owner made them (``store init``).
     if system.settings.create_tables:
         with system.store.connect() as conn:

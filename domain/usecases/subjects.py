@@ -84,9 +84,10 @@ class SubjectUseCases(BerkasBase):
         self, actor: Actor, subject_id: UUID, occurred_at: datetime | None
     ) -> tuple[DataSubject, SubjectCases]:
         """The subject's record (started on first use) and cases, after the office check:
-        a supervisor acts only on subjects with a case in their own office."""
+        a supervisor or an admin acts only on subjects with a case in their own office (as an
+        admin manages only their own office's accounts); auditors are national."""
         where = self.subject_cases(subject_id)
-        if actor.role is Role.SUPERVISOR and actor.office not in where.offices:
+        if actor.role in (Role.SUPERVISOR, Role.ADMIN) and actor.office not in where.offices:
             raise NotPermitted(f"data subject {subject_id} has no case in office {actor.office}")
         subject = self.get_subject(subject_id)
         if subject is None:
@@ -114,8 +115,9 @@ class SubjectUseCases(BerkasBase):
 
     def _case_hold(self, actor: Actor, case_id: UUID) -> CaseHold:
         """A case's hold record (started on first use), after the office check: a supervisor
-        holds only their own office's cases."""
-        case = self.get_case(case_id)
+        holds only their own office's cases. Data subjects and accounts share the log but
+        are not cases: their ids are not found."""
+        case = self.get_typed(case_id, Case)
         if actor.role is Role.SUPERVISOR and actor.office != case.office:
             raise NotPermitted(f"case {case_id} belongs to another office")
         return self.get_case_hold(case_id) or CaseHold.start(case_id, self.provenance(actor, None, None))

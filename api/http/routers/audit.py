@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import INSTANT_HELP, MAX_PAGE, WORD, Instant, next_cursor, page_link
+from api.http.listing import INSTANT_HELP, MAX_PAGE, MAX_POSITION, WORD, Instant, next_cursor, page_link
 from api.http.present import local
 from api.http.schemas.admin import DecisionPublic, DecisionsPublic
 from api.http.schemas.common import errors
@@ -28,7 +28,7 @@ def decisions(
     office: Annotated[str | None, Query(max_length=8, pattern=WORD)] = None,
     occurred_from: Annotated[Instant | None, Query(alias="from", description="At or after. " + INSTANT_HELP)] = None,
     occurred_to: Annotated[Instant | None, Query(alias="to", description="At or before. " + INSTANT_HELP)] = None,
-    after: Annotated[int | None, Query(ge=0, description="The `next` of the previous page")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_POSITION, description="The `next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> DecisionsPublic:
     """Decisions in the order they were recorded. Auditors see every office (all when `office`

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
 from api.http.schemas.common import errors
+from domain.case import Case
 from domain.values import Role
 from projections.ledger import facts, keys, tree
 from projections.ledger.bundle import LedgerNotReady, build_bundle
@@ -182,7 +183,8 @@ def verification_job(
 def bundle(system: SystemDep, actor: ActorDep, case_id: uuid.UUID) -> Response:
     """The case's legal-review bundle (auditors; supervisors of the case's office); verify it offline
     with ``python -m berkas_verify verify-bundle``. It holds the events as stored, personal data included."""
-    case = system.app.get_case(case_id)
+    # Accounts and data subjects share the log but are not cases: they have no bundle.
+    case = system.app.get_typed(case_id, Case)
     if actor.role is not Role.AUDITOR:
         access.require_role(actor, Role.SUPERVISOR)
         access.require_own_office(actor, case.office)

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.http import access
+from api.http.schemas.admin import RevocationCreate, UserCreate
+from api.ui.forms import validated
 from api.ui.pages.ops import admin, ops_page
 from api.ui.web import FormDep, ViewerDep, check_csrf, state_of
-from domain.errors import InvalidCommand
 from domain.usecases import users
 
 router = APIRouter()
@@ -27,13 +28,13 @@ def create_account(request: Request, viewer: ViewerDep, form: FormDep) -> Respon
     check_csrf(request, viewer, form)
     admin(viewer)
     assert viewer.actor is not None
-    office = form.get("office", "").strip().upper()
-    if not office:
-        raise InvalidCommand("office", "is required")
-    access.require_account_admin(viewer.actor, office)
-    user, token = users.register(
-        state_of(request).system.app, viewer.actor, form.get("name", ""), form.get("role", ""), office
+    # Validated by ``POST /users``'s own model: what the API refuses, this form refuses too.
+    body = validated(
+        UserCreate,
+        {"name": form.get("name", ""), "role": form.get("role", ""), "office": form.get("office", "").strip().upper()},
     )
+    access.require_account_admin(viewer.actor, body.office)
+    user, token = users.register(state_of(request).system.app, viewer.actor, body.name, body.role, body.office)
     # Answered here, never redirected: the token must not travel in a URL or be shown twice.
     return ops_page(request, viewer, 201, created=user, token=token)
 
@@ -45,7 +46,8 @@ def revoke_account(request: Request, viewer: ViewerDep, form: FormDep, user_id: 
     assert viewer.actor is not None
     ui = state_of(request)
     access.require_account_admin(viewer.actor, users.get_user(ui.system.app, user_id).office)
-    users.revoke(ui.system.app, viewer.actor, user_id, form.get("reason", ""))
+    body = validated(RevocationCreate, {"reason": form.get("reason", "")})
+    users.revoke(ui.system.app, viewer.actor, user_id, body.reason)
     ui.sessions.end_all(str(user_id))
     if ui.tokens is not None:
         ui.tokens.forget(str(user_id))  # the API's token cache in this process

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.http import access
-from api.http.listing import MAX_PAGE
+from api.http.listing import MAX_PAGE, MAX_POSITION
 from api.ui.pages.cases import day_bound
 from api.ui.web import CODE, ViewerDep, optional_date, page, state_of
 from domain.reference import OFFICES
@@ -27,7 +27,7 @@ def decisions(
     office: Annotated[str | None, Query(max_length=8, pattern=CODE)] = None,
     since: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     until: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_POSITION)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
 ) -> Response:
     """Auditors see every office; supervisors their own; each row links to its case."""

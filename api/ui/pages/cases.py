@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, time
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from projections.views import case_index
 router = APIRouter()
 KINDS = tuple(kind.KIND for kind in CASE_KINDS)
 PAGE = 25
+VERSION = re.compile(r"[0-9]{1,7}")
 
 
 STATUSES = sorted(
@@ -233,7 +235,8 @@ def show(
 ) -> Response:
     """The case now, at a version, or as it stood at an instant, with every event."""
     # The as-of form sends both fields, one of them empty (an empty field means "not this one").
-    if version_text and not (version_text.isdigit() and 1 <= int(version_text) <= 1_000_000):
+    # ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses (a 500).
+    if version_text and not (VERSION.fullmatch(version_text) and 1 <= int(version_text) <= 1_000_000):
         raise InvalidCommand("version", "must be a whole number from 1")
     version = int(version_text) if version_text else None
     if version is not None and as_of:
