@@ -60,6 +60,16 @@ def owners(url: str) -> list[str]:
         return [row[0] for row in conn.execute(OWNER)]
 
 
+def waits_for_the_lock(url: str) -> bool:
+    """Whether a session of worker-a waits for an advisory lock (a projection's page lock)."""
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'worker-a' "
+            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+        ).fetchone()
+    return found is not None
+
+
 def waiting(url: str, condition, what: str, limit: float = 60.0) -> None:
     """``wait_until``, its failure naming every session of the database and its locks."""
     try:
@@ -171,6 +181,44 @@ def test_a_worker_started_while_the_owner_hangs_mid_transaction_takes_the_view_o
                 worker.kill()
                 worker.wait()
                 pytest.fail(f"the worker did not stop on SIGTERM\n{report}")
+        system.close()
+
+
+@pytest.mark.slow
+def test_a_worker_waiting_for_a_lock_held_elsewhere_still_stops_on_sigterm(database, tmp_path, monkeypatch):
+    """A page lock held by someone else (a rebuild's swap, a hung session) keeps the owner
+    waiting a third of the lease at most: it tries again at its next poll, catches up once
+    the lock is free, and stops on SIGTERM while the lock is still held."""
+    monkeypatch.setenv("BERKAS_WORKER_LEASE_SECONDS", str(LEASE))
+    system = bootstrap(Settings(database_url=database, sqlite_path=tmp_path / "unused.db"))
+    view, clock = [by_name("annual_report")], Clock(now=datetime(2024, 5, 1, 1, tzinfo=UTC))
+    worker = start_worker(database, "worker-a")
+    holder = psycopg.connect(database, application_name="lock-holder")
+    try:
+        system.app.bulk_save([passport(clock, "ISSUED") for _ in range(5)], batch_size=5)
+        waiting(database, lambda: lag(system.store, view)["annual_report"] == 0, "the first catch-up")
+        holder.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:projection:annual_report'))")
+        system.app.bulk_save([passport(clock, "ISSUED") for _ in range(5)], batch_size=5)
+        waiting(database, lambda: waits_for_the_lock(database), "the worker waiting for the page lock")
+        time.sleep(LEASE)  # three of its waits given up
+        assert worker.poll() is None
+        holder.rollback()
+        waiting(database, lambda: lag(system.store, view)["annual_report"] == 0, "the catch-up after the lock")
+        assert annual_report(system.store, 2024, "MLG", current=False).total("passports_issued") == 10
+
+        holder.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:projection:annual_report'))")
+        system.app.bulk_save([passport(clock, "ISSUED") for _ in range(5)], batch_size=5)
+        waiting(database, lambda: waits_for_the_lock(database), "the worker waiting for the page lock")
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the worker did not stop on SIGTERM\n{sessions_and_locks(database)}")
+    finally:
+        holder.close()
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
         system.close()
 
 
