@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -17,6 +18,8 @@ from api.bootstrap import bootstrap
 from api.cli import app as cli
 from api.settings import Settings
 from projections.catalog import by_name
+from projections.eventstore.dialects import PostgreSQL
+from projections.eventstore.store import Store
 from projections.reports import annual_report
 from projections.runner import TRACKING, lag, lease
 from projections.runner.pages import register
@@ -220,6 +223,22 @@ def test_a_worker_waiting_for_a_lock_held_elsewhere_still_stops_on_sigterm(datab
             worker.kill()
             worker.wait()
         system.close()
+
+
+def test_a_start_up_hung_holding_the_set_up_lock_does_not_hold_up_the_next(database, tmp_path, monkeypatch):
+    """Start-ups take turns (a lock on a session of their own). One whose process stopped
+    half-way loses its turn once idle for ``SETUP_IDLE_SECONDS``: a worker restarted
+    meanwhile starts, and the hung one, should it wake, fails."""
+    monkeypatch.setattr(PostgreSQL, "SETUP_IDLE_SECONDS", 2)
+    settings = Settings(database_url=database, sqlite_path=tmp_path / "unused.db")
+    hung = Store(database, tmp_path / "unused.db")
+    started = threading.Event()
+    restart = threading.Thread(target=lambda: (bootstrap(settings).close(), started.set()), daemon=True)
+    with pytest.raises(psycopg.OperationalError), hung.setup_lock():
+        monkeypatch.undo()  # the restarted worker's own start-up keeps the usual limit
+        restart.start()
+        restart.join(timeout=60)
+        assert started.is_set(), sessions_and_locks(database)
 
 
 def test_alive_answers_for_this_machines_worker_only_while_it_beats(database, tmp_path, monkeypatch):
