@@ -121,8 +121,8 @@ class Lease:
                 "ON CONFLICT (worker_id) DO UPDATE SET pid = excluded.pid, beat_at = excluded.beat_at",
                 (self.id,),
             )
-            # Rows of workers long gone (each start is a new id); a row locked by a beat
-            # that stopped half-way waits for another start.
+            # Rows of workers long gone (each start is a new id); those another start is
+            # deleting are left to it rather than waited for.
             conn.execute(
                 f"DELETE FROM {WORKERS} WHERE worker_id IN (SELECT worker_id FROM {WORKERS} "
                 "WHERE beat_at < now() - interval '1 day' FOR UPDATE SKIP LOCKED)"
