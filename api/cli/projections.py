@@ -39,9 +39,14 @@ def run(
     with system() as built:
         chosen = _chosen(built, names)
         out.print(f"following the log for {', '.join(p.name for p in chosen)} (Ctrl-C to stop)")
-        run_forever(
-            built.store, chosen, poll_interval=poll, stop=stop, lease_seconds=built.settings.worker_lease_seconds
-        )
+        try:
+            run_forever(
+                built.store, chosen, poll_interval=poll, stop=stop, lease_seconds=built.settings.worker_lease_seconds
+            )
+        except lease.SessionLost as lost:
+            # Its supervisor starts it anew; meanwhile another worker follows its projections.
+            err.print(f"berkas: {lost}: stopping", markup=False, highlight=False)
+            raise typer.Exit(1) from None
 
 
 @app.command("rebuild")

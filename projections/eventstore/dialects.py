@@ -267,11 +267,16 @@ class PostgreSQL(Dialect):
             open=True,
         )
 
+    # A start-up takes well under a second; one idle this long holding the set-up lock is
+    # hung (its process stopped), and the server ends its session so others may start.
+    SETUP_IDLE_SECONDS = 60
+
     @contextmanager
     def setup_lock(self, store: Store) -> Iterator[None]:
         # The library's CREATE TABLE / CREATE OR REPLACE FUNCTION collide ("tuple
         # concurrently updated") when two workers start at once.
         with self.connect(store, autocommit=True) as conn:
+            conn.execute("SELECT set_config('idle_session_timeout', %s, false)", (f"{self.SETUP_IDLE_SECONDS}s",))
             conn.execute("SELECT pg_advisory_lock(hashtext('berkas:setup'))")
             try:
                 yield

@@ -9,6 +9,13 @@ owner's session (``pg_terminate_backend``; the same role may), which rolls back 
 page it held and frees its locks, and takes the projection over. The hung worker, should it
 wake, finds its session gone and fails; its supervisor (compose's restart) starts it anew.
 
+A hung worker keeps whatever its transaction held when it stopped, so nothing on the way
+to a take-over may wait for a lock: a worker starting beside a hung one takes no lock
+at all once the workers' table exists, and every lock wait on a worker's session gives
+up after a third of the lease (``bound_waits``; the follower tries again at its next
+poll). A worker's session left idle inside a transaction for longer than the lease is
+ended by the server itself, which frees what it held even with no other worker about.
+
 PostgreSQL only: on SQLite one process follows the file and there is nothing to take over.
 """
 
@@ -20,6 +27,9 @@ import socket
 import threading
 import time
 from typing import Any
+
+import psycopg
+from psycopg.errors import LockNotAvailable
 
 from projections.eventstore import sql
 from projections.eventstore.store import Store
@@ -47,6 +57,34 @@ def _on_postgresql(conn: Any) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+class SessionLost(Exception):
+    """This worker's session ended under it: another worker took its projections over
+    after it fell silent (or the server went away). Nothing more was written through it."""
+
+    def __str__(self) -> str:
+        return "this worker's database session was ended (taken over after it fell silent, or the server restarted)"
+
+
+def gave_up_waiting(error: BaseException) -> bool:
+    """Whether ``error`` is a lock wait cut short by ``bound_waits``."""
+    return isinstance(error, LockNotAvailable)
+
+
+def session_ended(conn: Any, error: BaseException) -> bool:
+    """Whether ``error`` came of the worker's session being ended (``pg_terminate_backend``)."""
+    return _on_postgresql(conn) and isinstance(error, psycopg.OperationalError) and conn.closed
+
+
+def bound_waits(conn: Any, lease_seconds: float) -> None:
+    """No lock wait on a worker's session outlasts a third of the lease (a beat), and a
+    transaction left idle on it (its process stopped mid-page) ends with the lease."""
+    if _on_postgresql(conn):
+        conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{round(lease_seconds * 1000 / 3)}ms",))
+        conn.execute(
+            "SELECT set_config('idle_in_transaction_session_timeout', %s, false)", (f"{round(lease_seconds * 1000)}ms",)
+        )
+
+
 def ensure_table(conn: Any) -> None:
     sql.execute(
         conn,
@@ -70,23 +108,35 @@ class Lease:
         """Record the follower's session (``conn``) as this worker's and start beating."""
         if not _on_postgresql(conn):
             return
+        bound_waits(conn, self.seconds)
+        if not sql.table_exists(conn, WORKERS):
+            # The first worker ever. Later ones take no lock here: a hung worker may hold
+            # the DDL lock (it was registering a view) until another one takes it over.
+            with sql.transaction(conn):
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:projection-ddl'))")
+                ensure_table(conn)
         with sql.transaction(conn):
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('berkas:projection-ddl'))")
-            ensure_table(conn)
             conn.execute(
                 f"INSERT INTO {WORKERS} (worker_id, pid, beat_at) VALUES (%s, pg_backend_pid(), now()) "
                 "ON CONFLICT (worker_id) DO UPDATE SET pid = excluded.pid, beat_at = excluded.beat_at",
                 (self.id,),
             )
-            # Rows of workers long gone (each start is a new id).
-            conn.execute(f"DELETE FROM {WORKERS} WHERE beat_at < now() - interval '1 day'")
+            # Rows of workers long gone (each start is a new id); those another start is
+            # deleting are left to it rather than waited for.
+            conn.execute(
+                f"DELETE FROM {WORKERS} WHERE worker_id IN (SELECT worker_id FROM {WORKERS} "
+                "WHERE beat_at < now() - interval '1 day' FOR UPDATE SKIP LOCKED)"
+            )
         self.active = True
         self.thread.start()
 
     def _beat_forever(self) -> None:
         while not self.stop.wait(self.seconds / 3):
             try:
-                with self.store.connect() as conn:
+                # One statement committing itself: a beat stopped half-way leaves no
+                # transaction open.
+                with self.store.session() as conn:
+                    bound_waits(conn, self.seconds)
                     conn.execute(f"UPDATE {WORKERS} SET beat_at = now() WHERE worker_id = %s", (self.id,))
             except Exception as error:  # a missed beat is retried; the lease allows two
                 log.warning("worker beat failed (%s)", type(error).__name__)

@@ -75,9 +75,16 @@ def catch_up_on(conn: Any, projections: Iterable[Projection], page_size: int = 5
     if not group:
         return 0
     register(conn, group)
-    applied, done = 0, False
+    return catch_up_registered(conn, group, page_size)
+
+
+def catch_up_registered(conn: Any, projections: list[Projection], page_size: int = 5000) -> int:
+    """``catch_up_on`` for projections already registered: a follower registers a
+    projection once, when it comes to own it, not at every wake (registering takes the
+    DDL lock, which a worker stopped in the middle of it would hold)."""
+    applied, done = 0, not projections
     while not done:
-        count, done = catch_up_page(conn, group, page_size)
+        count, done = catch_up_page(conn, projections, page_size)
         applied += count
     return applied
 
