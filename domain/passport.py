@@ -253,7 +253,8 @@ class PassportApplication(Case):
         if note is not None:
             check_text("note", note)
         sealed = PersonalNote.about(self.applicant, "note", note) if note is not None else None
-        self._postponed(provenance=provenance, reason_code=reason_code, referral=referral, note=sealed)
+        recorded = referral.about(self.applicant) if referral is not None else None
+        self._postponed(provenance=provenance, reason_code=reason_code, referral=recorded, note=sealed)
 
     @event("Postponed", topic=_T + "Postponed")
     def _postponed(
@@ -292,7 +293,7 @@ class PassportApplication(Case):
             provenance=provenance,
             reason_code=reason_code,
             legal_basis=legal_basis,
-            referral=referral,
+            referral=referral.about(self.applicant) if referral is not None else None,
             fee_forfeited=self.fee_paid,
         )
 

@@ -220,7 +220,10 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     system.app.pay_passport_fee(officer, passport, "820240300001")
     system.app.capture_biometrics(officer, passport)
     system.app.interview(officer, passport, f"{secret}-purpose", (), f"{secret}-assessment")
-    system.app.postpone(officer, passport, "SUPPORTING_DOCUMENTS", note=f"{secret}-note")
+    system.app.postpone(
+        officer, passport, "SUPPORTING_DOCUMENTS", referral_agency="Disnaker",
+        referral_instructions=f"{secret}-referral", note=f"{secret}-note",
+    )  # fmt: skip
     system.app.lift_postponement(officer, passport, f"{secret}-evidence")
     system.app.withdraw_passport(officer, passport, f"{secret}-withdrawn")
     enforcement = system.app.open_enforcement_case(
@@ -232,9 +235,10 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     system.app.detain(officer, enforcement, "Ruang Detensi", f"{secret}-ground")
     system.app.release(officer, enforcement, f"{secret}-released")
     system.app.file_objection(officer, enforcement, f"{secret}-grounds")
-    operation = system.app.plan_joint_operation(officer, agencies=("POLRI",), area="Kota Batu")
-    system.app.execute_joint_operation(officer, operation, locations=("Pasar Besar",), persons_checked=3)
+    operation = system.app.plan_joint_operation(officer, agencies=("POLRI",), area=f"{secret}-area")
+    system.app.execute_joint_operation(officer, operation, locations=(f"{secret}-location",), persons_checked=3)
     found = system.app.record_finding(officer, operation, **finding(subject=foreigner, summary=f"{secret}-summary"))
+    system.app.close_joint_operation(officer, operation, f"{secret}-report")
 
     states = b"\n".join(_raw_states(system, [passport, enforcement, operation, found]))
     assert secret.encode() not in states
@@ -242,7 +246,9 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     history = system.app.history(passport)
     assert [history[3].stated_purpose.text, history[3].assessment.text] == [f"{secret}-purpose", f"{secret}-assessment"]
     assert history[-1].reason.text == f"{secret}-withdrawn"
-    assert system.app.history(operation)[-1].summary.text == f"{secret}-summary"
+    assert system.app.history(operation)[-2].summary.text == f"{secret}-summary"
+    assert system.app.history(passport)[4].referral.instructions.text == f"{secret}-referral"
+    assert system.app.history(operation)[-1].report.text == f"{secret}-report"
 
 
 def test_new_subjects_have_time_ordered_ids_that_say_nothing_of_the_person(system, officer):
