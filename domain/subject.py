@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.case import Case, check_enum, check_occurred_at, check_text
+from domain.case import FINGERPRINT_MARK, Case, check_enum, check_occurred_at, check_text
 from domain.errors import DomainError, NotPermitted
 from domain.reference import office as lookup_office
 from domain.values import Provenance, Role
@@ -53,10 +54,21 @@ def _check_actor(provenance: Provenance, roles: tuple[Role, ...], what: str) -> 
 
 
 class _Subject(Aggregate):
-    """A base without the library's generic ``Created`` event, which has no explicit topic."""
+    """A base without the library's generic ``Created`` event, which has no explicit topic.
+    Like a case, it remembers the commands (idempotency keys) it applied."""
 
     class Event(Aggregate.Event):
         create_timestamp = Case.Event.create_timestamp
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            commands = aggregate.__dict__.setdefault("commands", {})
+            command_id = self.provenance.command_id  # type: ignore[attr-defined]
+            if command_id:
+                key, _, fingerprint = command_id.partition(FINGERPRINT_MARK)
+                commands[key] = (self.originator_version, fingerprint)
+
+    outcome_of = Case.outcome_of
 
 
 del _Subject.Created
