@@ -16,7 +16,7 @@ from api.http.present import case_public, event_public
 from domain.application import Berkas
 from domain.errors import KeyTaken
 from domain.joint_operation import JointOperation
-from domain.reservation import Rule, reservation_id
+from domain.reservation import Reservation, Rule, reservation_id
 from domain.subject import ErasureRefused
 from domain.values import ERASED, PersonalData, Referral, RefusalReason, Role, Uniqueness
 from tests import builders
@@ -256,3 +256,25 @@ def test_referrals_and_operations_recorded_in_plain_text_still_read(system, offi
     assert case_public(app.get_case(passport.id), reveal=True).referral.instructions == "bring the placement contract"
     assert case_public(app.get_case(case_id), reveal=True).area == "Kota Batu"
     assert event_public(app.history(case_id)[0], reveal=True).payload.area == "Kota Batu"
+
+
+def test_a_number_reserved_under_its_former_key_stays_taken_after_its_holders_erasure(system, officer, supervisor):
+    """Stores written before numbers were reserved under a keyed digest hold reservations whose
+    id derives from the plain number. Once the holder is erased, the blind index no longer
+    finds the number and the holder's case reads <erased>: only that old reservation says the
+    number is taken, and a second issuance of it is still refused."""
+    app, number = system.app, numbers()[0]
+    holder = app.get_case(approved_passport(app, officer, supervisor, applicant=someone()))
+    provenance = app.provenance(officer, None, None)
+    holder.issue(provenance, number)  # what issuance saved then: the case and the number's reservation
+    former = Reservation.claim_new(Rule.PASSPORT_NUMBER, number, holder, provenance)
+    assert former.id == uuid5(NAMESPACE_URL, f"berkas:reservation:PASSPORT_NUMBER:{number}")
+    app.save(holder, former)
+    app.hand_over_passport(officer, holder.id, "SELF")
+    _erase(app, supervisor, holder.applicant.subject_id)
+    assert privacy.search(system, None, number, None) == (set(), set())
+
+    other = approved_passport(app, officer, supervisor, applicant=someone())
+    with pytest.raises(KeyTaken) as taken, nothing_appended(app):
+        app.issue_passport(officer, other, number.lower())
+    assert taken.value.holder_id == holder.id
