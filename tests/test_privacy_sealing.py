@@ -291,3 +291,28 @@ def test_a_subject_indexed_by_the_earlier_layout_is_found_once_and_not_after_era
             system.store.dialect.native(f"SELECT count(*) FROM {VAULT_TABLES[2]} WHERE subject_id = ?"), (subject_id,)
         ).fetchone()[0]
     assert left == 0
+
+
+def test_a_demo_store_holds_no_referral_instructions_nor_an_operations_area_places_or_report(tmp_path):
+    """A small national year (every kind of event, a TIMPORA operation among them): none of the
+    free text the demo writes on referrals and operations is in the events table's bytes."""
+    from fractions import Fraction
+
+    from api.demo.enforcement import OPERATIONS
+    from api.demo.passports import BP3MI, DUKCAPIL
+    from api.demo.run import generate_national
+
+    system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "demo.db"))
+    try:
+        generate_national(system.app, seed=11, scale=Fraction(1, 300))
+        with system.store.connect() as conn:
+            found = conn.execute(f"SELECT topic, state FROM {system.store.events_table}").fetchall()
+    finally:
+        system.close()
+    topics = {topic for topic, _ in found}
+    assert {"berkas:JointOperation.Closed", "berkas:PassportApplication.Refused"} <= topics
+    states = b"\n".join(bytes(state) for _, state in found)
+    assert BP3MI.agency.encode() in states  # an institution, kept plain
+    texts = [BP3MI.instructions, DUKCAPIL.instructions, "Wilayah kerja", "Laporan TIMPORA"]
+    for text in [*texts, *(area for _, area, _, _ in OPERATIONS)]:
+        assert text.encode() not in states, text
