@@ -328,3 +328,28 @@ def test_the_cli_holds_and_releases_a_case(sqlite_system, monkeypatch):
     assert released.exit_code == 0 and "released" in released.output
     wrong = CliRunner().invoke(cli, ["subjects", "hold-case", "not-a-case", "--reason", "AUDIT", *common])
     assert wrong.exit_code != 0 and "case_id" in str(wrong.exception)  # main() prints it as one line
+
+
+def test_an_operations_bundle_verifies_before_and_after_its_own_key_is_erased(ledger_system, officer, supervisor):
+    """A joint operation's area, places and report are sealed under its own key: erasing that
+    key leaves the stored bytes, the proofs and the offline verification as they were."""
+    app = ledger_system.app
+    operation = app.plan_joint_operation(officer, agencies=("POLRI",), area="Kampung Inggris, Pare")
+    app.execute_joint_operation(officer, operation, locations=("Jl. Anyelir 7",), persons_checked=12)
+    app.close_joint_operation(officer, operation, "12 persons checked, nothing found")
+    holder = uuid.UUID(app.get_case(operation).area.subject_id)
+    key = Ed25519PrivateKey.generate()
+    before = build_bundle(ledger_system.store, operation, key)
+    app.approve_erasure(supervisor, holder, REASON, BASIS)
+    app.erase_subject(ADMIN, holder, REASON, BASIS, timedelta(0))
+    after = build_bundle(ledger_system.store, operation, key)
+
+    report = berkas_verify.verify_bundle(after, _trusting(key))
+    assert report.ok and report.erased == 1
+    assert berkas_verify.verify_bundle(before, _trusting(key)).ok
+    bundle = json.loads(after)
+    assert bundle["erased"] == [holder.hex]
+    assert bundle["events"][0]["decoded"]["area"] == "<erased>"
+    assert [e["state"] for e in bundle["events"]] == [e["state"] for e in json.loads(before)["events"]]
+    assert b"Anyelir" not in after and b"Kampung Inggris" not in after and b"nothing found" not in after
+    assert verify(ledger_system.store).ok
