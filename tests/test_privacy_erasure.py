@@ -353,3 +353,27 @@ def test_an_operations_bundle_verifies_before_and_after_its_own_key_is_erased(le
     assert [e["state"] for e in bundle["events"]] == [e["state"] for e in json.loads(before)["events"]]
     assert b"Anyelir" not in after and b"Kampung Inggris" not in after and b"nothing found" not in after
     assert verify(ledger_system.store).ok
+
+
+def test_a_case_hold_that_loses_a_race_is_a_conflict_or_the_winning_retrys_outcome(system, supervisor, monkeypatch):
+    """Two holds of one case at once: the second save finds the version taken. A retry of the
+    same command answers what the first did; another command is a 409 conflict, never a 500."""
+    from domain.errors import ConflictError
+    from domain.usecases.subjects import SubjectUseCases
+
+    app = system.app
+    case_id, _ = closed_history(system, someone())
+    app.place_case_hold(supervisor, case_id, "AUDIT", BASIS)
+    app.release_case_hold(supervisor, case_id, BASIS)
+    stale = app.get_case_hold(case_id)  # what a racing request loaded, before the winner saved
+    first = app.place_case_hold(supervisor, case_id, "AUDIT", BASIS, command_id="race-1#fp")
+    monkeypatch.setattr(SubjectUseCases, "_case_hold", lambda self, actor, case: stale)
+    retried = app.place_case_hold(supervisor, case_id, "AUDIT", BASIS, command_id="race-1#fp")
+    assert (retried.version, retried.hold) == (first.version, first.hold)
+    monkeypatch.undo()
+    app.release_case_hold(supervisor, case_id, BASIS)
+    stale = app.get_case_hold(case_id)
+    app.place_case_hold(supervisor, case_id, "LITIGATION", BASIS, command_id="race-2#fp")
+    monkeypatch.setattr(SubjectUseCases, "_case_hold", lambda self, actor, case: stale)
+    with pytest.raises(ConflictError):
+        app.place_case_hold(supervisor, case_id, "COURT_ORDER", BASIS, command_id="race-3#fp")

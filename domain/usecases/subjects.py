@@ -10,9 +10,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from domain.case import Case
-from domain.errors import CaseNotFound, DomainError, NotPermitted
+from domain.errors import CaseNotFound, ConflictError, DomainError, NotPermitted
 from domain.privacy import SubjectSeal
 from domain.subject import CaseHold, DataSubject, ErasureReason, HoldReason, case_hold_id
 from domain.usecases.base import Actor, BerkasBase, as_enum
@@ -146,8 +147,16 @@ class SubjectUseCases(BerkasBase):
         done = hold.outcome_of(command_id)
         if done is not None:
             return self.repository.get(hold.id, version=done)
+        loaded_version = hold.version
         change(hold, self.provenance(actor, None, command_id))
-        self.save(hold)
+        try:
+            self.save(hold)
+        except IntegrityError:  # another hold or release came first: a retry of this one?
+            current = self.repository.get(hold.id)
+            done = current.outcome_of(command_id)
+            if done is not None:
+                return self.repository.get(hold.id, version=done)
+            raise ConflictError(case_id, current.version, loaded_version) from None
         return hold
 
     def held_cases(self, case_ids: list[UUID]) -> list[UUID]:
