@@ -19,7 +19,9 @@ from domain.joint_operation import JointOperation
 from domain.reservation import Reservation, Rule, reservation_id
 from domain.subject import ErasureRefused
 from domain.values import ERASED, PersonalData, Referral, RefusalReason, Role, Uniqueness
+from projections.privacy.legacy import plaintext_events
 from tests import builders
+from tests.stores import fresh_system
 from tests.test_domain_integrity import approved_passport, nothing_appended
 
 REASON, BASIS = "SUBJECT_REQUEST", "Pasal 8 UU 27/2022"
@@ -237,25 +239,59 @@ def test_a_joint_operations_area_places_and_report_are_sealed_under_its_own_key(
     assert case_public(app.get_case(operation), reveal=True).persons_checked == 4
 
 
-def test_referrals_and_operations_recorded_in_plain_text_still_read(system, officer, supervisor):
-    """Stores written before these fields were sealed hold them as plain strings."""
-    app = system.app
+def _recorded_in_plain_text(app, officer, supervisor) -> tuple[uuid.UUID, uuid.UUID]:
+    """A refusal's referral and an operation (planned, executed, closed) as stores written
+    before these fields were sealed hold them: plain strings."""
     passport = app.get_case(builders.interviewed_passport(app, officer, applicant=someone()))
     provenance = app.provenance(supervisor, None, None)
     passport._refused(
         provenance=provenance, reason_code=RefusalReason.PMI_NONPROCEDURAL, legal_basis=builders.LEGAL_BASIS,
         referral=Referral("BP3MI", "bring the placement contract"), fee_forfeited=passport.fee_paid,
     )  # fmt: skip
-    case_id = uuid.uuid4()
+    case_id, provenance = uuid.uuid4(), app.provenance(officer, None, None)
     operation = JointOperation._create(
-        JointOperation.Planned, id=case_id, provenance=app.provenance(officer, None, None),
-        agencies=("POLRI",), area="Kota Batu",
-    )  # fmt: skip
+        JointOperation.Planned, id=case_id, provenance=provenance, agencies=("POLRI",), area="Kota Batu"
+    )
+    operation._executed(
+        provenance=provenance, executed_on=date(2024, 5, 2), locations=("Pasar Batu",), persons_checked=3
+    )
+    operation._closed(provenance=provenance, report="two overstays at Pasar Batu")
     app.save(passport, operation)
-    assert b"bring the placement contract" in _raw_states(system, passport.id)
-    assert case_public(app.get_case(passport.id), reveal=True).referral.instructions == "bring the placement contract"
-    assert case_public(app.get_case(case_id), reveal=True).area == "Kota Batu"
-    assert event_public(app.history(case_id)[0], reveal=True).payload.area == "Kota Batu"
+    return passport.id, case_id
+
+
+def test_referrals_and_operations_recorded_in_plain_text_still_read(system, officer, supervisor):
+    app = system.app
+    passport, operation = _recorded_in_plain_text(app, officer, supervisor)
+    assert b"bring the placement contract" in _raw_states(system, passport)
+    assert case_public(app.get_case(passport), reveal=True).referral.instructions == "bring the placement contract"
+    assert case_public(app.get_case(operation), reveal=True).area == "Kota Batu"
+    history = [event_public(e, reveal=True).payload for e in app.history(operation)]
+    shown = (history[0].area, history[1].locations, history[2].report)
+    assert shown == ("Kota Batu", ["Pasar Batu"], "two overstays at Pasar Batu")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_store_info_counts_plain_referrals_and_operation_text_as_plaintext(
+    backend, pg_admin_url, tmp_path, officer, supervisor
+):
+    """`berkas store info` tells a store that holds these fields as plain strings, as it tells
+    unsealed personal data; their sealed form counts for nothing."""
+    with fresh_system(backend, pg_admin_url, tmp_path) as system:
+        app = system.app
+        passport = builders.interviewed_passport(app, officer, applicant=someone())
+        app.refuse_passport(
+            supervisor, passport, "PMI_NONPROCEDURAL", builders.LEGAL_BASIS,
+            referral_agency="BP3MI Jawa Timur", referral_instructions="bring the placement contract",
+        )  # fmt: skip
+        operation = app.plan_joint_operation(officer, agencies=("POLRI",), area="Kota Batu")
+        app.execute_joint_operation(officer, operation, locations=("Pasar Batu",), persons_checked=3)
+        app.close_joint_operation(officer, operation, "two overstays at Pasar Batu")
+        assert plaintext_events(system.store) == 0
+
+        _recorded_in_plain_text(app, officer, supervisor)
+        # The refusal, and the operation's plan, execution and closing.
+        assert plaintext_events(system.store) == 4
 
 
 def test_a_number_reserved_under_its_former_key_stays_taken_after_its_holders_erasure(system, officer, supervisor):
