@@ -19,8 +19,8 @@ from api.http.present import event_public
 from api.settings import Settings
 from domain.case import recorded_at
 from domain.enforcement import EnforcementCase
-from domain.subject import ErasureRefused
-from domain.values import AdministrativeAction, CaseSource, PersonalData, Role
+from domain.subject import ErasureRefused, HoldReason
+from domain.values import AdministrativeAction, CaseSource, PersonalData, Provenance, Role
 from projections.ledger.bundle import build_bundle
 from projections.ledger.verify import verify
 from projections.reports import annual_report
@@ -377,3 +377,41 @@ def test_a_case_hold_that_loses_a_race_is_a_conflict_or_the_winning_retrys_outco
     monkeypatch.setattr(SubjectUseCases, "_case_hold", lambda self, actor, case: stale)
     with pytest.raises(ConflictError):
         app.place_case_hold(supervisor, case_id, "COURT_ORDER", BASIS, command_id="race-3#fp")
+
+
+def by(role: Role) -> Provenance:
+    return Provenance(f"{role.value.lower()}-1", role, "MLG", datetime(2025, 3, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("record", ["subject", "case"])
+def test_a_hold_on_a_subject_or_a_case_follows_the_same_rules_and_names_its_record(record):
+    from domain.errors import NotPermitted
+    from domain.subject import CaseHold, DataSubject
+
+    auditor, record_id = by(Role.AUDITOR), uuid.uuid4()
+    held = DataSubject.start(record_id, auditor) if record == "subject" else CaseHold.start(record_id, auditor)
+    named = f"data subject {record_id}" if record == "subject" else f"case {record_id}"
+    with pytest.raises(NotPermitted, match="only an auditor or supervisor may place a legal hold"):
+        held.place_hold(by(Role.OFFICER), HoldReason.AUDIT, BASIS)
+    with pytest.raises(ErasureRefused, match=f"^{named} is not under a legal hold$"):
+        held.release_hold(auditor, BASIS)
+    held.place_hold(by(Role.SUPERVISOR), HoldReason.AUDIT, BASIS)
+    with pytest.raises(ErasureRefused, match=f"^{named} is already under a legal hold$"):
+        held.place_hold(auditor, HoldReason.LITIGATION, BASIS)
+    with pytest.raises(NotPermitted, match="only an auditor or supervisor may release a legal hold"):
+        held.release_hold(by(Role.ADMIN), BASIS)
+    held.release_hold(auditor, BASIS)
+    events = [type(event).__name__ for event in held.collect_events()]
+    assert (held.hold, events) == (None, ["Registered", "LegalHoldPlaced", "LegalHoldReleased"])
+    topic = f"berkas:{'DataSubject' if record == 'subject' else 'CaseHold'}.LegalHoldPlaced"
+    assert type(held).LegalHoldPlaced.TOPIC == topic
+
+
+def test_nothing_more_is_held_about_an_erased_subject():
+    from domain.subject import DataSubject, ErasureReason
+
+    subject = DataSubject.start(uuid.uuid4(), by(Role.AUDITOR))
+    subject.approve_erasure(by(Role.SUPERVISOR), ErasureReason.SUBJECT_REQUEST, BASIS)
+    subject.erase(by(Role.ADMIN), ErasureReason.SUBJECT_REQUEST, BASIS, 0, None, timedelta(0))
+    with pytest.raises(ErasureRefused, match="already erased"):
+        subject.place_hold(by(Role.AUDITOR), HoldReason.AUDIT, BASIS)
