@@ -40,6 +40,11 @@ class HoldReason(Enum):
     COURT_ORDER = "COURT_ORDER"
 
 
+# Who may place or release a legal hold: an auditor, or a supervisor (of an office the
+# subject's cases are in, or of the held case's office: the use cases check the office).
+HOLDERS = (Role.AUDITOR, Role.SUPERVISOR)
+
+
 class ErasureRefused(DomainError):
     """Erasure is not allowed (yet): names the rule, never the person."""
 
@@ -87,7 +92,7 @@ class _Holdable(_Subject):
 
     def place_hold(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
         """Penahanan (legal hold): nothing the record covers may be erased while it stands."""
-        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "place a legal hold")
+        _check_actor(provenance, HOLDERS, "place a legal hold")
         check_enum("reason_code", reason_code, HoldReason)
         check_text("legal_basis", legal_basis)
         self.check_holdable()
@@ -96,7 +101,7 @@ class _Holdable(_Subject):
         self._hold_placed(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
 
     def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
-        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "release a legal hold")
+        _check_actor(provenance, HOLDERS, "release a legal hold")
         check_text("legal_basis", legal_basis)
         if self.hold is None:
             raise ErasureRefused(f"{self.held_as} is not under a legal hold")

@@ -19,7 +19,7 @@ from api.http.deps import ActorDep, CommandIdDep, SystemDep
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, Text, errors, examples
-from domain.subject import CaseHold, DataSubject, ErasureReason, HoldReason
+from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
 
@@ -146,7 +146,7 @@ def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> Foun
 @router.post("/subjects/{subject_id}/legal-hold", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
 def place_hold(subject_id: UUID, body: HoldCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
     """Auditors, or a supervisor of an office with one of the subject's cases: blocks erasure."""
-    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    access.require_role(actor, *HOLDERS)
     system.app.place_legal_hold(actor, subject_id, body.reason_code, body.legal_basis)
     return _saved(system, subject_id)
 
@@ -155,7 +155,7 @@ def place_hold(subject_id: UUID, body: HoldCreate, system: SystemDep, actor: Act
     "/subjects/{subject_id}/legal-hold/release", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
 )
 def release_hold(subject_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep) -> SubjectPublic:
-    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    access.require_role(actor, *HOLDERS)
     system.app.release_legal_hold(actor, subject_id, body.legal_basis)
     return _saved(system, subject_id)
 
@@ -166,7 +166,7 @@ def place_case_hold(
 ) -> CaseHoldPublic:
     """Auditors, or the supervisor of the case's office: nobody whose data the case holds may
     be erased until the hold is released (the case itself goes on); 409 if already held."""
-    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    access.require_role(actor, *HOLDERS)
     hold = system.app.place_case_hold(actor, case_id, body.reason_code, body.legal_basis, command_id)
     return _case_hold_public(hold)
 
@@ -180,7 +180,7 @@ def release_case_hold(
     case_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep, command_id: CommandIdDep
 ) -> CaseHoldPublic:
     """Release the case's hold (409 if it is not held)."""
-    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    access.require_role(actor, *HOLDERS)
     return _case_hold_public(system.app.release_case_hold(actor, case_id, body.legal_basis, command_id))
 
 
