@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.lifecycle import Lifecycle, Transition
 from domain.reference import office as lookup_office
-from domain.values import LateEntryReason, Provenance, Role
+from domain.values import LateEntryReason, PersonalData, PersonalNote, Provenance, Role
 
 # A command id may carry the fingerprint of the request it came with: ``key#fingerprint``.
 FINGERPRINT_MARK = "#"
@@ -226,6 +226,16 @@ class Case(Aggregate):
             raise IllegalTransition(self.KIND, self.id, self.status.value, command.replace("_", " "))
         check_occurred_at(provenance.occurred_at, not_before=self.last_occurred_at)
         return transition
+
+    @property
+    def person(self) -> PersonalData:
+        """The person the case is about (pemohon, orang asing), for kinds that have one."""
+        raise NotImplementedError(f"a {self.KIND} is about no one person")
+
+    def note(self, field: str, text: str) -> PersonalNote:
+        """Free text an officer records about the case's person: not empty, sealed with their key."""
+        check_text(field, text)
+        return PersonalNote.about(self.person, field, text)
 
     def outcome_of(self, command_id: str | None) -> int | None:
         """The version a command already produced, if it was already applied; a command id

@@ -139,6 +139,10 @@ class EnforcementCase(Case):
         self.objection_pending = False
         self.deported_on: date | None = None
 
+    @property
+    def person(self) -> PersonalData:
+        return self.subject
+
     def examine(self, provenance: Provenance, report_number: str) -> None:
         """Berita acara pemeriksaan (BAP)."""
         self.check_can("examine", provenance)
@@ -214,10 +218,8 @@ class EnforcementCase(Case):
         if self.detained:
             raise IllegalTransition(self.KIND, self.id, "DETAINED", "detain")
         check_text("place", place)
-        check_text("ground", ground)
         # The place is a facility's name; why this person is held is about them: sealed.
-        sealed = PersonalNote.about(self.subject, "ground", ground)
-        self._detained(provenance=provenance, place=place, ground=sealed)
+        self._detained(provenance=provenance, place=place, ground=self.note("ground", ground))
 
     @event("Detained", topic=_T + "Detained")
     def _detained(self, provenance: Provenance, place: str, ground: PersonalNote | str) -> None:
@@ -227,8 +229,7 @@ class EnforcementCase(Case):
         self.check_can("release", provenance)
         if not self.detained:
             raise IllegalTransition(self.KIND, self.id, "NOT_DETAINED", "release")
-        check_text("reason", reason)
-        self._released(provenance=provenance, reason=PersonalNote.about(self.subject, "reason", reason))
+        self._released(provenance=provenance, reason=self.note("reason", reason))
 
     @event("Released", topic=_T + "Released")
     def _released(self, provenance: Provenance, reason: PersonalNote | str) -> None:
@@ -239,8 +240,7 @@ class EnforcementCase(Case):
         self.check_can("file_objection", provenance)
         if self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "file an objection")
-        check_text("grounds", grounds)
-        self._objection_filed(provenance=provenance, grounds=PersonalNote.about(self.subject, "grounds", grounds))
+        self._objection_filed(provenance=provenance, grounds=self.note("grounds", grounds))
 
     @event("ObjectionFiled", topic=_T + "ObjectionFiled")
     def _objection_filed(self, provenance: Provenance, grounds: PersonalNote | str) -> None:
@@ -287,8 +287,7 @@ class EnforcementCase(Case):
             raise IllegalTransition(self.KIND, self.id, "DETAINED", "close")
         if self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "close")
-        check_text("outcome", outcome)
-        self._closed(provenance=provenance, outcome=PersonalNote.about(self.subject, "outcome", outcome))
+        self._closed(provenance=provenance, outcome=self.note("outcome", outcome))
 
     @event("Closed", topic=_T + "Closed")
     def _closed(self, provenance: Provenance, outcome: PersonalNote | str) -> None:

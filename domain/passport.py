@@ -173,6 +173,10 @@ class PassportApplication(Case):
         self.reason_code: RefusalReason | None = None
         self.passport_number: PersonalNote | str | None = None  # sealed with the applicant's key
 
+    @property
+    def person(self) -> PersonalData:
+        return self.applicant
+
     # --- payment -----------------------------------------------------------------
 
     def pay(self, provenance: Provenance, billing_code: str) -> None:
@@ -253,7 +257,8 @@ class PassportApplication(Case):
         if note is not None:
             check_text("note", note)
         sealed = PersonalNote.about(self.applicant, "note", note) if note is not None else None
-        self._postponed(provenance=provenance, reason_code=reason_code, referral=referral, note=sealed)
+        recorded = referral.about(self.applicant) if referral is not None else None
+        self._postponed(provenance=provenance, reason_code=reason_code, referral=recorded, note=sealed)
 
     @event("Postponed", topic=_T + "Postponed")
     def _postponed(
@@ -267,9 +272,7 @@ class PassportApplication(Case):
 
     def lift_postponement(self, provenance: Provenance, evidence: str) -> None:
         self.check_can("lift_postponement", provenance)
-        check_text("evidence", evidence)
-        sealed = PersonalNote.about(self.applicant, "evidence", evidence)
-        self._postponement_lifted(provenance=provenance, evidence=sealed)
+        self._postponement_lifted(provenance=provenance, evidence=self.note("evidence", evidence))
 
     @event("PostponementLifted", topic=_T + "PostponementLifted")
     def _postponement_lifted(self, provenance: Provenance, evidence: PersonalNote | str) -> None:
@@ -292,7 +295,7 @@ class PassportApplication(Case):
             provenance=provenance,
             reason_code=reason_code,
             legal_basis=legal_basis,
-            referral=referral,
+            referral=referral.about(self.applicant) if referral is not None else None,
             fee_forfeited=self.fee_paid,
         )
 
@@ -323,7 +326,6 @@ class PassportApplication(Case):
     def issue(self, provenance: Provenance, passport_number: str) -> None:
         """Penerbitan paspor: dates follow the office's calendar and the validity."""
         self.check_can("issue", provenance)
-        check_text("passport_number", passport_number)
         issue_date = lookup_office(self.office).local_date(provenance.occurred_at)
         try:
             expiry_date = issue_date.replace(year=issue_date.year + self.validity_years)
@@ -331,7 +333,7 @@ class PassportApplication(Case):
             expiry_date = issue_date.replace(year=issue_date.year + self.validity_years, day=28)
         self._issued(
             provenance=provenance,
-            passport_number=PersonalNote.about(self.applicant, "passport_number", passport_number),
+            passport_number=self.note("passport_number", passport_number),
             product=self.product,
             issue_date=issue_date,
             expiry_date=expiry_date,
@@ -363,8 +365,7 @@ class PassportApplication(Case):
     def withdraw(self, provenance: Provenance, reason: str) -> None:
         """Pembatalan oleh pemohon, before any decision."""
         self.check_can("withdraw", provenance)
-        check_text("reason", reason)
-        self._withdrawn(provenance=provenance, reason=PersonalNote.about(self.applicant, "reason", reason))
+        self._withdrawn(provenance=provenance, reason=self.note("reason", reason))
 
     @event("Withdrawn", topic=_T + "Withdrawn")
     def _withdrawn(self, provenance: Provenance, reason: PersonalNote | str) -> None:

@@ -117,6 +117,10 @@ class StayPermit(Case):
         self.valid_until: date | None = None
         self.extensions = 0
 
+    @property
+    def person(self) -> PersonalData:
+        return self.foreigner
+
     def _day(self, provenance: Provenance) -> date:
         return lookup_office(self.office).local_date(provenance.occurred_at)
 
@@ -221,8 +225,7 @@ class StayPermit(Case):
     def end(self, provenance: Provenance, reason: str) -> None:
         """Berakhirnya izin tinggal (expiry, departure, death)."""
         self.check_can("end", provenance)
-        check_text("reason", reason)
-        self._ended(provenance=provenance, reason=PersonalNote.about(self.foreigner, "reason", reason))
+        self._ended(provenance=provenance, reason=self.note("reason", reason))
 
     @event("Ended", topic=_T + "Ended")
     def _ended(self, provenance: Provenance, reason: PersonalNote | str) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.case import Case, check_enum, check_occurred_at, check_text
+from domain.case import FINGERPRINT_MARK, Case, check_enum, check_occurred_at, check_text
 from domain.errors import DomainError, NotPermitted
 from domain.reference import office as lookup_office
 from domain.values import Provenance, Role
@@ -39,6 +40,11 @@ class HoldReason(Enum):
     COURT_ORDER = "COURT_ORDER"
 
 
+# Who may place or release a legal hold: an auditor, or a supervisor (of an office the
+# subject's cases are in, or of the held case's office: the use cases check the office).
+HOLDERS = (Role.AUDITOR, Role.SUPERVISOR)
+
+
 class ErasureRefused(DomainError):
     """Erasure is not allowed (yet): names the rule, never the person."""
 
@@ -53,16 +59,65 @@ def _check_actor(provenance: Provenance, roles: tuple[Role, ...], what: str) -> 
 
 
 class _Subject(Aggregate):
-    """A base without the library's generic ``Created`` event, which has no explicit topic."""
+    """A base without the library's generic ``Created`` event, which has no explicit topic.
+    Like a case, it remembers the commands (idempotency keys) it applied."""
 
     class Event(Aggregate.Event):
         create_timestamp = Case.Event.create_timestamp
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            commands = aggregate.__dict__.setdefault("commands", {})
+            command_id = self.provenance.command_id  # type: ignore[attr-defined]
+            if command_id:
+                key, _, fingerprint = command_id.partition(FINGERPRINT_MARK)
+                commands[key] = (self.originator_version, fingerprint)
+
+    outcome_of = Case.outcome_of
 
 
 del _Subject.Created
 
 
-class DataSubject(_Subject):
+class _Holdable(_Subject):
+    """A record a legal hold is placed on: a data subject, or one case. The rules are the
+    same; each record keeps its own events (topics) and says how it is named in errors."""
+
+    @property
+    def held_as(self) -> str:
+        raise NotImplementedError
+
+    def check_holdable(self) -> None:
+        """What else must hold before a hold is placed (nothing, unless a record says so)."""
+
+    def place_hold(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
+        """Penahanan (legal hold): nothing the record covers may be erased while it stands."""
+        _check_actor(provenance, HOLDERS, "place a legal hold")
+        check_enum("reason_code", reason_code, HoldReason)
+        check_text("legal_basis", legal_basis)
+        self.check_holdable()
+        if self.hold is not None:
+            raise ErasureRefused(f"{self.held_as} is already under a legal hold")
+        self._hold_placed(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+
+    def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
+        _check_actor(provenance, HOLDERS, "release a legal hold")
+        check_text("legal_basis", legal_basis)
+        if self.hold is None:
+            raise ErasureRefused(f"{self.held_as} is not under a legal hold")
+        self._hold_released(provenance=provenance, legal_basis=legal_basis)
+
+    def _hold_placed(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
+        raise NotImplementedError  # each record's own event
+
+    def _hold_released(self, provenance: Provenance, legal_basis: str) -> None:
+        raise NotImplementedError  # each record's own event
+
+
+del _Holdable.Created
+
+
+class DataSubject(_Holdable):
     """Subjek data: holds, erasure approval and erasure, and access requests."""
 
     TOPIC = "berkas:DataSubject"
@@ -78,32 +133,21 @@ class DataSubject(_Subject):
         self.approval: str | None = None  # the approving supervisor's id
         self.erased = False
 
+    @property
+    def held_as(self) -> str:
+        return f"data subject {self.id}"
+
     def check_not_erased(self) -> None:
         if self.erased:
             raise ErasureRefused(f"data subject {self.id} is already erased")
 
     # --- legal hold ----------------------------------------------------------------
 
-    def place_hold(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
-        """Penahanan (legal hold): nothing about the subject may be erased while it stands."""
-        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "place a legal hold")
-        check_enum("reason_code", reason_code, HoldReason)
-        check_text("legal_basis", legal_basis)
-        self.check_not_erased()
-        if self.hold is not None:
-            raise ErasureRefused(f"data subject {self.id} is already under a legal hold")
-        self._hold_placed(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+    check_holdable = check_not_erased  # nothing more is held about an erased subject
 
     @event("LegalHoldPlaced", topic=_T + "LegalHoldPlaced")
     def _hold_placed(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
         self.hold = reason_code
-
-    def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
-        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "release a legal hold")
-        check_text("legal_basis", legal_basis)
-        if self.hold is None:
-            raise ErasureRefused(f"data subject {self.id} is not under a legal hold")
-        self._hold_released(provenance=provenance, legal_basis=legal_basis)
 
     @event("LegalHoldReleased", topic=_T + "LegalHoldReleased")
     def _hold_released(self, provenance: Provenance, legal_basis: str) -> None:
@@ -174,7 +218,7 @@ def case_hold_id(case_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"berkas:case-hold:{case_id}")
 
 
-class CaseHold(_Subject):
+class CaseHold(_Holdable):
     """Penahanan perkara: an auditor or the office's supervisor freezes one case's records,
     so no person in it may be erased while the hold stands (the case itself goes on)."""
 
@@ -190,24 +234,13 @@ class CaseHold(_Subject):
         self.case_id = case_id
         self.hold: HoldReason | None = None
 
-    def place_hold(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
-        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "place a legal hold")
-        check_enum("reason_code", reason_code, HoldReason)
-        check_text("legal_basis", legal_basis)
-        if self.hold is not None:
-            raise ErasureRefused(f"case {self.case_id} is already under a legal hold")
-        self._hold_placed(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+    @property
+    def held_as(self) -> str:
+        return f"case {self.case_id}"
 
     @event("LegalHoldPlaced", topic="berkas:CaseHold.LegalHoldPlaced")
     def _hold_placed(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:
         self.hold = reason_code
-
-    def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
-        _check_actor(provenance, (Role.AUDITOR, Role.SUPERVISOR), "release a legal hold")
-        check_text("legal_basis", legal_basis)
-        if self.hold is None:
-            raise ErasureRefused(f"case {self.case_id} is not under a legal hold")
-        self._hold_released(provenance=provenance, legal_basis=legal_basis)
 
     @event("LegalHoldReleased", topic="berkas:CaseHold.LegalHoldReleased")
     def _hold_released(self, provenance: Provenance, legal_basis: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from uuid import UUID
 
 from domain.errors import InvalidCommand
 
@@ -218,6 +219,15 @@ class PersonalNote:
         return cls(text, person.nik)
 
     @classmethod
+    def on_record(cls, kind: str, record_id: UUID, text: str) -> PersonalNote:
+        """Free text on a record about no single person (a joint operation's area, the places
+        it checked, its report), which may still name people or places that lead to them:
+        sealed under a data key of the record's own, the record standing where a NIK stands
+        (``JointOperation:<id>``). The key is a data subject of its own in the vault, erased
+        under the same rules (every case closed, retention over, no hold)."""
+        return cls(text, f"{kind}:{record_id}")
+
+    @classmethod
     def erased(cls, subject_id: str | None) -> PersonalNote:
         return cls(ERASED, ERASED, subject_id)
 
@@ -253,10 +263,17 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Referral:
-    """Rujukan: the agency the applicant is sent to and what they must bring."""
+    """Rujukan: the agency the applicant is sent to and what they must bring. The agency is
+    an institution; the instructions are about the applicant, so the case records them
+    sealed with the applicant's key (plain text in stores written before)."""
 
     agency: str
-    instructions: str
+    instructions: PersonalNote | str
+
+    def about(self, person: PersonalData) -> Referral:
+        """The referral as a case records it: instructions sealed with ``person``'s key."""
+        text = recorded_text(self.instructions) or ""
+        return Referral(self.agency, PersonalNote.about(person, "referral.instructions", text))
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/people"): DIRECTORY,
     ("POST", "/cases/search"): SEARCHER,
     ("POST", "/subjects/{subject_id}/legal-hold"): HOLDER,
+    ("POST", "/cases/{case_id}/legal-hold"): HOLDER,
+    ("POST", "/cases/{case_id}/legal-hold/release"): HOLDER,
     ("POST", "/subjects/{subject_id}/legal-hold/release"): HOLDER,
     ("POST", "/subjects/{subject_id}/erasure-approval"): DECIDER,
     ("POST", "/subjects/{subject_id}/erasure"): ERASER,

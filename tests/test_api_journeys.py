@@ -88,7 +88,8 @@ def test_a_pmi_refusal_keeps_its_referral_in_the_history_and_the_audit_trail(cli
         "PMI_NONPROCEDURAL",
     )
     assert refusal["legal_basis"] == "SE IMI-0277.GR.02.06/2017"
-    assert refusal["payload"]["referral"] == referral
+    # The agency is an institution; what the applicant must bring is about them (sealed).
+    assert refusal["payload"]["referral"] == {"agency": referral["agency"], "instructions": None}
     assert refusal["recorded_at"] >= refusal["occurred_at"][:10]
     # The auditor sees who decided and why, never who the applicant is.
     assert APPLICANT_NAME not in history.text and body["applicant"]["nik"] not in history.text

@@ -14,16 +14,22 @@ import pytest
 
 from domain.errors import InvalidCommand, KeyTaken
 from domain.usecases.base import Actor
-from domain.values import Role, Uniqueness
+from domain.values import PersonalNote, Role, Uniqueness
 from tests.builders import (
     DEPORTATION_BASIS,
     LEGAL_BASIS,
+    Clock,
     actor,
+    enforcement_case,
     finding,
     fresh_applicant,
     interviewed_passport,
+    officer_of,
+    passport,
     stay_application,
+    stay_permit,
     submission,
+    unchanged,
 )
 
 
@@ -186,3 +192,47 @@ def test_amounts_are_kept_as_whole_rupiah(system, officer, supervisor):
     app.pay_charge(officer, case_id, "8202", Decimal("30000000.00"))
     case = app.get_case(case_id)
     assert (str(case.charge_due), str(case.charge_paid)) == ("30000000", "30000000")
+
+
+# What an officer writes about the case's person: (case in the state the command needs, the
+# command with the text, the event field that records it).
+NOTES = {
+    "detain": (
+        lambda c: enforcement_case(c),
+        lambda case, c, text: case.detain(officer_of(c), "Rudenim", text),
+        "ground",
+    ),
+    "close": (
+        lambda c: enforcement_case(c, "EXAMINED"),
+        lambda case, c, text: case.close(officer_of(c), text),
+        "outcome",
+    ),
+    "withdraw": (lambda c: passport(c), lambda case, c, text: case.withdraw(officer_of(c), text), "reason"),
+    "lift_postponement": (
+        lambda c: passport(c, "POSTPONED"),
+        lambda case, c, text: case.lift_postponement(officer_of(c), text),
+        "evidence",
+    ),
+    "issue": (
+        lambda c: passport(c, "APPROVED"),
+        lambda case, c, text: case.issue(officer_of(c), text),
+        "passport_number",
+    ),
+    "end": (lambda c: stay_permit(c, "ISSUED"), lambda case, c, text: case.end(officer_of(c), text), "reason"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(NOTES))
+def test_a_note_about_the_cases_person_must_not_be_blank_and_is_sealed_as_about_them(command):
+    make, act, field = NOTES[command]
+    clock = Clock()
+    case = make(clock)
+    with pytest.raises(InvalidCommand) as refused, unchanged(case):
+        act(case, clock, "  ")
+    assert refused.value.field == field
+    act(case, clock, "written by the officer")
+    note = getattr(case.pending_events[-1], field)
+    person = getattr(
+        case, {"EnforcementCase": "subject", "PassportApplication": "applicant"}.get(case.KIND, "foreigner")
+    )
+    assert isinstance(note, PersonalNote) and (note.text, note.nik) == ("written by the officer", person.nik)

@@ -15,6 +15,7 @@ from domain.passport import PassportApplication, PassportStatus
 from domain.values import (
     ApplicationType,
     Collector,
+    PersonalNote,
     PostponementReason,
     Product,
     Referral,
@@ -138,7 +139,8 @@ def test_refusal_forfeits_the_fee_and_keeps_reason_basis_and_referral():
     assert refused.fee_forfeited == Decimal(650_000)
     assert refused.reason_code is RefusalReason.PMI_NONPROCEDURAL
     assert refused.legal_basis == LEGAL_BASIS
-    assert case.referral == referral
+    assert case.referral.agency == referral.agency
+    assert case.referral.instructions == PersonalNote("prepare placement documents", case.applicant.nik)
 
 
 def test_approval_records_the_adjudicator():

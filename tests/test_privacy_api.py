@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
+import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli.app import app as cli
+from api.http.app import create_app
 from domain.values import PersonalData
 from projections.runner import catch_up
 from tests.api_support import auth, client, token_for  # noqa: F401 (fixture)
@@ -114,3 +118,66 @@ def test_the_cli_finds_holds_erases_and_exports_without_printing_personal_data(
     assert exported.exit_code == 0, exported.output
     document = json.loads(out.read_text())
     assert document["erased"] and person.nik not in out.read_text()
+
+
+@pytest.fixture
+def any_client(system) -> Iterator[TestClient]:
+    """The real app over each backend (``client`` is PostgreSQL's only)."""
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_a_case_hold_over_http_blocks_erasure_until_released(any_client, system):
+    http, person = any_client, someone()
+    passport_id, enforcement_id = closed_history(system, person)
+    supervisor, admin, auditor = (token_for(system, role) for role in ("SUPERVISOR", "ADMIN", "AUDITOR"))
+    subject = system.app.get_case(passport_id).applicant.subject_id
+    erasure = {"reason_code": "SUBJECT_REQUEST", "legal_basis": "Pasal 8 UU 27/2022"}
+    assert http.post(f"/subjects/{subject}/erasure-approval", json=erasure, headers=auth(supervisor)).is_success
+
+    hold = {"reason_code": "AUDIT", "legal_basis": "ST Inspektorat 3/2025"}
+    key = uuid.uuid4().hex
+    held = http.post(
+        f"/cases/{enforcement_id}/legal-hold", json=hold, headers=auth(auditor, **{"Idempotency-Key": key})
+    )
+    assert held.status_code == 200, held.text
+    assert held.json() == {"case_id": str(enforcement_id), "version": 2, "legal_hold": "AUDIT"}
+    retried = http.post(
+        f"/cases/{enforcement_id}/legal-hold", json=hold, headers=auth(auditor, **{"Idempotency-Key": key})
+    )
+    assert (retried.status_code, retried.json()) == (200, held.json())
+    again = http.post(f"/cases/{enforcement_id}/legal-hold", json=hold, headers=auth(auditor))
+    assert (again.status_code, again.headers["content-type"]) == (409, "application/problem+json")
+
+    system.settings.retention_days = 0
+    try:
+        refused = http.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(admin))
+        assert (refused.status_code, refused.json()["type"]) == (409, "urn:berkas:problem:erasure-refused")
+        assert "hold" in refused.json()["detail"] and person.nik not in refused.text
+        release = {"legal_basis": "audit closed, LHP 12/2025"}
+        released = http.post(f"/cases/{enforcement_id}/legal-hold/release", json=release, headers=auth(supervisor))
+        assert released.json() == {"case_id": str(enforcement_id), "version": 3, "legal_hold": None}
+        erased = http.post(f"/subjects/{subject}/erasure", json=erasure, headers=auth(admin))
+    finally:
+        system.settings.retention_days = 5 * 365
+    assert erased.status_code == 200 and erased.json()["erased"]
+
+
+def test_a_case_hold_is_for_auditors_and_the_cases_own_supervisor(any_client, system):
+    http, person = any_client, someone()
+    passport_id, _ = closed_history(system, person)
+    hold = {"reason_code": "AUDIT", "legal_basis": "ST Inspektorat 3/2025"}
+    for token in (token_for(system, "OFFICER"), token_for(system, "ADMIN"), token_for(system, "SUPERVISOR", "SBY")):
+        refused = http.post(f"/cases/{passport_id}/legal-hold", json=hold, headers=auth(token))
+        assert (refused.status_code, refused.headers["content-type"]) == (403, "application/problem+json")
+    auditor = auth(token_for(system, "AUDITOR", "SBY"))
+    unknown = http.post(f"/cases/{uuid.uuid4()}/legal-hold", json=hold, headers=auditor)
+    assert (unknown.status_code, unknown.json()["type"]) == (404, "urn:berkas:problem:not-found")
+    bad = http.post(
+        f"/cases/{passport_id}/legal-hold", json={"reason_code": "WHIM", "legal_basis": "x"}, headers=auditor
+    )
+    assert (bad.status_code, bad.headers["content-type"]) == (422, "application/problem+json")
+    not_held = http.post(f"/cases/{passport_id}/legal-hold/release", json={"legal_basis": "x"}, headers=auditor)
+    assert not_held.status_code == 409
+    assert http.post(f"/cases/{passport_id}/legal-hold", json=hold, headers=auditor).json()["legal_hold"] == "AUDIT"
+    assert system.app.held_cases([passport_id]) == [passport_id]

@@ -19,8 +19,8 @@ from api.http.present import event_public
 from api.settings import Settings
 from domain.case import recorded_at
 from domain.enforcement import EnforcementCase
-from domain.subject import ErasureRefused
-from domain.values import AdministrativeAction, CaseSource, PersonalData, Role
+from domain.subject import ErasureRefused, HoldReason
+from domain.values import AdministrativeAction, CaseSource, PersonalData, Provenance, Role
 from projections.ledger.bundle import build_bundle
 from projections.ledger.verify import verify
 from projections.reports import annual_report
@@ -328,3 +328,90 @@ def test_the_cli_holds_and_releases_a_case(sqlite_system, monkeypatch):
     assert released.exit_code == 0 and "released" in released.output
     wrong = CliRunner().invoke(cli, ["subjects", "hold-case", "not-a-case", "--reason", "AUDIT", *common])
     assert wrong.exit_code != 0 and "case_id" in str(wrong.exception)  # main() prints it as one line
+
+
+def test_an_operations_bundle_verifies_before_and_after_its_own_key_is_erased(ledger_system, officer, supervisor):
+    """A joint operation's area, places and report are sealed under its own key: erasing that
+    key leaves the stored bytes, the proofs and the offline verification as they were."""
+    app = ledger_system.app
+    operation = app.plan_joint_operation(officer, agencies=("POLRI",), area="Kampung Inggris, Pare")
+    app.execute_joint_operation(officer, operation, locations=("Jl. Anyelir 7",), persons_checked=12)
+    app.close_joint_operation(officer, operation, "12 persons checked, nothing found")
+    holder = uuid.UUID(app.get_case(operation).area.subject_id)
+    key = Ed25519PrivateKey.generate()
+    before = build_bundle(ledger_system.store, operation, key)
+    app.approve_erasure(supervisor, holder, REASON, BASIS)
+    app.erase_subject(ADMIN, holder, REASON, BASIS, timedelta(0))
+    after = build_bundle(ledger_system.store, operation, key)
+
+    report = berkas_verify.verify_bundle(after, _trusting(key))
+    assert report.ok and report.erased == 1
+    assert berkas_verify.verify_bundle(before, _trusting(key)).ok
+    bundle = json.loads(after)
+    assert bundle["erased"] == [holder.hex]
+    assert bundle["events"][0]["decoded"]["area"] == "<erased>"
+    assert [e["state"] for e in bundle["events"]] == [e["state"] for e in json.loads(before)["events"]]
+    assert b"Anyelir" not in after and b"Kampung Inggris" not in after and b"nothing found" not in after
+    assert verify(ledger_system.store).ok
+
+
+def test_a_case_hold_that_loses_a_race_is_a_conflict_or_the_winning_retrys_outcome(system, supervisor, monkeypatch):
+    """Two holds of one case at once: the second save finds the version taken. A retry of the
+    same command answers what the first did; another command is a 409 conflict, never a 500."""
+    from domain.errors import ConflictError
+    from domain.usecases.subjects import SubjectUseCases
+
+    app = system.app
+    case_id, _ = closed_history(system, someone())
+    app.place_case_hold(supervisor, case_id, "AUDIT", BASIS)
+    app.release_case_hold(supervisor, case_id, BASIS)
+    stale = app.get_case_hold(case_id)  # what a racing request loaded, before the winner saved
+    first = app.place_case_hold(supervisor, case_id, "AUDIT", BASIS, command_id="race-1#fp")
+    monkeypatch.setattr(SubjectUseCases, "_case_hold", lambda self, actor, case: stale)
+    retried = app.place_case_hold(supervisor, case_id, "AUDIT", BASIS, command_id="race-1#fp")
+    assert (retried.version, retried.hold) == (first.version, first.hold)
+    monkeypatch.undo()
+    app.release_case_hold(supervisor, case_id, BASIS)
+    stale = app.get_case_hold(case_id)
+    app.place_case_hold(supervisor, case_id, "LITIGATION", BASIS, command_id="race-2#fp")
+    monkeypatch.setattr(SubjectUseCases, "_case_hold", lambda self, actor, case: stale)
+    with pytest.raises(ConflictError):
+        app.place_case_hold(supervisor, case_id, "COURT_ORDER", BASIS, command_id="race-3#fp")
+
+
+def by(role: Role) -> Provenance:
+    return Provenance(f"{role.value.lower()}-1", role, "MLG", datetime(2025, 3, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("record", ["subject", "case"])
+def test_a_hold_on_a_subject_or_a_case_follows_the_same_rules_and_names_its_record(record):
+    from domain.errors import NotPermitted
+    from domain.subject import CaseHold, DataSubject
+
+    auditor, record_id = by(Role.AUDITOR), uuid.uuid4()
+    held = DataSubject.start(record_id, auditor) if record == "subject" else CaseHold.start(record_id, auditor)
+    named = f"data subject {record_id}" if record == "subject" else f"case {record_id}"
+    with pytest.raises(NotPermitted, match="only an auditor or supervisor may place a legal hold"):
+        held.place_hold(by(Role.OFFICER), HoldReason.AUDIT, BASIS)
+    with pytest.raises(ErasureRefused, match=f"^{named} is not under a legal hold$"):
+        held.release_hold(auditor, BASIS)
+    held.place_hold(by(Role.SUPERVISOR), HoldReason.AUDIT, BASIS)
+    with pytest.raises(ErasureRefused, match=f"^{named} is already under a legal hold$"):
+        held.place_hold(auditor, HoldReason.LITIGATION, BASIS)
+    with pytest.raises(NotPermitted, match="only an auditor or supervisor may release a legal hold"):
+        held.release_hold(by(Role.ADMIN), BASIS)
+    held.release_hold(auditor, BASIS)
+    events = [type(event).__name__ for event in held.collect_events()]
+    assert (held.hold, events) == (None, ["Registered", "LegalHoldPlaced", "LegalHoldReleased"])
+    topic = f"berkas:{'DataSubject' if record == 'subject' else 'CaseHold'}.LegalHoldPlaced"
+    assert type(held).LegalHoldPlaced.TOPIC == topic
+
+
+def test_nothing_more_is_held_about_an_erased_subject():
+    from domain.subject import DataSubject, ErasureReason
+
+    subject = DataSubject.start(uuid.uuid4(), by(Role.AUDITOR))
+    subject.approve_erasure(by(Role.SUPERVISOR), ErasureReason.SUBJECT_REQUEST, BASIS)
+    subject.erase(by(Role.ADMIN), ErasureReason.SUBJECT_REQUEST, BASIS, 0, None, timedelta(0))
+    with pytest.raises(ErasureRefused, match="already erased"):
+        subject.place_hold(by(Role.AUDITOR), HoldReason.AUDIT, BASIS)

@@ -220,7 +220,10 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     system.app.pay_passport_fee(officer, passport, "820240300001")
     system.app.capture_biometrics(officer, passport)
     system.app.interview(officer, passport, f"{secret}-purpose", (), f"{secret}-assessment")
-    system.app.postpone(officer, passport, "SUPPORTING_DOCUMENTS", note=f"{secret}-note")
+    system.app.postpone(
+        officer, passport, "SUPPORTING_DOCUMENTS", referral_agency="Disnaker",
+        referral_instructions=f"{secret}-referral", note=f"{secret}-note",
+    )  # fmt: skip
     system.app.lift_postponement(officer, passport, f"{secret}-evidence")
     system.app.withdraw_passport(officer, passport, f"{secret}-withdrawn")
     enforcement = system.app.open_enforcement_case(
@@ -232,9 +235,10 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     system.app.detain(officer, enforcement, "Ruang Detensi", f"{secret}-ground")
     system.app.release(officer, enforcement, f"{secret}-released")
     system.app.file_objection(officer, enforcement, f"{secret}-grounds")
-    operation = system.app.plan_joint_operation(officer, agencies=("POLRI",), area="Kota Batu")
-    system.app.execute_joint_operation(officer, operation, locations=("Pasar Besar",), persons_checked=3)
+    operation = system.app.plan_joint_operation(officer, agencies=("POLRI",), area=f"{secret}-area")
+    system.app.execute_joint_operation(officer, operation, locations=(f"{secret}-location",), persons_checked=3)
     found = system.app.record_finding(officer, operation, **finding(subject=foreigner, summary=f"{secret}-summary"))
+    system.app.close_joint_operation(officer, operation, f"{secret}-report")
 
     states = b"\n".join(_raw_states(system, [passport, enforcement, operation, found]))
     assert secret.encode() not in states
@@ -242,7 +246,9 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     history = system.app.history(passport)
     assert [history[3].stated_purpose.text, history[3].assessment.text] == [f"{secret}-purpose", f"{secret}-assessment"]
     assert history[-1].reason.text == f"{secret}-withdrawn"
-    assert system.app.history(operation)[-1].summary.text == f"{secret}-summary"
+    assert system.app.history(operation)[-2].summary.text == f"{secret}-summary"
+    assert system.app.history(passport)[4].referral.instructions.text == f"{secret}-referral"
+    assert system.app.history(operation)[-1].report.text == f"{secret}-report"
 
 
 def test_new_subjects_have_time_ordered_ids_that_say_nothing_of_the_person(system, officer):
@@ -285,3 +291,28 @@ def test_a_subject_indexed_by_the_earlier_layout_is_found_once_and_not_after_era
             system.store.dialect.native(f"SELECT count(*) FROM {VAULT_TABLES[2]} WHERE subject_id = ?"), (subject_id,)
         ).fetchone()[0]
     assert left == 0
+
+
+def test_a_demo_store_holds_no_referral_instructions_nor_an_operations_area_places_or_report(tmp_path):
+    """A small national year (every kind of event, a TIMPORA operation among them): none of the
+    free text the demo writes on referrals and operations is in the events table's bytes."""
+    from fractions import Fraction
+
+    from api.demo.enforcement import OPERATIONS
+    from api.demo.passports import BP3MI, DUKCAPIL
+    from api.demo.run import generate_national
+
+    system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "demo.db"))
+    try:
+        generate_national(system.app, seed=11, scale=Fraction(1, 300))
+        with system.store.connect() as conn:
+            found = conn.execute(f"SELECT topic, state FROM {system.store.events_table}").fetchall()
+    finally:
+        system.close()
+    topics = {topic for topic, _ in found}
+    assert {"berkas:JointOperation.Closed", "berkas:PassportApplication.Refused"} <= topics
+    states = b"\n".join(bytes(state) for _, state in found)
+    assert BP3MI.agency.encode() in states  # an institution, kept plain
+    texts = [BP3MI.instructions, DUKCAPIL.instructions, "Wilayah kerja", "Laporan TIMPORA"]
+    for text in [*texts, *(area for _, area, _, _ in OPERATIONS)]:
+        assert text.encode() not in states, text

@@ -142,7 +142,28 @@ def test_revoking_the_account_through_the_api_ends_its_sessions(client, system, 
         headers={"Authorization": f"Bearer {office.tokens['ADMIN']}"},
     )
     assert revoked.status_code == 200, revoked.text
+    live = f"SELECT COUNT(*) FROM {TABLE} WHERE user_id = ? AND ended_at IS NULL"
+    assert rows(system, live, (officer.id,)) == [(0,)]  # ended in the database, not just refused
     assert not signed_in(client, cookie)
+
+
+def test_revoking_the_account_through_the_cli_ends_its_sessions(sqlite_system, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli.app import app as cli
+
+    office = seed_office(sqlite_system)
+    with TestClient(create_app(sqlite_system), raise_server_exceptions=False) as browser:
+        cookie = sign_in(browser, office.tokens["OFFICER"])
+        officer = users.authenticate(sqlite_system.app, office.tokens["OFFICER"])
+        live = f"SELECT COUNT(*) FROM {TABLE} WHERE user_id = ? AND ended_at IS NULL"
+        assert rows(sqlite_system, live, (officer.id,)) == [(1,)]
+        monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+        monkeypatch.setenv("BERKAS_SQLITE_PATH", str(sqlite_system.store.sqlite_path))
+        revoked = CliRunner().invoke(cli, ["users", "revoke", officer.id, "--reason", "left the office"])
+        assert revoked.exit_code == 0, revoked.output
+        assert rows(sqlite_system, live, (officer.id,)) == [(0,)]
+        assert not signed_in(browser, cookie)
 
 
 def test_an_admin_creates_an_account_sees_its_token_once_and_it_signs_in(client, system, office):

@@ -6,7 +6,9 @@ Subjects are named by their id only; nothing here prints a name or a NIK."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import typer
@@ -14,6 +16,7 @@ from rich.console import Console
 
 from api import privacy
 from api.cli.common import system
+from domain.application import Berkas
 from domain.errors import InvalidCommand
 from domain.usecases.base import Actor, as_enum
 from domain.values import Role
@@ -22,7 +25,7 @@ from projections.runner import catch_up
 app = typer.Typer(help="Data subjects: search, legal hold, erasure, subject access.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 
-SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subjects find`)")
+SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subjects find`)", metavar="subject")
 AsOpt = typer.Option(..., "--as", help="The acting user's id")
 OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code")
 BasisOpt = typer.Option(..., "--legal-basis", help="e.g. Pasal 8 UU 27/2022")
@@ -67,62 +70,68 @@ def find(
         out.print("no subject found")
 
 
-@app.command("hold")
-def hold(
-    subject: str = SubjectArg,
-    reason: str = HoldReasonOpt,
-    legal_basis: str = BasisOpt,
-    user: str = AsOpt,
-    role: str = HolderRoleOpt,
-    office: str = OfficeOpt,
+def _hold_commands(
+    held: str,
+    suffix: str,
+    argument: Any,
+    parse: Callable[[str], UUID],
+    place: Callable[..., object],
+    release: Callable[..., object],
+    helps: tuple[str, str],
 ) -> None:
-    """Place a legal hold: nothing about the subject may be erased until it is released."""
-    with system() as built:
-        built.app.place_legal_hold(_actor(user, role, office), _subject(subject), reason, legal_basis)
-    out.print(f"subject {subject} is under a legal hold")
+    """``hold<suffix>`` and ``release<suffix>``: a legal hold on a subject or on one case has
+    the same holders, options and answers; only what is held (``held``) differs."""
+
+    @app.command(f"hold{suffix}", help=helps[0])
+    def hold(
+        target: str = argument,
+        reason: str = HoldReasonOpt,
+        legal_basis: str = BasisOpt,
+        user: str = AsOpt,
+        role: str = HolderRoleOpt,
+        office: str = OfficeOpt,
+    ) -> None:
+        with system() as built:
+            place(built.app, _actor(user, role, office), parse(target), reason, legal_basis)
+        out.print(f"{held} {target} is under a legal hold")
+
+    @app.command(f"release{suffix}", help=helps[1])
+    def lift(
+        target: str = argument,
+        legal_basis: str = BasisOpt,
+        user: str = AsOpt,
+        role: str = HolderRoleOpt,
+        office: str = OfficeOpt,
+    ) -> None:
+        with system() as built:
+            release(built.app, _actor(user, role, office), parse(target), legal_basis)
+        out.print(f"{held} {target}: legal hold released")
 
 
-@app.command("release")
-def release(
-    subject: str = SubjectArg,
-    legal_basis: str = BasisOpt,
-    user: str = AsOpt,
-    role: str = HolderRoleOpt,
-    office: str = OfficeOpt,
-) -> None:
-    """Release the subject's legal hold."""
-    with system() as built:
-        built.app.release_legal_hold(_actor(user, role, office), _subject(subject), legal_basis)
-    out.print(f"subject {subject}: legal hold released")
-
-
-@app.command("hold-case")
-def hold_case(
-    case: str = typer.Argument(..., help="The case's id"),
-    reason: str = HoldReasonOpt,
-    legal_basis: str = BasisOpt,
-    user: str = AsOpt,
-    role: str = HolderRoleOpt,
-    office: str = OfficeOpt,
-) -> None:
-    """Place a legal hold on one case: nobody whose data it holds may be erased until it is released."""
-    with system() as built:
-        built.app.place_case_hold(_actor(user, role, office), _case(case), reason, legal_basis)
-    out.print(f"case {case} is under a legal hold")
-
-
-@app.command("release-case")
-def release_case(
-    case: str = typer.Argument(..., help="The case's id"),
-    legal_basis: str = BasisOpt,
-    user: str = AsOpt,
-    role: str = HolderRoleOpt,
-    office: str = OfficeOpt,
-) -> None:
-    """Release a case's legal hold."""
-    with system() as built:
-        built.app.release_case_hold(_actor(user, role, office), _case(case), legal_basis)
-    out.print(f"case {case}: legal hold released")
+_hold_commands(
+    "subject",
+    "",
+    SubjectArg,
+    _subject,
+    Berkas.place_legal_hold,
+    Berkas.release_legal_hold,
+    (
+        "Place a legal hold: nothing about the subject may be erased until it is released.",
+        "Release the subject's legal hold.",
+    ),
+)
+_hold_commands(
+    "case",
+    "-case",
+    typer.Argument(..., help="The case's id", metavar="case"),
+    _case,
+    Berkas.place_case_hold,
+    Berkas.release_case_hold,
+    (
+        "Place a legal hold on one case: nobody whose data it holds may be erased until it is released.",
+        "Release a case's legal hold.",
+    ),
+)
 
 
 @app.command("approve-erasure")

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api import accounts
 from api.cli.common import console_admin, system
 from domain.usecases import users
 
@@ -40,10 +41,10 @@ def revoke(
     user_id: UUID = typer.Argument(..., help="The account's id, as printed by `users add`"),
     reason: str = typer.Option("revoked by an administrator", "--reason"),
 ) -> None:
-    """Revoke an account: its token stops working at once."""
+    """Revoke an account: its token stops working at once, its web sessions end."""
     with system() as built:
         user = users.get_user(built.app, user_id)
-        users.revoke(built.app, console_admin(user.office), user_id, reason)
+        accounts.revoke(built, console_admin(user.office), user_id, reason)
     out.print(f"user {user_id} revoked")
 
 

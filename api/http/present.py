@@ -52,7 +52,8 @@ def plain(value: Any, reveal: bool, office: str) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name), reveal, office) for f in dataclasses.fields(value)}
+        # A value object's sealed part (a referral's instructions) is shown as its text.
+        return {f.name: _attribute(getattr(value, f.name), reveal, office) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple | set | frozenset):
         return [plain(item, reveal, office) for item in value]
     if isinstance(value, dict):
@@ -61,8 +62,9 @@ def plain(value: Any, reveal: bool, office: str) -> Any:
 
 
 def _attribute(value: Any, reveal: bool, office: str) -> Any:
-    """A case's attribute: a sealed note on the case itself (a passport or permit number) is
-    shown as its text, the case naming whom it is about; null where personal data is not shown."""
+    """A case's or a value object's attribute: a sealed note on it (a passport or permit number,
+    an operation's area) is shown as its text, the case naming whom it is about; null where
+    personal data is not shown."""
     if isinstance(value, PersonalNote):
         return value.text if reveal else None
     return plain(value, reveal, office)

@@ -71,6 +71,16 @@ def _now(now: float | None) -> int:
     return int(now if now is not None else time.time())
 
 
+def end_all(store: Store, user_id: str, now: float | None = None) -> None:
+    """An account revoked: every session it holds ends (none where the web interface never
+    made its table)."""
+    with store.connect() as conn:
+        if sql.table_exists(conn, TABLE):
+            sql.execute(
+                conn, f"UPDATE {TABLE} SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", (_now(now), user_id)
+            )
+
+
 class Sessions:
     def __init__(self, store: Store, secret: bytes, lifetime_seconds: int):
         if len(secret) < 32:
@@ -134,13 +144,6 @@ class Sessions:
                 conn,
                 f"UPDATE {TABLE} SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL",
                 (_now(now), _digest(session.key)),
-            )
-
-    def end_all(self, user_id: str, now: float | None = None) -> None:
-        """An account revoked: every session it holds ends."""
-        with self._store.connect() as conn:
-            sql.execute(
-                conn, f"UPDATE {TABLE} SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", (_now(now), user_id)
             )
 
     def csrf_token(self, session: Session) -> str:

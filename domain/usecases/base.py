@@ -274,8 +274,11 @@ class BerkasBase(Application):
     # --- uniqueness (reservations) ---------------------------------------------------------
 
     def reservation(self, rule: Rule, key: str) -> Reservation | None:
+        return self._reservation(reservation_id(rule, self.reservation_key(rule, key)))
+
+    def _reservation(self, reservation: UUID) -> Reservation | None:
         try:
-            found = self.repository.get(reservation_id(rule, self.reservation_key(rule, key)))
+            found = self.repository.get(reservation)
         except AggregateNotFoundError:
             return None
         assert isinstance(found, Reservation)
@@ -307,10 +310,16 @@ class BerkasBase(Application):
         return claim(found, rule, self.reservation_key(rule, key), holder, provenance)
 
     def _check_no_document_unreserved(self, rule: Rule, number: str, holder: Case) -> None:
-        """A number issued without a reservation (before reservations existed, by an import
-        or the demo) is found by the subject vault's blind index of document numbers."""
+        """A number reserved under the id its plain text once gave (stores written before the
+        keyed digest) is found under that id: it cannot be re-keyed, since after its holder's
+        erasure nothing can read the number, and numbers are reserved for ever. A number
+        issued without a reservation (before reservations existed, by an import or the demo)
+        is found by the subject vault's blind index of document numbers."""
         if self.seal is None:
-            return  # a bare application (tests, benchmarks) has no index to look in
+            return  # a bare application (tests, benchmarks) keys on the number and has no index
+        former = self._reservation(reservation_id(rule, number))
+        if former is not None:
+            former.check_free_for(holder)
         kind, field = DOCUMENTS[rule]
         for _subject, case_id in self.seal.find("document", number):
             if not case_id or case_id == str(holder.id):

@@ -3,19 +3,21 @@ and give a subject access to everything held about them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from domain.case import Case
-from domain.errors import CaseNotFound, DomainError, NotPermitted
+from domain.errors import CaseNotFound, ConflictError, DomainError, NotPermitted
 from domain.privacy import SubjectSeal
 from domain.subject import CaseHold, DataSubject, ErasureReason, HoldReason, case_hold_id
 from domain.usecases.base import Actor, BerkasBase, as_enum
-from domain.values import Role
+from domain.values import Provenance, Role
 
 # Statuses after which a case is closed for retention: nothing more happens to the person
 # through it (a deported foreigner's case may still be closed as bookkeeping).
@@ -122,19 +124,42 @@ class SubjectUseCases(BerkasBase):
             raise NotPermitted(f"case {case_id} belongs to another office")
         return self.get_case_hold(case_id) or CaseHold.start(case_id, self.provenance(actor, None, None))
 
-    def place_case_hold(self, actor: Actor, case_id: UUID, reason_code: str | HoldReason, legal_basis: str) -> int:
-        """Penahanan perkara: nobody whose data the case holds may be erased until it is released."""
+    def place_case_hold(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        reason_code: str | HoldReason,
+        legal_basis: str,
+        command_id: str | None = None,
+    ) -> CaseHold:
+        """Penahanan perkara: nobody whose data the case holds may be erased until it is released.
+        A retry of the same command (``command_id``) answers the hold as that command left it."""
         reason = as_enum(HoldReason, reason_code, "reason_code")
-        hold = self._case_hold(actor, case_id)
-        hold.place_hold(self.provenance(actor, None, None), reason, legal_basis)
-        self.save(hold)
-        return hold.version
+        return self._on_case_hold(actor, case_id, command_id, lambda hold, p: hold.place_hold(p, reason, legal_basis))
 
-    def release_case_hold(self, actor: Actor, case_id: UUID, legal_basis: str) -> int:
+    def release_case_hold(
+        self, actor: Actor, case_id: UUID, legal_basis: str, command_id: str | None = None
+    ) -> CaseHold:
+        return self._on_case_hold(actor, case_id, command_id, lambda hold, p: hold.release_hold(p, legal_basis))
+
+    def _on_case_hold(
+        self, actor: Actor, case_id: UUID, command_id: str | None, change: Callable[[CaseHold, Provenance], None]
+    ) -> CaseHold:
         hold = self._case_hold(actor, case_id)
-        hold.release_hold(self.provenance(actor, None, None), legal_basis)
-        self.save(hold)
-        return hold.version
+        done = hold.outcome_of(command_id)
+        if done is not None:
+            return self.repository.get(hold.id, version=done)
+        loaded_version = hold.version
+        change(hold, self.provenance(actor, None, command_id))
+        try:
+            self.save(hold)
+        except IntegrityError:  # another hold or release came first: a retry of this one?
+            current = self.repository.get(hold.id)
+            done = current.outcome_of(command_id)
+            if done is not None:
+                return self.repository.get(hold.id, version=done)
+            raise ConflictError(case_id, current.version, loaded_version) from None
+        return hold
 
     def held_cases(self, case_ids: list[UUID]) -> list[UUID]:
         """Which of these cases stand under a legal hold."""

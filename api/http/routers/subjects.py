@@ -1,5 +1,6 @@
 """/subjects: data subjects (subjek data pribadi): legal hold, approved erasure, subject
-access; and /cases/search, which finds cases by NIK, document number or name.
+access; /cases/search, which finds cases by NIK, document number or name; and a case's
+legal hold (/cases/{id}/legal-hold), which blocks erasing anyone in it.
 
 Personal data travels in request bodies only, never in a URL (URLs reach access logs)."""
 
@@ -14,11 +15,11 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api import privacy
 from api.http import access
-from api.http.deps import ActorDep, SystemDep
+from api.http.deps import ActorDep, CommandIdDep, SystemDep
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, Text, errors, examples
-from domain.subject import DataSubject, ErasureReason, HoldReason
+from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
 
@@ -95,6 +96,19 @@ class SubjectExportPublic(BaseModel):
     cases: list[dict[str, Any]]
 
 
+class CaseHoldPublic(BaseModel):
+    """A case's legal hold (penahanan perkara): who may be erased depends on it; nothing
+    about the people in the case."""
+
+    case_id: UUID
+    version: int = Field(description="The hold record's version, one more per hold or release")
+    legal_hold: HoldReason | None
+
+
+def _case_hold_public(hold: CaseHold) -> CaseHoldPublic:
+    return CaseHoldPublic(case_id=hold.case_id, version=hold.version, legal_hold=hold.hold)
+
+
 def _public(subject: DataSubject) -> SubjectPublic:
     return SubjectPublic(
         id=subject.id.hex,
@@ -132,7 +146,7 @@ def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> Foun
 @router.post("/subjects/{subject_id}/legal-hold", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
 def place_hold(subject_id: UUID, body: HoldCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
     """Auditors, or a supervisor of an office with one of the subject's cases: blocks erasure."""
-    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    access.require_role(actor, *HOLDERS)
     system.app.place_legal_hold(actor, subject_id, body.reason_code, body.legal_basis)
     return _saved(system, subject_id)
 
@@ -141,9 +155,33 @@ def place_hold(subject_id: UUID, body: HoldCreate, system: SystemDep, actor: Act
     "/subjects/{subject_id}/legal-hold/release", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
 )
 def release_hold(subject_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep) -> SubjectPublic:
-    access.require_role(actor, Role.AUDITOR, Role.SUPERVISOR)
+    access.require_role(actor, *HOLDERS)
     system.app.release_legal_hold(actor, subject_id, body.legal_basis)
     return _saved(system, subject_id)
+
+
+@router.post("/cases/{case_id}/legal-hold", response_model=CaseHoldPublic, responses=errors(401, 403, 404, 409, 422))
+def place_case_hold(
+    case_id: UUID, body: HoldCreate, system: SystemDep, actor: ActorDep, command_id: CommandIdDep
+) -> CaseHoldPublic:
+    """Auditors, or the supervisor of the case's office: nobody whose data the case holds may
+    be erased until the hold is released (the case itself goes on); 409 if already held."""
+    access.require_role(actor, *HOLDERS)
+    hold = system.app.place_case_hold(actor, case_id, body.reason_code, body.legal_basis, command_id)
+    return _case_hold_public(hold)
+
+
+@router.post(
+    "/cases/{case_id}/legal-hold/release",
+    response_model=CaseHoldPublic,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def release_case_hold(
+    case_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep, command_id: CommandIdDep
+) -> CaseHoldPublic:
+    """Release the case's hold (409 if it is not held)."""
+    access.require_role(actor, *HOLDERS)
+    return _case_hold_public(system.app.release_case_hold(actor, case_id, body.legal_basis, command_id))
 
 
 @router.post(

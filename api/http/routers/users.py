@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
+from api import accounts
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import WORD
@@ -47,10 +48,10 @@ def list_users(system: SystemDep, actor: ActorDep, office: Office = None) -> Use
 def revoke_user(
     user_id: UUID, body: RevocationCreate, system: SystemDep, actor: ActorDep, request: Request
 ) -> UserPublic:
-    """Revoke an account of the admin's office: its token stops working at once in this
-    process, and within the token cache's lifetime (5 s by default) in every other."""
+    """Revoke an account of the admin's office: its web sessions end, its token stops working
+    at once in this process, and within the token cache's lifetime (5 s by default) in every other."""
     access.require_account_admin(actor, users.get_user(system.app, user_id).office)
-    revoked = users.revoke(system.app, actor, user_id, body.reason)
+    revoked = accounts.revoke(system, actor, user_id, body.reason)
     request.app.state.tokens.forget(str(user_id))
     return _public(revoked)
 

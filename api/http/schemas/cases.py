@@ -55,7 +55,7 @@ class ReferralPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     agency: str
-    instructions: str
+    instructions: str | None = Field(description="What the applicant must bring. " + PERSONAL)
 
 
 class _Case(BaseModel):
@@ -145,7 +145,7 @@ class JointOperationPublic(_Case):
     kind: Literal["JointOperation"]
     status: OperationStatus
     agencies: list[str]
-    area: str
+    area: str | None = Field(description="Where the operation works, sealed under the operation's own key. " + PERSONAL)
     executed_on: date | None = None
     persons_checked: int | None = Field(None, ge=0)
     findings: list[UUID] = Field(default_factory=list, description="Enforcement cases its findings opened")

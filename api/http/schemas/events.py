@@ -35,7 +35,10 @@ class PersonalNotePublic(BaseModel):
     """Catatan about a data subject: personal data, sealed and erased with the subject's key."""
 
     text: str
-    nik: str = Field(description="NIK of the subject the note is about")
+    nik: str = Field(
+        description="NIK of the subject the note is about; a record about no single person names "
+        "itself instead (JointOperation:<id>), its key its own"
+    )
 
 
 def _public(hint: Any, owner: str) -> Any:

@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api import accounts
 from api.http import access
 from api.http.schemas.admin import RevocationCreate, UserCreate
 from api.ui.forms import validated
@@ -47,8 +48,7 @@ def revoke_account(request: Request, viewer: ViewerDep, form: FormDep, user_id: 
     ui = state_of(request)
     access.require_account_admin(viewer.actor, users.get_user(ui.system.app, user_id).office)
     body = validated(RevocationCreate, {"reason": form.get("reason", "")})
-    users.revoke(ui.system.app, viewer.actor, user_id, body.reason)
-    ui.sessions.end_all(str(user_id))
+    accounts.revoke(ui.system, viewer.actor, user_id, body.reason)
     if ui.tokens is not None:
         ui.tokens.forget(str(user_id))  # the API's token cache in this process
     return RedirectResponse(f"/ui/ops?revoked={user_id}#users-h", status_code=303)
