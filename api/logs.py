@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import logging.handlers
+import queue
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -63,6 +65,34 @@ class TextFormatter(logging.Formatter):
         return f"{text}  {extra}" if extra else text
 
 
+class BackgroundHandler(logging.handlers.QueueHandler):
+    """Writes to ``stream`` from a thread of its own: a record is queued where it is logged
+    (the event loop, for the access log), and formatted and written by the thread, so a
+    slow stream (a full pipe, a terminal) never stalls the requests being served.
+
+    Filters run where the record is logged (the request id is read there); the formatter
+    is the stream's, used in the thread. Closing the handler writes what is queued."""
+
+    def __init__(self, stream: Any = None):
+        super().__init__(queue.SimpleQueue())
+        self.target = logging.StreamHandler(stream or sys.stderr)
+        self.listener = logging.handlers.QueueListener(self.queue, self.target)
+        self.listener.start()
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        self.target.setFormatter(fmt)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # In-process: the record itself, formatted in the thread (no copy made here).
+        return record
+
+    def close(self) -> None:
+        if self.listener._thread is not None:
+            self.listener.stop()
+        self.target.close()
+        super().close()
+
+
 def chosen_format(log_format: str, stream: Any = None) -> str:
     """``auto`` is text on a terminal and JSON everywhere else (containers, files, pipes)."""
     if log_format != "auto":
@@ -75,7 +105,7 @@ def config(log_format: str, level: str = "INFO") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for our loggers and uvicorn's (which ``berkas serve``
     hands to uvicorn, so its own lines match ours; its access log is ours instead)."""
     formatter = "json" if chosen_format(log_format) == "json" else "text"
-    handler = {"class": "logging.StreamHandler", "formatter": formatter, "filters": ["request_id"]}
+    handler = {"class": "api.logs.BackgroundHandler", "formatter": formatter, "filters": ["request_id"]}
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # HTTP: how long a bearer token's lookup is reused; a revocation made by another
     # process takes effect within this time (at once in the process that made it).
     token_cache_seconds: float = Field(5.0, ge=0)
+    # HTTP: how long an Idempotency-Key is remembered; after that, a request sent with it
+    # runs afresh (expired keys are pruned from the table as requests come in).
+    idempotency_ttl_hours: float = Field(48.0, gt=0, le=24 * 365)
     # HTTP: how long a rendered case may be reused while the log shows it unchanged (see
     # api/http/reading.py; an erasure of personal data empties the cache at once).
     read_cache_seconds: float = Field(60.0, ge=0)

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import System
+from api.http import idempotency
 from api.http.app import create_app
-from api.http.idempotency import REUSED
+from api.http.idempotency import KEYS, REUSED
+from projections.eventstore import sql
 from tests.api_support import auth, key, passport_body, token_for
+from tests.builders import fresh_nik
 
 
 @pytest.fixture
@@ -118,3 +122,66 @@ def test_keys_of_two_users_never_meet(client, supervisor, system):
     mine = open_case(client, supervisor, **{"Idempotency-Key": shared})
     theirs = open_case(client, other, **{"Idempotency-Key": shared})
     assert mine != theirs
+
+
+def age_binding(system: System, idempotency_key: str, days: int = 3) -> None:
+    """Make the binding of ``idempotency_key`` as old as ``days`` (older than the 48 h default)."""
+    stamp = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with system.store.connect() as conn:
+        sql.execute(conn, f"UPDATE {KEYS} SET created_at = ? WHERE key LIKE ?", [stamp, f"%:{idempotency_key}"])
+
+
+def test_an_expired_key_runs_afresh_while_a_fresh_one_is_replayed(client, supervisor, system):
+    fresh, expired = key(), key()
+    fresh_body, expired_body = passport_body(), passport_body()
+    first = client.post(
+        "/passport-applications", json=fresh_body, headers=auth(supervisor, **{"Idempotency-Key": fresh})
+    )
+    old = client.post(
+        "/passport-applications", json=expired_body, headers=auth(supervisor, **{"Idempotency-Key": expired})
+    )
+    assert first.status_code == old.status_code == 201
+    age_binding(system, expired)
+    before = events(system)
+    replayed = client.post(
+        "/passport-applications", json=fresh_body, headers=auth(supervisor, **{"Idempotency-Key": fresh})
+    )
+    assert replayed.status_code == 201 and replayed.json() == first.json() and events(system) == before
+    expired_body["applicant"]["nik"] = fresh_nik()  # another person: the first application is still open
+    anew = client.post(
+        "/passport-applications", json=expired_body, headers=auth(supervisor, **{"Idempotency-Key": expired})
+    )
+    assert anew.status_code == 201 and anew.json()["id"] != old.json()["id"] and events(system) > before
+
+
+def test_an_expired_key_on_a_case_is_not_answered_from_the_case_memory(client, supervisor, system):
+    case_id = open_case(client, supervisor)
+    pay = {"billing_code": "820300000001"}
+    once = key()
+    paid = client.post(
+        f"/passport-applications/{case_id}/payment", json=pay, headers=auth(supervisor, **{"Idempotency-Key": once})
+    )
+    assert paid.status_code == 200
+    again = client.post(
+        f"/passport-applications/{case_id}/payment", json=pay, headers=auth(supervisor, **{"Idempotency-Key": once})
+    )
+    assert again.status_code == 200 and again.json() == paid.json()  # within its time: the first outcome
+    age_binding(system, once)
+    before = events(system)
+    late = client.post(
+        f"/passport-applications/{case_id}/payment", json=pay, headers=auth(supervisor, **{"Idempotency-Key": once})
+    )
+    # Run afresh: a paid application cannot be paid again (409), and nothing is written.
+    assert late.status_code == 409, late.text
+    assert late.headers["content-type"].startswith("application/problem+json") and events(system) == before
+
+
+def test_expired_keys_are_pruned_and_fresh_ones_kept(client, supervisor, system):
+    fresh, expired = key(), key()
+    open_case(client, supervisor, **{"Idempotency-Key": fresh})
+    open_case(client, supervisor, **{"Idempotency-Key": expired})
+    age_binding(system, expired)
+    assert idempotency.prune(system.store, timedelta(hours=system.settings.idempotency_ttl_hours)) >= 1
+    with system.store.connect() as conn:
+        left = {k.rpartition(":")[2] for (k,) in sql.fetchall(conn, f"SELECT key FROM {KEYS}")}
+    assert fresh in left and expired not in left

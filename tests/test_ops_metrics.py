@@ -3,9 +3,11 @@ log, the views' positions and lag, rebuild jobs and the ledger, in Prometheus' f
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -197,3 +199,34 @@ def test_rebuild_jobs_are_counted_by_state_from_the_database(client, system):
     found = samples(client)
     jobs = {dict(labels)["state"]: v for (name, labels), v in found.items() if name == "berkas_rebuild_jobs"}
     assert jobs["succeeded"] >= 1 and jobs["running"] == 0
+
+
+def test_a_stalled_log_stream_never_stalls_the_code_that_logs():
+    """The access log is written from a thread of its own (``logs.BackgroundHandler``): a
+    stream that blocks (a full pipe) holds up no request; what was logged is written later."""
+
+    class Stalled(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.go = threading.Event()
+
+        def write(self, text: str) -> int:
+            self.go.wait(10)
+            return super().write(text)
+
+    stream = Stalled()
+    handler = logs.BackgroundHandler(stream)
+    handler.setFormatter(logs.JsonFormatter())
+    handler.addFilter(logs.RequestIdFilter())
+    logger = logging.Logger("berkas.test-stall")
+    logger.addHandler(handler)
+    token = logs.request_id.set("req-stalled")
+    started = time.monotonic()
+    for n in range(100):
+        logger.info("GET %s %s", "/healthz", 200, extra={"status": 200, "duration_ms": n})
+    logs.request_id.reset(token)
+    assert time.monotonic() - started < 5 and stream.getvalue() == ""
+    stream.go.set()
+    handler.close()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 100 and lines[-1]["duration_ms"] == 99 and lines[0]["request_id"] == "req-stalled"

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Depends, Response
 
 from api.bootstrap import System
 from api.http import access
-from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, SystemDep
+from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, IdempotencyKey, SystemDep, bound
 from api.http.present import case_public
 from api.http.reading import CaseReads, ReadsDep
 from api.http.schemas.cases import CASE_MODELS, CasePublic
@@ -42,7 +42,7 @@ class Commands:
     system: System
     actor: Actor
     expected_version: int | None
-    command_id: str | None
+    key: IdempotencyKey | None
     response: Response
     reads: CaseReads
 
@@ -65,7 +65,7 @@ class Commands:
         return {
             "occurred_at": body.occurred_at,
             "late_entry_reason": body.late_entry_reason,
-            "command_id": self.command_id,
+            "command_id": bound(self.key),  # in the command's thread, just before it runs
         }
 
     def _created(self, case: Case) -> CasePublic:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import System
 from api.http import idempotency
 from domain.case import FINGERPRINT_MARK
 from domain.usecases.base import Actor
+from projections.eventstore.store import Store
 
 _ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
 
@@ -74,6 +76,31 @@ def request_fingerprint(system: System, method: str, path: str, body: bytes) -> 
     return system.vault.blind.digest("idempotency-request", f"{method} {path} {canonical}")[:16]
 
 
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A request's Idempotency-Key, scoped to its user, with its request's fingerprint. It is
+    bound (``idempotency.bind``) by ``command_id()``, called in the worker thread that runs
+    the command: a hop to the thread pool of its own would cost more than the binding."""
+
+    store: Store
+    actor_id: str
+    key: str
+    fingerprint: str
+    ttl: timedelta
+
+    def command_id(self) -> str:
+        scoped = f"{self.actor_id}:{self.key}"
+        generation = idempotency.bind(self.store, scoped, self.fingerprint, self.ttl)
+        # The generation keeps a key bound anew after it expired from matching its predecessor.
+        remembered = scoped if generation is None else f"{self.actor_id}:{generation}:{self.key}"
+        return f"{remembered}{FINGERPRINT_MARK}{self.fingerprint}"
+
+
+def bound(key: IdempotencyKey | None) -> str | None:
+    """The command id to run a command under (binding its key first), or None without a key."""
+    return None if key is None else key.command_id()
+
+
 async def command_id(
     request: Request,
     system: SystemDep,
@@ -88,7 +115,7 @@ async def command_id(
             description="Any unique string; a retry with the same key returns the first outcome",
         ),
     ] = None,
-) -> str | None:
+) -> IdempotencyKey | None:
     # Scoped to the user: two clients picking the same key never share an outcome. The
     # key is bound to its request's fingerprint, across every path (``idempotency``), and
     # the fingerprint travels with the command to the case, which answers a retry.
@@ -96,10 +123,9 @@ async def command_id(
         return None
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     fingerprint = request_fingerprint(system, request.method, path, await request.body())
-    scoped = f"{actor.id}:{key}"
-    await run_in_threadpool(idempotency.bind, system.store, scoped, fingerprint)
-    return f"{scoped}{FINGERPRINT_MARK}{fingerprint}"
+    ttl = timedelta(hours=system.settings.idempotency_ttl_hours)
+    return IdempotencyKey(system.store, actor.id, key, fingerprint, ttl)
 
 
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
-CommandIdDep = Annotated[str | None, Depends(command_id)]
+CommandIdDep = Annotated[IdempotencyKey | None, Depends(command_id)]

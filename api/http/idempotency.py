@@ -1,10 +1,18 @@
-"""Idempotency keys bound to the one request they were first sent with.
+"""Idempotency keys bound to the one request they were first sent with, for a while.
 
 A case remembers the keys of the commands it applied, but only that case: a key first
 used on one case (or for one kind of creation) and then on another path would reach a
 case that has never seen it and run a second command. So every key is also recorded
 here, per user, with the fingerprint of its request (method, path with query, body),
 before the command runs; the same key with another fingerprint is refused.
+
+A binding lasts ``ttl`` (``BERKAS_IDEMPOTENCY_TTL_HOURS``): after that the key is free
+again, and the request that uses it next runs afresh instead of getting the first
+outcome. That holds on the case too: every binding has a generation of its own, which is
+part of the command id the case remembers, so a case never matches a key bound anew to
+its expired predecessor. Expired bindings are pruned at most once per ``PRUNE_EVERY``
+seconds, in the transaction of a binding (bindings made before generations existed have
+none, and keep their command id as it was).
 
 The binding commits without waiting for the disk on PostgreSQL (``synchronous_commit``
 off): the command that follows commits durably, and its commit record, written after
@@ -14,7 +22,11 @@ crash, and then nothing was done under that key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import secrets
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from domain.errors import InvalidCommand
 from projections.eventstore import sql
@@ -22,6 +34,10 @@ from projections.eventstore.store import Store
 
 KEYS = "berkas_idempotency_keys"
 REUSED = "idempotency key reused for a different request"
+PRUNE_EVERY = 600.0  # seconds between prunings of expired bindings, per process and store
+
+_pruned: dict[Store, float] = {}
+_pruning = threading.Lock()
 
 
 def create_tables(conn: object) -> None:
@@ -30,19 +46,56 @@ def create_tables(conn: object) -> None:
         f"CREATE TABLE IF NOT EXISTS {KEYS} "
         "(key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL)",
     )
+    # Added after the table (a store made before keys expired has none).
+    if "generation" not in _columns(conn):
+        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN generation TEXT")
+    sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {KEYS}_created_at ON {KEYS} (created_at)")
 
 
-def bind(store: Store, key: str, fingerprint: str) -> None:
-    """Record ``key`` for the request ``fingerprint``, or check it was recorded for the same
-    one; ``InvalidCommand`` (422) if it was first sent with another request."""
+def _columns(conn: Any) -> list[str]:
+    description = conn.dialect.execute(conn, f"SELECT * FROM {KEYS} LIMIT 0").description
+    return [getattr(column, "name", None) or column[0] for column in description]
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime | None = None) -> str | None:
+    """Record ``key`` for the request ``fingerprint`` (afresh if its binding expired), or
+    check it was recorded for the same one; ``InvalidCommand`` (422) if it was first sent
+    with another request. Returns the binding's generation (None for an older binding)."""
+    now = now or datetime.now(UTC)
+    expired = _stamp(now - ttl)
     with store.read() as conn, sql.transaction(conn):
         if conn.dialect.name == "postgresql":
             conn.execute("SET LOCAL synchronous_commit = off")
         sql.execute(
             conn,
-            f"INSERT INTO {KEYS} (key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            [key, fingerprint, datetime.now(UTC).isoformat(timespec="seconds")],
+            f"INSERT INTO {KEYS} (key, fingerprint, created_at, generation) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, "
+            f"generation = excluded.generation WHERE {KEYS}.created_at < ?",
+            [key, fingerprint, _stamp(now), secrets.token_hex(8), expired],
         )
-        first = sql.fetchall(conn, f"SELECT fingerprint FROM {KEYS} WHERE key = ?", [key])
+        first = sql.fetchall(conn, f"SELECT fingerprint, generation FROM {KEYS} WHERE key = ?", [key])
+        if _due(store):
+            sql.execute(conn, f"DELETE FROM {KEYS} WHERE created_at < ?", [expired])
     if first[0][0] != fingerprint:
         raise InvalidCommand("Idempotency-Key", REUSED)
+    return first[0][1]
+
+
+def _due(store: Store) -> bool:
+    with _pruning:
+        now = time.monotonic()
+        if now - _pruned.get(store, -PRUNE_EVERY) < PRUNE_EVERY:
+            return False
+        _pruned[store] = now
+        return True
+
+
+def prune(store: Store, ttl: timedelta, now: datetime | None = None) -> int:
+    """Forget the bindings older than ``ttl``; returns how many."""
+    expired = _stamp((now or datetime.now(UTC)) - ttl)
+    with store.connect() as conn:
+        return conn.dialect.execute(conn, f"DELETE FROM {KEYS} WHERE created_at < ?", [expired]).rowcount

@@ -12,11 +12,11 @@ from api.http import idempotency, jobs
 from projections.eventstore.store import Store
 
 # What the application role does to each: jobs change state and give back their claims;
-# a key, once bound, is never changed.
+# a key is bound afresh once it expired, and expired keys are pruned.
 PRIVILEGES = {
     jobs.JOBS: "SELECT, INSERT, UPDATE",
     jobs.CLAIMS: "SELECT, INSERT, DELETE",
-    idempotency.KEYS: "SELECT, INSERT",
+    idempotency.KEYS: "SELECT, INSERT, UPDATE, DELETE",
 }
 
 

@@ -229,7 +229,7 @@ class PostgreSQL(Dialect):
             "POSTGRES_POOL_SIZE": str(store.pool_size),
             "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(store.timeout))),
             "POSTGRES_LOCK_TIMEOUT": "5",
-            "APPLICATION_RECORDER_TOPIC": "projections.eventstore.fast_append:CopyApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": "projections.eventstore.group_commit:GroupCommitRecorder",
             # Never POSTGRES_ENABLE_DB_FUNCTIONS: it drops the table lock, and readers
             # following the log would skip events committed out of order.
         }

@@ -91,6 +91,21 @@ class Store:
     def _read_pool(self) -> Any:
         return self.dialect.read_pool(self)
 
+    @cached_property
+    def _tables_seen(self) -> set[str]:
+        return set()
+
+    def has_table(self, conn: Any, table: str) -> bool:
+        """Whether ``table`` exists, asked of the database until it does: a view's table,
+        once created, is only ever swapped for its rebuild in one transaction, never
+        dropped alone, so a read need not ask again on every request."""
+        if table in self._tables_seen:
+            return True
+        if self.dialect.table_exists(conn, table):
+            self._tables_seen.add(table)
+            return True
+        return False
+
     @contextmanager
     def read(self) -> Iterator[Any]:
         """A connection for reading views: pooled on PostgreSQL, where a new connection per

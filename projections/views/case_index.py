@@ -166,6 +166,11 @@ class CaseIndex:
             "subtype TEXT, reason_code TEXT, regency TEXT, opened_at TEXT, last_occurred_at TEXT, version BIGINT)",
         )
         sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_recent ON {table} (office, last_occurred_at, case_id)")
+        # A list by status (the API's usual filter) reads its page off this one, not every case of the office.
+        sql.execute(
+            conn,
+            f"CREATE INDEX IF NOT EXISTS {table}_status_recent ON {table} (office, status, last_occurred_at, case_id)",
+        )
 
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
         merged: dict[str, dict[str, Any]] = {}
@@ -219,7 +224,7 @@ def list_cases(
         where.append("(last_occurred_at < ? OR (last_occurred_at = ? AND case_id < ?))")
         params += [at, at, case_id]
     with store.read() as conn:
-        if not sql.table_exists(conn, TABLE):
+        if not store.has_table(conn, TABLE):
             return []
         if case_ids is not None:
             clause, values = sql.in_list(conn, "case_id", case_ids)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api.http import access
-from api.http.deps import ActorDep, CommandIdDep, SystemDep
+from api.http.deps import ActorDep, CommandIdDep, IdempotencyKey, SystemDep, bound
 from api.http.listing import WORD
 from api.http.schemas.admin import RevenueTargetCreate, RevenueTargetPublic, RevenueTargetUpdate
 from api.http.schemas.common import errors
@@ -25,7 +25,8 @@ def _public(target: RevenueTarget, response: Response) -> RevenueTargetPublic:
     )
 
 
-def _set(system, actor: Actor, year: int, body: RevenueTargetUpdate, command_id: str | None, response: Response):
+def _set(system, actor: Actor, year: int, body: RevenueTargetUpdate, key: IdempotencyKey | None, response: Response):
+    command_id = bound(key)
     access.require_worker(actor, decision=True)
     version = system.app.set_revenue_target(actor, year, body.amount, body.legal_basis, command_id=command_id)
     return _public(system.app.get_case(revenue_target_id(actor.office, year), version=version), response)
