@@ -166,3 +166,47 @@ def test_two_berkas_serve_over_one_store_share_web_sessions(tmp_path, system):
             server.send_signal(signal.SIGTERM)
         for server in servers:
             server.wait(timeout=30)
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [("127.0.0.1", True), ("192.0.2.7", False)])
+def test_the_session_cookie_is_secure_behind_a_trusted_proxy_only(tmp_path, system, trusted, secure):
+    """Behind a TLS-terminating proxy the app sees plain HTTP: it believes the proxy's
+    X-Forwarded-Proto only from BERKAS_FORWARDED_ALLOW_IPS (here the test is the proxy, on
+    127.0.0.1), and then marks the session cookie Secure."""
+    import re
+
+    import httpx
+
+    from api.ui.session import COOKIE
+    from tests.api_support import token_for
+
+    token = token_for(system, "OFFICER")
+    env = os.environ | {
+        "BERKAS_DATABASE_URL": system.settings.database_url or "",
+        "BERKAS_SQLITE_PATH": str(system.settings.sqlite_path),
+        "BERKAS_FORWARDED_ALLOW_IPS": trusted,
+        "TMPDIR": str(tmp_path),
+    }
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    port = free_port()
+    server = _start(port, env, tmp_path / "server.log")
+    try:
+        _wait(server, f"http://127.0.0.1:{port}")
+        proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=proxied) as browser:
+            form = browser.get("/ui/sign-in")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            # Sent back by hand: a browser on https would, httpx on http keeps a Secure cookie to itself.
+            visitor = next(h for h in form.headers.get_list("set-cookie") if h.startswith(f"{COOKIE}="))
+            browser.cookies.clear()
+            signed = browser.post(
+                "/ui/sign-in",
+                data={"csrf": csrf, "token": token, "next": "/ui/"},
+                headers={"Cookie": visitor.partition(";")[0]},
+            )
+            assert signed.status_code == 303, signed.text
+            cookie = next(h for h in signed.headers.get_list("set-cookie") if h.startswith(f"{COOKIE}="))
+        assert ("; secure" in cookie.lower()) is secure, cookie
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

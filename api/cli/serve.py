@@ -44,6 +44,8 @@ def run_server(host: str, port: int, workers: int = 1) -> None:
             port=port,
             workers=workers,
             proxy_headers=True,
+            # Only these proxies' X-Forwarded-Proto counts (the session cookie's Secure flag).
+            forwarded_allow_ips=settings_from_environment().forwarded_allow_ips,
             log_config=logs.config(settings_from_environment().log_format),
             access_log=False,  # one line per request comes from berkas.access, with its id and route
         )
