@@ -31,6 +31,7 @@ crash, and then nothing was done under that key.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -55,11 +56,24 @@ def create_tables(conn: object) -> None:
         "(key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL)",
     )
     # Added after the table (a store made before keys expired has none).
-    if "generation" not in _columns(conn):
-        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN generation TEXT")
-    if "released" not in _columns(conn):
-        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN released INTEGER NOT NULL DEFAULT 0")
+    _add_column(conn, "generation", "TEXT")
+    _add_column(conn, "released", "INTEGER NOT NULL DEFAULT 0")
     sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {KEYS}_created_at ON {KEYS} (created_at)")
+
+
+def _add_column(conn: Any, name: str, definition: str) -> None:
+    """Add a column unless there: two workers starting at once over a fresh store both
+    find it missing (PostgreSQL: IF NOT EXISTS; SQLite has none, the loser's error is ignored)."""
+    if name in _columns(conn):
+        return
+    if conn.dialect.name == "postgresql":
+        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN IF NOT EXISTS {name} {definition}")
+        return
+    try:
+        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN {name} {definition}")
+    except sqlite3.OperationalError:
+        if name not in _columns(conn):
+            raise
 
 
 def _columns(conn: Any) -> list[str]:
