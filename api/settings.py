@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Keys the web interface's CSRF tokens and seals its session rows (at least 32 characters).
     # Unset: derived from the personal-data key file, so every process over one store agrees.
     session_secret: SecretStr | None = Field(None, min_length=32)
+    # Addresses of the reverse proxies whose X-Forwarded-Proto/-For ``berkas serve`` believes
+    # (uvicorn's forwarded_allow_ips: comma-separated IPs or networks, ``*`` for any): a
+    # request a trusted proxy received over HTTPS gets a ``Secure`` session cookie.
+    forwarded_allow_ips: str = Field("127.0.0.1", min_length=1, max_length=1000, pattern=r"^[0-9A-Fa-f:.,/* ]+$")
     # How long a web interface session lasts after signing in (one working day), in seconds.
     session_lifetime_seconds: int = Field(8 * 3600, ge=60, le=7 * 86400)
 

@@ -185,3 +185,66 @@ def test_expired_keys_are_pruned_and_fresh_ones_kept(client, supervisor, system)
     with system.store.connect() as conn:
         left = {k.rpartition(":")[2] for (k,) in sql.fetchall(conn, f"SELECT key FROM {KEYS}")}
     assert fresh in left and expired not in left
+
+
+# A refused request wrote nothing: its key is free again, for the corrected request
+# (draft-ietf-httpapi-idempotency-key-header: a client corrects a failed request before
+# retrying it), while a request that ran keeps its key and its first answer.
+
+
+def test_a_key_refused_by_the_domain_serves_the_corrected_request(client, supervisor, system):
+    shared = key()
+    headers = auth(supervisor, **{"Idempotency-Key": shared})
+    future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    wrong = client.post("/passport-applications", json=passport_body(occurred_at=future), headers=headers)
+    assert wrong.status_code == 422 and not refused(wrong), wrong.text
+    body = passport_body()
+    fixed = client.post("/passport-applications", json=body, headers=headers)
+    assert fixed.status_code == 201, fixed.text
+    before = events(system)
+    again = client.post("/passport-applications", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == fixed.json() and events(system) == before
+    assert refused(client.post("/passport-applications", json=passport_body(), headers=headers))
+
+
+def test_a_key_refused_as_not_found_or_not_permitted_is_free_again(client, supervisor, system):
+    officer = token_for(system, "OFFICER")
+    shared = key()
+    headers = auth(officer, **{"Idempotency-Key": shared})
+    target = {"amount": 1_000_000, "legal_basis": "DIPA 2031"}
+    assert client.put("/revenue-targets/2031", json=target, headers=headers).status_code == 403
+    missing = client.post(
+        "/passport-applications/0190f0c4-0000-7000-8000-000000000000/payment",
+        json={"billing_code": "8201"},
+        headers=headers,
+    )
+    assert missing.status_code == 404, missing.text
+    created = client.post("/passport-applications", json=passport_body(), headers=headers)
+    assert created.status_code == 201, created.text
+
+
+def test_a_conflict_frees_the_key_and_the_same_request_then_runs_once(client, supervisor, system):
+    case_id = open_case(client, supervisor)
+    shared = key()
+    pay = {"billing_code": "820300000001"}
+    path = f"/passport-applications/{case_id}/payment"
+    stale = client.post(path, json=pay, headers=auth(supervisor, **{"Idempotency-Key": shared, "If-Match": '"7"'}))
+    assert stale.status_code == 409, stale.text
+    paid = client.post(path, json=pay, headers=auth(supervisor, **{"Idempotency-Key": shared, "If-Match": '"1"'}))
+    assert paid.status_code == 200, paid.text
+    before = events(system)
+    again = client.post(path, json=pay, headers=auth(supervisor, **{"Idempotency-Key": shared}))
+    assert again.status_code == 200 and again.json() == paid.json() and events(system) == before
+
+
+def test_an_illegal_transition_frees_the_key_for_another_case(client, supervisor, system):
+    first, second = open_case(client, supervisor), open_case(client, supervisor)
+    pay = {"billing_code": "820300000001"}
+    assert client.post(f"/passport-applications/{first}/payment", json=pay, headers=auth(supervisor)).status_code == 200
+    headers = auth(supervisor, **{"Idempotency-Key": key()})
+    twice = client.post(f"/passport-applications/{first}/payment", json=pay, headers=headers)
+    assert twice.status_code == 409, twice.text
+    other = client.post(f"/passport-applications/{second}/payment", json=pay, headers=headers)
+    assert other.status_code == 200, other.text
+    # Now bound to the payment that ran: the first request is another request.
+    assert refused(client.post(f"/passport-applications/{first}/payment", json=pay, headers=headers))

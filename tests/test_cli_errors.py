@@ -121,3 +121,59 @@ def test_a_database_that_never_answers_is_one_line_after_the_connect_timeout(cap
     started = time.monotonic()
     assert "not reachable" in one_line(capsys, ["store", "info"], 1)
     assert time.monotonic() - started < 30
+
+
+# A database error's text may quote the values or the SQL it refused (a unique violation's
+# "Key (nik)=(...)", a trigger's message): the CLI names the error's class and SQLSTATE only.
+QUOTED = "3573011234567890"
+
+
+def _refuse_events_sqlite(path: Path) -> None:
+    import sqlite3
+
+    assert run(["store", "info"]) in (0, 1, 2)  # makes the tables
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TRIGGER quote_it BEFORE INSERT ON stored_events "
+            f"BEGIN SELECT RAISE(ABORT, 'Key (nik)=({QUOTED}) already exists'); END"
+        )
+
+
+def test_a_database_refusal_is_named_by_its_class_never_its_text_on_sqlite(capsys, own_store):
+    _refuse_events_sqlite(own_store / "berkas.db")
+    capsys.readouterr()
+    line = one_line(capsys, ["users", "add", "Siti Rahayu", "--role", "admin", "--office", "MLG"], 1)
+    assert QUOTED not in line and "nik" not in line and "Siti" not in line, line
+    assert "IntegrityError" in line or "SQLITE_CONSTRAINT" in line, line
+    assert "not reachable" not in line
+
+
+def test_a_database_refusal_is_named_by_its_class_and_sqlstate_on_postgres(capsys, monkeypatch, pg_admin_url):
+    import uuid
+
+    import psycopg
+
+    name = f"berkas_test_refusal_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = pg_admin_url.rpartition("/")[0] + f"/{name}"
+    try:
+        monkeypatch.setenv("BERKAS_DATABASE_URL", url)
+        assert run(["store", "info"]) in (0, 1, 2)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE FUNCTION quote_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"RAISE EXCEPTION 'quoting %', NEW.topic USING DETAIL = 'Key (nik)=({QUOTED}) exists', "
+                "ERRCODE = 'unique_violation'; END $$"
+            )
+            conn.execute(
+                "CREATE TRIGGER quote_it BEFORE INSERT ON berkas_events FOR EACH ROW EXECUTE FUNCTION quote_it()"
+            )
+        capsys.readouterr()
+        line = one_line(capsys, ["users", "add", "Siti Rahayu", "--role", "admin", "--office", "MLG"], 1)
+        assert QUOTED not in line and "nik" not in line and "quoting" not in line and "Registered" not in line, line
+        assert "23505" in line and "IntegrityError" in line, line
+        assert "not reachable" not in line
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

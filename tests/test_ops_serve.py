@@ -99,3 +99,114 @@ def test_the_metrics_directory_of_a_finished_server_is_not_left_to_the_next_app(
         assert TestClient(create_app(system)).get("/metrics").status_code == 200
     finally:
         system.close()
+
+
+def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+
+
+def _wait(server: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            get(f"{base}/healthz")
+            return
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+
+
+def _signed_in(page) -> bool:
+    return page.status_code == 200 or (
+        page.status_code == 303 and not page.headers["location"].startswith("/ui/sign-in")
+    )
+
+
+def test_two_berkas_serve_over_one_store_share_web_sessions(tmp_path, system):
+    """Two hosts, each running ``berkas serve`` over the same database, with no
+    BERKAS_SESSION_SECRET: a web session signed in on one is a session on the other."""
+    import re
+
+    import httpx
+
+    from api.ui.session import COOKIE
+    from tests.api_support import token_for
+
+    token = token_for(system, "OFFICER")
+    env = os.environ | {
+        "BERKAS_DATABASE_URL": system.settings.database_url or "",
+        "BERKAS_SQLITE_PATH": str(system.settings.sqlite_path),
+        "TMPDIR": str(tmp_path),
+    }
+    env.pop("BERKAS_SESSION_SECRET", None)
+    ports = [free_port(), free_port()]
+    servers = [_start(port, env, tmp_path / f"server-{n}.log") for n, port in enumerate(ports)]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for server, base in zip(servers, bases, strict=True):
+            _wait(server, base)
+        with httpx.Client(base_url=bases[0]) as first:
+            form = first.get("/ui/sign-in").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+            signed = first.post("/ui/sign-in", data={"csrf": csrf, "token": token, "next": "/ui/"})
+            assert signed.status_code == 303, signed.text
+            cookie = first.cookies[COOKIE]
+            assert _signed_in(first.get("/ui/"))
+        with httpx.Client(base_url=bases[1], cookies={COOKIE: cookie}) as second:
+            page = second.get("/ui/")
+            assert _signed_in(page), page.headers.get("location")
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [("127.0.0.1", True), ("192.0.2.7", False)])
+def test_the_session_cookie_is_secure_behind_a_trusted_proxy_only(tmp_path, system, trusted, secure):
+    """Behind a TLS-terminating proxy the app sees plain HTTP: it believes the proxy's
+    X-Forwarded-Proto only from BERKAS_FORWARDED_ALLOW_IPS (here the test is the proxy, on
+    127.0.0.1), and then marks the session cookie Secure."""
+    import re
+
+    import httpx
+
+    from api.ui.session import COOKIE
+    from tests.api_support import token_for
+
+    token = token_for(system, "OFFICER")
+    env = os.environ | {
+        "BERKAS_DATABASE_URL": system.settings.database_url or "",
+        "BERKAS_SQLITE_PATH": str(system.settings.sqlite_path),
+        "BERKAS_FORWARDED_ALLOW_IPS": trusted,
+        "TMPDIR": str(tmp_path),
+    }
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    port = free_port()
+    server = _start(port, env, tmp_path / "server.log")
+    try:
+        _wait(server, f"http://127.0.0.1:{port}")
+        proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=proxied) as browser:
+            form = browser.get("/ui/sign-in")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            # Sent back by hand: a browser on https would, httpx on http keeps a Secure cookie to itself.
+            visitor = next(h for h in form.headers.get_list("set-cookie") if h.startswith(f"{COOKIE}="))
+            browser.cookies.clear()
+            signed = browser.post(
+                "/ui/sign-in",
+                data={"csrf": csrf, "token": token, "next": "/ui/"},
+                headers={"Cookie": visitor.partition(";")[0]},
+            )
+            assert signed.status_code == 303, signed.text
+            cookie = next(h for h in signed.headers.get_list("set-cookie") if h.startswith(f"{COOKIE}="))
+        assert ("; secure" in cookie.lower()) is secure, cookie
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

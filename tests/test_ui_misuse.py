@@ -4,20 +4,27 @@ input gets a readable 4xx page, never a 500 (an adversarial review's findings)."
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from api.bootstrap import System
+from api.bootstrap import System, bootstrap
 from api.http.app import create_app
+from api.settings import Settings
 from api.ui.pages.auth import HOME
 from api.ui.session import COOKIE, TABLE
 from domain.usecases import users
 from domain.values import Role
 from projections.eventstore import sql
+from projections.ledger import facts
+from projections.ledger.seal import SealProjection
+from projections.runner import catch_up
 from tests.test_ui_pages import csrf_of, sign_in
 from tests.ui_support import Office, seed_office
 
@@ -108,3 +115,64 @@ def test_a_session_row_inserted_in_the_database_is_no_session(client, system, of
         )  # fmt: skip
     client.cookies.set(COOKIE, forged, path="/ui")
     assert client.get("/ui/", follow_redirects=False).headers["location"].startswith("/ui/sign-in")
+
+
+# --- /ui/ops/verify starts the API's verification job --------------------------------------
+
+
+def _job_of(answer) -> str:
+    assert answer.status_code == 303, answer.text[:300]
+    found = re.fullmatch(r"/ui/ops\?verification=([0-9a-f]{32})#ledger", answer.headers["location"])
+    assert found, answer.headers["location"]
+    return found.group(1)
+
+
+def _finished(client: TestClient, job: str, token: str) -> dict:
+    deadline = time.monotonic() + 120
+    while True:
+        state = client.get(f"/ledger/verification/jobs/{job}", headers={"Authorization": f"Bearer {token}"}).json()
+        if state["state"] != "running" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.1)
+
+
+def test_verify_now_starts_the_verification_job_and_shows_it(client, system, office):
+    sign_in(client, office.tokens["ADMIN"])
+    job = _job_of(
+        client.post("/ui/ops/verify", data={"csrf": csrf_of(client.get("/ui/ops").text)}, follow_redirects=False)
+    )
+    assert _finished(client, job, office.tokens["ADMIN"])["state"] == "succeeded"
+    page = client.get(f"/ui/ops?verification={job}").text
+    assert f'data-verification-job="{job}"' in page and 'data-verification="ok"' in page
+
+
+def test_a_second_verify_click_while_one_runs_starts_no_other(database_url, tmp_path):
+    """The ledger's origin table locked on PostgreSQL: the verification waits on it, running,
+    while the page answers (before: the click verified inline, and never answered until the
+    lock went); a second click and the API's POST find the running job."""
+    settings = Settings(database_url=database_url, sqlite_path=tmp_path / "unused.db", database_timeout_seconds=120)
+    system = bootstrap(settings)
+    try:
+        office = seed_office(system)
+        catch_up(system.store, [SealProjection(None, settings.ledger_origin)])  # the ledger has started
+        admin = {"Authorization": f"Bearer {office.tokens['ADMIN']}"}
+        with TestClient(create_app(system), raise_server_exceptions=False) as client, ThreadPoolExecutor(2) as pool:
+            sign_in(client, office.tokens["ADMIN"])
+            assert client.get("/ledger/verification", headers=admin).status_code in (200, 404)  # token cached
+            csrf = csrf_of(client.get("/ui/ops").text)
+            locker = psycopg.connect(database_url)
+            try:
+                locker.execute(f"LOCK TABLE {facts.ORIGIN} IN ACCESS EXCLUSIVE MODE")
+                click = pool.submit(client.post, "/ui/ops/verify", data={"csrf": csrf}, follow_redirects=False)
+                job = _job_of(click.result(timeout=60))
+                again = _job_of(client.post("/ui/ops/verify", data={"csrf": csrf}, follow_redirects=False))
+                assert again == job
+                assert client.post("/ledger/verification", headers=admin).status_code == 409
+                running = client.get(f"/ledger/verification/jobs/{job}", headers=admin).json()
+                assert running["state"] == "running"
+            finally:
+                locker.rollback()
+                locker.close()
+            assert _finished(client, job, office.tokens["ADMIN"])["state"] == "succeeded"
+    finally:
+        system.close()

@@ -8,6 +8,7 @@ from importlib.metadata import version
 
 import psycopg
 import typer
+from eventsourcing import persistence
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 from rich.console import Console
@@ -67,6 +68,71 @@ def say(message: str) -> None:
     err.print(f"berkas: {' '.join(message.split())}", markup=False, highlight=False, crop=False)
 
 
+# What a SQLSTATE's class (its first two characters) means: a database error is shown by
+# its class, its code and this, never by its text, which may quote the values or the SQL
+# it refused (a unique violation's "Key (nik)=(...)", a trigger's message).
+SQLSTATE_CLASSES = {
+    "08": "connection exception",
+    "22": "data exception",
+    "23": "integrity constraint violation",
+    "25": "invalid transaction state",
+    "28": "invalid user or password",
+    "3D": "the database does not exist",
+    "40": "transaction rolled back (serialization failure or deadlock)",
+    "42": "syntax error or access rule violation (a missing table or privilege)",
+    "53": "insufficient resources (disk, memory, connections)",
+    "55": "object not in prerequisite state (a lock not available)",
+    "57": "operator intervention (the server shutting down, a statement cancelled or timed out)",
+    "58": "system error",
+    "P0": "refused by a database function or trigger",
+    "XX": "internal error",
+}
+# Connection failures that happen before the server answers carry no SQLSTATE: a few of
+# libpq's messages are recognised (never quoted: they name hosts and users).
+CONNECTION_FAILURES = {
+    "connection refused": "connection refused",
+    "timeout expired": "connection timed out",
+    "could not translate host name": "unknown host",
+    "password authentication failed": "invalid user or password",
+    "does not exist": "the database or user does not exist",
+    "no such file or directory": "no server at that socket",
+    "invalid integer value": "malformed URL",
+    "invalid connection option": "malformed URL",
+    "invalid port": "malformed URL",
+}
+UNAVAILABLE = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
+_UNREACHABLE = ("08", "28", "3D", "53", "57")
+_SQLITE_NOT_A_DATABASE = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
+def database_error(error: BaseException) -> str:
+    """One line naming a database error by its classes, SQLSTATE (or SQLite error name) and
+    a generic description: never its text."""
+    cause = error if isinstance(error, (psycopg.Error, sqlite3.Error)) else error.__cause__ or error
+    names = list(dict.fromkeys([type(error).__name__, type(cause).__name__]))
+    sqlstate = getattr(cause, "sqlstate", None)
+    sqlite_name = getattr(cause, "sqlite_errorname", None)
+    if sqlite_name in _SQLITE_NOT_A_DATABASE:
+        return f"the SQLite file (BERKAS_SQLITE_PATH) is not a Berkas database: {'/'.join(names)}, {sqlite_name}"
+    if sqlstate:
+        code = f"SQLSTATE {sqlstate} ({SQLSTATE_CLASSES.get(sqlstate[:2], 'class ' + sqlstate[:2])})"
+    elif sqlite_name:
+        code = sqlite_name
+    else:
+        text = str(cause).lower()
+        code = next((said for found, said in CONNECTION_FAILURES.items() if found in text), "no SQLSTATE")
+    names_and_code = f"{'/'.join(names)}, {code}"
+    operational = isinstance(error, UNAVAILABLE) or isinstance(cause, UNAVAILABLE)
+    if operational and (sqlstate is None or sqlstate[:2] in _UNREACHABLE) and sqlite_name is None:
+        return f"the database is not reachable (BERKAS_DATABASE_URL): {names_and_code}"
+    return f"the database refused the operation: {names_and_code}; its message is not shown, as it may quote data"
+
+
 def main() -> None:
     """Console-script entry: whatever goes wrong is one line on stderr and a non-zero exit,
     never a traceback (2: the input or the domain refused; 1: the environment failed)."""
@@ -92,11 +158,8 @@ def run(arguments: list[str]) -> int:
         field = ".".join(str(part) for part in first["loc"]) or "settings"
         say(f"{field}: {first['msg']}")
         return 2
-    except (psycopg.OperationalError, PersistenceError) as error:
-        say(f"the database is not reachable (BERKAS_DATABASE_URL): {str(error) or type(error).__name__}")
-        return 1
-    except sqlite3.DatabaseError as error:
-        say(f"the SQLite file (BERKAS_SQLITE_PATH) is not a Berkas database: {error}")
+    except (psycopg.Error, PersistenceError, sqlite3.DatabaseError) as error:
+        say(database_error(error))
         return 1
     except OSError as error:  # a missing directory, a file that cannot be read or written
         where = f"{error.filename}: " if error.filename else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 
@@ -29,8 +28,9 @@ def serve(
 
 
 def run_server(host: str, port: int, workers: int = 1) -> None:
-    # Web sessions signed by one worker must verify in every other: one secret for all of them.
-    os.environ.setdefault("BERKAS_SESSION_SECRET", secrets.token_urlsafe(32))
+    # Web sessions signed by one worker verify in every other, and in every other host's
+    # workers: without BERKAS_SESSION_SECRET each derives the same one from the personal-data
+    # key file (api.ui.web), so nothing is set here (a random one would be this host's alone).
     counts = None
     if workers > 1 and not os.environ.get(metrics.MULTIPROCESS_DIR):
         # Each process counts its own requests; a scrape adds up the files they write here.
@@ -44,6 +44,8 @@ def run_server(host: str, port: int, workers: int = 1) -> None:
             port=port,
             workers=workers,
             proxy_headers=True,
+            # Only these proxies' X-Forwarded-Proto counts (the session cookie's Secure flag).
+            forwarded_allow_ips=settings_from_environment().forwarded_allow_ips,
             log_config=logs.config(settings_from_environment().log_format),
             access_log=False,  # one line per request comes from berkas.access, with its id and route
         )

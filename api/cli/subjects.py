@@ -6,6 +6,7 @@ Subjects are named by their id only; nothing here prints a name or a NIK."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from projections.runner import catch_up
 
 app = typer.Typer(help="Data subjects: search, legal hold, erasure, subject access.", no_args_is_help=True)
 out = Console(soft_wrap=True)
+warn = Console(stderr=True, soft_wrap=True)
 
 SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subjects find`)", metavar="subject")
 AsOpt = typer.Option(..., "--as", help="The acting user's id")
@@ -53,13 +55,40 @@ def _actor(user: str, role: str, office: str) -> Actor:
     return Actor(user, as_enum(Role, role.upper(), "role"), office)
 
 
+ASKED = "-"  # a personal value typed at a hidden prompt, or read from a line of stdin
+
+
+def _personal(value: str | None, option: str, label: str) -> str | None:
+    """A value given as ``-`` is asked for (hidden) on a terminal, or read from stdin, one line
+    each, in the order of the options. Given on the command line it still works, but the
+    command line is visible to other users (``ps``, /proc) and kept in shell history: warned
+    about on stderr, without the value."""
+    if value is None:
+        return None
+    if value != ASKED:
+        caution = f"berkas: warning: {option} on the command line is visible to other users of this machine"
+        warn.print(f"{caution} and kept in shell history; give {option} - to type or pipe it", markup=False)
+        return value
+    if sys.stdin.isatty():
+        return typer.prompt(label, hide_input=True, err=True)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line.strip():
+        raise InvalidCommand(option.removeprefix("--").replace("-", "_"), "expected on a line of stdin")
+    return line
+
+
 @app.command("find")
 def find(
-    nik: str = typer.Option(None, "--nik", help="NIK, exact"),
-    passport_number: str = typer.Option(None, "--passport-number", help="Passport or permit number, exact"),
-    name: str = typer.Option(None, "--name", help="Full name (case, accents and spacing do not count)"),
+    nik: str = typer.Option(None, "--nik", help="NIK, exact; - to type it (hidden) or pipe it"),
+    passport_number: str = typer.Option(
+        None, "--passport-number", help="Passport or permit number, exact; - to type it (hidden) or pipe it"
+    ),
+    name: str = typer.Option(None, "--name", help="Full name (case, accents and spacing do not count); - as for --nik"),
 ) -> None:
     """Find subjects and their cases through blind indexes; an erased subject is not found."""
+    nik = _personal(nik, "--nik", "NIK")
+    passport_number = _personal(passport_number, "--passport-number", "Passport or permit number")
+    name = _personal(name, "--name", "Full name")
     with system() as built:
         subjects, cases = privacy.search(built, nik, passport_number, name)
     for subject in sorted(subjects):

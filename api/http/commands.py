@@ -48,25 +48,24 @@ class Commands:
 
     def create(self, kind: type[Case], body: CommandCreate) -> CasePublic:
         """A new case: 201 with Location."""
-        case = self.system.app.create(kind, self.actor, **body.arguments(), **self._options(body))
+        with bound(self.key) as command_id:  # in the command's thread, just before it runs
+            case = self.system.app.create(kind, self.actor, **body.arguments(), **self._options(body, command_id))
         return self._created(case)
 
     def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate) -> Case:
         """A lifecycle command on a case; returns the case as the command left it."""
-        options = self._options(body) | {"expected_version": self.expected_version}
-        case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
+        with bound(self.key) as command_id:
+            options = self._options(body, command_id) | {"expected_version": self.expected_version}
+            case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
         self.reads.forget(case_id)  # read-your-writes in this process, before the log follower sees it
         return case
 
     def answer(self, case: Case) -> CasePublic:
         return answer(self.system, self.actor, case, self.response)
 
-    def _options(self, body: CommandCreate) -> dict[str, Any]:
-        return {
-            "occurred_at": body.occurred_at,
-            "late_entry_reason": body.late_entry_reason,
-            "command_id": bound(self.key),  # in the command's thread, just before it runs
-        }
+    @staticmethod
+    def _options(body: CommandCreate, command_id: str | None) -> dict[str, Any]:
+        return {"occurred_at": body.occurred_at, "late_entry_reason": body.late_entry_reason, "command_id": command_id}
 
     def _created(self, case: Case) -> CasePublic:
         self.response.headers["Location"] = f"{PATHS[case.KIND]}/{case.id}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -15,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.bootstrap import System
 from api.http import idempotency
 from domain.case import FINGERPRINT_MARK
+from domain.errors import CaseNotFound, ConflictError, IllegalTransition, InvalidCommand, KeyTaken, NotPermitted
 from domain.usecases.base import Actor
 from projections.eventstore.store import Store
 
@@ -79,7 +82,7 @@ def request_fingerprint(system: System, method: str, path: str, body: bytes) -> 
 @dataclass(frozen=True)
 class IdempotencyKey:
     """A request's Idempotency-Key, scoped to its user, with its request's fingerprint. It is
-    bound (``idempotency.bind``) by ``command_id()``, called in the worker thread that runs
+    bound (``idempotency.bind``) by ``running()``, entered in the worker thread that runs
     the command: a hop to the thread pool of its own would cost more than the binding."""
 
     store: Store
@@ -88,17 +91,35 @@ class IdempotencyKey:
     fingerprint: str
     ttl: timedelta
 
-    def command_id(self) -> str:
+    @contextmanager
+    def running(self) -> Iterator[str]:
+        """Bind the key, give the command id to run the command under, and release the
+        binding if the command was refused (it wrote nothing: a 4xx from the domain)."""
         scoped = f"{self.actor_id}:{self.key}"
         generation = idempotency.bind(self.store, scoped, self.fingerprint, self.ttl)
         # The generation keeps a key bound anew after it expired from matching its predecessor.
         remembered = scoped if generation is None else f"{self.actor_id}:{generation}:{self.key}"
-        return f"{remembered}{FINGERPRINT_MARK}{self.fingerprint}"
+        try:
+            yield f"{remembered}{FINGERPRINT_MARK}{self.fingerprint}"
+        except REFUSALS:
+            idempotency.release(self.store, scoped, self.fingerprint, generation)
+            raise
 
 
-def bound(key: IdempotencyKey | None) -> str | None:
-    """The command id to run a command under (binding its key first), or None without a key."""
-    return None if key is None else key.command_id()
+# What a command is refused with before it writes anything. Not an unexpected error: a
+# command that failed after its save committed must keep its key.
+REFUSALS = (InvalidCommand, CaseNotFound, IllegalTransition, ConflictError, KeyTaken, NotPermitted)
+
+
+@contextmanager
+def bound(key: IdempotencyKey | None) -> Iterator[str | None]:
+    """The command id to run a command under (binding its key first, in the command's
+    thread; released if the command is refused), or None without a key."""
+    if key is None:
+        yield None
+    else:
+        with key.running() as command_id:
+            yield command_id
 
 
 async def command_id(

@@ -14,6 +14,14 @@ its expired predecessor. Expired bindings are pruned at most once per ``PRUNE_EV
 seconds, in the transaction of a binding (bindings made before generations existed have
 none, and keep their command id as it was).
 
+A request refused before it wrote anything (422 from the domain, 403, 404, 409) releases
+its binding (``release``): nothing was done under the key, so the client may correct the
+request and send it again with the same key (the draft of the Idempotency-Key header
+asks clients to correct a failed request before retrying it). The row stays, marked
+released, with its generation: the same request bound again keeps that generation, so
+should a concurrent twin of it have run meanwhile, the case still answers the retry;
+another request takes the row over with a generation of its own.
+
 The binding commits without waiting for the disk on PostgreSQL (``synchronous_commit``
 off): the command that follows commits durably, and its commit record, written after
 the binding's, flushes both. Only a binding whose command wrote nothing can be lost in a
@@ -23,6 +31,7 @@ crash, and then nothing was done under that key.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -47,9 +56,24 @@ def create_tables(conn: object) -> None:
         "(key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL)",
     )
     # Added after the table (a store made before keys expired has none).
-    if "generation" not in _columns(conn):
-        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN generation TEXT")
+    _add_column(conn, "generation", "TEXT")
+    _add_column(conn, "released", "INTEGER NOT NULL DEFAULT 0")
     sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {KEYS}_created_at ON {KEYS} (created_at)")
+
+
+def _add_column(conn: Any, name: str, definition: str) -> None:
+    """Add a column unless there: two workers starting at once over a fresh store both
+    find it missing (PostgreSQL: IF NOT EXISTS; SQLite has none, the loser's error is ignored)."""
+    if name in _columns(conn):
+        return
+    if conn.dialect.name == "postgresql":
+        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN IF NOT EXISTS {name} {definition}")
+        return
+    try:
+        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN {name} {definition}")
+    except sqlite3.OperationalError:
+        if name not in _columns(conn):
+            raise
 
 
 def _columns(conn: Any) -> list[str]:
@@ -72,10 +96,13 @@ def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime
             conn.execute("SET LOCAL synchronous_commit = off")
         sql.execute(
             conn,
-            f"INSERT INTO {KEYS} (key, fingerprint, created_at, generation) VALUES (?, ?, ?, ?) "
+            f"INSERT INTO {KEYS} (key, fingerprint, created_at, generation, released) VALUES (?, ?, ?, ?, 0) "
             "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, "
-            f"generation = excluded.generation WHERE {KEYS}.created_at < ?",
-            [key, fingerprint, _stamp(now), secrets.token_hex(8), expired],
+            # A released binding of this very request keeps its generation (unless expired).
+            f"generation = CASE WHEN {KEYS}.released = 1 AND {KEYS}.fingerprint = excluded.fingerprint "
+            f"AND {KEYS}.created_at >= ? THEN {KEYS}.generation ELSE excluded.generation END, released = 0 "
+            f"WHERE {KEYS}.created_at < ? OR {KEYS}.released = 1",
+            [key, fingerprint, _stamp(now), secrets.token_hex(8), expired, expired],
         )
         first = sql.fetchall(conn, f"SELECT fingerprint, generation FROM {KEYS} WHERE key = ?", [key])
         if _due(store):
@@ -83,6 +110,18 @@ def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime
     if first[0][0] != fingerprint:
         raise InvalidCommand("Idempotency-Key", REUSED)
     return first[0][1]
+
+
+def release(store: Store, key: str, fingerprint: str, generation: str | None) -> None:
+    """Free ``key`` after its request ``fingerprint`` was refused without writing anything."""
+    with store.read() as conn, sql.transaction(conn):
+        if conn.dialect.name == "postgresql":
+            conn.execute("SET LOCAL synchronous_commit = off")
+        sql.execute(
+            conn,
+            f"UPDATE {KEYS} SET released = 1 WHERE key = ? AND fingerprint = ? AND COALESCE(generation, '') = ?",
+            [key, fingerprint, generation or ""],
+        )
 
 
 def _due(store: Store) -> bool:

@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
     """
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.state.ui = build_state(app.state.system, app.state.jobs, app.state.tokens)
+    ui.state.api = app  # whose ledger verification jobs the operations page starts and shows
     for kind, handler in HANDLERS.items():
         ui.add_exception_handler(kind, handler)
     ui.mount("/static", StaticFiles(packages=[("api.ui", "static")]), name="static")

@@ -150,6 +150,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ops.unsigned": ("belum ditandatangani", "unsigned"),
     "ops.verify": ("Verifikasi sekarang", "Verify now"),
     "ops.last_verification": ("Verifikasi terakhir", "Last verification"),
+    "ops.verification_job": ("Verifikasi berjalan", "Verification job"),
     "ops.never": ("belum pernah", "never"),
     "ops.users": ("Pengguna", "Users"),
     "ops.name": ("Nama", "Name"),

@@ -121,10 +121,30 @@ class _Job:
         return VerificationJobPublic(id=self.id, state=self.state, done=self.done, total=self.total, error=self.error)
 
 
-def _jobs(request: Request) -> dict[str, _Job]:
-    if not hasattr(request.app.state, "ledger_jobs"):
-        request.app.state.ledger_jobs = {}
-    return request.app.state.ledger_jobs
+_starting = threading.Lock()  # one verification at a time, however many clicks and POSTs at once
+
+
+def verification_jobs(app: Any) -> dict[str, _Job]:
+    """This process's verification jobs (the API's and the web interface's alike), by id."""
+    if not hasattr(app.state, "ledger_jobs"):
+        app.state.ledger_jobs = {}
+    return app.state.ledger_jobs
+
+
+def start_verification_job(app: Any, system: Any) -> tuple[_Job, bool]:
+    """Start verifying the whole log in the background, unless a verification is running:
+    the job, and whether it was started now (False: the one already running)."""
+    jobs = verification_jobs(app)
+    with _starting:
+        running = next((job for job in jobs.values() if job.state == "running"), None)
+        if running is not None:
+            return running, False
+        job = _Job()
+        jobs[job.id] = job
+    threading.Thread(
+        target=_run, args=(system, app.state.metrics, job), name=f"verify-{job.id[:8]}", daemon=True
+    ).start()
+    return job, True
 
 
 def _run(system: Any, metrics: Any, job: _Job) -> None:
@@ -153,14 +173,9 @@ def start_verification(
 ) -> VerificationJobPublic:
     """Verify the whole log again in the background; its result replaces the one served above."""
     access.require_role(actor, Role.AUDITOR, Role.ADMIN)
-    jobs = _jobs(request)
-    if any(job.state == "running" for job in jobs.values()):
+    job, started = start_verification_job(request.app, system)
+    if not started:
         raise HTTPException(409, "a verification is already running")
-    job = _Job()
-    jobs[job.id] = job
-    threading.Thread(
-        target=_run, args=(system, request.app.state.metrics, job), name=f"verify-{job.id[:8]}", daemon=True
-    ).start()
     response.headers["Location"] = f"/ledger/verification/jobs/{job.id}"
     return job.public()
 
@@ -173,7 +188,7 @@ def verification_job(
 ) -> VerificationJobPublic:
     """Progress and outcome of a verification started above."""
     access.require_role(actor, Role.AUDITOR, Role.ADMIN)
-    job = _jobs(request).get(job_id)
+    job = verification_jobs(request.app).get(job_id)
     if job is None:
         raise HTTPException(404, "no such job")
     return job.public()

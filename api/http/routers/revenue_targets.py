@@ -26,9 +26,9 @@ def _public(target: RevenueTarget, response: Response) -> RevenueTargetPublic:
 
 
 def _set(system, actor: Actor, year: int, body: RevenueTargetUpdate, key: IdempotencyKey | None, response: Response):
-    command_id = bound(key)
-    access.require_worker(actor, decision=True)
-    version = system.app.set_revenue_target(actor, year, body.amount, body.legal_basis, command_id=command_id)
+    with bound(key) as command_id:
+        access.require_worker(actor, decision=True)
+        version = system.app.set_revenue_target(actor, year, body.amount, body.legal_basis, command_id=command_id)
     return _public(system.app.get_case(revenue_target_id(actor.office, year), version=version), response)
 
 

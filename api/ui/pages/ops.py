@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.http import access
 from api.http.jobs import JobBusy, projection_name
+from api.http.routers.ledger import start_verification_job, verification_jobs
 from api.ui.web import FormDep, Viewer, ViewerDep, check_csrf, page, state_of
 from domain.usecases import users
 from domain.values import Role
 from projections import runner
 from projections.ledger import facts, keys, results
-from projections.ledger.verify import verify
 
 router = APIRouter()
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -49,6 +49,7 @@ def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) 
         latest=found[-1] if found else None,
         key_id=keys.key_id(system.ledger_key.public_key()) if system.ledger_key else None,
         verification=results.last_recorded(system.store),  # (finished at, result) or None
+        verifying=_verification_job(request),
         jobs=ui.jobs.recent(),
         # As ``GET /users``: an admin sees and manages the accounts of their own office.
         accounts=[user for user in users.all_users(system.app) if user.office == viewer.actor.office],
@@ -57,6 +58,15 @@ def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) 
         revoked=bool(request.query_params.get("revoked")),
         **extra,
     )
+
+
+def _verification_job(request: Request) -> Any:
+    """The verification job to show: the one a click started (``?verification=``), or one running."""
+    jobs = verification_jobs(request.app.state.api)
+    wanted = request.query_params.get("verification")
+    if wanted in jobs:
+        return jobs[wanted]
+    return next((job for job in jobs.values() if job.state == "running"), None)
 
 
 @router.get("/ops")
@@ -90,10 +100,9 @@ def job_progress(request: Request, viewer: ViewerDep, job_id: JobId) -> JSONResp
 
 @router.post("/ops/verify")
 def verify_ledger(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """Start the API's verification job (``POST /ledger/verification``), or find the one
+    running: a click never verifies inline, and a second click starts no second scan."""
     check_csrf(request, viewer, form)
     admin(viewer)
-    ui = state_of(request)
-    key = ui.system.ledger_key
-    # Recorded where ``GET /ledger/verification`` reads it: every worker shows the same one.
-    results.record(ui.system.store, verify(ui.system.store, [key.public_key()] if key else ()))
-    return RedirectResponse("/ui/ops#ledger", status_code=303)
+    job, _started = start_verification_job(request.app.state.api, state_of(request).system)
+    return RedirectResponse(f"/ui/ops?verification={job.id}#ledger", status_code=303)
