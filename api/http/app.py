@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import logs
 from api.bootstrap import System, bootstrap
-from api.http import errors, metrics, openapi, reading, tables
+from api.http import commands, errors, metrics, openapi, reading, tables
 from api.http.commands import PATHS
 from api.http.follower import Follower
 from api.http.gate import Gate, GuardedRoutes, TokenCache
@@ -101,6 +101,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
     ):
         app.include_router(module.router)
     app.include_router(user_routes.people)
+    commands.serve_first(app, {kind: PATHS[kind.KIND] for kind in CASE_KINDS if kind.KIND in PATHS})
     reading.serve_first(app, {kind: PATHS[kind.KIND] for kind in CASE_KINDS if kind.KIND in PATHS})
     install_ui(app)
     app.openapi = lambda: openapi.schema(app)  # type: ignore[method-assign]

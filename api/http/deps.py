@@ -21,7 +21,7 @@ from domain.errors import CaseNotFound, ConflictError, IllegalTransition, Invali
 from domain.usecases.base import Actor
 from projections.eventstore.store import Store
 
-_ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
+ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
 
 bearer = HTTPBearer(auto_error=False, description="A token from `berkas users add`")
 
@@ -61,7 +61,7 @@ async def expected_version(
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
-    found = _ETAG.fullmatch(if_match)
+    found = ETAG.fullmatch(if_match)
     if found is None:
         rule = 'must be an ETag such as "3"'
         raise RequestValidationError([{"loc": ("header", "If-Match"), "msg": rule, "type": "etag"}])

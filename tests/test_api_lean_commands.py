@@ -1,0 +1,125 @@
+"""The lean command route (``api.http.commands.LeanCommand``) answers exactly as the FastAPI
+route it stands in front of, and hands that route everything it does not take itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.bootstrap import System
+from api.http import commands
+from api.http.app import create_app
+from tests.api_support import auth, key, passport_body, token_for
+
+pytestmark = pytest.mark.postgres
+PAY = {"billing_code": "8201"}
+PLUS_JSON = {"Content-Type": "application/vnd.berkas+json"}
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    """On both backends: the lean route is the same code over either store."""
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def officer(system: System) -> str:
+    return token_for(system, "OFFICER")
+
+
+@pytest.fixture
+def handed_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the lean route handed to the FastAPI route."""
+    seen: list[str] = []
+    original = commands.LeanCommand._fall_back
+
+    async def spy(self, scope, body, send):  # type: ignore[no-untyped-def]
+        seen.append(scope["path"])
+        await original(self, scope, body, send)
+
+    monkeypatch.setattr(commands.LeanCommand, "_fall_back", spy)
+    return seen
+
+
+def submitted(client: TestClient, token: str) -> str:
+    response = client.post("/passport-applications", json=passport_body(), headers=auth(token))
+    assert response.status_code == 201, response.text
+    return f"/passport-applications/{response.json()['id']}"
+
+
+def test_the_lean_route_answers_as_the_fastapi_route(client, officer, handed_on):
+    lean_path, full_path = submitted(client, officer), submitted(client, officer)
+    lean = client.post(f"{lean_path}/payment", json=PAY, headers=auth(officer, **{"If-Match": '"1"'}))
+    assert handed_on == []
+    # The lean route takes application/json only; FastAPI parses any +json type as JSON all the same.
+    full = client.post(
+        f"{full_path}/payment",
+        content=json.dumps(PAY).encode(),
+        headers=auth(officer, **{"If-Match": '"1"', **PLUS_JSON}),
+    )
+    assert handed_on == [f"{full_path}/payment"]
+    assert lean.status_code == full.status_code == 200
+    assert lean.headers["ETag"] == full.headers["ETag"] == '"2"'
+    assert lean.headers["content-type"] == full.headers["content-type"] == "application/json"
+    lean_body, full_body = lean.json(), full.json()
+    assert list(lean_body) == list(full_body)  # the response model's fields, in its order
+    assert lean_body["status"] == full_body["status"] == "PAID"
+    assert client.get(lean_path, headers=auth(officer)).json() == lean_body
+
+
+def test_a_key_replays_the_same_bytes_whichever_route_ran_first(client, officer, handed_on):
+    path = submitted(client, officer)
+    idempotency = key()
+    first = client.post(f"{path}/payment", json=PAY, headers=auth(officer, **{"Idempotency-Key": idempotency}))
+    again = client.post(
+        f"{path}/payment",
+        content=json.dumps(PAY).encode(),
+        headers=auth(officer, **{"Idempotency-Key": idempotency, **PLUS_JSON}),
+    )
+    assert handed_on == [f"{path}/payment"]
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and again.headers["ETag"] == '"2"'
+    other = client.post(
+        f"{path}/payment", json={"billing_code": "9999"}, headers=auth(officer, **{"Idempotency-Key": idempotency})
+    )
+    assert other.status_code in (409, 422) and other.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "field"),
+    [
+        (b'{"billing_code": ', {"Content-Type": "application/json"}, None),
+        (b'{"billing_code": 12}', {"Content-Type": "application/json"}, "billing_code"),
+        (b"[]", {"Content-Type": "application/json"}, None),
+        (json.dumps(PAY).encode(), {"Content-Type": "application/json", "If-Match": "yesterday"}, "If-Match"),
+        (json.dumps(PAY).encode(), {"Content-Type": "application/json", "Idempotency-Key": "a b"}, "Idempotency-Key"),
+    ],
+)
+def test_what_the_lean_route_declines_gets_the_fastapi_problem(client, officer, handed_on, body, headers, field):
+    path = submitted(client, officer)
+    response = client.post(f"{path}/payment", content=body, headers=auth(officer, **headers))
+    assert handed_on == [f"{path}/payment"]
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    if field:
+        assert field in [error["field"] for error in response.json()["errors"]]
+    assert client.get(path, headers=auth(officer)).json()["version"] == 1
+
+
+def test_domain_refusals_on_the_lean_route_are_problems(client, officer, handed_on, system):
+    path = submitted(client, officer)
+    assert client.post(f"{path}/payment", json=PAY, headers=auth(officer)).status_code == 200
+    twice = client.post(f"{path}/payment", json=PAY, headers=auth(officer))
+    assert twice.status_code == 409 and twice.headers["content-type"] == "application/problem+json"
+    missing = client.post(
+        "/passport-applications/00000000-0000-4000-8000-000000000000/payment", json=PAY, headers=auth(officer)
+    )
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    stranger = client.post(f"{path}/payment", json=PAY)
+    assert stranger.status_code == 401
+    other_office = client.post(f"{path}/payment", json=PAY, headers=auth(token_for(system, "OFFICER", "SBY")))
+    assert other_office.status_code in (403, 404)
+    assert handed_on == []
