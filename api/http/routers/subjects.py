@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api import privacy
 from api.http import access
-from api.http.deps import ActorDep, CommandIdDep, SystemDep
+from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, Text, errors, examples
@@ -167,7 +167,7 @@ def place_case_hold(
     """Auditors, or the supervisor of the case's office: nobody whose data the case holds may
     be erased until the hold is released (the case itself goes on); 409 if already held."""
     access.require_role(actor, *HOLDERS)
-    hold = system.app.place_case_hold(actor, case_id, body.reason_code, body.legal_basis, command_id)
+    hold = system.app.place_case_hold(actor, case_id, body.reason_code, body.legal_basis, bound(command_id))
     return _case_hold_public(hold)
 
 
@@ -181,7 +181,7 @@ def release_case_hold(
 ) -> CaseHoldPublic:
     """Release the case's hold (409 if it is not held)."""
     access.require_role(actor, *HOLDERS)
-    return _case_hold_public(system.app.release_case_hold(actor, case_id, body.legal_basis, command_id))
+    return _case_hold_public(system.app.release_case_hold(actor, case_id, body.legal_basis, bound(command_id)))
 
 
 @router.post(
