@@ -265,7 +265,7 @@ def test_a_revoked_token_stops_working_at_once(world):
 def test_an_admin_creates_an_account_whose_token_works_and_is_never_listed(world):
     client = world["client"]
     admin = auth(world["tokens"][("ADMIN", HOME)])
-    created = client.post("/users", json={"name": "Budi", "role": "AUDITOR", "office": "MLG"}, headers=admin)
+    created = client.post("/users", json={"name": "Budi", "role": "SUPERVISOR", "office": "MLG"}, headers=admin)
     assert created.status_code == 201
     token = created.json()["token"]
     assert client.get(f"/cases/{world['ids']['/stay-permits']}", headers=auth(token)).status_code == 200
@@ -308,3 +308,22 @@ def test_the_people_directory_names_officers_and_never_applicants(world):
     officer = auth(world["tokens"][("OFFICER", HOME)])
     mine = client.get("/people", headers=officer).json()["data"]
     assert {person["office"] for person in mine} == {HOME}
+
+
+def test_an_office_admin_neither_mints_nor_revokes_an_auditor_who_reads_every_office(world):
+    """An auditor reads every office's cases: an office's admin creating one would give
+    themselves (or a friend) national reading; revoking one would end an audit of the office.
+    Auditors are the server operator's accounts (the CLI)."""
+    system, client = world["system"], world["client"]
+    admin = auth(world["tokens"][("ADMIN", HOME)])
+    before = len(users.all_users(system.app))
+    minted = client.post("/users", json={"name": "Teman", "role": "AUDITOR", "office": HOME}, headers=admin)
+    assert minted.status_code == 403, minted.text
+    assert minted.headers["content-type"].startswith("application/problem+json")
+    assert "server operator" in minted.json()["detail"]
+    assert len(users.all_users(system.app)) == before
+    auditor, token = users.register(system.app, console_admin(HOME), "Pemeriksa", "AUDITOR", HOME)
+    revoked = client.post(f"/users/{auditor.id}/revocation", json={"reason": "nosy"}, headers=admin)
+    assert revoked.status_code == 403, revoked.text
+    assert not users.get_user(system.app, auditor.id).revoked
+    assert client.get("/passport-applications", headers=auth(token)).status_code == 200

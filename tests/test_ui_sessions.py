@@ -195,7 +195,14 @@ def test_creating_an_account_follows_the_apis_rules(client, system, office):
     assert no_csrf.status_code == 403
     bad_role = client.post("/ui/ops/users", data={"csrf": csrf, "name": "Eko", "role": "CHIEF", "office": "MLG"})
     assert bad_role.status_code == 422 and "role" in bad_role.text
+    # An auditor reads every office: an office's admin may not mint one, nor revoke one.
+    auditor = client.post("/ui/ops/users", data={"csrf": csrf, "name": "Eko", "role": "AUDITOR", "office": "MLG"})
+    assert auditor.status_code == 403 and "server operator" in auditor.text
     assert len(users.all_users(system.app)) == before
+    watcher, _ = users.register(system.app, console_admin("MLG"), "Pemeriksa", "AUDITOR", "MLG")
+    before += 1
+    kept = client.post(f"/ui/ops/users/{watcher.id}/revocation", data={"csrf": csrf, "reason": "nosy"})
+    assert kept.status_code == 403 and not users.get_user(system.app, watcher.id).revoked
 
     client.cookies.clear()
     sign_in(client, office.tokens["SUPERVISOR"])

@@ -63,12 +63,16 @@ def report_scope(actor: Actor, requested: str | None) -> str | None:
     return list_scope(actor, requested)
 
 
-def require_account_admin(actor: Actor, office: str) -> None:
+def require_account_admin(actor: Actor, office: str, role: Role | None = None) -> None:
     """Accounts: an admin manages those of their own office. National administration is
-    the server operator's, through the CLI (``berkas users add``)."""
+    the server operator's, through the CLI (``berkas users add``): that includes every
+    auditor's account (``role``), since an auditor reads every office, so an office's admin
+    may neither mint national readers nor revoke the auditor looking into the office."""
     require_role(actor, Role.ADMIN)
     if actor.office != office:
         raise NotPermitted(f"an admin of office {actor.office} manages only that office's accounts, not {office}'s")
+    if role is Role.AUDITOR:
+        raise NotPermitted("auditors read every office: their accounts are the server operator's (berkas users add)")
 
 
 def directory_scope(actor: Actor, requested: str | None) -> str | None:

@@ -16,6 +16,7 @@ from api.http.schemas.admin import PeoplePublic, PersonPublic, RevocationCreate,
 from api.http.schemas.common import errors
 from domain.usecases import users
 from domain.user import User
+from domain.values import Role
 
 router = APIRouter(prefix="/users", tags=["users"])
 people = APIRouter(prefix="/people", tags=["users"])
@@ -31,7 +32,7 @@ def _public(user: User, token: str | None = None) -> UserPublic:
 @router.post("", status_code=201, response_model=UserPublic, responses=errors(401, 403, 422))
 def add_user(body: UserCreate, system: SystemDep, actor: ActorDep) -> UserPublic:
     """A new account of the admin's office; the answer carries its token, the only time it is ever shown."""
-    access.require_account_admin(actor, body.office)
+    access.require_account_admin(actor, body.office, Role(body.role))
     user, token = users.register(system.app, actor, body.name, body.role, body.office)
     return _public(user, token)
 
@@ -50,7 +51,8 @@ def revoke_user(
 ) -> UserPublic:
     """Revoke an account of the admin's office: its web sessions end, its token stops working
     at once in this process, and within the token cache's lifetime (5 s by default) in every other."""
-    access.require_account_admin(actor, users.get_user(system.app, user_id).office)
+    account = users.get_user(system.app, user_id)
+    access.require_account_admin(actor, account.office, Role(account.role))
     revoked = accounts.revoke(system, actor, user_id, body.reason)
     request.app.state.tokens.forget(str(user_id))
     return _public(revoked)

@@ -20,6 +20,7 @@ from api.ui.forms import validated
 from api.ui.pages.ops import admin, ops_page
 from api.ui.web import FormDep, ViewerDep, check_csrf, state_of
 from domain.usecases import users
+from domain.values import Role
 
 router = APIRouter()
 
@@ -34,7 +35,7 @@ def create_account(request: Request, viewer: ViewerDep, form: FormDep) -> Respon
         UserCreate,
         {"name": form.get("name", ""), "role": form.get("role", ""), "office": form.get("office", "").strip().upper()},
     )
-    access.require_account_admin(viewer.actor, body.office)
+    access.require_account_admin(viewer.actor, body.office, Role(body.role))
     user, token = users.register(state_of(request).system.app, viewer.actor, body.name, body.role, body.office)
     # Answered here, never redirected: the token must not travel in a URL or be shown twice.
     return ops_page(request, viewer, 201, created=user, token=token)
@@ -46,7 +47,8 @@ def revoke_account(request: Request, viewer: ViewerDep, form: FormDep, user_id: 
     admin(viewer)
     assert viewer.actor is not None
     ui = state_of(request)
-    access.require_account_admin(viewer.actor, users.get_user(ui.system.app, user_id).office)
+    account = users.get_user(ui.system.app, user_id)
+    access.require_account_admin(viewer.actor, account.office, Role(account.role))
     body = validated(RevocationCreate, {"reason": form.get("reason", "")})
     accounts.revoke(ui.system, viewer.actor, user_id, body.reason)
     if ui.tokens is not None:

@@ -53,7 +53,7 @@ def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) 
         jobs=ui.jobs.recent(),
         # As ``GET /users``: an admin sees and manages the accounts of their own office.
         accounts=[user for user in users.all_users(system.app) if user.office == viewer.actor.office],
-        roles=[role.value for role in Role],
+        roles=[role.value for role in Role if role is not Role.AUDITOR],  # auditors: the operator's (CLI)
         busy=request.query_params.get("busy") == "1",
         revoked=bool(request.query_params.get("revoked")),
         **extra,
