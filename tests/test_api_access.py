@@ -327,3 +327,12 @@ def test_an_office_admin_neither_mints_nor_revokes_an_auditor_who_reads_every_of
     assert revoked.status_code == 403, revoked.text
     assert not users.get_user(system.app, auditor.id).revoked
     assert client.get("/passport-applications", headers=auth(token)).status_code == 200
+
+
+def test_a_refusal_names_the_role_in_proper_english(world):
+    client = world["client"]
+    for role, article in (("OFFICER", "an officer"), ("SUPERVISOR", "a supervisor"), ("AUDITOR", "an auditor")):
+        body = {"name": "X", "role": "OFFICER", "office": HOME}
+        refused = client.post("/users", json=body, headers=auth(world["tokens"][(role, HOME)]))
+        assert refused.status_code == 403, (role, refused.text)
+        assert refused.json()["detail"] == f"{article} may not do this"

@@ -88,4 +88,5 @@ def directory_scope(actor: Actor, requested: str | None) -> str | None:
 
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
-        raise NotPermitted(f"a {actor.role.value.lower()} may not do this")
+        role = actor.role.value.lower()
+        raise NotPermitted(f"{'an' if role[0] in 'aeiou' else 'a'} {role} may not do this")
