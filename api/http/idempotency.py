@@ -31,11 +31,9 @@ crash, and then nothing was done under that key.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from domain.errors import InvalidCommand
 from projections.eventstore import sql
@@ -56,29 +54,9 @@ def create_tables(conn: object) -> None:
         "(key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL)",
     )
     # Added after the table (a store made before keys expired has none).
-    _add_column(conn, "generation", "TEXT")
-    _add_column(conn, "released", "INTEGER NOT NULL DEFAULT 0")
+    sql.add_column(conn, KEYS, "generation", "TEXT")
+    sql.add_column(conn, KEYS, "released", "INTEGER NOT NULL DEFAULT 0")
     sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {KEYS}_created_at ON {KEYS} (created_at)")
-
-
-def _add_column(conn: Any, name: str, definition: str) -> None:
-    """Add a column unless there: two workers starting at once over a fresh store both
-    find it missing (PostgreSQL: IF NOT EXISTS; SQLite has none, the loser's error is ignored)."""
-    if name in _columns(conn):
-        return
-    if conn.dialect.name == "postgresql":
-        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN IF NOT EXISTS {name} {definition}")
-        return
-    try:
-        sql.execute(conn, f"ALTER TABLE {KEYS} ADD COLUMN {name} {definition}")
-    except sqlite3.OperationalError:
-        if name not in _columns(conn):
-            raise
-
-
-def _columns(conn: Any) -> list[str]:
-    description = conn.dialect.execute(conn, f"SELECT * FROM {KEYS} LIMIT 0").description
-    return [getattr(column, "name", None) or column[0] for column in description]
 
 
 def _stamp(at: datetime) -> str:

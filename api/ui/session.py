@@ -49,8 +49,7 @@ def create_table(conn: Any) -> None:
         "created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT, seal TEXT)",
     )
     # Tables made before rows were sealed: their rows, unsealed, are no sessions any more.
-    if "seal" not in {column[0] for column in conn.execute(f"SELECT * FROM {TABLE} WHERE 1 = 0").description}:
-        sql.execute(conn, f"ALTER TABLE {TABLE} ADD COLUMN seal TEXT")
+    sql.add_column(conn, TABLE, "seal", "TEXT")
     sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)")
 
 

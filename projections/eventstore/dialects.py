@@ -122,6 +122,11 @@ class Dialect:
     def table_exists(self, conn: Any, table: str) -> bool:
         raise NotImplementedError
 
+    def add_column(self, conn: Any, table: str, column: str, definition: str) -> None:
+        """Add a column to a table made before it existed; two processes starting at once
+        over one store may both find it missing, and the second must not fail."""
+        raise NotImplementedError
+
     def rename_indexes(self, conn: Any, table: str, suffix: str) -> None:
         """Index names are global: give a swapped-in table's indexes their live names back."""
         raise NotImplementedError
@@ -343,6 +348,9 @@ class PostgreSQL(Dialect):
 
     def table_exists(self, conn: Any, table: str) -> bool:
         return conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is not None
+
+    def add_column(self, conn: Any, table: str, column: str, definition: str) -> None:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
 
     def rename_indexes(self, conn: Any, table: str, suffix: str) -> None:
         for (name,) in self.fetchall(conn, "SELECT indexname FROM pg_indexes WHERE tablename = ?", (table,)):
@@ -587,6 +595,14 @@ class SQLite(Dialect):
     def table_exists(self, conn: Any, table: str) -> bool:
         found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchall()
         return bool(found)
+
+    def add_column(self, conn: Any, table: str, column: str, definition: str) -> None:
+        try:  # SQLite has no IF NOT EXISTS here: the loser of a race finds the column there
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        except sqlite3.OperationalError:
+            described = conn.execute(f"SELECT * FROM {table} WHERE 1 = 0").description
+            if column not in {found[0] for found in described}:
+                raise
 
     def rename_indexes(self, conn: Any, table: str, suffix: str) -> None:
         # SQLite cannot rename an index: drop it and create it again under its live name.

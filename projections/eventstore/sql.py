@@ -57,6 +57,18 @@ def table_exists(conn: Any, table: str) -> bool:
     return conn.dialect.table_exists(conn, table)
 
 
+def columns(conn: Any, table: str) -> set[str]:
+    """The table's column names (an empty result still describes them, on either database)."""
+    return {column[0] for column in conn.execute(f"SELECT * FROM {table} WHERE 1 = 0").description}
+
+
+def add_column(conn: Any, table: str, column: str, definition: str) -> None:
+    """Give a table made before ``column`` existed that column (none of its rows has a value);
+    safe when two processes starting at once both find it missing."""
+    if column not in columns(conn, table):
+        conn.dialect.add_column(conn, table, column, definition)
+
+
 def blob(conn: Any) -> str:
     """The column type for raw bytes."""
     return conn.dialect.blob

@@ -59,11 +59,6 @@ def _entry(row: StoredRow) -> tuple[Any, ...]:
     )
 
 
-def _columns(conn: Any, table: str) -> set[str]:
-    """The table's column names (an empty result still describes them, on either database)."""
-    return {column[0] for column in conn.execute(f"SELECT * FROM {table} WHERE 1 = 0").description}
-
-
 class AuditTrail:
     name = "audit_trail"
     topics = tuple(DECISIONS)
@@ -78,8 +73,7 @@ class AuditTrail:
             "reason_code TEXT, legal_basis TEXT, late_entry_reason TEXT)",
         )
         # A table made before late entries were flagged gets the column (its rows had none).
-        if "late_entry_reason" not in _columns(conn, table):
-            sql.execute(conn, f"ALTER TABLE {table} ADD COLUMN late_entry_reason TEXT")
+        sql.add_column(conn, table, "late_entry_reason", "TEXT")
         sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_actor ON {table} (actor_id, notification_id)")
         sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_case ON {table} (case_id, notification_id)")
 
