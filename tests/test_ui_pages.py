@@ -4,6 +4,7 @@ commands with the page's version, reports and operations (no browser needed here
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
@@ -251,7 +252,13 @@ def test_the_operations_page_rebuilds_with_progress_and_verifies_the_ledger(clie
         if job["state"] != "running":
             break
     assert job["state"] in ("running", "succeeded")
-    client.post("/ui/ops/verify", data={"csrf": csrf_of(page)})
+    clicked = client.post("/ui/ops/verify", data={"csrf": csrf_of(page)}, follow_redirects=False)
+    verification = clicked.headers["location"].partition("verification=")[2].partition("#")[0]
+    auditor = {"Authorization": f"Bearer {office.tokens['AUDITOR']}"}
+    deadline = time.monotonic() + 120  # the click starts the API's verification job
+    while client.get(f"/ledger/verification/jobs/{verification}", headers=auditor).json()["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     assert 'data-verification="ok"' in client.get("/ui/ops").text
 
 
