@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import PoolTimeout
 
@@ -69,11 +70,65 @@ class GroupCommitRecorder(CopyApplicationRecorder):
         self._queue: list[_Save] = []
         self._queue_lock = threading.Lock()
         self._writing = False
-        self.latest_versions_statement = SQL(
-            "SELECT originator_id, max(originator_version) AS version FROM {0}.{1} "
-            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
-        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        # A command's statements, rendered once: psycopg renders a composed statement on
+        # every execution, which cost more than anything else of the write but the waits.
+        notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        self._lock_and_notify_sql = b"; ".join(s.as_bytes(None) for s in [*self.lock_table_statements, notify])
+        # By scalar parameters, which psycopg dumps in C (arrays it dumps in Python), one
+        # statement text per count, made once.
+        self._table_sql = table.as_bytes(None)
+        self._latest_sql: dict[int, bytes] = {}
+        self._insert_sql: dict[int, bytes] = {}
+        self._select_sql = (
+            SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {0} "
+                "WHERE originator_id = %s ORDER BY originator_version ASC"
+            )
+            .format(table)
+            .as_bytes(None)
+        )
         self.batches = 0  # transactions written, for tests and the benchmark
+
+    def _latest_statement(self, count: int) -> bytes:
+        found = self._latest_sql.get(count)
+        if found is None:
+            found = self._latest_sql[count] = (
+                b"SELECT originator_id, max(originator_version) FROM %s WHERE originator_id IN (%s) "
+                b"GROUP BY originator_id" % (self._table_sql, b", ".join([b"%s"] * count))
+            )
+        return found
+
+    def _insert_statement(self, count: int) -> bytes:
+        """Rows in the order given; their ids are returned in that order (the library's
+        own insert relies on the same)."""
+        found = self._insert_sql.get(count)
+        if found is None:
+            found = self._insert_sql[count] = (
+                b"INSERT INTO %s (originator_id, originator_version, topic, state) VALUES %s "
+                b"RETURNING notification_id" % (self._table_sql, b", ".join([b"(%s, %s, %s, %s)"] * count))
+            )
+        return found
+
+    def select_events(
+        self,
+        originator_id: Any,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        # The common read, every event of one aggregate (a command loading its case), by a
+        # statement rendered once; any other by the library's.
+        if gt is not None or lte is not None or desc or limit is not None:
+            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return self._once_more(GroupCommitRecorder._select_all, originator_id)
+
+    def _select_all(self, originator_id: Any) -> list[StoredEvent]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self._select_sql, (originator_id,), prepare=True)
+            return [StoredEvent(row[0], row[1], row[2], bytes(row[3])) for row in curs.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The application passes ``tracking=None``; a process application's tracking record
@@ -143,22 +198,21 @@ class GroupCommitRecorder(CopyApplicationRecorder):
         try:
             with (
                 self.datastore.get_connection() as conn,
-                conn.pipeline() as pipeline,
                 conn.transaction(),
-                conn.cursor() as curs,
+                conn.cursor(row_factory=tuple_row) as curs,
             ):
-                self._lock_table(curs)
-                originators = list({event.originator_id for save in batch for event in save.events})
-                curs.execute(self.latest_versions_statement, (originators,), prepare=True)
-                pipeline.sync()
-                latest = {str(row["originator_id"]): row["version"] for row in curs.fetchall()}
+                # One round trip, by the simple protocol: lock, and the NOTIFY, which is
+                # sent at the commit (harmless should every save be refused).
+                curs.execute(self._lock_and_notify_sql)
+                originators = list({event.originator_id: None for save in batch for event in save.events})
+                curs.execute(self._latest_statement(len(originators)), originators)
+                latest = {str(row[0]): row[1] for row in curs.fetchall()}
                 accepted = [save for save in batch if self._accept(save, latest)]
                 if accepted:
-                    self._notify_channel(curs)
                     events = [event for save in accepted for event in save.events]
-                    PostgresAggregateRecorder._insert_stored_events(self, curs, events)
-                    pipeline.sync()
-                    ids = self._fetch_ids_after_insert_events(curs, events)
+                    values = [v for e in events for v in (e.originator_id, e.originator_version, e.topic, e.state)]
+                    curs.execute(self._insert_statement(len(events)), values)
+                    ids = [row[0] for row in curs.fetchall()]
                     if len(ids) != len(events):  # raised inside the transaction: it rolls back
                         raise OperationalError(f"inserted {len(events)} events, {len(ids)} ids returned")
         except BaseException:
