@@ -69,25 +69,45 @@ def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime
     with another request. Returns the binding's generation (None for an older binding)."""
     now = now or datetime.now(UTC)
     expired = _stamp(now - ttl)
-    with store.read() as conn, sql.transaction(conn):
+    params = [key, fingerprint, _stamp(now), secrets.token_hex(8), expired, expired]
+    due = _due(store)
+    with store.read() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute("SET LOCAL synchronous_commit = off")
-        sql.execute(
-            conn,
-            f"INSERT INTO {KEYS} (key, fingerprint, created_at, generation, released) VALUES (?, ?, ?, ?, 0) "
-            "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, "
-            # A released binding of this very request keeps its generation (unless expired).
-            f"generation = CASE WHEN {KEYS}.released = 1 AND {KEYS}.fingerprint = excluded.fingerprint "
-            f"AND {KEYS}.created_at >= ? THEN {KEYS}.generation ELSE excluded.generation END, released = 0 "
-            f"WHERE {KEYS}.created_at < ? OR {KEYS}.released = 1",
-            [key, fingerprint, _stamp(now), secrets.token_hex(8), expired, expired],
-        )
-        first = sql.fetchall(conn, f"SELECT fingerprint, generation FROM {KEYS} WHERE key = ?", [key])
-        if _due(store):
-            sql.execute(conn, f"DELETE FROM {KEYS} WHERE created_at < ?", [expired])
+            # The common case, a key bound afresh (or taken over, or its released binding
+            # kept), is one statement in a transaction of its own, which returns the row;
+            # ``set_config(..., true)`` is that transaction's ``SET LOCAL synchronous_commit``.
+            first = sql.fetchall(conn, _BIND_POSTGRES, params)
+            if first and not due:
+                return _checked(first, fingerprint)
+        with sql.transaction(conn):  # a key bound already, or a pruning due: as it always was
+            if conn.dialect.name == "postgresql":
+                conn.execute("SET LOCAL synchronous_commit = off")
+            first = sql.fetchall(conn, _BIND, params) or sql.fetchall(conn, _FIRST, [key])
+            if due:
+                sql.execute(conn, f"DELETE FROM {KEYS} WHERE created_at < ?", [expired])
+    return _checked(first, fingerprint)
+
+
+def _checked(first: list[tuple[str, str | None]], fingerprint: str) -> str | None:
     if first[0][0] != fingerprint:
         raise InvalidCommand("Idempotency-Key", REUSED)
     return first[0][1]
+
+
+_UPSERT = (
+    "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, "
+    # A released binding of this very request keeps its generation (unless expired).
+    f"generation = CASE WHEN {KEYS}.released = 1 AND {KEYS}.fingerprint = excluded.fingerprint "
+    f"AND {KEYS}.created_at >= ? THEN {KEYS}.generation ELSE excluded.generation END, released = 0 "
+    f"WHERE {KEYS}.created_at < ? OR {KEYS}.released = 1 "
+    "RETURNING fingerprint, generation"
+)
+_BIND = f"INSERT INTO {KEYS} (key, fingerprint, created_at, generation, released) VALUES (?, ?, ?, ?, 0) " + _UPSERT
+_BIND_POSTGRES = (
+    f"INSERT INTO {KEYS} (key, fingerprint, created_at, generation, released) "
+    "SELECT ?, ?, ?, ?, 0 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS durability " + _UPSERT
+)
+_FIRST = f"SELECT fingerprint, generation FROM {KEYS} WHERE key = ?"
 
 
 def release(store: Store, key: str, fingerprint: str, generation: str | None) -> None:
