@@ -4,6 +4,7 @@ route it stands in front of, and hands that route everything it does not take it
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -123,3 +124,30 @@ def test_domain_refusals_on_the_lean_route_are_problems(client, officer, handed_
     other_office = client.post(f"{path}/payment", json=PAY, headers=auth(token_for(system, "OFFICER", "SBY")))
     assert other_office.status_code in (403, 404)
     assert handed_on == []
+
+
+def test_the_lean_routes_match_only_their_own_paths_and_name_their_template(client, officer, handed_on, caplog):
+    """The lean routes are one entry looked up by prefix and command: a lookalike path, a
+    malformed id, another method or an unknown command are FastAPI's, answered as before;
+    the access log names the FastAPI route's template, the path's id never."""
+    path = submitted(client, officer)
+    case_id = path.rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="berkas.access"):
+        assert client.post(f"{path}/payment", json=PAY, headers=auth(officer)).status_code == 200
+    assert handed_on == []
+    routes = [record.route for record in caplog.records if record.name == "berkas.access"]
+    assert routes == ["/passport-applications/{case_id}/payment"]
+    assert all(case_id not in record.getMessage() for record in caplog.records)
+
+    wrong_method = client.get(f"{path}/payment", headers=auth(officer))
+    assert wrong_method.status_code == 405 and "POST" in wrong_method.headers["allow"]
+    malformed = client.post("/passport-applications/not-an-id/payment", json=PAY, headers=auth(officer))
+    assert malformed.status_code == 422 and malformed.headers["content-type"] == "application/problem+json"
+    unknown = client.post(f"{path}/no-such-command", json=PAY, headers=auth(officer))
+    assert unknown.status_code in (404, 405)
+    deeper = client.post(f"/v1{path}/payment", json=PAY, headers=auth(officer))
+    assert deeper.status_code in (401, 404)
+    # A command of another kind's prefix is not this kind's.
+    assert client.post(f"/stay-permits/{case_id}/payment", json=PAY, headers=auth(officer)).status_code in (404, 405)
+    assert handed_on == []  # none of these reached the lean route
+    assert client.get(path, headers=auth(officer)).json()["status"] == "PAID"

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Body, Depends, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match, get_route_path
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Message, Receive, Scope, Send
 
@@ -259,6 +259,44 @@ class _LeanRoute(StarletteRoute):
         return super().matches(scope)
 
 
+@dataclass(frozen=True)
+class _Template:
+    """What the access log reads off ``scope["route"]``: the FastAPI route's template."""
+
+    path: str
+
+
+class _LeanRoutes(BaseRoute):
+    """Every lean command route as one entry of the app's routes: a request's path is looked
+    up by its prefix and its last segment, and only the route found is matched (by its own
+    pattern, so what matches is exactly what did when each was an entry of its own). The
+    match names the route's template, so the access log need not search for it."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], tuple[_LeanRoute, _Template]] = {}
+
+    def add(self, prefix: str, path: str, route: _LeanRoute) -> None:
+        self.routes[(prefix, path)] = (route, _Template(f"{prefix}/{{case_id}}/{path}"))
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or scope.get(DECLINED):
+            return Match.NONE, {}
+        parts = get_route_path(scope).rsplit("/", 2)  # prefix, case id, command path
+        found = self.routes.get((parts[0], parts[-1])) if len(parts) == 3 else None
+        if found is None:
+            return Match.NONE, {}
+        route, template = found
+        match, child = route.matches(scope)
+        if match is not Match.NONE:
+            child["route"] = template
+            child[_LEAN] = route
+        return match, child
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope[_LEAN].handle(scope, receive, send)
+
+
+_LEAN = "berkas.lean_route"
 _KEY = re.compile(r"[!-~]{1,128}")
 
 
@@ -266,9 +304,14 @@ def serve_first(app: Any, prefixes: dict[type[Case], str]) -> None:
     """Put a ``LeanCommand`` ahead of each FastAPI command route that answers its own case
     (measured with ``python -m bench http``). The FastAPI routes stay: they document the
     operations and answer whatever the lean route hands them."""
+    lean = _LeanRoutes()
     for kind, prefix in prefixes.items():
         for path, route in ROUTES.get(kind.KIND, {}).items():
             if route.opens or route.body_optional:
                 continue
-            lean = _LeanRoute(f"{prefix}/{{case_id:uuid}}/{path}", LeanCommand(kind, route), methods=["POST"])
-            app.router.routes.insert(0, lean)
+            lean.add(
+                prefix,
+                path,
+                _LeanRoute(f"{prefix}/{{case_id:uuid}}/{path}", LeanCommand(kind, route), methods=["POST"]),
+            )
+    app.router.routes.insert(0, lean)
