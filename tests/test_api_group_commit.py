@@ -229,6 +229,26 @@ def test_a_conflict_in_a_batch_refuses_only_that_save(own_system):
                 assert ids == [found[0]]
 
 
+def test_a_save_alone_that_is_not_new_is_refused_and_leaves_its_connection_clean(own_system):
+    """A batch of one save skips the look-up of the latest versions: the primary key refuses a
+    version taken already, the batch's transaction is rolled back, and the save gets the
+    library's IntegrityError; nothing of it is written, and the connections go on working."""
+    url = own_system.settings.database_url
+    recorder = own_system.app.recorder
+    taken = uuid.uuid4()
+    assert isinstance(outcome(recorder, [event(taken)]), list)
+    for _ in range(recorder.datastore.pool.max_size + 2):  # every pooled connection, more than once
+        refused = outcome(recorder, [event(taken, 2), event(taken, 1, topic="test:stale")])
+        assert isinstance(refused, IntegrityError)
+        stale = outcome(recorder, [event(taken)])
+        assert isinstance(stale, IntegrityError)
+    assert stored(url, [taken]) == {taken: [1]}
+    later = [uuid.uuid4() for _ in range(3)]
+    assert all(isinstance(outcome(recorder, [event(one)]), list) for one in later)
+    assert isinstance(outcome(recorder, [event(taken, 2)]), list)
+    assert stored(url, [taken, *later]) == {taken: [1, 2], **{one: [1] for one in later}}
+
+
 KILLED_WRITER = """
 import sys, threading, time, uuid
 from pathlib import Path

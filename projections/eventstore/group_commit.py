@@ -34,6 +34,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import PoolTimeout
@@ -74,7 +75,9 @@ class GroupCommitRecorder(CopyApplicationRecorder):
         # A command's statements, rendered once: psycopg renders a composed statement on
         # every execution, which cost more than anything else of the write but the waits.
         notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
-        self._lock_and_notify_sql = b"; ".join(s.as_bytes(None) for s in [*self.lock_table_statements, notify])
+        self._begin_lock_and_notify_sql = b"; ".join(
+            [b"BEGIN", *(s.as_bytes(None) for s in [*self.lock_table_statements, notify])]
+        )
         # By scalar parameters, which psycopg dumps in C (arrays it dumps in Python), one
         # statement text per count, made once.
         self._table_sql = table.as_bytes(None)
@@ -196,25 +199,32 @@ class GroupCommitRecorder(CopyApplicationRecorder):
         """One transaction: lock, refuse the saves that are not new, insert the rest, commit.
         Raises, with nothing written and no save settled, if anything else went wrong."""
         try:
-            with (
-                self.datastore.get_connection() as conn,
-                conn.transaction(),
-                conn.cursor(row_factory=tuple_row) as curs,
-            ):
-                # One round trip, by the simple protocol: lock, and the NOTIFY, which is
-                # sent at the commit (harmless should every save be refused).
-                curs.execute(self._lock_and_notify_sql)
-                originators = list({event.originator_id: None for save in batch for event in save.events})
-                curs.execute(self._latest_statement(len(originators)), originators)
-                latest = {str(row[0]): row[1] for row in curs.fetchall()}
-                accepted = [save for save in batch if self._accept(save, latest)]
-                if accepted:
-                    events = [event for save in accepted for event in save.events]
-                    values = [v for e in events for v in (e.originator_id, e.originator_version, e.topic, e.state)]
-                    curs.execute(self._insert_statement(len(events)), values)
-                    ids = [row[0] for row in curs.fetchall()]
-                    if len(ids) != len(events):  # raised inside the transaction: it rolls back
-                        raise OperationalError(f"inserted {len(events)} events, {len(ids)} ids returned")
+            with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+                # One round trip, by the simple protocol: begin, lock, and the NOTIFY, which
+                # is sent at the commit (harmless should every save be refused).
+                curs.execute(self._begin_lock_and_notify_sql)
+                try:
+                    if len(batch) == 1:
+                        # A save alone needs no look-up: the table's primary key refuses it
+                        # if it is not new, failing the batch, which is written again alone
+                        # and refused with the library's IntegrityError.
+                        accepted = [save for save in batch if self._accept(save, {})]
+                    else:
+                        originators = list({event.originator_id: None for save in batch for event in save.events})
+                        curs.execute(self._latest_statement(len(originators)), originators)
+                        latest = {str(row[0]): row[1] for row in curs.fetchall()}
+                        accepted = [save for save in batch if self._accept(save, latest)]
+                    if accepted:
+                        events = [event for save in accepted for event in save.events]
+                        values = [v for e in events for v in (e.originator_id, e.originator_version, e.topic, e.state)]
+                        curs.execute(self._insert_statement(len(events)), values)
+                        ids = [row[0] for row in curs.fetchall()]
+                        if len(ids) != len(events):
+                            raise OperationalError(f"inserted {len(events)} events, {len(ids)} ids returned")
+                except BaseException:
+                    self._roll_back(conn)
+                    raise
+                curs.execute(b"COMMIT")
         except BaseException:
             # Nothing was written: a refusal may have been for a save that did not go in either.
             for save in batch:
@@ -225,6 +235,15 @@ class GroupCommitRecorder(CopyApplicationRecorder):
         for save in accepted:
             save.notification_ids = list(ids[start : start + len(save.events)])
             start += len(save.events)
+
+    @staticmethod
+    def _roll_back(conn: Any) -> None:
+        """End the failed transaction here (a connection dead already is the pool's to drop)."""
+        if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+            try:
+                conn.execute(b"ROLLBACK")
+            except Exception:  # noqa: S110 - the batch's own error is the one to raise
+                pass
 
     @staticmethod
     def _accept(save: _Save, latest: dict[str, int]) -> bool:
