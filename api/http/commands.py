@@ -18,8 +18,9 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URLPath
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Match, get_route_path
+from starlette.routing import BaseRoute, Match, NoMatchFound, get_route_path
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Message, Receive, Scope, Send
 
@@ -294,6 +295,15 @@ class _LeanRoutes(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await scope[_LEAN].handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """As each route would answer ``url_for`` (the app's router asks every route)."""
+        for route, _ in self.routes.values():
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, path_params)
 
 
 _LEAN = "berkas.lean_route"
