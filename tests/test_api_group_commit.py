@@ -8,6 +8,7 @@ queue behind the first one, then lets them go."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -247,6 +248,26 @@ def test_a_save_alone_that_is_not_new_is_refused_and_leaves_its_connection_clean
     assert all(isinstance(outcome(recorder, [event(one)]), list) for one in later)
     assert isinstance(outcome(recorder, [event(taken, 2)]), list)
     assert stored(url, [taken, *later]) == {taken: [1, 2], **{one: [1] for one in later}}
+
+
+def test_a_batch_whose_lock_times_out_is_rolled_back_here_and_written_once_the_lock_is_free(own_system, caplog):
+    """The batch's BEGIN and LOCK go in one round trip: a lock wait that times out leaves
+    the transaction failed, and it is rolled back before its connection goes back to the
+    pool (which would warn), then the save is written alone once the lock is free."""
+    url = own_system.settings.database_url
+    recorder = own_system.app.recorder
+    timeout = recorder.datastore.lock_timeout
+    originator = uuid.uuid4()
+    with psycopg.connect(url) as holder, ThreadPoolExecutor(1) as pool:
+        holder.execute("LOCK TABLE berkas_events IN EXCLUSIVE MODE")
+        with caplog.at_level(logging.WARNING, logger="psycopg.pool"):
+            saving = pool.submit(outcome, recorder, [event(originator)])
+            time.sleep(timeout + 0.5)  # the batch's lock wait has timed out; its retry waits
+            holder.rollback()  # frees the lock
+            ids = saving.result(timeout=30)
+    assert isinstance(ids, list) and len(ids) == 1
+    assert not [record for record in caplog.records if "rolling back" in record.getMessage()]
+    assert stored(url, [originator]) == {originator: [1]}
 
 
 KILLED_WRITER = """

@@ -200,10 +200,11 @@ class GroupCommitRecorder(CopyApplicationRecorder):
         Raises, with nothing written and no save settled, if anything else went wrong."""
         try:
             with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-                # One round trip, by the simple protocol: begin, lock, and the NOTIFY, which
-                # is sent at the commit (harmless should every save be refused).
-                curs.execute(self._begin_lock_and_notify_sql)
                 try:
+                    # One round trip, by the simple protocol: begin, lock, and the NOTIFY, which
+                    # is sent at the commit (harmless should every save be refused). A lock
+                    # that times out leaves the transaction open and failed: rolled back below.
+                    curs.execute(self._begin_lock_and_notify_sql)
                     if len(batch) == 1:
                         # A save alone needs no look-up: the table's primary key refuses it
                         # if it is not new, failing the batch, which is written again alone
