@@ -154,3 +154,30 @@ def test_the_lean_routes_match_only_their_own_paths_and_name_their_template(clie
     # The app's router still answers url_for for every route, past the lean entry.
     router = client.app.router
     assert str(router.url_path_for("pay", case_id=case_id)).endswith(f"/{case_id}/payment")
+
+
+def test_the_lean_reads_match_only_their_own_paths_and_name_their_template(client, officer, caplog):
+    """The lean reads are one entry looked up by prefix: the access log and the metrics name
+    the FastAPI route's template (never the id); a malformed id, another method, another
+    kind's prefix and a stranger are answered as before."""
+    path = submitted(client, officer)
+    case_id = path.rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="berkas.access"):
+        read = client.get(path, headers=auth(officer))
+        stranger = client.get(path)
+    assert read.status_code == 200 and read.json()["id"] == case_id
+    assert stranger.status_code == 401 and stranger.headers["content-type"] == "application/problem+json"
+    routes = [record.route for record in caplog.records if record.name == "berkas.access"]
+    assert routes == ["/passport-applications/{case_id}"] * 2
+    assert all(case_id not in record.getMessage() for record in caplog.records)
+    metrics = client.get("/metrics").text
+    assert 'route="/passport-applications/{case_id}",status="200"' in metrics
+    assert case_id not in metrics
+
+    malformed = client.get("/passport-applications/not-an-id", headers=auth(officer))
+    assert malformed.status_code == 422 and malformed.headers["content-type"] == "application/problem+json"
+    wrong_method = client.put(path, json=PAY, headers=auth(officer))
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["allow"]
+    assert client.get(f"/stay-permits/{case_id}", headers=auth(officer)).status_code == 404
+    assert client.get(f"/v1{path}", headers=auth(officer)).status_code in (401, 404)
+    assert client.head(path, headers=auth(officer)).status_code == 200
