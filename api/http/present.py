@@ -4,6 +4,7 @@ in the office's offset, money in whole rupiah, personal data only where allowed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
@@ -35,8 +36,15 @@ def local(moment: datetime, office: str) -> datetime:
     return there
 
 
+# Values that are JSON-ready as they are (exactly these types: an enum deriving from str or
+# int is not one of them), answered before the checks below.
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def plain(value: Any, reveal: bool, office: str) -> Any:
     """A domain value as JSON-ready data; personal data only when ``reveal``."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, PersonalData | PersonalNote):
         if not reveal:
             return None
@@ -65,6 +73,8 @@ def _attribute(value: Any, reveal: bool, office: str) -> Any:
     """A case's or a value object's attribute: a sealed note on it (a passport or permit number,
     an operation's area) is shown as its text, the case naming whom it is about; null where
     personal data is not shown."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, PersonalNote):
         return value.text if reveal else None
     return plain(value, reveal, office)
@@ -75,12 +85,23 @@ def case_public(case: Case, reveal: bool) -> CasePublic:
     model = CASE_MODELS[case.KIND]
     # Attributes a case has not reached yet (a passport number before issuance) are absent:
     # the model's default (null, an empty list) stands for them.
-    values = {
-        name: _attribute(getattr(case, SOURCES.get(name, name)), reveal, case.office)
-        for name in model.model_fields
-        if name not in ("kind", "id", "version") and hasattr(case, SOURCES.get(name, name))
-    }
+    values = {}
+    for name, source in _sources(model):
+        value = getattr(case, source, _ABSENT)
+        if value is not _ABSENT:
+            values[name] = _attribute(value, reveal, case.office)
     return model.model_validate({**values, "kind": case.KIND, "id": case.id, "version": case.version})
+
+
+_ABSENT = object()
+
+
+@functools.cache
+def _sources(model: type[CasePublic]) -> tuple[tuple[str, str], ...]:
+    """A public model's fields a case fills, each with the case's attribute it comes from."""
+    return tuple(
+        (name, SOURCES.get(name, name)) for name in model.model_fields if name not in ("kind", "id", "version")
+    )
 
 
 def event_public(event: Aggregate.Event, reveal: bool) -> EventPublic:
