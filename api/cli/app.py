@@ -25,6 +25,7 @@ from api.cli import store as store_commands
 from api.cli import subjects as subject_commands
 from api.cli import targets as target_commands
 from api.cli import users as user_commands
+from api.http.errors import LOG_ALTERED, UNDECODABLE
 from domain.errors import DomainError
 
 app = typer.Typer(
@@ -160,6 +161,9 @@ def run(arguments: list[str]) -> int:
         return 2
     except (psycopg.Error, PersistenceError, sqlite3.DatabaseError) as error:
         say(database_error(error))
+        return 1
+    except UNDECODABLE as error:  # the library's text quotes the event
+        say(f"{LOG_ALTERED} ({type(error).__name__})")
         return 1
     except OSError as error:  # a missing directory, a file that cannot be read or written
         where = f"{error.filename}: " if error.filename else ""
