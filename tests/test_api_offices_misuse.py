@@ -111,3 +111,43 @@ def test_a_destination_is_a_country_code_never_free_text(client, supervisor, des
     assert refused.status_code == 422, refused.text[:300]
     assert [e["field"] for e in refused.json()["errors"]] == ["destination"]
     assert destination not in refused.text
+
+
+def test_a_name_typed_into_a_number_or_a_reason_code_is_a_422(client, system, supervisor):
+    """Billing codes, decision and report numbers and reason codes are plain in every auditor's
+    view: a number carries a digit and no space, a reason code is upper case."""
+    created = _post(client, supervisor, "/passport-applications", _jayapura_passport())
+    case = f"/passport-applications/{created.json()['id']}"
+    refused = _post(client, supervisor, f"{case}/payment", {"billing_code": NAME})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "billing_code", refused.text[:300]
+    assert NAME not in refused.text
+    opened = _post(
+        client,
+        supervisor,
+        "/enforcement-cases",
+        {
+            "source": "COUNTER",
+            "subject": person(NAME),
+            "nationality": "PNG",
+            "alleged_violation": "overstay",
+            "article": "Pasal 78 UU 6/2011",
+        },
+    )
+    assert opened.status_code == 201, opened.text[:300]
+    enforcement = f"/enforcement-cases/{opened.json()['id']}"
+    assert _post(client, supervisor, f"{enforcement}/examination", {"report_number": "Yohanes"}).status_code == 422
+    assert _post(client, supervisor, f"{enforcement}/examination", {"report_number": "BAP-7/2025"}).status_code == 200
+    action = {"action": "DEPORTATION", "legal_basis": "Pasal 75 ayat (2) huruf f UU 6/2011"}
+    for fields in (
+        {"decision_number": "Yohanes Testwenda", "reason_code": "OVERSTAY"},
+        {"decision_number": "KEP-7/2025", "reason_code": "Yohanes Testwenda"},
+    ):
+        answer = _post(client, supervisor, f"{enforcement}/actions", action | fields)
+        assert answer.status_code == 422 and NAME not in answer.text, answer.text[:300]
+    done = _post(
+        client,
+        supervisor,
+        f"{enforcement}/actions",
+        action | {"decision_number": "KEP-7/2025", "reason_code": "OVERSTAY"},
+    )
+    assert done.status_code == 200, done.text[:300]

@@ -17,7 +17,23 @@ from domain.values import LateEntryReason, PersonalData, Referral
 # Printable text, newlines and tabs allowed: other control characters have no business
 # in a case file and some databases refuse them (NUL in PostgreSQL text).
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_()-]*$")]
+
+
+def _has_digit(value: str) -> str:
+    if not any(ch.isdigit() for ch in value):
+        raise ValueError("must be a number: at least one digit")
+    return value
+
+
+# A number an office or a system gives (billing code, decision, report, passport or permit
+# number): letters, digits and . / _ ( ) -, no space, at least one digit; and a reason code,
+# upper case. Both are plain in every auditor's view, so neither takes a name.
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./_()-]*$"),
+    AfterValidator(_has_digit),
+]
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
 # ISO 3166-1 alpha-3: a nationality, a destination. A code, never free text: these fields are
 # plain in every auditor's view, so a name typed into one would reach them all.
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from api.http.schemas.common import Citation, Code, CommandCreate, Nationality, PersonalDataCreate, Text, examples
+from api.http.schemas.common import (
+    Citation,
+    Code,
+    CommandCreate,
+    Nationality,
+    PersonalDataCreate,
+    ReasonCode,
+    Text,
+    examples,
+)
 from domain.case import MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
@@ -53,7 +62,7 @@ class ActionCreate(CommandCreate):
     )
     action: AdministrativeAction
     decision_number: Code
-    reason_code: Code
+    reason_code: ReasonCode
     legal_basis: Citation
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from api.http.schemas.common import Citation, Code, CommandCreate, Day, Nationality, PersonalDataCreate, Text, examples
+from api.http.schemas.common import (
+    Citation,
+    Code,
+    CommandCreate,
+    Day,
+    Nationality,
+    PersonalDataCreate,
+    ReasonCode,
+    Text,
+    examples,
+)
 from domain.values import PermitBasis, PermitKind, StayTerm
 
 LEGAL_BASIS = "Pasal 48 UU 6/2011"
@@ -38,7 +48,7 @@ class StayPermitCreate(CommandCreate):
 
 class StayRefusalCreate(CommandCreate):
     model_config = examples({"reason_code": "SPONSOR_UNVERIFIED", "legal_basis": LEGAL_BASIS})
-    reason_code: Code
+    reason_code: ReasonCode
     legal_basis: Citation
 
 
