@@ -54,3 +54,26 @@ def test_reading_a_case_whose_stored_event_was_altered_is_a_409_never_a_500(ledg
     said = capsys.readouterr()
     assert said.err.count("\n") == 1 and "ledger verify" in said.err, said.err
     assert "Traceback" not in said.err + said.out
+
+
+def test_reading_a_case_whose_sealed_personal_data_was_altered_is_a_409_naming_it(ledger, monkeypatch, capsys):
+    """Sealed bytes changed in the store: the case does not open, said as what it is (not an
+    altered log in general, not a 500), with the subject's random id and no personal data."""
+    case = builders.passport(builders.Clock(), until="SUBMITTED")
+    ledger.app.save(case)
+    catch_up(ledger.store, ledger.projections())
+    case_id, state = event_at(ledger, 1)
+    at = state.index(b'"c":"') + 10
+    flipped = state[:at] + (b"A" if state[at : at + 1] != b"A" else b"B") + state[at + 1 :]
+    tamper(ledger, "UPDATE berkas_events SET state = %s WHERE notification_id = %s", (flipped, 1))
+    with TestClient(create_app(ledger), raise_server_exceptions=False) as client:
+        officer = auth(token_for(ledger, "OFFICER"))
+        answer = client.get(f"/cases/{case_id}", headers=officer)
+        assert answer.status_code == 409, answer.text[:300]
+        assert answer.json()["type"] == "urn:berkas:problem:personal-data-unreadable"
+        assert builders.APPLICANT_NAME not in answer.text and builders.APPLICANT_NIK not in answer.text
+    for name, value in cli_env(ledger).items():
+        monkeypatch.setenv(name, value)
+    assert cli(["case", "bundle", str(case_id), "-o", "/dev/null"]) == 1
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "personal data" in said, said

@@ -49,7 +49,8 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     KeyTaken: (409, "taken"),
     NotPermitted: (403, "not-permitted"),
     ErasureRefused: (409, "erasure-refused"),
-    PersonalDataUnreadable: (500, "personal-data-unreadable"),
+    # Sealed bytes or key rows changed in the store (a store with another key file does not start).
+    PersonalDataUnreadable: (409, "personal-data-unreadable"),
 }
 _BY_STATUS = {
     400: "invalid-request",
@@ -168,6 +169,8 @@ LOG_ALTERED = (
 
 def log_altered(request: Request, error: Exception) -> JSONResponse:
     log.error("a stored event does not decode (%s) while serving a request", type(error).__name__)
+    if isinstance(error.__cause__, PersonalDataUnreadable):  # its message names a random subject id only
+        return domain_error(request, error.__cause__)
     return problem(request, 409, "log-altered", LOG_ALTERED)
 
 
