@@ -199,3 +199,18 @@ def test_the_case_page_gives_each_command_form_a_nonce_of_the_format_it_takes(cl
     sign_in(client, office.tokens["SUPERVISOR"])
     nonces = re.findall(r'name="nonce" value="([^"]+)"', client.get(f"/ui/cases/{office.interviewed}").text)
     assert nonces and all(re.fullmatch(r"[A-Za-z0-9_-]{16}-[a-z-]+", nonce) for nonce in nonces), nonces
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/ui/nope", 404), ("POST", "/ui/reports", 405)])
+def test_an_unknown_page_or_method_is_a_page_of_the_interface_not_a_json_document(client, office, method, path, status):
+    sign_in(client, office.tokens["AUDITOR"])
+    answer = client.request(method, path)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("text/html"), answer.text[:200]
+
+
+@pytest.mark.parametrize("day", ["3000-01-01", "1066-10-14"])
+def test_a_report_page_as_known_on_a_day_outside_the_calendar_is_a_422_page_as_in_the_api(client, office, day):
+    sign_in(client, office.tokens["AUDITOR"])
+    answer = client.get("/ui/reports", params={"office": "JYP", "year": 2025, "as_known_at": day})
+    assert answer.status_code == 422 and "as_known_at" in answer.text, answer.text[:300]
