@@ -1,9 +1,11 @@
-"""``berkas report annual`` refuses what the API refuses (an adversarial review's findings):
-a year outside 2000–2100 or an "as known at" day outside 1900–2100 is one line and exit 2,
-not a report of zeros for a year the system cannot hold, on SQLite and on PostgreSQL."""
+"""The CLI refuses what the API refuses (an adversarial review's findings), on SQLite and on
+PostgreSQL: ``berkas report annual`` a year outside 2000–2100 or an "as known at" day outside
+1900–2100 (one line, exit 2, not a report of zeros for a year the system cannot hold);
+``berkas subjects find`` a NIK that is not 16 digits (one line naming the field, never echoing it)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -49,3 +51,11 @@ def test_a_year_without_data_of_another_office_is_a_report_of_zeros(capsys, stor
     report = json.loads(capsys.readouterr().out)
     assert report["office"] == "JYP" and report["year"] == 2023
     assert set(report["summary"].values()) <= {0, None}
+
+
+@pytest.mark.parametrize("nik", ["123", "35730145129000011", "3573O14512900001"])
+def test_a_nik_that_is_not_16_digits_is_one_line(capsys, monkeypatch, store, nik):
+    monkeypatch.setattr("sys.stdin", io.StringIO(nik + "\n"))
+    line = _one_line(capsys, ["subjects", "find", "--nik", "-"])
+    assert line.startswith("berkas: nik") and "16 digits" in line
+    assert nik not in line
