@@ -76,7 +76,7 @@ def check_provenance(provenance: Provenance) -> None:
     if not isinstance(provenance.actor_role, Role):
         raise InvalidCommand("actor_role", "must be a Role")
     if provenance.actor_role in (Role.AUDITOR, Role.ADMIN):
-        raise NotPermitted(f"a {provenance.actor_role.value.lower()} cannot act on cases")
+        raise NotPermitted(f"an {provenance.actor_role.value.lower()} cannot act on cases")
     lookup_office(provenance.office)
     check_occurred_at(provenance.occurred_at)
     check_late_entry_reason(provenance)

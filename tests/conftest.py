@@ -60,7 +60,7 @@ def no_key_files_left_in_the_repository() -> Iterator[None]:
 
 
 # Stores that the ledger's tests tamper with, on both backends.
-pytest_plugins = ["tests.ledger_support"]
+pytest_plugins = ["tests.ledger_support", "tests.ui_support"]
 
 
 def _admin_url() -> str:

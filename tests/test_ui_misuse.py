@@ -7,7 +7,6 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -25,19 +24,7 @@ from projections.eventstore import sql
 from projections.ledger import facts
 from projections.ledger.seal import SealProjection
 from projections.runner import catch_up
-from tests.test_ui_pages import csrf_of, sign_in
-from tests.ui_support import Office, seed_office
-
-
-@pytest.fixture
-def office(system: System) -> Office:
-    return seed_office(system)
-
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
+from tests.ui_support import csrf_of, nonce_for, seed_office, sign_in
 
 
 def _names(system: System) -> set[str]:
@@ -176,3 +163,54 @@ def test_a_second_verify_click_while_one_runs_starts_no_other(database_url, tmp_
             assert _finished(client, job, office.tokens["ADMIN"])["state"] == "succeeded"
     finally:
         system.close()
+
+
+@pytest.mark.parametrize(
+    "nonce",
+    [
+        "",
+        "anything at all",
+        "a" * 64,
+        f"{'A' * 16}-biometrics",
+        f"{'A' * 15}-payment",
+        f"{'A' * 16}-payment\n",
+        "é" * 16 + "-payment",
+    ],
+    ids=["missing", "free-text", "long", "another-command", "short", "newline", "not-ascii"],
+)
+def test_a_command_form_whose_nonce_is_not_the_one_the_page_makes_is_a_422_page(client, system, office, nonce):
+    """The nonce becomes the command's id: it is the page's 16 random URL-safe characters and the
+    command's path, nothing else (a free text there would reach the log as part of an id)."""
+    sign_in(client, office.tokens["OFFICER"])
+    csrf = csrf_of(client.get(f"/ui/cases/{office.submitted}").text)
+    form = {"csrf": csrf, "version": "1", "billing_code": "820250100001"} | ({"nonce": nonce} if nonce else {})
+    answer = client.post(f"/ui/cases/{office.submitted}/commands/payment", data=form, follow_redirects=False)
+    assert answer.status_code == 422 and "nonce" in answer.text, answer.text[:300]
+    assert system.app.get_case(office.submitted).version == 1
+    good = client.post(
+        f"/ui/cases/{office.submitted}/commands/payment",
+        data=form | {"nonce": nonce_for("payment")},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303, good.text[:300]
+
+
+def test_the_case_page_gives_each_command_form_a_nonce_of_the_format_it_takes(client, office):
+    sign_in(client, office.tokens["SUPERVISOR"])
+    nonces = re.findall(r'name="nonce" value="([^"]+)"', client.get(f"/ui/cases/{office.interviewed}").text)
+    assert nonces and all(re.fullmatch(r"[A-Za-z0-9_-]{16}-[a-z-]+", nonce) for nonce in nonces), nonces
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/ui/nope", 404), ("POST", "/ui/reports", 405)])
+def test_an_unknown_page_or_method_is_a_page_of_the_interface_not_a_json_document(client, office, method, path, status):
+    sign_in(client, office.tokens["AUDITOR"])
+    answer = client.request(method, path)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("text/html"), answer.text[:200]
+
+
+@pytest.mark.parametrize("day", ["3000-01-01", "1066-10-14"])
+def test_a_report_page_as_known_on_a_day_outside_the_calendar_is_a_422_page_as_in_the_api(client, office, day):
+    sign_in(client, office.tokens["AUDITOR"])
+    answer = client.get("/ui/reports", params={"office": "JYP", "year": 2025, "as_known_at": day})
+    assert answer.status_code == 422 and "as_known_at" in answer.text, answer.text[:300]

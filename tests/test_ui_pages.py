@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.bootstrap import System
 from api.cli.common import console_admin
 from api.http.app import create_app
 from api.ui.session import COOKIE
@@ -21,34 +18,9 @@ from domain.usecases import users
 from domain.values import PersonalData
 from projections.runner import catch_up
 from tests.builders import APPLICANT_NAME, APPLICANT_NIK, fresh_nik, submission
-from tests.ui_support import Office, seed_office
+from tests.ui_support import csrf_of, nonce_for, sign_in
 
 PERSONAL = (APPLICANT_NAME, APPLICANT_NIK, "1990-12-05", "Jl. Ijen 12")
-
-
-@pytest.fixture
-def office(system: System) -> Office:
-    return seed_office(system)
-
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, token: str) -> None:
-    form = client.get("/ui/sign-in")
-    answer = client.post(
-        "/ui/sign-in", data={"csrf": csrf_of(form.text), "token": token, "next": "/ui/"}, follow_redirects=False
-    )
-    assert answer.status_code == 303, answer.text
 
 
 def test_pages_send_a_visitor_without_a_session_to_sign_in(client, office):
@@ -157,13 +129,13 @@ def test_a_command_runs_with_the_pages_version_and_a_stale_page_is_refused(clien
     csrf = csrf_of(page)
     paid = client.post(
         f"/ui/cases/{office.submitted}/commands/payment",
-        data={"csrf": csrf, "version": "1", "nonce": uuid4().hex, "billing_code": "820240300099"},
+        data={"csrf": csrf, "version": "1", "nonce": nonce_for("payment"), "billing_code": "820240300099"},
         follow_redirects=False,
     )
     assert paid.status_code == 303 and paid.headers["location"].endswith("?done=2")
     stale = client.post(
         f"/ui/cases/{office.submitted}/commands/biometrics",
-        data={"csrf": csrf, "version": "1", "nonce": uuid4().hex},
+        data={"csrf": csrf, "version": "1", "nonce": nonce_for("biometrics")},
     )
     assert stale.status_code == 409
     assert "sudah usang" in stale.text and "versi 2" in stale.text
@@ -173,7 +145,7 @@ def test_a_command_runs_with_the_pages_version_and_a_stale_page_is_refused(clien
 def test_a_double_submitted_form_runs_its_command_once(client, system, office):
     sign_in(client, office.tokens["OFFICER"])
     csrf = csrf_of(client.get(f"/ui/cases/{office.submitted}").text)
-    form = {"csrf": csrf, "version": "1", "nonce": uuid4().hex, "billing_code": "820240300098"}
+    form = {"csrf": csrf, "version": "1", "nonce": nonce_for("payment"), "billing_code": "820240300098"}
     first = client.post(f"/ui/cases/{office.submitted}/commands/payment", data=form, follow_redirects=False)
     again = client.post(f"/ui/cases/{office.submitted}/commands/payment", data=form, follow_redirects=False)
     assert first.headers["location"] == again.headers["location"]
@@ -204,7 +176,7 @@ def test_a_decision_by_an_officer_is_refused_with_the_rule(client, system, offic
     assert 'data-command="approval"' not in page  # not offered to an officer
     refused = client.post(
         f"/ui/cases/{office.interviewed}/commands/approval",
-        data={"csrf": csrf_of(page), "version": "4", "legal_basis": "Pasal 27"},
+        data={"csrf": csrf_of(page), "version": "4", "nonce": nonce_for("approval"), "legal_basis": "Pasal 27"},
     )
     assert refused.status_code == 403 and "supervisor" in refused.text
     assert system.app.get_case(office.interviewed).version == 4
@@ -310,7 +282,7 @@ def test_a_refusal_with_a_referral_is_validated_like_the_api_and_lands_in_the_au
     form = {
         "csrf": csrf_of(client.get(url).text),
         "version": "4",
-        "nonce": uuid4().hex,
+        "nonce": nonce_for("refusal"),
         "reason_code": "PMI_NONPROCEDURAL",
         "legal_basis": "SE Dirjen Imigrasi IMI-0277.GR.02.06/2017",
         "referral.agency": "BP3MI Jawa Timur",
@@ -318,7 +290,7 @@ def test_a_refusal_with_a_referral_is_validated_like_the_api_and_lands_in_the_au
     half = client.post(f"{url}/commands/refusal", data=form)
     assert half.status_code == 422 and "referral.instructions" in half.text
     form["referral.instructions"] = "register as a migrant worker first"
-    done = client.post(f"{url}/commands/refusal", data=form | {"nonce": uuid4().hex}, follow_redirects=False)
+    done = client.post(f"{url}/commands/refusal", data=form | {"nonce": nonce_for("refusal")}, follow_redirects=False)
     assert done.status_code == 303
     refused = system.app.get_case(office.interviewed)
     assert refused.status.value == "REFUSED" and refused.referral.agency == "BP3MI Jawa Timur"
@@ -337,6 +309,7 @@ def test_a_late_entry_keeps_its_business_time_and_is_marked_in_the_timeline(clie
     form = {
         "csrf": csrf_of(client.get(url).text),
         "version": "1",
+        "nonce": nonce_for("payment"),
         "billing_code": "820240300077",
         "occurred_at": two_days_ago.strftime("%Y-%m-%dT%H:%M:%S"),  # office time, as the form sends it
     }

@@ -21,18 +21,7 @@ from api.ui.session import COOKIE, TABLE, Sessions
 from domain.usecases import users
 from projections.eventstore import sql
 from projections.ledger import results
-from tests.ui_support import Office, seed_office
-
-
-@pytest.fixture
-def office(system: System) -> Office:
-    return seed_office(system)
-
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
+from tests.ui_support import csrf_of, seed_office, sign_in
 
 
 @pytest.fixture
@@ -44,22 +33,6 @@ def other_instance(system: System) -> Iterator[TestClient]:
             yield test_client
     finally:
         second.close()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, token: str) -> str:
-    """Signs in; the session cookie's value."""
-    form = client.get("/ui/sign-in")
-    answer = client.post(
-        "/ui/sign-in", data={"csrf": csrf_of(form.text), "token": token, "next": "/ui/"}, follow_redirects=False
-    )
-    assert answer.status_code == 303, answer.text
-    return client.cookies[COOKIE]
 
 
 def sign_out(client: TestClient) -> None:

@@ -1,7 +1,10 @@
-"""Helpers of the web interface tests: a live server in a thread, Chromium, a seeded office."""
+"""Helpers of the web interface tests: a live server in a thread, Chromium, a seeded office,
+and the fixtures the page tests share (``office``, ``client``; a plugin of ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
+import re
+import secrets
 import socket
 import threading
 import time
@@ -13,10 +16,12 @@ from uuid import UUID
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from api.cli.common import console_admin
 from api.http.app import create_app
+from api.ui.session import COOKIE
 from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
@@ -47,6 +52,38 @@ def seed_office(system: System, office: str = "MLG") -> Office:
     submitted = system.app.submit_passport_application(officer, **submission())
     catch_up(system.store, system.projections())
     return Office(tokens, interviewed, submitted)
+
+
+@pytest.fixture
+def office(system: System) -> Office:
+    return seed_office(system)
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, token: str) -> str:
+    """Signs in; the session cookie's value."""
+    form = client.get("/ui/sign-in")
+    answer = client.post(
+        "/ui/sign-in", data={"csrf": csrf_of(form.text), "token": token, "next": "/ui/"}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+    return client.cookies[COOKIE]
+
+
+def nonce_for(command: str) -> str:
+    """A command form's nonce as the case page makes it (``api.ui.pages.cases.new_nonce``)."""
+    return f"{secrets.token_urlsafe(12)}-{command}"
 
 
 def _free_port() -> int:
@@ -93,4 +130,3 @@ def chromium():
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-

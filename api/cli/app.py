@@ -25,7 +25,9 @@ from api.cli import store as store_commands
 from api.cli import subjects as subject_commands
 from api.cli import targets as target_commands
 from api.cli import users as user_commands
+from api.http.errors import LOG_ALTERED, UNDECODABLE
 from domain.errors import DomainError
+from domain.privacy import PersonalDataUnreadable
 
 app = typer.Typer(
     name="berkas",
@@ -160,6 +162,12 @@ def run(arguments: list[str]) -> int:
         return 2
     except (psycopg.Error, PersistenceError, sqlite3.DatabaseError) as error:
         say(database_error(error))
+        return 1
+    except UNDECODABLE as error:  # the library's text quotes the event
+        if isinstance(error.__cause__, PersonalDataUnreadable):  # names a random subject id only
+            say(f"personal data does not open: {error.__cause__}")
+        else:
+            say(f"{LOG_ALTERED} ({type(error).__name__})")
         return 1
     except OSError as error:  # a missing directory, a file that cannot be read or written
         where = f"{error.filename}: " if error.filename else ""

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from api.cli.common import system
 from api.cli.ledger import signing_key
+from domain.case import Case
 from domain.errors import InvalidCommand
 from projections.ledger.bundle import build_bundle
 
@@ -29,6 +30,7 @@ def bundle(
     except ValueError:
         raise InvalidCommand("case_id", "must be a UUID") from None
     with system() as built:
+        built.app.get_typed(case, Case)  # as the API: a case, whose events decode, or one line
         data = build_bundle(built.store, case, signing_key(built))
     output.write_bytes(data)
     err.print(f"bundle of case {case} written to {output} ({len(data):,} bytes)")

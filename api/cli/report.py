@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from api.cli.common import system
+from domain.case import check_calendar
+from domain.errors import InvalidCommand
 from domain.reference import office as lookup_office
 from projections.reports import annual_report, render_table
 
@@ -37,12 +39,19 @@ def annual(
     numbers: Numbers = typer.Option(Numbers.PLAIN, "--numbers", help="plain (73338) or id: Indonesian (73.338)"),
 ) -> None:
     """Laporan tahunan: brought up to date with the log first, then summed."""
+    # What the API refuses (GET /reports/annual/{year}), before the store is opened.
+    if not 2000 <= year <= 2100:
+        raise InvalidCommand("year", "must be a year between 2000 and 2100")
     if office is not None:
         lookup_office(office)
     try:
         known = date.fromisoformat(as_known_at) if as_known_at else None
+        if known is not None:
+            check_calendar("--as-known-at", known)
     except ValueError:
         raise typer.BadParameter("--as-known-at must be a date, YYYY-MM-DD") from None
+    except InvalidCommand as refused:
+        raise typer.BadParameter(f"--as-known-at {refused.rule}") from None
     with system() as built:
         report = annual_report(built.store, year, office=office, as_known_at=known)
     if fmt is Format.JSON:

@@ -6,6 +6,7 @@ Subjects are named by their id only; nothing here prints a name or a NIK."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,7 @@ def _actor(user: str, role: str, office: str) -> Actor:
     return Actor(user, as_enum(Role, role.upper(), "role"), office)
 
 
+NIK = re.compile(r"[0-9]{16}")
 ASKED = "-"  # a personal value typed at a hidden prompt, or read from a line of stdin
 
 
@@ -87,6 +89,8 @@ def find(
 ) -> None:
     """Find subjects and their cases through blind indexes; an erased subject is not found."""
     nik = _personal(nik, "--nik", "NIK")
+    if nik is not None and not NIK.fullmatch(nik):  # as POST /cases/search; never echoed
+        raise InvalidCommand("nik", "must be 16 digits")
     passport_number = _personal(passport_number, "--passport-number", "Passport or permit number")
     name = _personal(name, "--name", "Full name")
     with system() as built:

@@ -18,7 +18,7 @@ CASE_WORKERS = (Role.OFFICER, Role.SUPERVISOR)
 def require_worker(actor: Actor, *, decision: bool = False) -> None:
     """Commands: officers and supervisors; decisions: supervisors only."""
     if actor.role not in CASE_WORKERS:
-        raise NotPermitted(f"a {actor.role.value.lower()} cannot act on cases")
+        raise NotPermitted(f"{_article(actor.role)} cannot act on cases")
     if decision and actor.role is not Role.SUPERVISOR:
         raise NotPermitted("only a supervisor may decide")
 
@@ -51,8 +51,8 @@ def list_scope(actor: Actor, requested: str | None) -> str | None:
         return requested
     if actor.role not in CASE_WORKERS:
         raise NotPermitted("an admin manages accounts, not cases")
-    if requested is not None:
-        require_own_office(actor, requested)
+    if requested is not None and requested != actor.office:
+        raise NotPermitted(f"office {requested}'s records are for its own staff and auditors, not {actor.office}'s")
     return actor.office
 
 
@@ -88,5 +88,10 @@ def directory_scope(actor: Actor, requested: str | None) -> str | None:
 
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
-        role = actor.role.value.lower()
-        raise NotPermitted(f"{'an' if role[0] in 'aeiou' else 'a'} {role} may not do this")
+        raise NotPermitted(f"{_article(actor.role)} may not do this")
+
+
+def _article(role: Role) -> str:
+    """'an admin', 'a supervisor': the role as a refusal names it."""
+    name = role.value.lower()
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing import persistence
+from eventsourcing.utils import TopicError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.schemas.problems import MEDIA_TYPE, TITLES, FieldProblem, ProblemPublic, problem_type
+from berkas_verify.merkle import ProofError
 from domain.errors import (
     CaseNotFound,
     ConflictError,
@@ -47,7 +49,8 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     KeyTaken: (409, "taken"),
     NotPermitted: (403, "not-permitted"),
     ErasureRefused: (409, "erasure-refused"),
-    PersonalDataUnreadable: (500, "personal-data-unreadable"),
+    # Sealed bytes or key rows changed in the store (a store with another key file does not start).
+    PersonalDataUnreadable: (409, "personal-data-unreadable"),
 }
 _BY_STATUS = {
     400: "invalid-request",
@@ -153,6 +156,24 @@ def http_error(request: Request, error: Exception) -> JSONResponse:
     return problem(request, status, name, detail, dict(error.headers or {}))
 
 
+# A stored event that no longer decodes, or no longer matches the ledger's proofs when a bundle
+# is built (its bytes or topic changed behind the application's back: a superuser past the
+# append-only triggers). Not the request's fault, nor a passing outage: a 409 naming the way
+# to find what changed; the exceptions' text may quote the event.
+UNDECODABLE: tuple[type[Exception], ...] = (persistence.MapperDeserialisationError, TopicError, ProofError)
+LOG_ALTERED = (
+    "a stored event of this case does not decode: the event log was changed outside Berkas; "
+    "`berkas ledger verify` names the first altered event"
+)
+
+
+def log_altered(request: Request, error: Exception) -> JSONResponse:
+    log.error("a stored event does not decode (%s) while serving a request", type(error).__name__)
+    if isinstance(error.__cause__, PersonalDataUnreadable):  # its message names a random subject id only
+        return domain_error(request, error.__cause__)
+    return problem(request, 409, "log-altered", LOG_ALTERED)
+
+
 def unavailable(request: Request, error: Exception) -> JSONResponse:
     log.warning("database unavailable (%s) while serving a request", type(error).__name__)
     return problem(
@@ -210,4 +231,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     for kind in UNAVAILABLE:
         app.add_exception_handler(kind, unavailable)
+    for kind in UNDECODABLE:
+        app.add_exception_handler(kind, log_altered)
     app.add_middleware(LastResort)

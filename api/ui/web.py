@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.bootstrap import System
 from api.http.gate import TokenCache
@@ -22,6 +23,7 @@ from api.http.jobs import Jobs
 from api.ui import i18n
 from api.ui import session as ui_sessions
 from api.ui.session import COOKIE, Session, Sessions
+from domain.case import check_calendar
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
 from domain.usecases import users
 from domain.usecases.base import Actor
@@ -165,8 +167,10 @@ def set_session_cookie(request: Request, response: Response, value: str) -> None
 
 
 def page(request: Request, viewer: Viewer, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = state_of(request).templates.get_template(template).render(
-        viewer=viewer, t=viewer.t, lang=viewer.lang, path=request.url.path, query=request.url.query, **context
+    html = (
+        state_of(request)
+        .templates.get_template(template)
+        .render(viewer=viewer, t=viewer.t, lang=viewer.lang, path=request.url.path, query=request.url.query, **context)
     )
     response = HTMLResponse(html, status_code=status)
     new_cookie = getattr(request.state, "new_cookie", None)
@@ -224,6 +228,17 @@ def _csrf(request: Request, _: Exception) -> Response:
     return problem_page(request, 403, visitor(request).t("csrf.bad"))
 
 
+def _http_error(request: Request, error: Exception) -> Response:
+    """An unknown page (404), a method a page does not take (405), a missing static file."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 404:
+        return problem_page(request, 404, visitor(request).t("error.not_found"))
+    if error.status_code == 405:
+        return problem_page(request, 405, f"{request.method} is not allowed on {request.url.path}")
+    detail = error.detail if isinstance(error.detail, str) else ""
+    return problem_page(request, error.status_code, detail)
+
+
 def _unexpected(request: Request, error: Exception) -> Response:
     log.error("unexpected %s while serving a page", type(error).__name__)
     return HTMLResponse("<h1>500</h1>", status_code=500)
@@ -234,6 +249,7 @@ HANDLERS = {
     RequestValidationError: _validation_error,
     SignInRequired: _sign_in,
     CsrfRefused: _csrf,
+    StarletteHTTPException: _http_error,
     Exception: _unexpected,
 }
 
@@ -246,9 +262,11 @@ def optional_date(field_name: str, text: str | None) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidCommand(field_name, "must be a date such as 2024-05-01") from None
+    check_calendar(field_name, day)  # as the API's dates: 1900 to 2100
+    return day
 
 
 def safe_next(target: str | None) -> bool:

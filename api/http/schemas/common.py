@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -16,8 +17,73 @@ from domain.values import LateEntryReason, PersonalData, Referral
 # Printable text, newlines and tabs allowed: other control characters have no business
 # in a case file and some databases refuse them (NUL in PostgreSQL text).
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_()-]*$")]
-Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _has_digit(value: str) -> str:
+    if not any(ch.isdigit() for ch in value):
+        raise ValueError("must be a number: at least one digit")
+    return value
+
+
+# A number an office or a system gives (billing code, decision, report, passport or permit
+# number): letters, digits and . / _ ( ) -, no space, at least one digit; and a reason code,
+# upper case. Both are plain in every auditor's view, so neither takes a name.
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./_()-]*$"),
+    AfterValidator(_has_digit),
+]
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
+# ISO 3166-1 alpha-3: a nationality, a destination. A code, never free text: these fields are
+# plain in every auditor's view, so a name typed into one would reach them all.
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Nationality = Country
+
+
+# The words of a citation of law (dasar hukum, pasal), Indonesian and English; with them a
+# citation takes numbers ("6/2011", "(2)", "IMI-0277.GR.02.06/2017") and single letters
+# ("huruf f"). Anything else is refused, so that no name typed into a legal basis or an
+# article reaches the auditors who read them in plain (they must: see ``Citation``).
+_CITATION_WORDS = frozenset(
+    """
+    pasal ayat huruf angka butir bagian bab paragraf lampiran jo juncto dan atau serta tentang
+    nomor no tahun perubahan atas kedua ketiga keempat pertama sebagaimana dimaksud diubah
+    terakhir dengan yang pada di dalam ketentuan uu undang-undang perppu pp perpres keppres inpres
+    permen permenkumham permenkum permenimipas kepmen kepmenkumham se surat edaran keputusan
+    peraturan pemerintah presiden menteri hukum ham hak asasi manusia direktur jenderal dirjen
+    direktorat imigrasi keimigrasian kuhp kuhap putusan pengadilan mahkamah agung konstitusi ma
+    mk ptun penetapan instruksi kementerian republik indonesia ri negara ketenagakerjaan
+    dukcapil paspor biasa splp visa izin tinggal terbatas tetap kunjungan itk itas itap
+    pelindungan perlindungan pekerja migran pmi pencegahan penangkalan tarif jenis penerimaan
+    bukan pajak pnbp tindakan administratif deportasi pendeportasian detensi pendetensian rumah
+    rudenim pengawasan orang asing data pribadi pemeriksaan tata cara pelaksanaan dokumen
+    perjalanan berlaku pidana sanksi
+    article law number of on in and or regulation government presidential minister ministerial
+    decree circular letter paragraph point clause section chapter year immigration conjunction
+    with director general directorate the as amended by act
+    """.split()
+)
+_CITATION_RULE = (
+    "must be a citation of law, e.g. UU 6/2011 Pasal 75 ayat (1): only a citation's words, "
+    "numbers and single letters are taken, so that no name reaches the audit trail"
+)
+_LONG_NUMBER = re.compile(r"[0-9]{6}")  # a NIK, a passport number: no law is numbered so
+
+
+def _citation(value: str) -> str:
+    for token in re.split(r"[\s,;:]+", value):
+        word = token.strip("().[]'\"").lower()
+        if any(ch.isdigit() for ch in word):
+            if _LONG_NUMBER.search(word):
+                raise ValueError(_CITATION_RULE)
+        elif len(word) > 1 and word not in _CITATION_WORDS:
+            raise ValueError(_CITATION_RULE)
+    return value
+
+
+# Dasar hukum: a decision's legal basis, an enforcement case's article. Plain, not sealed:
+# an auditor must read the basis of a deportation; so free text is refused instead.
+Citation = Annotated[Text, AfterValidator(_citation)]
 
 
 def _in_calendar(value: date) -> date:
@@ -29,8 +95,16 @@ def _in_calendar(value: date) -> date:
     return value
 
 
+def _not_future(value: date) -> date:
+    """Not after today anywhere on Earth (UTC+14), so no office's today is ever refused."""
+    if value > (datetime.now(UTC) + timedelta(hours=14)).date():
+        raise ValueError("must not be in the future")
+    return value
+
+
 # Every date and instant the API accepts, in bodies and in query parameters.
 Day = Annotated[date, AfterValidator(_in_calendar)]
+PastDay = Annotated[Day, AfterValidator(_not_future)]
 BusinessInstant = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
 
 
@@ -84,7 +158,7 @@ class PersonalDataCreate(BaseModel):
 
     name: Text
     nik: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")] = Field(description="NIK, 16 digits")
-    birth_date: Day
+    birth_date: PastDay
     address: Text
 
     def to_domain(self) -> PersonalData:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from api.http.schemas.common import Code, CommandCreate, Nationality, PersonalDataCreate, Text, examples
+from api.http.schemas.common import (
+    Citation,
+    Code,
+    CommandCreate,
+    Nationality,
+    PersonalDataCreate,
+    ReasonCode,
+    Text,
+    examples,
+)
 from domain.case import MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
@@ -34,7 +43,7 @@ class EnforcementCaseCreate(CommandCreate):
     subject: PersonalDataCreate
     nationality: Nationality
     alleged_violation: Text
-    article: Text
+    article: Citation
 
 
 class ExaminationCreate(CommandCreate):
@@ -53,8 +62,8 @@ class ActionCreate(CommandCreate):
     )
     action: AdministrativeAction
     decision_number: Code
-    reason_code: Code
-    legal_basis: Text
+    reason_code: ReasonCode
+    legal_basis: Citation
 
 
 class ChargeCreate(CommandCreate):
@@ -82,7 +91,7 @@ class ObjectionCreate(CommandCreate):
 class ObjectionDecisionCreate(CommandCreate):
     model_config = examples({"outcome": "REJECTED", "legal_basis": "Pasal 77 UU 6/2011"})
     outcome: ObjectionOutcome
-    legal_basis: Text
+    legal_basis: Citation
 
 
 class DeportationCreate(CommandCreate):
@@ -120,7 +129,7 @@ class FindingCreate(CommandCreate):
     subject: PersonalDataCreate
     nationality: Nationality
     alleged_violation: Text
-    article: Text
+    article: Citation
     summary: Text
 
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
-from api.http.schemas.common import Code, CommandCreate, PersonalDataCreate, ReferralCreate, Text, examples
+from api.http.schemas.common import (
+    Citation,
+    Code,
+    CommandCreate,
+    Country,
+    PersonalDataCreate,
+    ReferralCreate,
+    Text,
+    examples,
+)
 from domain.values import (
     ApplicationType,
     Channel,
@@ -40,9 +49,9 @@ class PassportApplicationCreate(CommandCreate):
     application_type: ApplicationType
     product: Product
     validity_years: Literal[5, 10]
-    expedited: bool = False
+    expedited: StrictBool = False
     purpose: Text
-    destination: Text
+    destination: Country = Field(description="Destination country, ISO 3166-1 alpha-3 (e.g. SAU, JPN)")
     regency_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] = Field(
         description="Kode kabupaten/kota of residence, within the office's jurisdiction"
     )
@@ -88,13 +97,13 @@ class PassportRefusalCreate(CommandCreate):
         }
     )
     reason_code: RefusalReason
-    legal_basis: Text
+    legal_basis: Citation
     referral: ReferralCreate | None = None
 
 
 class DecisionCreate(CommandCreate):
     model_config = examples({"legal_basis": LEGAL_BASIS})
-    legal_basis: Text
+    legal_basis: Citation
 
 
 class IssuanceCreate(CommandCreate):

@@ -29,6 +29,7 @@ TITLES: dict[str, str] = {
     "internal": "Internal error",
     "erasure-refused": "The data subject may not be erased now",
     "personal-data-unreadable": "Sealed personal data does not open with this server's keys",
+    "log-altered": "A stored event of this case does not decode",
 }
 
 

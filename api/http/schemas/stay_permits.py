@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from api.http.schemas.common import Code, CommandCreate, Day, Nationality, PersonalDataCreate, Text, examples
+from api.http.schemas.common import (
+    Citation,
+    Code,
+    CommandCreate,
+    Day,
+    Nationality,
+    PersonalDataCreate,
+    ReasonCode,
+    Text,
+    examples,
+)
 from domain.values import PermitBasis, PermitKind, StayTerm
 
 LEGAL_BASIS = "Pasal 48 UU 6/2011"
@@ -38,8 +48,8 @@ class StayPermitCreate(CommandCreate):
 
 class StayRefusalCreate(CommandCreate):
     model_config = examples({"reason_code": "SPONSOR_UNVERIFIED", "legal_basis": LEGAL_BASIS})
-    reason_code: Code
-    legal_basis: Text
+    reason_code: ReasonCode
+    legal_basis: Citation
 
 
 class StayIssuanceCreate(CommandCreate):
@@ -54,7 +64,7 @@ class StayIssuanceCreate(CommandCreate):
     permit_number: Code
     valid_from: Day
     valid_until: Day
-    legal_basis: Text
+    legal_basis: Citation
 
 
 class ExtensionCreate(CommandCreate):
@@ -67,7 +77,7 @@ class ExtensionCreate(CommandCreate):
 class TransferCreate(CommandCreate):
     model_config = examples({"requested_term": "YEARS_1", "legal_basis": "Pasal 54 UU 6/2011"})
     requested_term: StayTerm
-    legal_basis: Text
+    legal_basis: Citation
 
 
 class PermitCancellationCreate(CommandCreate):
@@ -75,4 +85,4 @@ class PermitCancellationCreate(CommandCreate):
         {"enforcement_case_id": "3f1f2b1e-8a9c-4b1e-9d2a-1c2b3d4e5f60", "legal_basis": "Pasal 75 UU 6/2011"}
     )
     enforcement_case_id: UUID
-    legal_basis: Text
+    legal_basis: Citation

@@ -31,6 +31,23 @@ router = APIRouter()
 KINDS = tuple(kind.KIND for kind in CASE_KINDS)
 PAGE = 25
 VERSION = re.compile(r"[0-9]{1,7}")
+# A command form's nonce: the page's random part (secrets.token_urlsafe(12): 16 URL-safe
+# characters), a dash and the command's path; ``command_id`` takes nothing else.
+NONCE_BYTES = 12
+NONCE = re.compile(r"[A-Za-z0-9_-]{16}")
+
+
+def new_nonce() -> str:
+    """The random part of the nonces of one case page's command forms."""
+    return secrets.token_urlsafe(NONCE_BYTES)
+
+
+def command_id(actor_id: str, nonce: str, command: str) -> str:
+    """The form's nonce makes a double submit one command, as an Idempotency-Key does."""
+    random_part, dash, path = nonce[:16], nonce[16:17], nonce[17:]
+    if not (NONCE.fullmatch(random_part) and dash == "-" and path == command):
+        raise InvalidCommand("nonce", "must be the one the case page gave this command's form: reload the page")
+    return f"{actor_id}:ui:{nonce}"
 
 
 STATUSES = sorted(
@@ -215,7 +232,7 @@ def case_page(
         zone=zone,
         redacted=not reveal,
         commands=forms(current, actor) if may_act else [],
-        nonce=secrets.token_urlsafe(12),
+        nonce=new_nonce(),
         version=version,
         as_of=as_of or "",
         notice=notice,
@@ -259,9 +276,7 @@ def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: For
         seen = int(form.get("version", ""))
     except ValueError:
         raise InvalidCommand("version", "the page's version is missing") from None
-    # The form's random nonce makes a double submit one command, as an Idempotency-Key does.
-    nonce = form.get("nonce", "")[:64]
-    command_id = f"{actor.id}:ui:{nonce}" if nonce else None
+    once = command_id(actor.id, form.get("nonce", ""), name)
     try:
         posted = body(route, form, lookup_office(current.office).tz)
         case = state_of(request).system.app.act(
@@ -273,7 +288,7 @@ def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: For
             occurred_at=posted.occurred_at,
             late_entry_reason=posted.late_entry_reason,
             expected_version=seen,
-            command_id=command_id,
+            command_id=once,
         )
     except ConflictError as error:
         stale = {"current": error.current_version, "seen": seen}
