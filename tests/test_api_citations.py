@@ -29,6 +29,18 @@ CITATIONS = [
     "Pasal 8 UU 27/2022",
     "Pasal 43 ayat (2) UU 27/2022",
     "Article 75(2)(f) of Law No. 6 of 2011 on Immigration",
+    # Written out in full, as decisions cite them.
+    "Pasal 75 ayat (1) Undang-Undang Nomor 6 Tahun 2011 tentang Keimigrasian",
+    "Pasal 78 ayat (3) UU No. 6 Tahun 2011",
+    "Pasal 71 huruf b jo. Pasal 75 UU 6/2011",
+    "Peraturan Menteri Hukum dan Hak Asasi Manusia Nomor 8 Tahun 2014 tentang Paspor Biasa dan "
+    "Surat Perjalanan Laksana Paspor",
+    "Peraturan Pemerintah Nomor 31 Tahun 2013 tentang Peraturan Pelaksanaan Undang-Undang Nomor 6 "
+    "Tahun 2011 tentang Keimigrasian",
+    "Surat Edaran Direktur Jenderal Imigrasi Nomor IMI-0277.GR.02.06 Tahun 2017 tentang Pencegahan "
+    "Tenaga Kerja Indonesia Non Prosedural",
+    "UU 18/2017 tentang Pelindungan Pekerja Migran Indonesia",
+    "Law No. 6 of 2011 concerning Immigration, Article 78 paragraph (3)",
     demo_passports.LEGAL_BASIS,
     demo_passports.PMI_BASIS,
     demo_passports.PREVENTION_BASIS,

@@ -57,10 +57,17 @@ _CITATION_WORDS = frozenset(
     pelindungan perlindungan pekerja migran pmi pencegahan penangkalan tarif jenis penerimaan
     bukan pajak pnbp tindakan administratif deportasi pendeportasian detensi pendetensian rumah
     rudenim pengawasan orang asing data pribadi pemeriksaan tata cara pelaksanaan dokumen
-    perjalanan berlaku pidana sanksi
+    perjalanan berlaku pidana sanksi laksana pelaksana penyelenggaraan tenaga kerja non
+    prosedural nonprosedural non-prosedural warga asing wna wni kewarganegaraan keamanan
+    ketertiban umum kegiatan berbahaya membahayakan patut diduga melanggar pelanggaran
+    perundang-undangan pejabat kantor wilayah kanwil tempat tpi melebihi batas waktu tidak sah
+    benar keterangan palsu memberikan menggunakan menyalahgunakan penyalahgunaan tindak
+    perdagangan penyelundupan overstay bebas
     article law number of on in and or regulation government presidential minister ministerial
     decree circular letter paragraph point clause section chapter year immigration conjunction
-    with director general directorate the as amended by act
+    with director general directorate the as amended by act concerning regarding amendment
+    first second third pursuant to under provision provisions rule rules foreigner foreigners
+    stay permit visa overstay migrant worker workers protection human rights
     """.split()
 )
 _CITATION_RULE = (
