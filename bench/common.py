@@ -24,8 +24,9 @@ import psycopg
 from bench.append import peak_mb
 from projections.eventstore.store import Store
 from projections.runner import Projection, rebuild
+from projections.runner.swap import REBUILD_PAGE
 
-PAGE = 5_000
+PAGE = 5_000  # the raw read's page (the limit); a rebuild reads REBUILD_PAGE rows at a time
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -137,7 +138,7 @@ class ChildFailed(SystemExit):
 
 
 def rebuild_in_child(
-    url: str, make: Callable[[], list[Projection]], rows: int, page: int = PAGE
+    url: str, make: Callable[[], list[Projection]], rows: int, page: int = REBUILD_PAGE
 ) -> tuple[Timing, int, float]:
     """A one-pass rebuild of ``make()``'s projections in a fresh process (so its peak
     memory is its own): (its timing over ``rows`` log rows, rows applied, peak MB).
