@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,8 +24,9 @@ import psycopg
 from bench.append import peak_mb
 from projections.eventstore.store import Store
 from projections.runner import Projection, rebuild
+from projections.runner.swap import REBUILD_PAGE
 
-PAGE = 5_000
+PAGE = 5_000  # the raw read's page (the limit); a rebuild reads REBUILD_PAGE rows at a time
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -117,23 +119,57 @@ class _Metered(Store):
 
 
 def _rebuild_child(url: str, make: Callable[[], list[Projection]], page: int, results: Any) -> None:
-    store = _Metered(url, Path("unused.db"))
-    started, cpu = time.perf_counter(), time.process_time()
-    applied = rebuild(store, make(), page_size=page)
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    server = None if None in store.spent else sum(s for s in store.spent if s is not None)
+    try:
+        store = _Metered(url, Path("unused.db"))
+        started, cpu = time.perf_counter(), time.process_time()
+        applied = rebuild(store, make(), page_size=page)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        server = None if None in store.spent else sum(s for s in store.spent if s is not None)
+    except BaseException as error:  # reported to the parent in one line, never as a traceback
+        # The first line only: a database error's DETAIL line can carry a row's values.
+        message = (str(error).strip().splitlines() or [""])[0]
+        results.put(("failed", f"{type(error).__name__}: {message}" if message else type(error).__name__))
+        raise SystemExit(1) from None
     results.put((applied, wall, cpu, server, peak_mb()))
 
 
+class ChildFailed(SystemExit):
+    """The rebuild in the child process raised or died: one line, and a non-zero exit."""
+
+
 def rebuild_in_child(
-    url: str, make: Callable[[], list[Projection]], rows: int, page: int = PAGE
+    url: str, make: Callable[[], list[Projection]], rows: int, page: int = REBUILD_PAGE
 ) -> tuple[Timing, int, float]:
     """A one-pass rebuild of ``make()``'s projections in a fresh process (so its peak
-    memory is its own): (its timing over ``rows`` log rows, rows applied, peak MB)."""
+    memory is its own): (its timing over ``rows`` log rows, rows applied, peak MB).
+
+    If the child raises, or dies before it reports, this raises ``ChildFailed``: the
+    benchmark stops with one line on stderr and exit status 1, instead of waiting for ever.
+    """
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     child = context.Process(target=_rebuild_child, args=(url, make, page, results))
     child.start()
-    applied, wall, cpu, server, peak = results.get()
-    child.join()
+    try:
+        while True:
+            try:
+                outcome = results.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not child.is_alive():
+                    try:  # it may have reported just before it ended
+                        outcome = results.get(timeout=1.0)
+                        break
+                    except queue.Empty:
+                        raise ChildFailed(
+                            f"bench: the rebuild process ended (exit status {child.exitcode}) without a result"
+                        ) from None
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if outcome[0] == "failed":
+        raise ChildFailed(f"bench: the rebuild failed: {outcome[1]}")
+    applied, wall, cpu, server, peak = outcome
     return Timing(rows, wall, cpu, server), applied, peak

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from api.cli.app import app as cli
@@ -180,3 +181,29 @@ def test_decoded_events_are_plain_values_without_personal_data(system, officer):
     assert submitted["provenance"]["occurred_at"].tzinfo is not None
     assert paid["total"] == Decimal(950_000) and paid["fee"]["lines"][0]["code"] == "PASSPORT_ELECTRONIC_10Y"
     assert paid["timestamp"] >= submitted["timestamp"]
+
+
+def test_the_views_decoder_gives_each_field_a_view_reads_as_stored_and_nothing_else(system, officer, supervisor):
+    """The rebuild's compiled decoder keeps ``VIEW_FIELDS`` (tags and all, as ``orjson``
+    gives them) and the provenance and timestamp; personal data is never built, and a
+    field no view declared cannot be read by accident."""
+    from projections.eventstore.log import read_page
+    from projections.views.decode import VIEW_FIELDS, fields
+
+    case_id = system.app.submit_passport_application(officer, **submission())
+    system.app.pay_passport_fee(officer, case_id, "8201")
+    system.app.refuse_passport(supervisor, case_id, "PMI_NONPROCEDURAL", "UU 6/2011")
+    with sql.connection(system.store) as conn:
+        last = system.app.recorder.max_notification_id()
+        rows = [row for row in read_page(conn, (), last - 5, last) if row.originator_id == case_id]
+    assert [row.topic.rpartition(".")[2] for row in rows] == ["Submitted", "FeePaid", "Refused"]
+    for row in rows:
+        stored, decoded = orjson.loads(row.state), fields(row)
+        assert decoded is fields(row)  # decoded once, shared by every view
+        assert decoded.provenance.data == stored["provenance"]["_data_"]
+        assert decoded.timestamp.data == stored["timestamp"]["_data_"]
+        kept = {name: getattr(decoded, name) for name in VIEW_FIELDS}
+        assert kept == {name: stored.get(name) for name in VIEW_FIELDS}
+        assert APPLICANT_NAME not in repr(decoded)
+        with pytest.raises(AttributeError):
+            decoded.applicant  # noqa: B018  (personal data: not a field any view reads)

@@ -28,6 +28,7 @@ class StoredRow:
     topic: str
     state: bytes
     _data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    fields: Any = field(default=None, compare=False, repr=False)  # what the views decode (``views.decode``)
 
     @property
     def data(self) -> dict[str, Any]:

@@ -77,11 +77,18 @@ def _swap(conn: Any, projections: list[Projection], at: int) -> None:
         set_position(conn, projection.name, at)
 
 
+# Smaller than a catch-up's page: a rebuild keeps a whole page of decoded rows alive while
+# every view folds it, and 1,000 of them stay in the CPU's caches where 5,000 do not.
+# Measured on 700,000 events: 0.81-0.91x the client CPU and 0.89-0.96x client + server
+# of 5,000 pages (4 alternated runs); 2,000 was mixed, 10,000 worse (0.97-1.52x).
+REBUILD_PAGE = 1000
+
+
 def rebuild(
     store: Store,
     projections: Iterable[Projection],
     progress: Progress | None = None,
-    page_size: int = 5000,
+    page_size: int = REBUILD_PAGE,
 ) -> int:
     """Replay the whole log into fresh tables of every given projection, reading it once,
     then swap them all in in one transaction; returns the rows applied.

@@ -15,7 +15,7 @@ from typing import Any
 
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
-from projections.views.decode import tagged
+from projections.views.decode import fields, peeled
 from projections.views.timefmt import local_day_parts
 
 FIGURES = "annual_report"
@@ -48,8 +48,8 @@ def rupiah(text: str) -> int:
     return int(amount)
 
 
-def _fee_lines(raw: dict[str, Any]) -> list[tuple[str, int]]:
-    lines = raw["fee"]["_data_"]["lines"]
+def _fee_lines(raw: Any) -> list[tuple[str, int]]:
+    lines = raw.fee["_data_"]["lines"]
     return [(line["_data_"]["code"], rupiah(line["_data_"]["amount"]["_data_"])) for line in lines]
 
 
@@ -64,71 +64,71 @@ class _Tally:
         self.targets: dict[tuple[str, int], int] = {}
         self.issued: list[str] = []
 
-    def count(self, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+    def count(self, events: list[tuple[str, str, Any]]) -> None:
         counters, nothing = _COUNTERS, _Tally.nothing
         for topic, cid, raw in events:
             counter = counters[topic]
             if counter is nothing:
                 continue
-            prov = raw["provenance"]["_data_"]
+            prov = raw.provenance.data
             office = prov[2]
             year, month, _ = local_day_parts(prov[3], office)
-            recorded = local_day_parts(raw["timestamp"]["_data_"], office)[2]
+            recorded = local_day_parts(raw.timestamp.data, office)[2]
             counter(self, (office, year, month), recorded, cid, raw)
 
-    def passport_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def passport_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         figures = self.figures
-        figures[(*at, "passports_issued", raw["product"]["_data_"], recorded)] += 1
+        figures[(*at, "passports_issued", raw.product["_data_"], recorded)] += 1
         figures[(*at, "passports_issued_by_type", self.passports.pop(cid, "UNKNOWN"), recorded)] += 1
         self.issued.append(cid)
 
-    def passport_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def passport_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         for code, amount in _fee_lines(raw):
             self.figures[(*at, "passport_revenue", code, recorded)] += amount
 
-    def refused(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
-        self.figures[(*at, "refusals", raw["reason_code"]["_data_"], recorded)] += 1
+    def refused(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
+        self.figures[(*at, "refusals", raw.reason_code["_data_"], recorded)] += 1
 
-    def postponed(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def postponed(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         # Codes only (version 1 events carried free text, never a key: OTHER).
-        self.figures[(*at, "postponements", tagged(raw, "reason_code") or "OTHER", recorded)] += 1
+        self.figures[(*at, "postponements", peeled(raw.reason_code) or "OTHER", recorded)] += 1
 
-    def permit_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def permit_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         for code, amount in _fee_lines(raw):
             self.figures[(*at, "stay_permit_revenue", code, recorded)] += amount
 
-    def permit_extended(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def permit_extended(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         self.permit_paid(at, recorded, cid, raw)
         if self.permits.get(cid) == "ITK":
             self.figures[(*at, "stay_permit_documents", "ITK_EXTENSION", recorded)] += 1
 
-    def permit_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def permit_issued(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         kind = self.permits.get(cid)
         if kind in ("ITAS", "ITAP"):
             self.figures[(*at, "stay_permit_documents", f"{kind}_ISSUED", recorded)] += 1
 
-    def action_imposed(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
-        action = raw["action"]["_data_"]
+    def action_imposed(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
+        action = raw.action["_data_"]
         self.figures[(*at, "administrative_actions", action, recorded)] += 1
         if action == "DEPORTATION":
             self.figures[(*at, "deportations_decided", "", recorded)] += 1
 
-    def deported(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def deported(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         self.figures[(*at, "deportations_executed", "", recorded)] += 1
 
-    def charge_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
-        self.figures[(*at, "enforcement_revenue", "CHARGE", recorded)] += rupiah(raw["amount"]["_data_"])
+    def charge_paid(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
+        self.figures[(*at, "enforcement_revenue", "CHARGE", recorded)] += rupiah(raw.amount["_data_"])
 
-    def joint_operation(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def joint_operation(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         self.figures[(*at, "joint_operations", "", recorded)] += 1
 
-    def target(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def target(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         # The target is the latest amount: store the change, so sums stay bitemporal.
-        office, year, amount = at[0], raw["year"], rupiah(raw["amount"]["_data_"])
+        office, year, amount = at[0], raw.year, rupiah(raw.amount["_data_"])
         self.figures[(office, year, 0, "revenue_target", "", recorded)] += amount - self.targets[(office, year)]
         self.targets[(office, year)] = amount
 
-    def nothing(self, at: tuple[str, int, int], recorded: str, cid: str, raw: dict[str, Any]) -> None:
+    def nothing(self, at: tuple[str, int, int], recorded: str, cid: str, raw: Any) -> None:
         """Read for a lookup only (what an application or a permit is)."""
 
 
@@ -159,22 +159,22 @@ class _Tables:
         self.figures, self.passports, self.permits, self.targets = (t + suffix for t in AnnualReportView.tables)
 
     @staticmethod
-    def events(rows: list[StoredRow]) -> list[tuple[str, str, dict[str, Any]]]:
-        return [(row.topic, row.case_id, row.data) for row in rows]
+    def events(rows: list[StoredRow]) -> list[tuple[str, str, Any]]:
+        return [(row.topic, row.case_id, fields(row)) for row in rows]
 
     @staticmethod
-    def begun(events: list[tuple[str, str, dict[str, Any]]]) -> tuple[dict[str, str], dict[str, str]]:
+    def begun(events: list[tuple[str, str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
         """The application type and permit kind of the cases these events begin."""
-        passports = {cid: raw["application_type"]["_data_"] for t, cid, raw in events if t == P + "Submitted"}
-        permits = {cid: raw["kind"]["_data_"] for t, cid, raw in events if t == SP + "Applied"}
+        passports = {cid: raw.application_type["_data_"] for t, cid, raw in events if t == P + "Submitted"}
+        permits = {cid: raw.kind["_data_"] for t, cid, raw in events if t == SP + "Applied"}
         return passports, permits
 
-    def lookup(self, conn: Any, events: list[tuple[str, str, dict[str, Any]]], tally: _Tally) -> set[str]:
+    def lookup(self, conn: Any, events: list[tuple[str, str, Any]], tally: _Tally) -> set[str]:
         """Complete the tally's types and kinds with the stored ones of cases begun earlier
         and its targets with the stored ones; returns the applications found stored."""
         found = self._lookup(conn, self.passports, "type", tally.passports, events, (P + "Issued",))
         self._lookup(conn, self.permits, "kind", tally.permits, events, (SP + "Issued", SP + "Extended"))
-        wanted = {(raw["provenance"]["_data_"][2], raw["year"]) for t, _, raw in events if "RevenueTarget" in t}
+        wanted = {(raw.provenance.data[2], raw.year) for t, _, raw in events if "RevenueTarget" in t}
         for office, year in sorted(wanted - set(tally.targets)):
             stored = sql.fetchall(
                 conn, f"SELECT amount FROM {self.targets} WHERE office = ? AND year = ?", (office, year)

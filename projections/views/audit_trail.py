@@ -10,7 +10,7 @@ from domain import LIFECYCLES
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
-from projections.views.decode import tagged
+from projections.views.decode import fields, peeled
 from projections.views.timefmt import from_utc_text, iso_to_utc_text, utc_text
 
 TABLE = "audit_trail"
@@ -39,8 +39,8 @@ DECISIONS: dict[str, tuple[str | None, str | None]] = {
 
 
 def _entry(row: StoredRow) -> tuple[Any, ...]:
-    raw = row.data
-    actor_id, role, office, occurred_at, _command, *late = raw["provenance"]["_data_"]
+    decoded = fields(row)
+    actor_id, role, office, occurred_at, _command, *late = decoded.provenance.data
     kind, _, event = row.topic.removeprefix("berkas:").partition(".")
     reason_field, basis_field = DECISIONS[row.topic]
     return (
@@ -52,9 +52,9 @@ def _entry(row: StoredRow) -> tuple[Any, ...]:
         role,
         office,
         iso_to_utc_text(occurred_at),
-        iso_to_utc_text(raw["timestamp"]["_data_"]),
-        tagged(raw, reason_field) if reason_field else None,
-        tagged(raw, basis_field) if basis_field else None,
+        iso_to_utc_text(decoded.timestamp.data),
+        peeled(getattr(decoded, reason_field)) if reason_field else None,
+        peeled(getattr(decoded, basis_field)) if basis_field else None,
         late[0] if late else None,  # a late entry's reason (pencatatan terlambat)
     )
 

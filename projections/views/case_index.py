@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from domain import LIFECYCLES
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
-from projections.views.decode import tagged
+from projections.views.decode import fields, peeled
 from projections.views.timefmt import from_utc_text, iso_to_utc_text, utc_text
 
 TABLE = "case_index"
@@ -68,9 +67,9 @@ def _fold(entries: dict[str, Entry], rows: list[StoredRow]) -> None:
     """Fold each row into its case's entry, and move the entry last (most recently touched)."""
     topics = _TOPICS
     for row in rows:
-        raw = row.data
+        event = fields(row)
         topic = topics.get(row.topic) or topics.setdefault(row.topic, _Topic(row.topic))
-        prov = raw["provenance"]["_data_"]
+        prov = event.provenance.data
         at = prov[3]  # as stored: only the last one per case is converted, when written
         version = row.originator_version
         entry = entries.pop(row.case_id, None)
@@ -82,18 +81,18 @@ def _fold(entries: dict[str, Entry], rows: list[StoredRow]) -> None:
         entry[_LAST], entry[_VERSION] = at, version
         status = topic.status
         if topic.depends is not None:
-            target = topic.depends.target_of(partial(tagged, raw))
+            target = topic.depends.target_of(lambda name, event=event: peeled(getattr(event, name)))
             status = target.value if target is not None else None
         if status is not None:
             entry[_STATUS_AT] = status
         if topic.subtype is not None:
-            subtype = tagged(raw, topic.subtype)
+            subtype = peeled(getattr(event, topic.subtype))
             if subtype is not None:
                 entry[_SUBTYPE] = subtype
-        regency = raw.get("regency_code")
+        regency = event.regency_code
         if regency is not None:
             entry[_REGENCY] = regency
-        reason = raw.get("reason_code")
+        reason = event.reason_code
         if reason is not None:
             if isinstance(reason, dict):
                 reason = reason.get("_data_")
