@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
+
 import bench
 
 
@@ -28,12 +30,19 @@ def benchmarks() -> dict[str, Callable[..., Any]]:
 
 
 def call(main: Callable[..., Any], argv: list[str]) -> int:
-    """A benchmark's ``main`` may take its argument list or nothing (then it reads sys.argv)."""
-    if inspect.signature(main).parameters:
-        result = main(argv)
-    else:
-        sys.argv = [main.__module__, *argv]
-        result = main()
+    """A benchmark's ``main`` may take its argument list or nothing (then it reads sys.argv).
+    A database it cannot reach or use is one line and exit 1, as in the CLI: the class and
+    SQLSTATE only, never the server's own text (which can quote values)."""
+    try:
+        if inspect.signature(main).parameters:
+            result = main(argv)
+        else:
+            sys.argv = [main.__module__, *argv]
+            result = main()
+    except psycopg.Error as error:
+        state = f" (SQLSTATE {error.sqlstate})" if error.sqlstate else ""
+        print(f"{main.__module__}: database error: {type(error).__name__}{state}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 
