@@ -91,7 +91,7 @@ def open_vault(settings: Settings, store: Store) -> Vault:
         elif Vault.store_holds_subjects(store):
             raise StoreNotReady(f"the personal-data key file {path} is missing, and this store holds sealed data")
         else:
-            personal_keys = keyfile.generate(path)
+            personal_keys = keyfile.load_or_create(path)  # a sibling worker may make it first
         vault = Vault(store, personal_keys, settings.personal_data_cache_seconds)
         vault.check_keys()
     except (keyfile.PersonalDataKeyError, KeyFileMismatch) as error:

@@ -30,22 +30,38 @@ class PersonalDataKeys:
         return "PersonalDataKeys(<secret>)"
 
 
+class KeyFileExists(PersonalDataKeyError):
+    """The key file is there already: another process (a sibling worker) may have made it."""
+
+
 def generate(path: Path) -> PersonalDataKeys:
-    """Write new keys readable by the owner only; never overwrite a key file."""
+    """Write new keys readable by the owner only; never overwrite a key file.
+
+    The file appears whole or not at all: written and synced under a name of its own, then
+    linked into place (a link never replaces a file). Workers starting together on a fresh
+    store race here; one wins, the others find a complete file, never a half-written one."""
     keys = PersonalDataKeys(secrets.token_bytes(32), secrets.token_bytes(32))
     body = {
         "format": FORMAT,
         "kek": base64.b64encode(keys.kek).decode(),
         "index_key": base64.b64encode(keys.index_key).decode(),
     }
+    if path.exists():
+        raise KeyFileExists(f"{path} exists: a personal-data key file is never overwritten")
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(body, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(draft, path)
     except FileExistsError:
-        raise PersonalDataKeyError(f"{path} exists: a personal-data key file is never overwritten") from None
+        raise KeyFileExists(f"{path} exists: a personal-data key file is never overwritten") from None
     except OSError as error:
         raise PersonalDataKeyError(f"cannot create the personal-data key file {path}: {error.strerror}") from None
-    with os.fdopen(fd, "w") as out:
-        json.dump(body, out)
+    finally:
+        draft.unlink(missing_ok=True)
     return keys
 
 
@@ -68,4 +84,11 @@ def load(path: Path) -> PersonalDataKeys:
 
 
 def load_or_create(path: Path) -> PersonalDataKeys:
-    return load(path) if path.exists() else generate(path)
+    """The keys at ``path``, made there first if there are none; when a sibling process makes
+    them at the same moment, its keys (every process must seal with the same ones)."""
+    if path.exists():
+        return load(path)
+    try:
+        return generate(path)
+    except KeyFileExists:
+        return load(path)
