@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError
@@ -14,6 +14,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 from api.bootstrap import StoreNotReady, bootstrap
 from api.settings import Settings
 from domain.application import Berkas
+from domain.case import recorded_at
 from domain.privacy import PersonalDataUnreadable
 from domain.values import PersonalData
 from projections.privacy import keyfile
@@ -251,19 +252,41 @@ def test_every_free_text_written_about_a_person_is_sealed_with_their_key(system,
     assert system.app.history(operation)[-1].report.text == f"{secret}-report"
 
 
-def test_new_subjects_have_time_ordered_ids_that_say_nothing_of_the_person(system, officer):
-    people = [someone() for _ in range(3)]
-    ids = [
-        system.app.get_case(
-            system.app.submit_passport_application(officer, **submission(applicant=p))
-        ).applicant.subject_id
-        for p in people
+def _first_recorded(subject_id: str) -> datetime:
+    """The time part of a UUIDv7 (its first 48 bits: milliseconds since the epoch)."""
+    return datetime.fromtimestamp(int(subject_id[:12], 16) / 1000, UTC)
+
+
+def test_new_subjects_have_ids_ordered_by_day_that_say_nothing_of_the_person_nor_the_instant(system, officer):
+    """Subject ids travel in URLs and access logs: their time part is the UTC day the person
+    was first recorded, not the millisecond, and the rest is random (nothing of the NIK)."""
+    moments = [
+        datetime(2024, 3, 4, 9, 41, 7, 123000, tzinfo=UTC),
+        datetime(2024, 3, 4, 23, 59, 59, 999000, tzinfo=UTC),
+        datetime(2024, 3, 5, 0, 0, 0, 1000, tzinfo=UTC),
     ]
+    people = [someone() for _ in moments]
+    ids = []
+    for moment, person in zip(moments, people, strict=True):
+        with recorded_at(moment):
+            case_id = system.app.submit_passport_application(
+                officer, occurred_at=moment, **submission(applicant=person)
+            )
+        ids.append(system.app.get_case(case_id).applicant.subject_id)
     assert [uuid.UUID(i).version for i in ids] == [7, 7, 7]
-    stamps = [subject_id[:12] for subject_id in ids]  # milliseconds: created one after the other, keys grow
-    assert stamps == sorted(stamps)
+    assert [_first_recorded(i) for i in ids] == [datetime(2024, 3, d, tzinfo=UTC) for d in (4, 4, 5)]
+    assert ids[2] > max(ids[:2])  # a later day's subjects sort after (the vault's keys grow)
+    assert ids[0][12:] != ids[1][12:]  # within a day, random
     for subject_id, person in zip(ids, people, strict=True):
         assert person.nik not in subject_id and person.nik[:8] not in subject_id
+
+
+def test_a_subject_made_outside_a_save_is_dated_by_the_day_of_the_clock(system):
+    """A reservation's subject is made before any event (``subjects_for``): today, not now."""
+    person = someone()
+    subject_id = system.vault.subjects_for([person.nik])[person.nik]
+    assert uuid.UUID(subject_id).version == 7
+    assert _first_recorded(subject_id) == datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def test_a_subject_indexed_by_the_earlier_layout_is_found_once_and_not_after_erasure(system, officer):
