@@ -1,0 +1,114 @@
+"""The last free text an officer could type a name into (an adversarial review): what is
+about the person is sealed with their key, shown to those who may see personal data, null to
+others (an auditor), <erased> after erasure; stores written before still read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.bootstrap import System
+from domain.values import ERASED, PersonalNote, Role
+from projections.privacy.legacy import plaintext_events
+from tests import builders
+from tests.api_support import auth, key, passport_body, person, token_for
+
+NAME = "Yohanes Testwenda"
+REASON, BASIS = "SUBJECT_REQUEST", "Pasal 8 UU 27/2022"
+ADMIN = builders.actor(Role.ADMIN)
+
+
+def _post(client: TestClient, token: str, path: str, body: dict[str, Any]) -> Any:
+    return client.post(path, json=body, headers=auth(token, **{"Idempotency-Key": key()}))
+
+
+def _raw_states(system: System, *case_ids: uuid.UUID) -> bytes:
+    return b"\n".join(bytes(s.state) for case_id in case_ids for s in system.app.recorder.select_events(case_id))
+
+
+def _interviewed(client: TestClient, token: str, indicators: list[str]) -> str:
+    created = _post(client, token, "/passport-applications", passport_body(applicant=person()))
+    assert created.status_code == 201, created.text[:300]
+    case = f"/passport-applications/{created.json()['id']}"
+    for command, body in (
+        ("payment", {"billing_code": f"82024{uuid.uuid4().int % 10**7:07d}"}),
+        ("biometrics", {}),
+        ("interview", {"stated_purpose": "x", "assessment": "x", "indicators": indicators}),
+    ):
+        answer = _post(client, token, f"{case}/{command}", body)
+        assert answer.status_code == 200, (command, answer.text[:300])
+    return created.json()["id"]
+
+
+def _interview_payload(client: TestClient, token: str, case_id: str) -> dict[str, Any]:
+    history = client.get(f"/cases/{case_id}/history", headers=auth(token))
+    assert history.status_code == 200, history.text[:300]
+    (interviewed,) = (e for e in history.json()["data"] if e["event"] == "Interviewed")
+    return interviewed["payload"]
+
+
+def test_a_name_in_an_interview_indicator_does_not_reach_an_auditor(client, system):
+    supervisor = token_for(system, "SUPERVISOR")
+    case_id = _interviewed(client, supervisor, [f"travels with {NAME}", "second passport"])
+    auditor = token_for(system, "AUDITOR")
+    for path in (f"/cases/{case_id}/history", f"/passport-applications/{case_id}"):
+        answer = client.get(path, headers=auth(auditor))
+        assert answer.status_code == 200 and NAME not in answer.text, path
+    assert client.get(f"/passport-applications/{case_id}", headers=auth(auditor)).json()["indicators"] is None
+    assert _interview_payload(client, auditor, case_id)["indicators"] == [None, None]
+    # Those of the office handling the case read them as written.
+    shown = client.get(f"/passport-applications/{case_id}", headers=auth(supervisor)).json()["indicators"]
+    assert shown == [f"travels with {NAME}", "second passport"]
+    texts = [note["text"] for note in _interview_payload(client, supervisor, case_id)["indicators"]]
+    assert texts == shown
+    # Nor is it anywhere in the events table's bytes.
+    assert NAME.encode() not in _raw_states(system, uuid.UUID(case_id))
+
+
+def test_an_interview_without_indicators_reads_as_an_empty_list(client, system):
+    supervisor = token_for(system, "SUPERVISOR")
+    case_id = _interviewed(client, supervisor, [])
+    assert client.get(f"/passport-applications/{case_id}", headers=auth(supervisor)).json()["indicators"] == []
+
+
+def test_indicators_read_erased_after_the_applicants_erasure(client, system, officer, supervisor):
+    token = token_for(system, "SUPERVISOR")
+    case_id = _interviewed(client, token, [f"travels with {NAME}"])
+    app = system.app
+    app.withdraw_passport(officer, uuid.UUID(case_id), "applicant withdrew")
+    subject = uuid.UUID(app.get_case(uuid.UUID(case_id)).applicant.subject_id)
+    app.approve_erasure(supervisor, subject, REASON, BASIS)
+    app.erase_subject(ADMIN, subject, REASON, BASIS, timedelta(0))
+    answer = client.get(f"/passport-applications/{case_id}", headers=auth(token))
+    assert answer.status_code == 200 and answer.json()["indicators"] == [ERASED]
+    assert [note["text"] for note in _interview_payload(client, token, case_id)["indicators"]] == [ERASED]
+
+
+def test_indicators_recorded_in_plain_text_still_read_and_count_as_plaintext(client, system, officer):
+    """Stores written before hold the indicators as a list of plain strings: they read as before,
+    and `berkas store info` counts the event (the field is found from the event's type hints)."""
+    app = system.app
+    sealed = builders.interviewed_passport(app, officer)  # no indicators: nothing to count
+    before = plaintext_events(system.store)
+    case_id = app.submit_passport_application(officer, **builders.submission())
+    app.pay_passport_fee(officer, case_id, "820240300002")
+    app.capture_biometrics(officer, case_id)
+    case = app.get_case(case_id)
+    case._interviewed(
+        provenance=app.provenance(officer, None, None),
+        officer=officer.id,
+        stated_purpose=PersonalNote.about(case.applicant, "stated_purpose", "tourism"),
+        indicators=("old plain indicator",),
+        assessment=PersonalNote.about(case.applicant, "assessment", "credible"),
+    )
+    app.save(case)
+    assert b"old plain indicator" in _raw_states(system, case_id)
+    assert plaintext_events(system.store) == before + 1
+    token = token_for(system, "SUPERVISOR")
+    shown = client.get(f"/passport-applications/{case_id}", headers=auth(token)).json()["indicators"]
+    assert shown == ["old plain indicator"]
+    assert _interview_payload(client, token, str(case_id))["indicators"] == ["old plain indicator"]
+    assert client.get(f"/passport-applications/{sealed}", headers=auth(token)).json()["indicators"] == []
