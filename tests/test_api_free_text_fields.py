@@ -8,13 +8,19 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter, ValidationError
 
 from api.bootstrap import System
+from api.demo import enforcement as demo_enforcement
+from api.demo import passports as demo_passports
+from api.http.schemas.places import Agency, DetentionPlace, Port
+from domain.offices import OFFICES
 from domain.values import ERASED, PersonalNote, Role
 from projections.privacy.legacy import plaintext_events
 from tests import builders
-from tests.api_support import auth, key, passport_body, person, token_for
+from tests.api_support import auth, finding_body, key, passport_body, person, token_for
 
 NAME = "Yohanes Testwenda"
 REASON, BASIS = "SUBJECT_REQUEST", "Pasal 8 UU 27/2022"
@@ -112,3 +118,95 @@ def test_indicators_recorded_in_plain_text_still_read_and_count_as_plaintext(cli
     assert shown == ["old plain indicator"]
     assert _interview_payload(client, token, str(case_id))["indicators"] == ["old plain indicator"]
     assert client.get(f"/passport-applications/{sealed}", headers=auth(token)).json()["indicators"] == []
+
+
+# Places and institutions are not about a person and an auditor must read them: plain, and a
+# name refused instead (api/http/schemas/places.py).
+ACCEPTED = {
+    DetentionPlace: [
+        "Ruang Detensi Kanim Malang",  # the OpenAPI example
+        "Rudenim Surabaya",
+        "Ruang Detensi",
+        "Rumah Detensi Imigrasi Jakarta",
+        *(f"Ruang Detensi {office.name}" for office in OFFICES.values()),  # what the demo writes
+    ],
+    Port: [
+        "Bandara Internasional Juanda",  # the OpenAPI example
+        demo_enforcement.PORT,
+        demo_enforcement.OTHER_PORT,
+        "Bandara Juanda",
+        "Juanda International Airport",
+        "Pelabuhan Tanjung Perak, Surabaya",
+        "SUB",
+        "ID SUB",
+        "IDTPP",
+    ],
+    Agency: [
+        "POLRI",  # the OpenAPI examples
+        "SATPOL_PP",
+        "BP3MI Jawa Timur",
+        "DISNAKER",
+        "Kementerian Ketenagakerjaan",
+        *demo_enforcement.AGENCIES,
+        *demo_enforcement.OTHER_AGENCIES,
+        *(office.name for office in OFFICES.values()),  # the demo names its own office among them
+        demo_passports.BP3MI.agency,
+        demo_passports.DUKCAPIL.agency,
+    ],
+}
+REFUSED = [
+    NAME,
+    f"Rudenim Surabaya ({NAME})",
+    "Polres Malang Kota atas nama Budi Santoso",
+    "Bandara Juanda via Siti",
+    "Ruang Detensi 3573014512900001",
+    "Bandara Juanda E1234567",
+    *(f"{given} Pratama" for given in ("Agus", "Sri", "Dewi", "Yusuf")),  # the demo's given names
+]
+
+
+@pytest.mark.parametrize("kind", ACCEPTED, ids=["place", "port", "agency"])
+def test_every_place_and_agency_the_demo_docs_and_tests_write_is_taken(kind):
+    for text in ACCEPTED[kind]:
+        assert TypeAdapter(kind).validate_python(text) == text
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_a_name_is_refused_as_a_place_a_port_or_an_agency(text):
+    for kind in (DetentionPlace, Port, Agency):
+        with pytest.raises(ValidationError):
+            TypeAdapter(kind).validate_python(text)
+
+
+def _refused_naming(answer: Any, field: str, rule: str) -> None:
+    assert answer.status_code == 422, answer.text[:300]
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert rule in problem["errors"][0]["detail"]
+    assert "Yohanes" not in answer.text and "Testwenda" not in answer.text
+
+
+def test_a_name_as_a_detention_place_or_a_deportation_port_is_a_422_and_the_auditor_reads_both(client, system):
+    supervisor = token_for(system, "SUPERVISOR")
+    opened = dict(finding_body(), source="COUNTER")
+    del opened["summary"]
+    created = _post(client, supervisor, "/enforcement-cases", opened)
+    assert created.status_code == 201, created.text[:300]
+    case = f"/enforcement-cases/{created.json()['id']}"
+    assert _post(client, supervisor, f"{case}/examination", {"report_number": "BAP-1/2025"}).status_code == 200
+    refused = _post(client, supervisor, f"{case}/detention", {"place": f"Rudenim {NAME}", "ground": "x"})
+    _refused_naming(refused, "place", "place of detention")
+    detained = _post(client, supervisor, f"{case}/detention", {"place": "Rudenim Surabaya", "ground": "x"})
+    assert detained.status_code == 200, detained.text[:300]
+    action = {"action": "DEPORTATION", "decision_number": "KEP-1/2025", "reason_code": "OVERSTAY"}
+    action |= {"legal_basis": "Pasal 75 ayat (2) huruf f UU 6/2011"}
+    assert _post(client, supervisor, f"{case}/actions", action).status_code == 200
+    _refused_naming(_post(client, supervisor, f"{case}/deportation", {"port": NAME}), "port", "port of exit")
+    deported = _post(client, supervisor, f"{case}/deportation", {"port": "SUB"})
+    assert deported.status_code == 200, deported.text[:300]
+    auditor = token_for(system, "AUDITOR")
+    assert client.get(case, headers=auth(auditor)).json()["port"] == "SUB"
+    history = client.get(f"/cases/{created.json()['id']}/history", headers=auth(auditor)).json()["data"]
+    assert [e["payload"]["place"] for e in history if e["event"] == "Detained"] == ["Rudenim Surabaya"]
+

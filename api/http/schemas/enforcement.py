@@ -17,6 +17,7 @@ from api.http.schemas.common import (
     Text,
     examples,
 )
+from api.http.schemas.places import DetentionPlace, Port
 from domain.case import MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
@@ -79,7 +80,7 @@ class ChargePaymentCreate(CommandCreate):
 
 class DetentionCreate(CommandCreate):
     model_config = examples({"place": "Ruang Detensi Kanim Malang", "ground": "awaiting deportation"})
-    place: Text
+    place: DetentionPlace
     ground: Text
 
 
@@ -96,7 +97,7 @@ class ObjectionDecisionCreate(CommandCreate):
 
 class DeportationCreate(CommandCreate):
     model_config = examples({"port": "Bandara Internasional Juanda"})
-    port: Text
+    port: Port
 
 
 class OutcomeCreate(CommandCreate):
