@@ -210,3 +210,17 @@ def test_a_name_as_a_detention_place_or_a_deportation_port_is_a_422_and_the_audi
     history = client.get(f"/cases/{created.json()['id']}/history", headers=auth(auditor)).json()["data"]
     assert [e["payload"]["place"] for e in history if e["event"] == "Detained"] == ["Rudenim Surabaya"]
 
+
+def test_a_name_as_a_referrals_or_an_operations_agency_is_a_422(client, system):
+    supervisor = token_for(system, "SUPERVISOR")
+    case_id = _interviewed(client, supervisor, [])
+    refusal = {"reason_code": "PMI_NONPROCEDURAL", "legal_basis": "SE IMI-0277.GR.02.06/2017"}
+    referral = {"agency": f"BP3MI {NAME}", "instructions": "register first"}
+    path = f"/passport-applications/{case_id}/refusal"
+    _refused_naming(_post(client, supervisor, path, refusal | {"referral": referral}), "referral.agency", "agency")
+    referral["agency"] = "BP3MI Jawa Timur"
+    assert _post(client, supervisor, path, refusal | {"referral": referral}).status_code == 200
+    body = {"agencies": ["POLRI", NAME], "area": "Kota Batu"}
+    _refused_naming(_post(client, supervisor, "/joint-operations", body), "agencies.1", "agency")
+    body["agencies"] = ["POLRI", "Satpol PP"]
+    assert _post(client, supervisor, "/joint-operations", body).status_code == 201

@@ -17,7 +17,7 @@ from api.http.schemas.common import (
     Text,
     examples,
 )
-from api.http.schemas.places import DetentionPlace, Port
+from api.http.schemas.places import Agency, DetentionPlace, Port
 from domain.case import MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
@@ -107,7 +107,7 @@ class OutcomeCreate(CommandCreate):
 
 class JointOperationCreate(CommandCreate):
     model_config = examples({"agencies": ["POLRI", "SATPOL_PP"], "area": "Kota Batu"})
-    agencies: list[Text] = Field(min_length=1, max_length=20)
+    agencies: list[Agency] = Field(min_length=1, max_length=20)
     area: Text
 
 
