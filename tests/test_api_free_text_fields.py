@@ -15,6 +15,8 @@ from pydantic import TypeAdapter, ValidationError
 from api.bootstrap import System
 from api.demo import enforcement as demo_enforcement
 from api.demo import passports as demo_passports
+from api.http.schemas.common import ReferralCreate
+from api.http.schemas.enforcement import DeportationCreate, DetentionCreate, JointOperationCreate
 from api.http.schemas.places import Agency, DetentionPlace, Port
 from domain.offices import OFFICES
 from domain.values import ERASED, PersonalNote, Role
@@ -224,3 +226,9 @@ def test_a_name_as_a_referrals_or_an_operations_agency_is_a_422(client, system):
     _refused_naming(_post(client, supervisor, "/joint-operations", body), "agencies.1", "agency")
     body["agencies"] = ["POLRI", "Satpol PP"]
     assert _post(client, supervisor, "/joint-operations", body).status_code == 201
+
+
+def test_every_openapi_example_of_these_fields_is_taken():
+    for model in (DetentionCreate, DeportationCreate, JointOperationCreate, ReferralCreate):
+        for example in model.model_config["json_schema_extra"]["examples"]:
+            model.model_validate(example)

@@ -96,7 +96,7 @@ class ObjectionDecisionCreate(CommandCreate):
 
 
 class DeportationCreate(CommandCreate):
-    model_config = examples({"port": "Bandara Internasional Juanda"})
+    model_config = examples({"port": "Bandara Internasional Juanda"}, {"port": "SUB"})
     port: Port
 
 

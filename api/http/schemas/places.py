@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from domain.offices import OFFICES
 
@@ -100,8 +100,8 @@ def _checked(rule: str, codes: bool = False) -> Callable[[str], str]:
 
 _Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 # Tempat detensi: a detention house (Rudenim) or an office's detention room.
-DetentionPlace = Annotated[_Name, AfterValidator(_checked(PLACE_RULE))]
+DetentionPlace = Annotated[_Name, AfterValidator(_checked(PLACE_RULE)), Field(description="M" + PLACE_RULE[1:])]
 # Tempat pemeriksaan imigrasi the foreigner leaves by: a code or the port's name.
-Port = Annotated[_Name, AfterValidator(_checked(PORT_RULE, codes=True))]
+Port = Annotated[_Name, AfterValidator(_checked(PORT_RULE, codes=True)), Field(description="M" + PORT_RULE[1:])]
 # Instansi: a referral's agency, a joint operation's agencies.
-Agency = Annotated[_Name, AfterValidator(_checked(AGENCY_RULE))]
+Agency = Annotated[_Name, AfterValidator(_checked(AGENCY_RULE)), Field(description="M" + AGENCY_RULE[1:])]
