@@ -220,13 +220,14 @@ class PassportApplication(Case):
         self.check_can("interview", provenance)
         check_text("stated_purpose", stated_purpose)
         check_text("assessment", assessment)
-        # What the applicant said and what the officer made of it are about the applicant:
+        # What the applicant said and what the officer made of it (the risk indicators noted
+        # too: free text, an officer may write a name into it) are about the applicant:
         # sealed with their key (stores written before hold them as plain text).
         self._interviewed(
             provenance=provenance,
             officer=provenance.actor_id,
             stated_purpose=PersonalNote.about(self.applicant, "stated_purpose", stated_purpose),
-            indicators=tuple(indicators),
+            indicators=tuple(PersonalNote.about(self.applicant, "indicators", text) for text in indicators),
             assessment=PersonalNote.about(self.applicant, "assessment", assessment),
         )
 
@@ -236,7 +237,7 @@ class PassportApplication(Case):
         provenance: Provenance,
         officer: str,
         stated_purpose: PersonalNote | str,
-        indicators: tuple[str, ...],
+        indicators: tuple[PersonalNote | str, ...],
         assessment: PersonalNote | str,
     ) -> None:
         self.interviewed_by = officer

@@ -318,11 +318,12 @@ def test_a_subject_indexed_by_the_earlier_layout_is_found_once_and_not_after_era
 
 def test_a_demo_store_holds_no_referral_instructions_nor_an_operations_area_places_or_report(tmp_path):
     """A small national year (every kind of event, a TIMPORA operation among them): none of the
-    free text the demo writes on referrals and operations is in the events table's bytes."""
+    free text the demo writes on referrals and operations, nor an interview's indicators, is in
+    the events table's bytes."""
     from fractions import Fraction
 
     from api.demo.enforcement import OPERATIONS
-    from api.demo.passports import BP3MI, DUKCAPIL
+    from api.demo.passports import _REFUSAL_DETAILS, BP3MI, DUKCAPIL
     from api.demo.run import generate_national
 
     system = bootstrap(Settings(database_url=None, sqlite_path=tmp_path / "demo.db"))
@@ -337,5 +338,6 @@ def test_a_demo_store_holds_no_referral_instructions_nor_an_operations_area_plac
     states = b"\n".join(bytes(state) for _, state in found)
     assert BP3MI.agency.encode() in states  # an institution, kept plain
     texts = [BP3MI.instructions, DUKCAPIL.instructions, "Wilayah kerja", "Laporan TIMPORA"]
+    texts += [text for _, _, indicators in _REFUSAL_DETAILS.values() for text in indicators]  # the interviews'
     for text in [*texts, *(area for _, area, _, _ in OPERATIONS)]:
         assert text.encode() not in states, text

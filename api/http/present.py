@@ -77,6 +77,10 @@ def _attribute(value: Any, reveal: bool, office: str) -> Any:
         return value
     if isinstance(value, PersonalNote):
         return value.text if reveal else None
+    if value.__class__ is tuple and value and value[0].__class__ is PersonalNote:
+        # Notes of one kind (an interview's indicators): their texts, or null where personal
+        # data is not shown (not even how many there are).
+        return [note.text for note in value] if reveal else None
     return plain(value, reveal, office)
 
 

@@ -82,7 +82,9 @@ class PassportApplicationPublic(_Case):
     fee_paid: Rupiah
     zero_tariff_basis: str | None = None
     interviewed_by: str | None = Field(None, description="The interviewing officer's id (see /people)")
-    indicators: list[str] = Field(default_factory=list, description="Risk indicators noted at the interview")
+    indicators: list[str] | None = Field(
+        default_factory=list, description="Risk indicators noted at the interview. " + PERSONAL
+    )
     postponement_reason: str | None = None
     referral: ReferralPublic | None = None
     reason_code: RefusalReason | None = Field(None, description="Why it was refused")

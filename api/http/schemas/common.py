@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from api.http.schemas.places import Agency
 from api.http.schemas.problems import ProblemPublic
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
@@ -177,7 +178,7 @@ class ReferralCreate(BaseModel):
 
     model_config = examples({"agency": "BP3MI Jawa Timur", "instructions": "register as a migrant worker first"})
 
-    agency: Text
+    agency: Agency
     instructions: Text
 
     def to_domain(self) -> Referral:

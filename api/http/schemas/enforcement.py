@@ -17,6 +17,7 @@ from api.http.schemas.common import (
     Text,
     examples,
 )
+from api.http.schemas.places import Agency, DetentionPlace, Port
 from domain.case import MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
@@ -79,7 +80,7 @@ class ChargePaymentCreate(CommandCreate):
 
 class DetentionCreate(CommandCreate):
     model_config = examples({"place": "Ruang Detensi Kanim Malang", "ground": "awaiting deportation"})
-    place: Text
+    place: DetentionPlace
     ground: Text
 
 
@@ -95,8 +96,8 @@ class ObjectionDecisionCreate(CommandCreate):
 
 
 class DeportationCreate(CommandCreate):
-    model_config = examples({"port": "Bandara Internasional Juanda"})
-    port: Text
+    model_config = examples({"port": "Bandara Internasional Juanda"}, {"port": "SUB"})
+    port: Port
 
 
 class OutcomeCreate(CommandCreate):
@@ -106,7 +107,7 @@ class OutcomeCreate(CommandCreate):
 
 class JointOperationCreate(CommandCreate):
     model_config = examples({"agencies": ["POLRI", "SATPOL_PP"], "area": "Kota Batu"})
-    agencies: list[Text] = Field(min_length=1, max_length=20)
+    agencies: list[Agency] = Field(min_length=1, max_length=20)
     area: Text
 
 
