@@ -18,9 +18,8 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import URLPath
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Match, NoMatchFound, get_route_path
+from starlette.routing import Match, get_route_path
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Message, Receive, Scope, Send
 
@@ -37,7 +36,7 @@ from api.http.deps import (
     request_fingerprint,
 )
 from api.http.present import case_public
-from api.http.reading import CaseReads, ReadsDep
+from api.http.reading import CaseReads, LeanRoutes, ReadsDep, Template
 from api.http.schemas.cases import CASE_MODELS, CasePublic
 from api.http.schemas.common import CommandCreate, errors
 from domain.case import Case
@@ -260,53 +259,22 @@ class _LeanRoute(StarletteRoute):
         return super().matches(scope)
 
 
-@dataclass(frozen=True)
-class _Template:
-    """What the access log reads off ``scope["route"]``: the FastAPI route's template."""
+class _LeanRoutes(LeanRoutes):
+    """Every lean command route as one entry of the app's routes, looked up by its prefix
+    and its last segment (``reading.LeanRoutes``)."""
 
-    path: str
+    scope_key = "berkas.lean_route"
 
-
-class _LeanRoutes(BaseRoute):
-    """Every lean command route as one entry of the app's routes: a request's path is looked
-    up by its prefix and its last segment, and only the route found is matched (by its own
-    pattern, so what matches is exactly what did when each was an entry of its own). The
-    match names the route's template, so the access log need not search for it."""
-
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], tuple[_LeanRoute, _Template]] = {}
+    def key(self, scope: Scope) -> Any:
+        if scope.get(DECLINED):
+            return None
+        parts = get_route_path(scope).rsplit("/", 2)  # prefix, case id, command path
+        return (parts[0], parts[-1]) if len(parts) == 3 else None
 
     def add(self, prefix: str, path: str, route: _LeanRoute) -> None:
-        self.routes[(prefix, path)] = (route, _Template(f"{prefix}/{{case_id}}/{path}"))
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope.get(DECLINED):
-            return Match.NONE, {}
-        parts = get_route_path(scope).rsplit("/", 2)  # prefix, case id, command path
-        found = self.routes.get((parts[0], parts[-1])) if len(parts) == 3 else None
-        if found is None:
-            return Match.NONE, {}
-        route, template = found
-        match, child = route.matches(scope)
-        if match is not Match.NONE:
-            child["route"] = template
-            child[_LEAN] = route
-        return match, child
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await scope[_LEAN].handle(scope, receive, send)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        """As each route would answer ``url_for`` (the app's router asks every route)."""
-        for route, _ in self.routes.values():
-            try:
-                return route.url_path_for(name, **path_params)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, path_params)
+        self.routes[(prefix, path)] = (route, Template(f"{prefix}/{{case_id}}/{path}"))
 
 
-_LEAN = "berkas.lean_route"
 _KEY = re.compile(r"[!-~]{1,128}")
 
 

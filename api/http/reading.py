@@ -221,7 +221,7 @@ def serve_first(app: Any, kinds: dict[type[Case], str]) -> None:
     FastAPI routes: FastAPI's routing and parameter solving cost twice what the cached read
     does (measured with ``python -m bench http``). The FastAPI route stays: it documents
     the operation and answers what this one does not match (a malformed id: 422)."""
-    lean = _LeanReads()
+    lean = LeanRoutes()
     for kind, prefix in kinds.items():
 
         async def endpoint(request: Request, kind: type[Case] = kind) -> Response:
@@ -229,42 +229,48 @@ def serve_first(app: Any, kinds: dict[type[Case], str]) -> None:
 
         lean.routes[prefix] = (
             Route(f"{prefix}/{{case_id:uuid}}", endpoint, methods=["GET"]),
-            _Template(f"{prefix}/{{case_id}}"),
+            Template(f"{prefix}/{{case_id}}"),
         )
     app.router.routes.insert(0, lean)
 
 
 @dataclass(frozen=True)
-class _Template:
+class Template:
     """What the access log and the metrics read off ``scope["route"]``: the FastAPI route's template."""
 
     path: str
 
 
-class _LeanReads(BaseRoute):
-    """Every lean read as one entry of the app's routes: a path is looked up by its prefix
-    and only the route found is matched (by its own pattern: what matches is exactly what
-    matched when each was an entry of its own). The match names the FastAPI route's
+class LeanRoutes(BaseRoute):
+    """Lean routes as one entry of the app's routes: a request's path is looked up by
+    ``key`` and only the route found is matched (by its own pattern: what matches is exactly
+    what matched when each was an entry of its own). The match names the FastAPI route's
     template, so the access log need not search the schema's templates for it."""
 
+    scope_key = "berkas.lean_read"  # where the matched route waits for ``handle``
+
     def __init__(self) -> None:
-        self.routes: dict[str, tuple[Route, _Template]] = {}
+        self.routes: dict[Any, tuple[Route, Template]] = {}
+
+    def key(self, scope: Scope) -> Any:
+        """The ``routes`` key of a request (None: none of ours)."""
+        return get_route_path(scope).rsplit("/", 1)[0]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        found = self.routes.get(get_route_path(scope).rsplit("/", 1)[0])
+        found = self.routes.get(self.key(scope))
         if found is None:
             return Match.NONE, {}
         route, template = found
         match, child = route.matches(scope)
         if match is not Match.NONE:
             child["route"] = template
-            child[_ROUTE] = route
+            child[self.scope_key] = route
         return match, child
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await scope[_ROUTE].handle(scope, receive, send)
+        await scope[self.scope_key].handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """As each route would answer ``url_for`` (the app's router asks every route)."""
@@ -276,7 +282,6 @@ class _LeanReads(BaseRoute):
         raise NoMatchFound(name, path_params)
 
 
-_ROUTE = "berkas.lean_read"
 
 
 async def read_case(request: Request, kind: type[Case], case_id: UUID) -> Response:
