@@ -50,14 +50,7 @@ def test_two_server_processes_log_json_lines_and_count_requests_together(tmp_pat
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(f"{base}/healthz")
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        _wait(server, base)
         for n in range(20):
             status, headers, _ = get(f"{base}/healthz", **{"X-Request-ID": f"probe-{n}"})
             assert (status, headers["x-request-id"]) == (200, f"probe-{n}")

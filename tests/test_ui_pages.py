@@ -4,7 +4,6 @@ commands with the page's version, reports and operations (no browser needed here
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from domain.usecases import users
 from domain.values import PersonalData
 from projections.runner import catch_up
 from tests.builders import APPLICANT_NAME, APPLICANT_NIK, fresh_nik, submission
-from tests.ui_support import csrf_of, nonce_for, sign_in
+from tests.ui_support import csrf_of, nonce_for, sign_in, verify_from_the_ops_page
 
 PERSONAL = (APPLICANT_NAME, APPLICANT_NIK, "1990-12-05", "Jl. Ijen 12")
 
@@ -224,13 +223,7 @@ def test_the_operations_page_rebuilds_with_progress_and_verifies_the_ledger(clie
         if job["state"] != "running":
             break
     assert job["state"] in ("running", "succeeded")
-    clicked = client.post("/ui/ops/verify", data={"csrf": csrf_of(page)}, follow_redirects=False)
-    verification = clicked.headers["location"].partition("verification=")[2].partition("#")[0]
-    auditor = {"Authorization": f"Bearer {office.tokens['AUDITOR']}"}
-    deadline = time.monotonic() + 120  # the click starts the API's verification job
-    while client.get(f"/ledger/verification/jobs/{verification}", headers=auditor).json()["state"] == "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    verify_from_the_ops_page(client, page, office.tokens["AUDITOR"])
     assert 'data-verification="ok"' in client.get("/ui/ops").text
 
 

@@ -71,6 +71,19 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def verify_from_the_ops_page(client: TestClient, page: str, auditor_token: str) -> str:
+    """Click the operations page's "verify" (``page``: its HTML) and wait for the API's
+    verification job the click starts; returns the job's id."""
+    clicked = client.post("/ui/ops/verify", data={"csrf": csrf_of(page)}, follow_redirects=False)
+    job = clicked.headers["location"].partition("verification=")[2].partition("#")[0]
+    auditor = {"Authorization": f"Bearer {auditor_token}"}
+    deadline = time.monotonic() + 120
+    while client.get(f"/ledger/verification/jobs/{job}", headers=auditor).json()["state"] == "running":
+        assert time.monotonic() < deadline, "the verification job did not finish"
+        time.sleep(0.1)
+    return job
+
+
 def sign_in(client: TestClient, token: str) -> str:
     """Signs in; the session cookie's value."""
     form = client.get("/ui/sign-in")
