@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_enum, check_text, whole_rupiah
 from domain.errors import IllegalTransition, InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
+from domain.plain_text import check_citation, check_place, check_port
 from domain.reference import office as lookup_office
 from domain.values import (
     AdministrativeAction,
@@ -102,7 +103,7 @@ class EnforcementCase(Case):
         if not (isinstance(nationality, str) and len(nationality) == 3 and nationality.isupper()):
             raise InvalidCommand("nationality", "must be an ISO 3166 alpha-3 code, e.g. CHN")
         check_text("alleged_violation", alleged_violation)
-        check_text("article", article)
+        check_citation("article", article)
         return cls._create(
             cls.Opened,
             id=case_id,
@@ -168,7 +169,7 @@ class EnforcementCase(Case):
             raise InvalidCommand("action", f"{action.value} is already imposed on this case")
         check_text("decision_number", decision_number)
         check_text("reason_code", reason_code)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._action_imposed(
             provenance=provenance,
             action=action,
@@ -217,7 +218,7 @@ class EnforcementCase(Case):
         self.check_can("detain", provenance)
         if self.detained:
             raise IllegalTransition(self.KIND, self.id, "DETAINED", "detain")
-        check_text("place", place)
+        check_place("place", place)
         # The place is a facility's name; why this person is held is about them: sealed.
         self._detained(provenance=provenance, place=place, ground=self.note("ground", ground))
 
@@ -251,7 +252,7 @@ class EnforcementCase(Case):
         if not self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "NO_OBJECTION", "decide an objection")
         check_enum("outcome", outcome, ObjectionOutcome)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._objection_decided(
             provenance=provenance, outcome=outcome, reason_code=outcome.value, legal_basis=legal_basis
         )
@@ -272,7 +273,7 @@ class EnforcementCase(Case):
             raise IllegalTransition(self.KIND, self.id, "NO_DEPORTATION_DECISION", "deport")
         if self.objection_pending:
             raise IllegalTransition(self.KIND, self.id, "OBJECTION_PENDING", "deport")
-        check_text("port", port)
+        check_port("port", port)
         self._deported(provenance=provenance, port=port)
 
     @event("Deported", topic=_T + "Deported")

@@ -16,6 +16,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import Lifecycle, Transition
+from domain.plain_text import check_agency
 from domain.reference import office as lookup_office
 from domain.values import PersonalData, PersonalNote, Provenance
 
@@ -54,6 +55,8 @@ class JointOperation(Case):
         cls.check_creation(provenance)
         if not agencies or not all(isinstance(a, str) and a.strip() for a in agencies):
             raise InvalidCommand("agencies", "must name at least one agency")
+        for agency in agencies:
+            check_agency("agencies", agency)
         check_text("area", area)
         sealed = PersonalNote.on_record(cls.KIND, case_id, area)
         return cls._create(cls.Planned, id=case_id, provenance=provenance, agencies=tuple(agencies), area=sealed)

@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_enum, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
+from domain.plain_text import check_citation
 from domain.reference import office as lookup_office
 from domain.reference import passport_fee, zero_tariff_basis
 from domain.values import (
@@ -291,7 +292,7 @@ class PassportApplication(Case):
         """Penolakan. The fee already paid is forfeited (tidak dapat ditarik kembali)."""
         self.check_can("refuse", provenance)
         check_enum("reason_code", reason_code, RefusalReason)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._refused(
             provenance=provenance,
             reason_code=reason_code,
@@ -316,7 +317,7 @@ class PassportApplication(Case):
     def approve(self, provenance: Provenance, legal_basis: str) -> None:
         """Persetujuan (adjudikasi)."""
         self.check_can("approve", provenance)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._approved(provenance=provenance, adjudicator=provenance.actor_id, legal_basis=legal_basis)
 
     @event("Approved", topic=_T + "Approved")
@@ -375,7 +376,7 @@ class PassportApplication(Case):
     def cancel_uncollected(self, provenance: Provenance, legal_basis: str) -> None:
         """Paspor tidak diambil: cancelled after the collection period."""
         self.check_can("cancel_uncollected", provenance)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._cancelled_uncollected(provenance=provenance, legal_basis=legal_basis)
 
     @event("CancelledUncollected", topic=_T + "CancelledUncollected")

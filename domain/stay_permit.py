@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_calendar, check_enum, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
+from domain.plain_text import check_citation
 from domain.reference import office as lookup_office
 from domain.reference import permit_fee, permit_fee_code
 from domain.values import Fee, PermitBasis, PermitKind, PersonalData, PersonalNote, Provenance, StayTerm
@@ -137,7 +138,7 @@ class StayPermit(Case):
     def refuse(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
         self.check_can("refuse", provenance)
         check_text("reason_code", reason_code)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._refused(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
 
     @event("Refused", topic=_T + "Refused")
@@ -150,7 +151,7 @@ class StayPermit(Case):
         """Pemberian izin tinggal: a supervisor's decision."""
         self.check_can("issue", provenance)
         check_text("permit_number", permit_number)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         if not (isinstance(valid_from, date) and isinstance(valid_until, date)) or valid_until <= valid_from:
             raise InvalidCommand("valid_until", "must be a date after valid_from")
         check_calendar("valid_from", valid_from)
@@ -195,7 +196,7 @@ class StayPermit(Case):
     def transfer(self, provenance: Provenance, successor_id: UUID, legal_basis: str) -> None:
         """Alih status: ITK to ITAS, ITAS to ITAP."""
         self.check_can("transfer", provenance)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         if self.kind not in _SUCCESSOR:
             raise InvalidCommand("kind", f"an {self.kind.value} cannot be transferred")
         self._transferred(
@@ -215,7 +216,7 @@ class StayPermit(Case):
     def cancel(self, provenance: Provenance, enforcement_case_id: UUID, legal_basis: str) -> None:
         """Pembatalan izin tinggal following an enforcement case."""
         self.check_can("cancel", provenance)
-        check_text("legal_basis", legal_basis)
+        check_citation("legal_basis", legal_basis)
         self._cancelled(provenance=provenance, enforcement_case_id=enforcement_case_id, legal_basis=legal_basis)
 
     @event("Cancelled", topic=_T + "Cancelled")

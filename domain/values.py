@@ -14,6 +14,7 @@ from enum import Enum
 from uuid import UUID
 
 from domain.errors import InvalidCommand
+from domain.plain_text import check_agency
 
 
 class Role(Enum):
@@ -271,7 +272,9 @@ class Referral:
     instructions: PersonalNote | str
 
     def about(self, person: PersonalData) -> Referral:
-        """The referral as a case records it: instructions sealed with ``person``'s key."""
+        """The referral as a case records it: instructions sealed with ``person``'s key, the
+        agency plain (an institution: a name is refused, ``domain.plain_text``)."""
+        check_agency("referral.agency", self.agency)
         text = recorded_text(self.instructions) or ""
         return Referral(self.agency, PersonalNote.about(person, "referral.instructions", text))
 

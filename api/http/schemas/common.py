@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from api.http.schemas.places import Agency
 from api.http.schemas.problems import ProblemPublic
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
+from domain.plain_text import CITATION_RULE, is_citation
 from domain.usecases.passports import personal_data
 from domain.values import LateEntryReason, PersonalData, Referral
 
@@ -41,51 +41,9 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Nationality = Country
 
 
-# The words of a citation of law (dasar hukum, pasal), Indonesian and English; with them a
-# citation takes numbers ("6/2011", "(2)", "IMI-0277.GR.02.06/2017") and single letters
-# ("huruf f"). Anything else is refused, so that no name typed into a legal basis or an
-# article reaches the auditors who read them in plain (they must: see ``Citation``).
-_CITATION_WORDS = frozenset(
-    """
-    pasal ayat huruf angka butir bagian bab paragraf lampiran jo juncto dan atau serta tentang
-    nomor no tahun perubahan atas kedua ketiga keempat pertama sebagaimana dimaksud diubah
-    terakhir dengan yang pada di dalam ketentuan uu undang-undang perppu pp perpres keppres inpres
-    permen permenkumham permenkum permenimipas kepmen kepmenkumham se surat edaran keputusan
-    peraturan pemerintah presiden menteri hukum ham hak asasi manusia direktur jenderal dirjen
-    direktorat imigrasi keimigrasian kuhp kuhap putusan pengadilan mahkamah agung konstitusi ma
-    mk ptun penetapan instruksi kementerian republik indonesia ri negara ketenagakerjaan
-    dukcapil paspor biasa splp visa izin tinggal terbatas tetap kunjungan itk itas itap
-    pelindungan perlindungan pekerja migran pmi pencegahan penangkalan tarif jenis penerimaan
-    bukan pajak pnbp tindakan administratif deportasi pendeportasian detensi pendetensian rumah
-    rudenim pengawasan orang asing data pribadi pemeriksaan tata cara pelaksanaan dokumen
-    perjalanan berlaku pidana sanksi laksana pelaksana penyelenggaraan tenaga kerja non
-    prosedural nonprosedural non-prosedural warga asing wna wni kewarganegaraan keamanan
-    ketertiban umum kegiatan berbahaya membahayakan patut diduga melanggar pelanggaran
-    perundang-undangan pejabat kantor wilayah kanwil tempat tpi melebihi batas waktu tidak sah
-    benar keterangan palsu memberikan menggunakan menyalahgunakan penyalahgunaan tindak
-    perdagangan penyelundupan overstay bebas
-    article law number of on in and or regulation government presidential minister ministerial
-    decree circular letter paragraph point clause section chapter year immigration conjunction
-    with director general directorate the as amended by act concerning regarding amendment
-    first second third pursuant to under provision provisions rule rules foreigner foreigners
-    stay permit visa overstay migrant worker workers protection human rights
-    """.split()
-)
-_CITATION_RULE = (
-    "must be a citation of law, e.g. UU 6/2011 Pasal 75 ayat (1): only a citation's words, "
-    "numbers and single letters are taken, so that no name reaches the audit trail"
-)
-_LONG_NUMBER = re.compile(r"[0-9]{6}")  # a NIK, a passport number: no law is numbered so
-
-
 def _citation(value: str) -> str:
-    for token in re.split(r"[\s,;:]+", value):
-        word = token.strip("().[]'\"").lower()
-        if any(ch.isdigit() for ch in word):
-            if _LONG_NUMBER.search(word):
-                raise ValueError(_CITATION_RULE)
-        elif len(word) > 1 and word not in _CITATION_WORDS:
-            raise ValueError(_CITATION_RULE)
+    if not is_citation(value):
+        raise ValueError(CITATION_RULE)
     return value
 
 
