@@ -167,6 +167,13 @@ class ObjectionOutcome(Enum):
     REJECTED = "REJECTED"
 
 
+# The reason codes of decisions the domain lists; an office's own codes (a stay permit's
+# refusal, an administrative action's reason) come on top, as decisions record them.
+REASON_CODES = frozenset(
+    member.value for codes in (RefusalReason, PostponementReason, ZeroTariffGroup, ObjectionOutcome) for member in codes
+)
+
+
 # What a read shows where a data subject's key was destroyed (crypto-shredding).
 ERASED = "<erased>"
 

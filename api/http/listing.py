@@ -25,7 +25,8 @@ from api.http.schemas.common import BusinessInstant
 from domain.case import Case
 from domain.reference import OFFICES
 from domain.usecases.base import Actor
-from projections.views import case_index
+from domain.values import REASON_CODES
+from projections.views import audit_trail, case_index
 
 MAX_PAGE = 200
 # A position in the log (a cursor of the audit trail): both databases keep a signed 64-bit integer.
@@ -51,6 +52,16 @@ INSTANT_HELP = (
 
 def invalid_query(field: str, rule: str, kind: str = "value_error") -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field), "msg": rule, "type": kind}])
+
+
+def check_reason(system: System, reason: str | None, rows: list[Any], after: object) -> None:
+    """A reason code filtering to an empty first page is a 422 unless the domain lists it or
+    a decision has recorded it (an office's own codes, e.g. an administrative action's, are
+    no closed list): a misspelt code is never answered "nothing found"."""
+    if reason is None or rows or after is not None or reason in REASON_CODES:
+        return
+    if not audit_trail.has_reason(system.store, reason):
+        raise invalid_query("reason", "is not the reason code of any recorded decision")
 
 
 def page_link(request: Request, response: Response, cursor: str | None) -> None:
@@ -184,6 +195,7 @@ def list_kind(system: System, actor: Actor, kind: str, filters: CaseFilters) -> 
         after=filters.after,
         limit=filters.limit,
     )
+    check_reason(system, filters.reason, rows, filters.after)
     last = next_cursor(rows, filters.limit, "sort_key")
     cursor = encode_cursor(last) if last else None
     page_link(filters.request, filters.response, cursor)

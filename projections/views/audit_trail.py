@@ -82,6 +82,14 @@ class AuditTrail:
         sql.copy_rows(conn, TABLE + suffix, COLUMN_TYPES, [_entry(row) for row in rows])
 
 
+def has_reason(store: Store, reason: str) -> bool:
+    """Whether any decision recorded ``reason`` as its reason code (in any office)."""
+    with store.read() as conn:
+        if not sql.table_exists(conn, TABLE):
+            return False
+        return bool(sql.fetchall(conn, f"SELECT 1 FROM {TABLE} WHERE reason_code = ? LIMIT 1", [reason]))
+
+
 def decisions(
     store: Store,
     *,

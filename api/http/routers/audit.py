@@ -8,7 +8,16 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
-from api.http.listing import INSTANT_HELP, MAX_PAGE, MAX_POSITION, WORD, Instant, next_cursor, page_link
+from api.http.listing import (
+    INSTANT_HELP,
+    MAX_PAGE,
+    MAX_POSITION,
+    WORD,
+    Instant,
+    check_reason,
+    next_cursor,
+    page_link,
+)
 from api.http.present import local
 from api.http.schemas.admin import DecisionPublic, DecisionsPublic
 from api.http.schemas.common import errors
@@ -44,6 +53,7 @@ def decisions(
         after=after,
         limit=limit,
     )
+    check_reason(system, reason, rows, after)
     cursor = next_cursor(rows, limit, "notification_id")
     page_link(request, response, cursor)
     return DecisionsPublic(data=[_decision(row) for row in rows], count=len(rows), next=cursor)
