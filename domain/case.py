@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -106,6 +106,23 @@ def whole_rupiah(field: str, value: Any) -> Decimal:
     if amount > MAX_RUPIAH:
         raise InvalidCommand(field, "must be at most Rp 1,000,000,000,000,000")
     return amount.quantize(Decimal(1))
+
+
+DIGITS_RULE = "must be whole rupiah written in the digits 0-9, without sign, point, exponent or separator"
+
+
+def rupiah_from_text(field: str, text: str) -> Decimal:
+    """An amount as a person or a client writes it (the CLI, a JSON string): the digits 0-9
+    only, so ``1e3``, ``1000.00``, ``+1000``, ``1_000`` or another script's digits are never
+    read as a sum nobody typed. A number that breaks a rule of its own says which."""
+    if text.isascii() and text.isdigit():
+        return whole_rupiah(field, Decimal(text))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise InvalidCommand(field, "is not a number: " + DIGITS_RULE.removeprefix("must be ")) from None
+    whole_rupiah(field, amount)
+    raise InvalidCommand(field, DIGITS_RULE)
 
 
 def check_enum(field: str, value: Any, enum: type[Enum]) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 import typer
 from rich.console import Console
 
 from api.cli.common import system
-from domain.errors import InvalidCommand
+from domain.case import rupiah_from_text
 from domain.usecases.base import Actor
 from domain.values import Role
 
@@ -25,10 +23,7 @@ def set_target(
     legal_basis: str = typer.Option("DIPA", "--legal-basis", help="Where the target comes from"),
 ) -> None:
     """Set or revise a target; the change is an event, so earlier targets stay on record."""
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        raise InvalidCommand("amount", f"{amount!r} is not a number") from None
+    value = rupiah_from_text("amount", amount)
     with system() as built:
         version = built.app.set_revenue_target(Actor(supervisor, Role.SUPERVISOR, office), year, value, legal_basis)
     out.print(f"target for {office} {year} set to Rp {value:,.0f} (version {version})")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from api.http.schemas.common import (
     Citation,
@@ -18,15 +18,38 @@ from api.http.schemas.common import (
     examples,
 )
 from api.http.schemas.places import Agency, DetentionPlace, Port
-from domain.case import MAX_RUPIAH
+from domain.case import DIGITS_RULE, MAX_RUPIAH
 from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
 
 SUBJECT = {"name": "Li Wei", "nik": "9990001112223335", "birth_date": "1980-01-02", "address": "Jl. Batu 1, Batu"}
+
+
+def _in_digits(value: Any) -> Any:
+    """A JSON integer or a string of the digits 0-9: never a float, an exponent or a point,
+    which would be read as a sum nobody typed (``"1e3"`` as Rp 1,000)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value
+    raise ValueError(DIGITS_RULE)
+
+
 # Whole rupiah, as the domain keeps amounts (domain.case.whole_rupiah checks them again,
-# for every caller): a string or an integer; sen, NaN and infinities are refused.
+# for every caller): an integer or a string of digits; anything else is refused.
 Amount = Annotated[
     Decimal,
-    Field(gt=0, le=MAX_RUPIAH, decimal_places=0, allow_inf_nan=False, description="Whole rupiah, at most 10^15"),
+    BeforeValidator(_in_digits),
+    Field(gt=0, le=MAX_RUPIAH, decimal_places=0, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "exclusiveMinimum": 0, "maximum": int(MAX_RUPIAH)},
+                {"type": "string", "pattern": "^[0-9]+$", "maxLength": 16},
+            ],
+            "description": "Whole rupiah, at most 10^15: an integer, or a string of the digits 0-9 "
+            "(no sign, point, exponent or separator)",
+        }
+    ),
 ]
 
 
