@@ -41,7 +41,13 @@ def set_target(
     return _set(system, actor, body.year, update, command_id, response)
 
 
-@router.put("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 409, 422))
+_PUT_ANSWERS = {
+    200: {"description": "Replaced: the office's target for the year, revised (its version)"},
+    201: {"model": RevenueTargetPublic, "description": "Created: the office had no target for the year"},
+}
+
+
+@router.put("/{year}", response_model=RevenueTargetPublic, responses={**_PUT_ANSWERS, **errors(401, 403, 409, 422)})
 def put_target(
     year: Year,
     body: RevenueTargetUpdate,
@@ -50,7 +56,14 @@ def put_target(
     command_id: CommandIdDep,
     response: Response,
 ) -> RevenueTargetPublic:
-    return _set(system, actor, year, body, command_id, response)
+    """Set the supervisor's office's target for the year, whether or not it had one (RFC 9110
+    §9.3.4): 201 with its `Location` when it had none, 200 when it replaces it. Each change is
+    an event; a retry with the same `Idempotency-Key` is answered as the first was."""
+    target = _set(system, actor, year, body, command_id, response)
+    if target.version == 1:
+        response.status_code = 201
+        response.headers["Location"] = f"/revenue-targets/{year}?office={target.office}"
+    return target
 
 
 @router.get("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 404, 422))

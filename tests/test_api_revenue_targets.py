@@ -1,0 +1,39 @@
+"""PUT /revenue-targets/{year} sets the office's target for the year whether or not it had one
+(RFC 9110 §9.3.4): 201 Created with its Location when it had none, 200 when it replaces it, and
+the OpenAPI says both (an adversarial review: a missing year was created silently, as a 200)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api_support import auth, key, token_for
+
+TARGET = {"amount": "1500000000", "legal_basis": "DIPA 2026"}
+
+
+def test_a_put_creates_a_missing_year_with_201_and_replaces_an_existing_one_with_200(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "DPS")
+    headers = auth(supervisor, **{"Idempotency-Key": key()})
+    created = client.put("/revenue-targets/2026", json=TARGET, headers=headers)
+    assert created.status_code == 201, created.text[:300]
+    assert created.json() == {"office": "DPS", "year": 2026, "amount": 1500000000, "version": 1}
+    location = created.headers["Location"]
+    assert location == "/revenue-targets/2026?office=DPS"
+    assert client.get(location, headers=auth(supervisor)).json() == created.json()
+    # A retry with the same key is the first answer, Created and all.
+    again = client.put("/revenue-targets/2026", json=TARGET, headers=headers)
+    assert (again.status_code, again.json(), again.headers["Location"]) == (201, created.json(), location)
+    # The auditor reads it by the same Location.
+    assert client.get(location, headers=auth(token_for(system, "AUDITOR"))).json()["amount"] == 1500000000
+
+    replaced = client.put("/revenue-targets/2026", json={**TARGET, "amount": "1600000000"}, headers=auth(supervisor))
+    assert replaced.status_code == 200 and "Location" not in replaced.headers
+    assert replaced.json()["version"] == 2 and replaced.headers["ETag"] == '"2"'
+
+
+def test_the_contract_documents_both_answers_of_a_put(client: TestClient):
+    responses = client.get("/openapi.json").json()["paths"]["/revenue-targets/{year}"]["put"]["responses"]
+    assert {"200", "201"} <= set(responses)
+    assert "Location" in responses["201"]["headers"] and "Location" not in responses["200"].get("headers", {})
+    for code in ("200", "201"):
+        assert responses[code]["content"]["application/json"]["schema"]["$ref"].endswith("/RevenueTargetPublic")
