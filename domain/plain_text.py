@@ -80,6 +80,10 @@ _PLACE_WORDS = """
     """.split()
 
 
+def _citation_tokens(value: str) -> list[str]:
+    return [t.strip("().[]'\"").lower() for t in re.split(r"[\s,;:]+", value)]
+
+
 def _place_tokens(value: str) -> list[str]:
     return [t.strip("().[]'\"&").lower() for t in re.split(r"[\s,;:/]+", value) if t.strip("().[]'\"&")]
 
@@ -109,6 +113,26 @@ PORT_RULE = (
 AGENCY_RULE = "must name an agency, e.g. POLRI, SATPOL_PP, Polres Malang Kota or BP3MI Jawa Timur" + _SUFFIX
 
 
+# A decision about no case's merits cites a document as often as a law: the budget (DIPA) a
+# revenue target comes from, the audit report (LHP) or court case a legal hold rests on.
+DOCUMENT_WORDS = (
+    CITATION_WORDS
+    | PLACE_WORDS
+    | frozenset(
+        """
+        dipa revisi anggaran ta pok rkakl satker lhp laporan hasil audit closed selesai ditutup settled
+        case perkara st surat tugas inspektorat irjen itjen bpk bpkp pn pt pdt pid sprint perintah
+        penyidikan berita acara bap nota dinas memo request permintaan subjek report court order
+        """.split()
+    )
+)
+DOCUMENT_RULE = (
+    "must cite a law or a document, e.g. Pasal 8 UU 27/2022, DIPA 2024 Kanim Malang or LHP 12/2025: only "
+    "the words laws, documents, institutions and places are named with, and numbers, are taken, "
+    "so that no name stays in the log"
+)
+
+
 def _made_of(words: frozenset[str], tokens: list[str]) -> bool:
     for word in tokens:
         if any(ch.isdigit() for ch in word):
@@ -121,7 +145,12 @@ def _made_of(words: frozenset[str], tokens: list[str]) -> bool:
 
 def is_citation(value: str) -> bool:
     """Whether ``value`` is made only of a citation's words, numbers and single letters."""
-    return _made_of(CITATION_WORDS, [t.strip("().[]'\"").lower() for t in re.split(r"[\s,;:]+", value)])
+    return _made_of(CITATION_WORDS, _citation_tokens(value))
+
+
+def is_document(value: str) -> bool:
+    """Whether ``value`` cites a law or a document (a budget, an audit report, a court case)."""
+    return _made_of(DOCUMENT_WORDS, _citation_tokens(value))
 
 
 def named_by_words(value: str) -> bool:
@@ -144,6 +173,11 @@ def _checked(field: str, value: Any, taken: Callable[[str], bool], rule: str) ->
 def check_citation(field: str, value: Any) -> str:
     """Dasar hukum, pasal: a decision's legal basis, an enforcement case's article."""
     return _checked(field, value, is_citation, CITATION_RULE)
+
+
+def check_document(field: str, value: Any) -> str:
+    """Dasar: a revenue target's budget, a legal hold's or an erasure's basis."""
+    return _checked(field, value, is_document, DOCUMENT_RULE)
 
 
 def check_place(field: str, value: Any) -> str:

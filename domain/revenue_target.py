@@ -8,9 +8,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_text, whole_rupiah
+from domain.case import Case, whole_rupiah
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
+from domain.plain_text import check_document
 from domain.values import Provenance
 
 
@@ -52,7 +53,7 @@ class RevenueTarget(Case):
     def set_for(cls, provenance: Provenance, year: int, amount: Decimal, legal_basis: str) -> RevenueTarget:
         cls.check_creation(provenance)
         amount = check_target(year, amount)
-        check_text("legal_basis", legal_basis)
+        check_document("legal_basis", legal_basis)
         return cls._create(
             cls.Set,
             id=revenue_target_id(provenance.office, year),
@@ -71,7 +72,7 @@ class RevenueTarget(Case):
         """Revisi target (e.g. after a budget revision, DIPA revisi)."""
         self.check_can("revise", provenance)
         amount = check_target(self.year, amount)
-        check_text("legal_basis", legal_basis)
+        check_document("legal_basis", legal_basis)
         self._revised(provenance=provenance, year=self.year, amount=amount, legal_basis=legal_basis)
 
     @event("Revised", topic=_T + "Revised")

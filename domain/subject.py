@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.case import FINGERPRINT_MARK, Case, check_enum, check_occurred_at, check_text
 from domain.errors import DomainError, NotPermitted
+from domain.plain_text import check_document
 from domain.reference import office as lookup_office
 from domain.values import Provenance, Role
 
@@ -94,7 +95,7 @@ class _Holdable(_Subject):
         """Penahanan (legal hold): nothing the record covers may be erased while it stands."""
         _check_actor(provenance, HOLDERS, "place a legal hold")
         check_enum("reason_code", reason_code, HoldReason)
-        check_text("legal_basis", legal_basis)
+        check_document("legal_basis", legal_basis)
         self.check_holdable()
         if self.hold is not None:
             raise ErasureRefused(f"{self.held_as} is already under a legal hold")
@@ -102,7 +103,7 @@ class _Holdable(_Subject):
 
     def release_hold(self, provenance: Provenance, legal_basis: str) -> None:
         _check_actor(provenance, HOLDERS, "release a legal hold")
-        check_text("legal_basis", legal_basis)
+        check_document("legal_basis", legal_basis)
         if self.hold is None:
             raise ErasureRefused(f"{self.held_as} is not under a legal hold")
         self._hold_released(provenance=provenance, legal_basis=legal_basis)
@@ -159,7 +160,7 @@ class DataSubject(_Holdable):
         """A supervisor's approval, recorded before an admin may erase (four eyes)."""
         _check_actor(provenance, (Role.SUPERVISOR,), "approve an erasure")
         check_enum("reason_code", reason_code, ErasureReason)
-        check_text("legal_basis", legal_basis)
+        check_document("legal_basis", legal_basis)
         self.check_not_erased()
         self._erasure_approved(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
 
@@ -182,7 +183,7 @@ class DataSubject(_Holdable):
         closed case has run out."""
         _check_actor(provenance, (Role.ADMIN,), "erase a data subject")
         check_enum("reason_code", reason_code, ErasureReason)
-        check_text("legal_basis", legal_basis)
+        check_document("legal_basis", legal_basis)
         self.check_not_erased()
         if self.approval is None:
             raise ErasureRefused(f"erasure of data subject {self.id} needs a supervisor's recorded approval")

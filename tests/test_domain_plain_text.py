@@ -7,16 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from pydantic import ValidationError
 
 from api.demo import enforcement as demo_enforcement
+from api.http.routers.subjects import ErasureCreate, HoldRelease
+from api.http.schemas.admin import RevenueTargetUpdate
 from domain.errors import InvalidCommand
-from domain.plain_text import AGENCY_RULE, CITATION_RULE, PLACE_RULE, PORT_RULE
+from domain.offices import OFFICES
+from domain.plain_text import AGENCY_RULE, CITATION_RULE, DOCUMENT_RULE, PLACE_RULE, PORT_RULE, check_document
 from domain.usecases.base import Actor
+from domain.values import Role
 from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, finding, interviewed_passport, stay_application
 
 NAME = "Yohanes Testwenda"
@@ -199,3 +205,70 @@ def test_the_demo_values_and_codes_are_taken_by_the_domain(system, officer, supe
     assert app.get_case(case_id).port == "ID SUB"
     other = _enforcement(app, officer, supervisor)
     app.deport(officer, other, demo_enforcement.PORT)
+
+
+# A revenue target's basis, a legal hold's and an erasure's: decisions in the log, plain for
+# ever (an erasure's basis outlives the person it erased), so a name is refused there too.
+DOCUMENTS = [
+    "DIPA",
+    "DIPA 2031",
+    "DIPA revisi 2024",
+    "DIPA 2024 Kanim Malang",
+    *(f"DIPA {office.name} TA 2024" for office in OFFICES.values()),  # what the demo writes
+    "Pasal 8 UU 27/2022",
+    "Pasal 43 ayat (2) UU 27/2022",
+    "audit closed",
+    "audit closed, LHP 12/2025",
+    "LHP 1/2025",
+    "ST Inspektorat 3/2025",
+    "PN Malang 12/Pdt.G/2025",
+    "case settled",
+    "x",
+]
+
+
+@pytest.mark.parametrize("text", DOCUMENTS)
+def test_a_budget_an_audit_report_or_a_court_case_is_taken_as_a_basis(text):
+    assert check_document("legal_basis", text) == text
+    for model in (RevenueTargetUpdate, HoldRelease):
+        assert model.model_validate(
+            {"amount": 1, "legal_basis": text} if model is RevenueTargetUpdate else {"legal_basis": text}
+        )
+
+
+@pytest.mark.parametrize("text", [NAME, NAMED_BASIS, "DIPA 2024 untuk Budi Santoso", "LHP 3573014512900001"])
+def test_a_name_is_refused_as_a_target_hold_or_erasure_basis_by_http_and_the_domain(system, supervisor, text):
+    with pytest.raises(InvalidCommand, match="must cite a law or a document"):
+        check_document("legal_basis", text)
+    for model, body in (
+        (RevenueTargetUpdate, {"amount": 1}),
+        (HoldRelease, {}),
+        (ErasureCreate, {"reason_code": "SUBJECT_REQUEST"}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate({**body, "legal_basis": text})
+        assert "must cite a law or a document" in str(caught.value)
+    app = system.app
+    with refused(app, "legal_basis", DOCUMENT_RULE):
+        app.set_revenue_target(supervisor, 2039, Decimal(1), text)
+
+
+def test_a_name_in_a_hold_or_an_erasure_basis_is_refused_and_nothing_is_written(system, officer, supervisor):
+    app = system.app
+    case_id = interviewed_passport(app, officer)
+    subject = UUID(app.get_case(case_id).applicant.subject_id)
+    with refused(app, "legal_basis", DOCUMENT_RULE):
+        app.place_legal_hold(supervisor, subject, "AUDIT", NAMED_BASIS)
+    with refused(app, "legal_basis", DOCUMENT_RULE):
+        app.place_case_hold(supervisor, case_id, "AUDIT", NAMED_BASIS)
+    with refused(app, "legal_basis", DOCUMENT_RULE):
+        app.approve_erasure(supervisor, subject, "SUBJECT_REQUEST", f"request of {NAME}")
+    app.place_legal_hold(supervisor, subject, "AUDIT", "LHP 12/2025")
+    with refused(app, "legal_basis", DOCUMENT_RULE):
+        app.release_legal_hold(supervisor, subject, f"audit closed for {NAME}")
+    app.release_legal_hold(supervisor, subject, "audit closed, LHP 12/2025")
+    app.withdraw_passport(officer, case_id, "applicant withdrew")
+    app.approve_erasure(supervisor, subject, "SUBJECT_REQUEST", "Pasal 8 UU 27/2022")
+    admin = Actor("review-admin", Role.ADMIN, "MLG")
+    with refused(app, "legal_basis", DOCUMENT_RULE):
+        app.erase_subject(admin, subject, "SUBJECT_REQUEST", f"Pasal 8 UU 27/2022 {NAME}", timedelta(0))

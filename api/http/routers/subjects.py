@@ -18,7 +18,7 @@ from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
-from api.http.schemas.common import Code, Text, errors, examples
+from api.http.schemas.common import Code, DocumentBasis, Text, errors, examples
 from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
@@ -40,20 +40,20 @@ class HoldCreate(BaseModel):
     model_config = examples({"reason_code": "AUDIT", "legal_basis": "Pasal 43 ayat (2) UU 27/2022"})
 
     reason_code: HoldReason
-    legal_basis: Text
+    legal_basis: DocumentBasis
 
 
 class HoldRelease(BaseModel):
     model_config = examples({"legal_basis": "audit closed, LHP 12/2025"})
 
-    legal_basis: Text
+    legal_basis: DocumentBasis
 
 
 class ErasureCreate(BaseModel):
     model_config = examples({"reason_code": "SUBJECT_REQUEST", "legal_basis": "Pasal 8 UU 27/2022"})
 
     reason_code: ErasureReason
-    legal_basis: Text
+    legal_basis: DocumentBasis
 
 
 class SearchCreate(BaseModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.http.schemas.cases import LocalTime, Rupiah
-from api.http.schemas.common import Text, examples
+from api.http.schemas.common import DocumentBasis, Text, examples
 from api.http.schemas.enforcement import Amount
 from domain.values import LateEntryReason, Role
 
@@ -19,13 +19,13 @@ class RevenueTargetCreate(BaseModel):
     model_config = examples({"year": 2024, "amount": "10132500000", "legal_basis": TARGET_BASIS})
     year: int = Field(ge=2000, le=2100)
     amount: Amount
-    legal_basis: Text
+    legal_basis: DocumentBasis
 
 
 class RevenueTargetUpdate(BaseModel):
     model_config = examples({"amount": "10132500000", "legal_basis": "DIPA revisi 2024"})
     amount: Amount
-    legal_basis: Text
+    legal_basis: DocumentBasis
 
 
 class RevenueTargetPublic(BaseModel):

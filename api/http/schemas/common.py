@@ -11,7 +11,7 @@ from api.http.schemas.places import Agency
 from api.http.schemas.problems import ProblemPublic
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
-from domain.plain_text import CITATION_RULE, is_citation
+from domain.plain_text import CITATION_RULE, DOCUMENT_RULE, is_citation, is_document
 from domain.usecases.passports import personal_data
 from domain.values import LateEntryReason, PersonalData, Referral
 
@@ -45,6 +45,17 @@ def _citation(value: str) -> str:
     if not is_citation(value):
         raise ValueError(CITATION_RULE)
     return value
+
+
+def _document(value: str) -> str:
+    if not is_document(value):
+        raise ValueError(DOCUMENT_RULE)
+    return value
+
+
+# Dasar: a revenue target's budget (DIPA), a legal hold's or an erasure's basis. Plain in the
+# log for ever (an erasure's outlives the person it erased): a name is refused.
+DocumentBasis = Annotated[Text, AfterValidator(_document)]
 
 
 # Dasar hukum: a decision's legal basis, an enforcement case's article. Plain, not sealed:
