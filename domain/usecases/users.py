@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Notification
 
 from domain.application import Berkas
 from domain.errors import CaseNotFound
@@ -35,16 +37,32 @@ def user_id_for(token: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"berkas:user:{token_hash(token)}")
 
 
-def _provenance(by: Actor) -> Provenance:
-    return Provenance(by.id, by.role, by.office, datetime.now(UTC))
+def _provenance(by: Actor, command_id: str | None = None) -> Provenance:
+    return Provenance(by.id, by.role, by.office, datetime.now(UTC), command_id)
 
 
-def register(app: Berkas, by: Actor, name: str, role: str | Role, office: str) -> tuple[User, str]:
-    """A new account and its token; the token is returned once and never stored."""
+def register(
+    app: Berkas, by: Actor, name: str, role: str | Role, office: str, command_id: str | None = None
+) -> tuple[User, str | None]:
+    """A new account and its token; the token is returned once and never stored. A command
+    (``command_id``: an idempotency key) run again answers the account it created, without
+    its token: never a second account with a second live token."""
+    if command_id is not None and (done := registered_under(app, command_id)) is not None:
+        return done, None
     token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
-    user = User.register(user_id_for(token), _provenance(by), name.strip(), as_enum(Role, role, "role"), office)
+    provenance = _provenance(by, command_id)
+    user = User.register(user_id_for(token), provenance, name.strip(), as_enum(Role, role, "role"), office)
     app.save(user)
     return user, token
+
+
+def registered_under(app: Berkas, command_id: str) -> User | None:
+    """The account a command created (its id is the token's: found by the events, few)."""
+    for notification in _registrations(app):
+        event = app.mapper.to_domain_event(notification)
+        if event.provenance.command_id == command_id:  # type: ignore[attr-defined]
+            return get_user(app, event.originator_id)
+    return None
 
 
 def authenticate(app: Berkas, token: str) -> Actor | None:
@@ -77,15 +95,17 @@ def revoke(app: Berkas, by: Actor, user_id: UUID, reason: str) -> User:
     return user
 
 
-def all_users(app: Berkas) -> list[User]:
-    """Every account ever registered, in order (a short scan of the log by topic)."""
-    topic = User.Registered.TOPIC
-    ids: list[UUID] = []
+def _registrations(app: Berkas) -> Iterator[Notification]:
+    """Every account's registration, in order (a short scan of the log by topic)."""
     start = 1
     while True:
-        page = app.recorder.select_notifications(start, PAGE, topics=[topic])
-        ids.extend(n.originator_id for n in page)
+        page = app.recorder.select_notifications(start, PAGE, topics=[User.Registered.TOPIC])
+        yield from page
         if len(page) < PAGE:
             break
         start = page[-1].id + 1
-    return [get_user(app, user_id) for user_id in ids]
+
+
+def all_users(app: Berkas) -> list[User]:
+    """Every account ever registered, in order."""
+    return [get_user(app, n.originator_id) for n in _registrations(app)]

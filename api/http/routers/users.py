@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from api import accounts
 from api.http import access
-from api.http.deps import ActorDep, SystemDep
+from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import WORD
 from api.http.schemas.admin import PeoplePublic, PersonPublic, RevocationCreate, UserCreate, UserPublic, UsersPublic
 from api.http.schemas.common import errors
@@ -30,10 +30,13 @@ def _public(user: User, token: str | None = None) -> UserPublic:
 
 
 @router.post("", status_code=201, response_model=UserPublic, responses=errors(401, 403, 422))
-def add_user(body: UserCreate, system: SystemDep, actor: ActorDep) -> UserPublic:
-    """A new account of the admin's office; the answer carries its token, the only time it is ever shown."""
-    access.require_account_admin(actor, body.office, Role(body.role))
-    user, token = users.register(system.app, actor, body.name, body.role, body.office)
+def add_user(body: UserCreate, system: SystemDep, actor: ActorDep, command_id: CommandIdDep) -> UserPublic:
+    """A new account of the admin's office; the answer carries its token, the only time it is ever
+    shown. A retry with the same `Idempotency-Key` answers the account that key created with
+    `token` null (never a second account): revoke it if its token was lost."""
+    with bound(command_id) as command:
+        access.require_account_admin(actor, body.office, Role(body.role))
+        user, token = users.register(system.app, actor, body.name, body.role, body.office, command)
     return _public(user, token)
 
 
