@@ -207,4 +207,4 @@ def office(code: str) -> Office:
     try:
         return OFFICES[code]
     except KeyError:
-        raise InvalidCommand("office", f"unknown office code {code!r}") from None
+        raise InvalidCommand("office", "is not an office code of the reference data (domain/offices.py)") from None

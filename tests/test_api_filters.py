@@ -56,3 +56,18 @@ def test_a_reason_code_of_the_domain_or_of_a_recorded_decision_is_a_filter(clien
     # Known, but not in this office: an empty page.
     answer = client.get("/audit/decisions", params={"reason": code, "office": "JYP"}, headers=auth(auditor))
     assert answer.status_code == 200 and answer.json()["data"] == []
+
+
+def test_an_unknown_office_is_a_422_that_does_not_echo_it(client: TestClient, system):
+    auditor = token_for(system, "AUDITOR")
+    for path in ("/audit/decisions", "/passport-applications", "/reports/annual/2024"):
+        answer = client.get(path, params={"office": "ZQX"}, headers=auth(auditor))
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "office", answer.text[:300]
+        assert "ZQX" not in answer.text
+
+
+def test_a_rule_of_ours_reads_as_written_without_the_validators_prefix(client: TestClient, system):
+    auditor = token_for(system, "AUDITOR")
+    answer = client.get("/audit/decisions", params={"from": "1800-01-01T00:00:00Z"}, headers=auth(auditor))
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["detail"] == "must be between the years 1900 and 2100"

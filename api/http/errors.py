@@ -132,7 +132,9 @@ def _field(item: dict[str, Any]) -> FieldProblem:
     if location is None:
         path = [where, *path]
     # FastAPI names a body that is a single model "body" alone: the field is then the body.
-    rule = _RULES.get(item["type"], item["msg"][:1].lower() + item["msg"][1:])
+    # A rule of ours (a ValueError in a validator) reads as written, without pydantic's prefix.
+    message = item["msg"].removeprefix("Value error, ")
+    rule = _RULES.get(item["type"], message[:1].lower() + message[1:])
     return FieldProblem(location=location, field=".".join(path) or "body", detail=rule, type=item["type"])
 
 
