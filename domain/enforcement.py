@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_enum, check_text, whole_rupiah
 from domain.errors import IllegalTransition, InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
-from domain.plain_text import check_citation, check_place, check_port
+from domain.plain_text import check_citation, check_number, check_place, check_port, check_reason_code
 from domain.reference import office as lookup_office
 from domain.values import (
     AdministrativeAction,
@@ -147,7 +147,7 @@ class EnforcementCase(Case):
     def examine(self, provenance: Provenance, report_number: str) -> None:
         """Berita acara pemeriksaan (BAP)."""
         self.check_can("examine", provenance)
-        check_text("report_number", report_number)
+        check_number("report_number", report_number)
         self._examined(provenance=provenance, report_number=report_number)
 
     @event("Examined", topic=_T + "Examined")
@@ -167,8 +167,8 @@ class EnforcementCase(Case):
         check_enum("action", action, AdministrativeAction)
         if action in self.actions:
             raise InvalidCommand("action", f"{action.value} is already imposed on this case")
-        check_text("decision_number", decision_number)
-        check_text("reason_code", reason_code)
+        check_number("decision_number", decision_number)
+        check_reason_code("reason_code", reason_code)
         check_citation("legal_basis", legal_basis)
         self._action_imposed(
             provenance=provenance,
@@ -203,7 +203,7 @@ class EnforcementCase(Case):
 
     def pay_charge(self, provenance: Provenance, billing_code: str, amount: Decimal) -> None:
         self.check_can("pay_charge", provenance)
-        check_text("billing_code", billing_code)
+        check_number("billing_code", billing_code)
         amount = whole_rupiah("amount", amount)
         if amount > self.charge_due - self.charge_paid:
             raise InvalidCommand("amount", "must be at most the charge outstanding")

@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_enum, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
-from domain.plain_text import check_citation
+from domain.plain_text import check_citation, check_country, check_number
 from domain.reference import office as lookup_office
 from domain.reference import passport_fee, zero_tariff_basis
 from domain.values import (
@@ -127,7 +127,7 @@ class PassportApplication(Case):
         if validity_years not in (5, 10):
             raise InvalidCommand("validity_years", "must be 5 or 10")
         check_text("purpose", purpose)
-        check_text("destination", destination)
+        check_country("destination", destination)
         office = lookup_office(provenance.office)
         if not office.serves(regency_code, office.local_date(provenance.occurred_at)):
             raise InvalidCommand("regency_code", f"{regency_code} is not in the jurisdiction of {office.code}")
@@ -183,7 +183,7 @@ class PassportApplication(Case):
     def pay(self, provenance: Provenance, billing_code: str) -> None:
         """Pembayaran PNBP: the fee comes from the tariff in force on the payment day."""
         self.check_can("pay", provenance)
-        check_text("billing_code", billing_code)
+        check_number("billing_code", billing_code)
         day = lookup_office(self.office).local_date(provenance.occurred_at)
         fee = passport_fee(billing_code, day, self.product, self.validity_years, self.expedited, self.application_type)
         self._fee_paid(provenance=provenance, fee=fee, total=fee.total)

@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 from domain.case import Case, check_calendar, check_enum, check_text
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
-from domain.plain_text import check_citation
+from domain.plain_text import check_citation, check_number, check_reason_code
 from domain.reference import office as lookup_office
 from domain.reference import permit_fee, permit_fee_code
 from domain.values import Fee, PermitBasis, PermitKind, PersonalData, PersonalNote, Provenance, StayTerm
@@ -127,7 +127,7 @@ class StayPermit(Case):
 
     def pay(self, provenance: Provenance, billing_code: str) -> None:
         self.check_can("pay", provenance)
-        check_text("billing_code", billing_code)
+        check_number("billing_code", billing_code)
         fee = permit_fee(billing_code, self._day(provenance), self.kind, self.requested_term)
         self._fee_paid(provenance=provenance, fee=fee, total=fee.total)
 
@@ -137,7 +137,7 @@ class StayPermit(Case):
 
     def refuse(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
         self.check_can("refuse", provenance)
-        check_text("reason_code", reason_code)
+        check_reason_code("reason_code", reason_code)
         check_citation("legal_basis", legal_basis)
         self._refused(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
 
@@ -180,7 +180,7 @@ class StayPermit(Case):
     def extend(self, provenance: Provenance, billing_code: str, term: StayTerm, new_end: date) -> None:
         """Perpanjangan izin tinggal: paid, and a document of its own."""
         self.check_can("extend", provenance)
-        check_text("billing_code", billing_code)
+        check_number("billing_code", billing_code)
         if not isinstance(new_end, date) or self.valid_until is None or new_end <= self.valid_until:
             raise InvalidCommand("new_end", "must be a date after the current end of the permit")
         check_calendar("new_end", new_end)

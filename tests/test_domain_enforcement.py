@@ -30,7 +30,7 @@ A = AdministrativeAction
 
 
 def _impose(case: EnforcementCase, clock: Clock, action: AdministrativeAction) -> None:
-    case.impose_action(supervisor_of(clock), action, f"KEP-{action.value}", "OVERSTAY", DEPORTATION_BASIS)
+    case.impose_action(supervisor_of(clock), action, f"KEP-1/{action.value}", "OVERSTAY", DEPORTATION_BASIS)
 
 
 # --- enforcement: the paths ---------------------------------------------------------------

@@ -20,10 +20,20 @@ from api.http.routers.subjects import ErasureCreate, HoldRelease
 from api.http.schemas.admin import RevenueTargetUpdate
 from domain.errors import InvalidCommand
 from domain.offices import OFFICES
-from domain.plain_text import AGENCY_RULE, CITATION_RULE, DOCUMENT_RULE, PLACE_RULE, PORT_RULE, check_document
+from domain.plain_text import (
+    AGENCY_RULE,
+    CITATION_RULE,
+    COUNTRY_RULE,
+    DOCUMENT_RULE,
+    NUMBER_RULE,
+    PLACE_RULE,
+    PORT_RULE,
+    REASON_CODE_RULE,
+    check_document,
+)
 from domain.usecases.base import Actor
 from domain.values import Role
-from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, finding, interviewed_passport, stay_application
+from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, finding, interviewed_passport, stay_application, submission
 
 NAME = "Yohanes Testwenda"
 NAMED_BASIS = f"Pasal 75 UU 6/2011 atas nama {NAME}"
@@ -159,6 +169,49 @@ REFUSALS: dict[str, tuple[str, str, Prepare, Call]] = {
         PORT_RULE,
         lambda app, o, s: _enforcement(app, o, s),
         lambda app, o, s, case: app.deport(o, case, f"Bandara Juanda via {NAME}"),
+    ),
+    "administrative action's number": (
+        "decision_number",
+        NUMBER_RULE,
+        lambda app, o, s: _enforcement(app, o, s, action=None),
+        lambda app, o, s, case: app.impose_action(s, case, "DEPORTATION", NAME, "OVERSTAY", DEPORTATION_BASIS),
+    ),
+    "administrative action's reason code": (
+        "reason_code",
+        REASON_CODE_RULE,
+        lambda app, o, s: _enforcement(app, o, s, action=None),
+        lambda app, o, s, case: app.impose_action(s, case, "DEPORTATION", "KEP-1", NAME, DEPORTATION_BASIS),
+    ),
+    "examination report number": (
+        "report_number",
+        NUMBER_RULE,
+        lambda app, o, s: app.open_enforcement_case(
+            o,
+            source="COUNTER",
+            subject=finding()["subject"],
+            nationality="AUS",
+            alleged_violation="overstay",
+            article="Pasal 78 UU 6/2011",
+        ),
+        lambda app, o, s, case: app.examine(o, case, f"BAP {NAME} 1"),
+    ),
+    "stay permit refusal's reason code": (
+        "reason_code",
+        REASON_CODE_RULE,
+        lambda app, o, s: _paid_permit(app, o),
+        lambda app, o, s, case: app.refuse_stay_permit(s, case, NAME, LEGAL_BASIS),
+    ),
+    "passport fee's billing code": (
+        "billing_code",
+        NUMBER_RULE,
+        lambda app, o, s: app.submit_passport_application(o, **submission()),
+        lambda app, o, s, case: app.pay_passport_fee(o, case, f"{NAME} 8202"),
+    ),
+    "passport destination": (
+        "destination",
+        COUNTRY_RULE,
+        _nothing,
+        lambda app, o, s, _: app.submit_passport_application(o, **submission(destination=NAME)),
     ),
     "joint operation agency": (
         "agencies",

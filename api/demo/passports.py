@@ -39,17 +39,19 @@ _REFUSAL_DETAILS: dict[RefusalReason, tuple[str, Referral | None, tuple[str, ...
     RefusalReason.PREVENTION_LIST: (PREVENTION_BASIS, None, ("tercantum dalam daftar pencegahan",)),
     RefusalReason.DUPLICATE: (LEGAL_BASIS, None, ("permohonan ganda",)),
 }
+# Destinations as the API takes them, ISO 3166-1 alpha-3 codes: Malaysia, Singapura, Arab
+# Saudi, Jepang, Hong Kong, Australia, Tiongkok, Turki; for migrant work Taiwan and Korea Selatan.
 _TRAVEL = (
-    ("wisata", "Malaysia"),
-    ("wisata", "Singapura"),
-    ("umrah", "Arab Saudi"),
-    ("wisata", "Jepang"),
-    ("kunjungan keluarga", "Hong Kong"),
-    ("studi", "Australia"),
-    ("bisnis", "Tiongkok"),
-    ("wisata", "Turki"),
+    ("wisata", "MYS"),
+    ("wisata", "SGP"),
+    ("umrah", "SAU"),
+    ("wisata", "JPN"),
+    ("kunjungan keluarga", "HKG"),
+    ("studi", "AUS"),
+    ("bisnis", "CHN"),
+    ("wisata", "TUR"),
 )
-_MIGRANT_WORK = ("Taiwan", "Hong Kong", "Malaysia", "Korea Selatan", "Jepang")
+_MIGRANT_WORK = ("TWN", "HKG", "MYS", "KOR", "JPN")
 _CHANNELS = weighted({Channel.M_PASPOR: 70, Channel.WALK_IN: 12, Channel.COLLECTIVE: 10, Channel.MOBILE_SERVICE: 8})
 _COLLECTORS = weighted({Collector.SELF: 85, Collector.FAMILY: 12, Collector.PROXY: 3})
 
