@@ -37,3 +37,21 @@ def test_the_contract_documents_both_answers_of_a_put(client: TestClient):
     assert "Location" in responses["201"]["headers"] and "Location" not in responses["200"].get("headers", {})
     for code in ("200", "201"):
         assert responses[code]["content"]["application/json"]["schema"]["$ref"].endswith("/RevenueTargetPublic")
+
+
+def test_a_put_with_a_stale_if_match_is_a_409_and_changes_nothing(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "SBY")
+    assert client.put("/revenue-targets/2030", json=TARGET, headers=auth(supervisor)).status_code == 201
+    stale = client.put(
+        "/revenue-targets/2030", json={**TARGET, "amount": "7"}, headers=auth(supervisor, **{"If-Match": '"7"'})
+    )
+    assert stale.status_code == 409 and stale.headers["ETag"] == '"1"', stale.text[:300]
+    current = client.get("/revenue-targets/2030", headers=auth(supervisor)).json()
+    assert (current["amount"], current["version"]) == (1500000000, 1)
+    fresh = client.put(
+        "/revenue-targets/2030", json={**TARGET, "amount": "7"}, headers=auth(supervisor, **{"If-Match": '"1"'})
+    )
+    assert fresh.status_code == 200 and fresh.json()["version"] == 2
+    missing = client.put("/revenue-targets/2035", json=TARGET, headers=auth(supervisor, **{"If-Match": '"1"'}))
+    assert missing.status_code == 409
+    assert client.get("/revenue-targets/2035", headers=auth(supervisor)).status_code == 404

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Unpack
 from uuid import UUID
 
+from domain.errors import ConflictError
 from domain.revenue_target import RevenueTarget, revenue_target_id
-from domain.usecases.base import Actor, BerkasBase, CreationOptions
+from domain.usecases.base import Actor, BerkasBase, CommandOptions
 
 
 class RevenueTargetUseCases(BerkasBase):
@@ -17,11 +18,15 @@ class RevenueTargetUseCases(BerkasBase):
         year: int,
         amount: Decimal,
         legal_basis: str,
-        **opts: Unpack[CreationOptions],
+        **opts: Unpack[CommandOptions],
     ) -> int:
-        """Set or revise the office's PNBP target for a year; returns the target's version."""
+        """Set or revise the office's PNBP target for a year; returns the target's version.
+        ``expected_version`` (the version the caller read) refuses a stale revision, and a
+        revision of a target that does not exist yet."""
         target_id: UUID = revenue_target_id(actor.office, year)
         if not self.exists(target_id):
+            if opts.get("expected_version") is not None:
+                raise ConflictError(target_id, 0, opts.get("expected_version"))
             provenance = self.provenance(
                 actor, opts.get("occurred_at"), opts.get("command_id"), opts.get("late_entry_reason")
             )

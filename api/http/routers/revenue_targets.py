@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api.http import access
-from api.http.deps import ActorDep, CommandIdDep, IdempotencyKey, SystemDep, bound
+from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, IdempotencyKey, SystemDep, bound
 from api.http.listing import WORD
 from api.http.schemas.admin import RevenueTargetCreate, RevenueTargetPublic, RevenueTargetUpdate
 from api.http.schemas.common import errors
@@ -25,10 +25,20 @@ def _public(target: RevenueTarget, response: Response) -> RevenueTargetPublic:
     )
 
 
-def _set(system, actor: Actor, year: int, body: RevenueTargetUpdate, key: IdempotencyKey | None, response: Response):
+def _set(
+    system,
+    actor: Actor,
+    year: int,
+    body: RevenueTargetUpdate,
+    key: IdempotencyKey | None,
+    response: Response,
+    expected_version: int | None = None,
+):
     with bound(key) as command_id:
         access.require_worker(actor, decision=True)
-        version = system.app.set_revenue_target(actor, year, body.amount, body.legal_basis, command_id=command_id)
+        version = system.app.set_revenue_target(
+            actor, year, body.amount, body.legal_basis, command_id=command_id, expected_version=expected_version
+        )
     return _public(system.app.get_case(revenue_target_id(actor.office, year), version=version), response)
 
 
@@ -54,12 +64,14 @@ def put_target(
     system: SystemDep,
     actor: ActorDep,
     command_id: CommandIdDep,
+    expected_version: ExpectedVersionDep,
     response: Response,
 ) -> RevenueTargetPublic:
     """Set the supervisor's office's target for the year, whether or not it had one (RFC 9110
     §9.3.4): 201 with its `Location` when it had none, 200 when it replaces it. Each change is
-    an event; a retry with the same `Idempotency-Key` is answered as the first was."""
-    target = _set(system, actor, year, body, command_id, response)
+    an event; a retry with the same `Idempotency-Key` is answered as the first was. With
+    `If-Match` (the ETag read), a target changed meanwhile, or not set yet, is a 409."""
+    target = _set(system, actor, year, body, command_id, response, expected_version)
     if target.version == 1:
         response.status_code = 201
         response.headers["Location"] = f"/revenue-targets/{year}?office={target.office}"
