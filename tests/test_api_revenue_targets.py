@@ -55,3 +55,14 @@ def test_a_put_with_a_stale_if_match_is_a_409_and_changes_nothing(client: TestCl
     missing = client.put("/revenue-targets/2035", json=TARGET, headers=auth(supervisor, **{"If-Match": '"1"'}))
     assert missing.status_code == 409
     assert client.get("/revenue-targets/2035", headers=auth(supervisor)).status_code == 404
+
+
+def test_a_post_with_a_stale_if_match_is_a_409_too(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "SBY")
+    body = {**TARGET, "year": 2036}
+    assert client.post("/revenue-targets", json=body, headers=auth(supervisor)).json()["version"] == 1
+    stale = client.post(
+        "/revenue-targets", json={**body, "amount": "9"}, headers=auth(supervisor, **{"If-Match": '"4"'})
+    )
+    assert stale.status_code == 409 and stale.headers["ETag"] == '"1"', stale.text[:300]
+    assert client.get("/revenue-targets/2036", headers=auth(supervisor)).json()["amount"] == 1500000000

@@ -44,11 +44,17 @@ def _set(
 
 @router.post("", response_model=RevenueTargetPublic, responses=errors(401, 403, 409, 422))
 def set_target(
-    body: RevenueTargetCreate, system: SystemDep, actor: ActorDep, command_id: CommandIdDep, response: Response
+    body: RevenueTargetCreate,
+    system: SystemDep,
+    actor: ActorDep,
+    command_id: CommandIdDep,
+    expected_version: ExpectedVersionDep,
+    response: Response,
 ) -> RevenueTargetPublic:
-    """Set or revise the target of the supervisor's office; each change is an event."""
+    """Set or revise the target of the supervisor's office; each change is an event. With
+    `If-Match` (the ETag read), a target changed meanwhile, or not set yet, is a 409."""
     update = RevenueTargetUpdate(amount=body.amount, legal_basis=body.legal_basis)
-    return _set(system, actor, body.year, update, command_id, response)
+    return _set(system, actor, body.year, update, command_id, response, expected_version)
 
 
 _PUT_ANSWERS = {
