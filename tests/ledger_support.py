@@ -97,9 +97,7 @@ def tamper(system: System, statement: str, params: tuple = ()) -> None:
 def event_at(system: System, nid: int) -> tuple[uuid.UUID, bytes] | None:
     table, column = system.store.events_table, system.store.dialect.id_column
     with system.store.connect() as conn:
-        found = conn.execute(
-            f"SELECT originator_id, state FROM {table} WHERE {column} = {int(nid)}"
-        ).fetchone()
+        found = conn.execute(f"SELECT originator_id, state FROM {table} WHERE {column} = {int(nid)}").fetchone()
     if found is None:
         return None
     case, state = found

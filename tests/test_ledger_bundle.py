@@ -165,9 +165,7 @@ def test_a_bundle_re_signed_by_another_key_fails_against_the_published_one(ledge
     bundle = json.loads(bundle_of(ledger_system, two_days_of_cases(ledger_system)[0]))
     impostor = Ed25519PrivateKey.generate()
     signed = [note.parse_note(text) for text in bundle["checkpoints"]]
-    bundle["checkpoints"] = [
-        str(note.Note(n.text, (note.sign(n.text, bundle["origin"], impostor),))) for n in signed
-    ]
+    bundle["checkpoints"] = [str(note.Note(n.text, (note.sign(n.text, bundle["origin"], impostor),))) for n in signed]
     bundle["public_keys"] = [note.verifier_key(bundle["origin"], impostor.public_key())]
     forged = berkas_verify.canonical_dumps(bundle)
     assert not berkas_verify.verify_bundle(forged).problems

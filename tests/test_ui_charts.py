@@ -57,8 +57,11 @@ def _parse(svg: str) -> ET.Element:
 
 def test_a_stacked_bar_chart_is_well_formed_svg_with_a_title_a_description_and_escaped_labels():
     svg = charts.stacked_bars(
-        "c-test", "Paspor <diterbitkan> & lainnya", list(i18n.MONTHS["id"]),
-        [Series("ELECTRONIC", [1] * 12), Series("NON_<ELECTRONIC>", [2] * 12)], lambda v: i18n.number("id", v),
+        "c-test",
+        "Paspor <diterbitkan> & lainnya",
+        list(i18n.MONTHS["id"]),
+        [Series("ELECTRONIC", [1] * 12), Series("NON_<ELECTRONIC>", [2] * 12)],
+        lambda v: i18n.number("id", v),
     )
     root = _parse(svg)
     assert root.get("role") == "img"

@@ -161,4 +161,3 @@ def cumulative_against(
 def compact(lang_number: Callable[[float, int], str], scale: int, suffix: str) -> Callable[[float], str]:
     """An axis formatter that divides by ``scale`` (e.g. miliar) and keeps one decimal."""
     return lambda value: f"{lang_number(value / scale, 0 if value % scale == 0 else 1)}{suffix}"
-

@@ -51,9 +51,7 @@ def value_text(lang: str, metric: str, value: int) -> str:
 def _series(report: AnnualReport, metric: str, keys: list[str] | None = None) -> list[Series]:
     by_key = report.monthly_by_key.get(metric, {})
     chosen = keys if keys is not None else sorted(by_key)
-    return [Series(key, [by_key.get(key, {}).get(m, 0) for m in MONTHS]) for key in chosen] or [
-        Series("—", [0] * 12)
-    ]
+    return [Series(key, [by_key.get(key, {}).get(m, 0) for m in MONTHS]) for key in chosen] or [Series("—", [0] * 12)]
 
 
 def _charts(viewer: Viewer, report: AnnualReport) -> list:
@@ -108,13 +106,16 @@ def dashboard(
     ]
     headlines.append((viewer.t("report.share"), i18n.percent(lang, report.percent_of_target)))
     tables = [
-        (title, [(label_id if lang == "id" else label_en, key, value_text(lang, metric, value))
-                 for metric, key, label_id, label_en, value in lines])
+        (
+            title,
+            [
+                (label_id if lang == "id" else label_en, key, value_text(lang, metric, value))
+                for metric, key, label_id, label_en, value in lines
+            ],
+        )
         for title, lines in sections(report)
     ]
-    query = urlencode(
-        {"year": year, "office": report.office or "", "as_known_at": report.as_known_at or ""}
-    )
+    query = urlencode({"year": year, "office": report.office or "", "as_known_at": report.as_known_at or ""})
     return page(
         request,
         viewer,
