@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -235,6 +236,12 @@ class Vault(SubjectSeal):
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.aad)
         return subject.subject_id, b2a_base64(sealed, newline=False).decode()
 
+    def seal_values(self, nik: str, name: str, values: list[str]) -> tuple[str, str]:
+        # orjson writes the standard library's compact form (``separators=(",", ":")``,
+        # UTF-8 unescaped) in a tenth of its time: ~2 us a value, sealed ~48,000 times in a
+        # demo year at 1/8 (~2 % of writing it plain).
+        return self.seal(nik, name, orjson.dumps(values))
+
     def subjects_for(self, niks: Iterable[str]) -> dict[str, str]:
         """Read from the table, never the cache (another process may have erased a subject);
         new subjects go in at once, in one transaction, and of two writers racing for a NIK
@@ -242,15 +249,16 @@ class Vault(SubjectSeal):
         by_index = {self.blind.digest("nik", nik): nik for nik in niks}
         if not by_index:
             return {}
-        with self.store.connect() as conn:
+        with self._writer() as conn:
             found = self._subjects_by_nik_index(conn, list(by_index))
             new = {nik_index: self._new_subject() for nik_index in by_index if nik_index not in found}
             if new:
                 now = datetime.now(UTC).isoformat()
-                columns = tuple((name, "text") for name in ("subject_id", "nik_index", "wrapped_key", "created_at"))
                 rows = [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new.items()]
-                sql.insert_rows(conn, SUBJECTS, columns, rows, "ON CONFLICT DO NOTHING")
-                found |= self._subjects_by_nik_index(conn, list(new))
+                if self._insert_subjects(conn, rows) == len(rows):
+                    found |= {nik_index: (s.subject_id, s.wrapped) for nik_index, s in new.items()}
+                else:  # another writer made a subject for one of these NIKs first: theirs
+                    found |= self._subjects_by_nik_index(conn, list(new))
         for nik_index, (subject_id, wrapped) in found.items():
             cached = self._by_nik.get(nik_index)
             if cached is None or cached.subject_id != subject_id:
@@ -275,14 +283,8 @@ class Vault(SubjectSeal):
         now = datetime.now(UTC).isoformat()
         new = list(pending.new.items())
         with self._writer() as conn:
-            sql.insert_rows(
-                conn,
-                SUBJECTS,
-                (("subject_id", "text"), ("nik_index", "text"), ("wrapped_key", "text"), ("created_at", "text")),
-                [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new],
-                "ON CONFLICT DO NOTHING",
-            )
-            stale = self._stale(conn, pending, new)
+            inserted = self._insert_subjects(conn, [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new])
+            stale = self._stale(conn, pending, new, inserted == len(new))
             if stale:
                 return False  # the subjects that did go in stay, cached: the next encoding uses them
             text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
@@ -311,11 +313,32 @@ class Vault(SubjectSeal):
                 )
         return True
 
-    def _stale(self, conn: Any, pending: _Pending, new: list[tuple[str, _Subject]]) -> bool:
+    @staticmethod
+    def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str]]) -> int:
+        """Insert new subjects' rows (id, NIK index, wrapped key, created at), a NIK another
+        writer gave a subject first left out: how many went in."""
+        if not rows:
+            return 0
+        statement = f"INSERT INTO {SUBJECTS} (subject_id, nik_index, wrapped_key, created_at) "
+        if conn.dialect.name == "sqlite":
+            # ``executemany``'s rowcount is the rows it changed: a row left out counts none.
+            return int(conn.executemany(statement + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows).rowcount)
+        columns = [list(values) for values in zip(*rows, strict=True)]
+        statement += "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) ON CONFLICT DO NOTHING"
+        return int(conn.execute(statement, columns).rowcount)
+
+    def _stale(self, conn: Any, pending: _Pending, new: list[tuple[str, _Subject]], all_in: bool) -> bool:
         """Whether another writer made a subject for one of these NIKs first (adopt it), or
-        erased a subject this thread sealed for from its cache (forget it)."""
+        erased a subject this thread sealed for from its cache (forget it). ``all_in``: every
+        new subject's row went in, so none was made first and none needs looking up (on
+        PostgreSQL that lookup, ``nik_index = ANY(...)`` over a table without statistics yet,
+        was planned as a scan of every subject: ~1 s of the server's CPU in a demo year at
+        1/8, two thirds of what the vault cost it)."""
         stale = False
-        if new:
+        if new and all_in:
+            for nik_index, subject in new:
+                self._by_nik[nik_index] = subject
+        elif new:
             clause, params = sql.in_list(conn, "nik_index", [nik_index for nik_index, _ in new])
             found = dict(
                 (row[0], (row[1], row[2]))
@@ -458,9 +481,22 @@ class Vault(SubjectSeal):
             rows = sql.fetchall(conn, statement, params)
         return [(row[0], row[1]) for row in rows]
 
+    @contextmanager
+    def _synced(self) -> Iterator[Any]:
+        """One transaction that must be durable when it returns (an erasure): PostgreSQL, a
+        connection of the store's pool, not a new one; SQLite, a connection of its own, not
+        the writer's, which commits without syncing (what it writes, the events' commit that
+        follows syncs; nothing follows a shredding)."""
+        if self.store.dialect.name != "sqlite":
+            with self.store.read() as conn, self.store.dialect.transaction(conn):
+                yield conn
+            return
+        with self.store.connect() as conn:
+            yield conn
+
     def shred(self, subject_id: str) -> None:
         now = datetime.now(UTC).isoformat()
-        with self.store.connect() as conn:
+        with self._synced() as conn:
             sql.execute(
                 conn,
                 f"UPDATE {SUBJECTS} SET wrapped_key = NULL, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
