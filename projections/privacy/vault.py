@@ -249,7 +249,7 @@ class Vault(SubjectSeal):
         by_index = {self.blind.digest("nik", nik): nik for nik in niks}
         if not by_index:
             return {}
-        with self._writer() as conn:
+        with self._transaction() as conn:
             found = self._subjects_by_nik_index(conn, list(by_index))
             new = {nik_index: self._new_subject() for nik_index in by_index if nik_index not in found}
             if new:
@@ -482,11 +482,13 @@ class Vault(SubjectSeal):
         return [(row[0], row[1]) for row in rows]
 
     @contextmanager
-    def _synced(self) -> Iterator[Any]:
-        """One transaction that must be durable when it returns (an erasure): PostgreSQL, a
-        connection of the store's pool, not a new one; SQLite, a connection of its own, not
-        the writer's, which commits without syncing (what it writes, the events' commit that
-        follows syncs; nothing follows a shredding)."""
+    def _transaction(self) -> Iterator[Any]:
+        """One transaction outside a save (looking up or making subjects, shredding one):
+        PostgreSQL, a connection of the store's pool, not a new one (a server process started
+        and authenticated per call); SQLite, a connection of its own, not the writer's: its
+        transaction takes the write lock only if it writes (a lookup of known subjects does
+        not), and it syncs its commit (the writer's does not: the events' commit that follows
+        a save syncs it, and nothing follows a shredding)."""
         if self.store.dialect.name != "sqlite":
             with self.store.read() as conn, self.store.dialect.transaction(conn):
                 yield conn
@@ -496,7 +498,7 @@ class Vault(SubjectSeal):
 
     def shred(self, subject_id: str) -> None:
         now = datetime.now(UTC).isoformat()
-        with self._synced() as conn:
+        with self._transaction() as conn:
             sql.execute(
                 conn,
                 f"UPDATE {SUBJECTS} SET wrapped_key = NULL, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
