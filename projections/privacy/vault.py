@@ -78,6 +78,10 @@ class KeyFileMismatch(Exception):
     """The key file is not the one this store's subjects were sealed with."""
 
 
+# Marks a wrapped key bound to its row's NIK index (``Vault._bound``); base64 has no ':'.
+_BOUND = "n1:"
+
+
 @dataclass
 class _Subject:
     subject_id: str
@@ -178,13 +182,28 @@ class Vault(SubjectSeal):
                 "a data subject's key does not unwrap: the personal-data key file does not match this store"
             ) from None
 
-    def _new_subject(self, at: datetime | None = None) -> _Subject:
+    @staticmethod
+    def _bound(subject_id: str, nik_index: str | None) -> bytes:
+        """What a subject's wrapped key is bound to: its id and, for keys wrapped since
+        ``_BOUND`` (see ``_known``), its row's NIK index, so a NIK index moved to another
+        subject's row (psql) makes that key fail to unwrap instead of sealing a new case of
+        the NIK under, or finding, the wrong person."""
+        return f"{subject_id}\x00nik\x00{nik_index}".encode()
+
+    def _new_subject(self, nik_index: str, at: datetime | None = None) -> _Subject:
         subject_id = _ordered_id(at)
         data_key = AESGCM.generate_key(256)
-        return _Subject(subject_id, AESGCM(data_key), self._wrap(data_key, subject_id.encode()))
+        return _Subject(subject_id, AESGCM(data_key), _BOUND + self._wrap(data_key, self._bound(subject_id, nik_index)))
 
-    def _known(self, subject_id: str, wrapped: str) -> _Subject:
-        return _Subject(subject_id, AESGCM(self._unwrap(wrapped, subject_id.encode())), wrapped)
+    def _known(self, subject_id: str, wrapped: str, nik_index: str | None) -> _Subject:
+        """A stored subject's key. Keys wrapped before the NIK index was bound in carry no
+        ``_BOUND`` prefix and unwrap under the id alone; stripping the prefix from a newer
+        key does not help an attacker (its tag covers the longer associated data)."""
+        if wrapped.startswith(_BOUND):
+            key = self._unwrap(wrapped[len(_BOUND) :], self._bound(subject_id, nik_index))
+        else:
+            key = self._unwrap(wrapped, subject_id.encode())
+        return _Subject(subject_id, AESGCM(key), wrapped)
 
     # --- sealing (writers) -----------------------------------------------------------
 
@@ -225,7 +244,9 @@ class Vault(SubjectSeal):
             if subject is None:
                 # Its NIK is found by the subject's own row (``nik_index``): no index row.
                 event = pending.event
-                subject = pending.new[nik_index] = self._new_subject(None if event is None else event.timestamp)
+                subject = pending.new[nik_index] = self._new_subject(
+                    nik_index, None if event is None else event.timestamp
+                )
             else:
                 pending.used.add(subject.subject_id)
         if name:
@@ -251,7 +272,7 @@ class Vault(SubjectSeal):
             return {}
         with self._transaction() as conn:
             found = self._subjects_by_nik_index(conn, list(by_index))
-            new = {nik_index: self._new_subject() for nik_index in by_index if nik_index not in found}
+            new = {nik_index: self._new_subject(nik_index) for nik_index in by_index if nik_index not in found}
             if new:
                 now = datetime.now(UTC).isoformat()
                 rows = [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new.items()]
@@ -264,7 +285,7 @@ class Vault(SubjectSeal):
             if cached is None or cached.subject_id != subject_id:
                 mine = new.get(nik_index)
                 won = mine is not None and mine.subject_id == subject_id
-                self._by_nik[nik_index] = mine if won else self._known(subject_id, wrapped)
+                self._by_nik[nik_index] = mine if won else self._known(subject_id, wrapped, nik_index)
         return {nik: found[nik_index][0] for nik_index, nik in by_index.items()}
 
     def _subjects_by_nik_index(self, conn: Any, nik_indexes: list[str]) -> dict[str, tuple[str, str]]:
@@ -351,7 +372,7 @@ class Vault(SubjectSeal):
                 if subject_id == subject.subject_id:
                     self._by_nik[nik_index] = subject
                 else:
-                    self._by_nik[nik_index] = self._known(subject_id, wrapped)
+                    self._by_nik[nik_index] = self._known(subject_id, wrapped, nik_index)
                     stale = True
         if pending.used:
             clause, params = sql.in_list(conn, "subject_id", sorted(pending.used))
@@ -385,12 +406,12 @@ class Vault(SubjectSeal):
             return cached[0]
         with self._key_reader() as conn:
             found = sql.fetchall(
-                conn, f"SELECT wrapped_key, erased_at FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]
+                conn, f"SELECT wrapped_key, erased_at, nik_index FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]
             )
         if not found:
             raise PersonalDataUnreadable(f"no key for data subject {subject_id}: is this the store's key table?")
-        wrapped, erased_at = found[0]
-        subject = None if erased_at is not None else self._known(subject_id, wrapped)
+        wrapped, erased_at, nik_index = found[0]
+        subject = None if erased_at is not None else self._known(subject_id, wrapped, nik_index)
         self._by_id[subject_id] = (subject, now)
         return subject
 
@@ -477,8 +498,18 @@ class Vault(SubjectSeal):
             # also hold an index row for it, which the UNION folds into the same answer.
             statement += f" UNION SELECT subject_id, '' FROM {SUBJECTS} WHERE nik_index = ? AND erased_at IS NULL"
             params.append(digest)
+        owners: list[Any] = []
         with self.store.read() as conn:
             rows = sql.fetchall(conn, statement, params)
+            if kind == "nik" and rows:
+                # The subject a NIK's row names must hold a key bound to that NIK index: one
+                # moved to another subject's row is refused loudly, never that person's cases.
+                owners = sql.fetchall(
+                    conn, f"SELECT subject_id, wrapped_key FROM {SUBJECTS} WHERE nik_index = ?", [digest]
+                )
+        for subject_id, wrapped in owners:
+            if wrapped is not None:
+                self._known(subject_id, wrapped, digest)
         return [(row[0], row[1]) for row in rows]
 
     @contextmanager
