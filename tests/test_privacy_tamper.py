@@ -3,6 +3,7 @@ every change either fails loudly or is refused, never answers with another perso
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 
@@ -77,3 +78,91 @@ def test_untouched_subjects_are_still_found_and_read(system):
     finally:
         fresh.close()
     assert system.app.get_case(case_id).applicant.name == person.name
+
+
+def _set_row(system, subject_id: str, assignments: str) -> None:
+    with system.store.connect() as conn:
+        sql.execute(conn, f"UPDATE {SUBJECTS} SET {assignments} WHERE subject_id = ?", [subject_id])
+
+
+def _fresh_read(system, subject_id: str, token: str):
+    reader = Vault(system.store, keyfile.load(system.settings.personal_data_key_file))
+    try:
+        return reader.open(subject_id, token)
+    finally:
+        reader.close()
+
+
+def _token(system, case_id) -> str:
+    with system.store.connect() as conn:
+        state = conn.dialect.raw_rows(
+            conn,
+            f"SELECT state FROM {conn.dialect.events_table} WHERE originator_id = ? ORDER BY originator_version",
+            (conn.dialect.case_key(case_id),),
+        )[0][0]
+    sealed = json.loads(bytes(state))["applicant"]
+    return sealed["sealed"] if isinstance(sealed, dict) and "sealed" in sealed else _find_sealed(sealed)
+
+
+def _find_sealed(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            if (found := _find_sealed(item)) is not None:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            if (found := _find_sealed(item)) is not None:
+                return found
+    if isinstance(value, str) and len(value) > 40:
+        return value
+    return None
+
+
+@pytest.mark.parametrize("how", ["NULL", "'x1:AAAA'", "'n1:AAAA'"])
+def test_a_key_removed_with_psql_reads_loudly_not_as_a_lawful_erasure(system, how):
+    person = _person("Agus Salim")
+    case_id, _ = closed_history(system, person)
+    subject = subject_of(system, case_id).hex
+    token = _token(system, case_id)
+    assert _fresh_read(system, subject, token) is not None
+    # Before, a row marked erased (and its key gone) read as <erased>, with no SubjectErased event.
+    _set_row(system, subject, f"wrapped_key = {how}, nik_index = NULL, erased_at = '2025-01-01T00:00:00+00:00'")
+    with pytest.raises(PersonalDataUnreadable, match="without a recorded erasure"):
+        _fresh_read(system, subject, token)
+
+
+def test_a_key_missing_from_a_live_row_reads_loudly(system):
+    person = _person("Sri Mulyani")
+    case_id, _ = closed_history(system, person)
+    subject = subject_of(system, case_id).hex
+    token = _token(system, case_id)
+    _set_row(system, subject, "wrapped_key = NULL")
+    with pytest.raises(PersonalDataUnreadable, match="missing"):
+        _fresh_read(system, subject, token)
+
+
+def test_a_lawful_erasure_reads_as_erased_also_as_older_stores_recorded_it(system, supervisor):
+    from datetime import timedelta
+
+    from api.cli.common import console_admin
+
+    person = _person("Hadi Pranoto")
+    case_id, _ = closed_history(system, person)
+    subject = subject_of(system, case_id)
+    token = _token(system, case_id)
+    system.app.approve_erasure(supervisor, subject, "SUBJECT_REQUEST", "Pasal 8 UU 27/2022")
+    system.app.erase_subject(console_admin("MLG"), subject, "SUBJECT_REQUEST", "Pasal 8 UU 27/2022", timedelta(0))
+    assert _fresh_read(system, subject.hex, token) is None
+    _set_row(system, subject.hex, "wrapped_key = NULL")  # shredded before tombstones: the log records it
+    assert _fresh_read(system, subject.hex, token) is None
+
+
+@pytest.mark.parametrize("garbage", ["'AAAA'", "'n1:!!'", "'not base64 at all'"])
+def test_a_key_edited_into_garbage_reads_loudly(system, garbage):
+    person = _person("Dian Sastro")
+    case_id, _ = closed_history(system, person)
+    subject = subject_of(system, case_id).hex
+    token = _token(system, case_id)
+    _set_row(system, subject, f"wrapped_key = {garbage}")  # before: ValueError, a 500
+    with pytest.raises(PersonalDataUnreadable):
+        _fresh_read(system, subject, token)

@@ -80,6 +80,10 @@ class KeyFileMismatch(Exception):
 
 # Marks a wrapped key bound to its row's NIK index (``Vault._bound``); base64 has no ':'.
 _BOUND = "n1:"
+# Marks what shredding leaves in place of a key: a value only the key-encryption key makes,
+# bound to the subject's id (``Vault._tombstone``).
+_ERASED = "x1:"
+_ERASED_TOPIC = "berkas:DataSubject.SubjectErased"
 
 
 @dataclass
@@ -174,10 +178,10 @@ class Vault(SubjectSeal):
         return base64.b64encode(nonce + self._kek.encrypt(nonce, data_key, subject_id)).decode()
 
     def _unwrap(self, wrapped: str, subject_id: bytes) -> bytes:
-        raw = base64.b64decode(wrapped)
         try:
+            raw = base64.b64decode(wrapped)
             return self._kek.decrypt(raw[:12], raw[12:], subject_id)
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # ValueError: not base64, or too short (an edited row)
             raise PersonalDataUnreadable(
                 "a data subject's key does not unwrap: the personal-data key file does not match this store"
             ) from None
@@ -411,9 +415,39 @@ class Vault(SubjectSeal):
         if not found:
             raise PersonalDataUnreadable(f"no key for data subject {subject_id}: is this the store's key table?")
         wrapped, erased_at, nik_index = found[0]
-        subject = None if erased_at is not None else self._known(subject_id, wrapped, nik_index)
+        if erased_at is not None:
+            self._check_erased(subject_id, wrapped)
+            subject = None
+        elif wrapped is None:
+            raise PersonalDataUnreadable(f"the key of data subject {subject_id} is missing")
+        else:
+            subject = self._known(subject_id, wrapped, nik_index)
         self._by_id[subject_id] = (subject, now)
         return subject
+
+    def _tombstone(self, subject_id: str) -> str:
+        return _ERASED + self._wrap(b"erased", f"{subject_id}\x00erased".encode())
+
+    def _check_erased(self, subject_id: str, wrapped: str | None) -> None:
+        """An erased row reads as erased only if this vault shredded it (its tombstone), or,
+        for a row shredded before tombstones (key NULL), if the log records the erasure: a
+        key removed with psql reads loudly, not as a lawful erasure."""
+        if wrapped is not None and wrapped.startswith(_ERASED):
+            try:
+                self._unwrap(wrapped[len(_ERASED) :], f"{subject_id}\x00erased".encode())
+                return
+            except PersonalDataUnreadable:
+                pass
+        elif wrapped is None:
+            with self._key_reader() as conn:
+                recorded = conn.dialect.raw_rows(
+                    conn,
+                    f"SELECT 1 FROM {conn.dialect.events_table} WHERE originator_id = ? AND topic = ?",
+                    (conn.dialect.case_key(UUID(subject_id)), _ERASED_TOPIC),
+                )
+            if recorded:
+                return
+        raise PersonalDataUnreadable(f"the key of data subject {subject_id} was removed without a recorded erasure")
 
     @contextmanager
     def _key_reader(self) -> Iterator[Any]:
@@ -532,9 +566,9 @@ class Vault(SubjectSeal):
         with self._transaction() as conn:
             sql.execute(
                 conn,
-                f"UPDATE {SUBJECTS} SET wrapped_key = NULL, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
+                f"UPDATE {SUBJECTS} SET wrapped_key = ?, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
                 "WHERE subject_id = ?",
-                [now, subject_id],
+                [self._tombstone(subject_id), now, subject_id],
             )
             sql.execute(conn, f"DELETE FROM {INDEX} WHERE subject_id = ?", [subject_id])
         self._by_id[subject_id] = (None, time.monotonic())
