@@ -166,3 +166,16 @@ def test_a_key_edited_into_garbage_reads_loudly(system, garbage):
     _set_row(system, subject, f"wrapped_key = {garbage}")  # before: ValueError, a 500
     with pytest.raises(PersonalDataUnreadable):
         _fresh_read(system, subject, token)
+
+
+def test_a_missing_key_file_is_refused_not_replaced_even_before_the_first_subject(system, tmp_path):
+    from api.bootstrap import StoreNotReady, bootstrap
+
+    missing = tmp_path / "elsewhere" / "personal-data.key"
+    missing.parent.mkdir()
+    settings = system.settings.model_copy(update={"personal_data_key_path": missing})
+    # Before, a store with its key check recorded but no subject yet got a new key file
+    # beside it, then "does not match": a stray key an operator could take for the real one.
+    with pytest.raises(StoreNotReady, match="is missing"):
+        bootstrap(settings)
+    assert not missing.exists()

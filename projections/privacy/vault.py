@@ -151,8 +151,13 @@ class Vault(SubjectSeal):
 
     @staticmethod
     def store_holds_subjects(store: Store) -> bool:
+        """Whether the store was given a key file: it holds a subject, or the key check that
+        the first start records (``check_keys``), so a missing file is refused, not replaced."""
         with store.connect() as conn:
-            return sql.table_exists(conn, SUBJECTS) and bool(sql.fetchall(conn, f"SELECT 1 FROM {SUBJECTS} LIMIT 1"))
+            return any(
+                sql.table_exists(conn, table) and bool(sql.fetchall(conn, f"SELECT 1 FROM {table} LIMIT 1"))
+                for table in (SUBJECTS, META)
+            )
 
     def check_keys(self) -> None:
         """Refuse a key file other than the one this store was sealed with (recorded once)."""
