@@ -89,7 +89,7 @@ def open_vault(settings: Settings, store: Store) -> Vault:
         if path.exists():
             personal_keys = keyfile.load(path)
         elif Vault.store_holds_subjects(store):
-            raise StoreNotReady(f"the personal-data key file {path} is missing, and this store holds sealed data")
+            raise StoreNotReady(f"the personal-data key file {path} is missing, and this store was sealed with one")
         else:
             personal_keys = keyfile.load_or_create(path)  # a sibling worker may make it first
         vault = Vault(store, personal_keys, settings.personal_data_cache_seconds)

@@ -8,6 +8,7 @@ hashes stay as they are. The keys live outside the domain; the composition root 
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,6 +17,10 @@ from uuid import UUID
 from eventsourcing.persistence import EventStore, Notification, Recording
 
 from domain.errors import DomainError
+
+# A sealed value's plaintext: a JSON list, written compact by one encoder made once
+# (``json.dumps(..., ensure_ascii=False)`` builds an encoder per call).
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class PersonalDataUnreadable(DomainError):
@@ -30,6 +35,11 @@ class SubjectSeal(ABC):
     def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
         """Encrypt under the data key of the subject this NIK belongs to (a new subject with
         a new key when there is none): returns the subject's id and the sealed token."""
+
+    def seal_values(self, nik: str, name: str, values: list[str]) -> tuple[str, str]:
+        """``seal`` of the values as a compact JSON list (what ``open`` gives back, for
+        ``json.loads``); a seal may encode it faster than the standard library."""
+        return self.seal(nik, name, _compact_json(values).encode())
 
     @abstractmethod
     def open(self, subject_id: str, token: str) -> bytes | None:

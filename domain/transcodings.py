@@ -77,15 +77,11 @@ class ProvenanceAsList(Transcoding):
         return Provenance(actor_id, Role(role), office, datetime.fromisoformat(occurred_at), command_id, reason)
 
 
-# What a sealed value's plaintext is: a JSON list, written compact by one encoder made once
-# (``json.dumps(..., ensure_ascii=False)`` builds an encoder per call). Values sealed before
-# were written with spaces after the commas; ``json.loads`` reads both.
-_plaintext = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 class SealedPersonalData(Transcoding):
     """Personal data as ``{"s": subject id, "c": ciphertext}``: the subject's id is the key's
-    id, stored beside the ciphertext; the fields travel inside it, never beside it."""
+    id, stored beside the ciphertext; the fields travel inside it, never beside it, as a
+    compact JSON list (values sealed before were written with spaces after the commas;
+    ``json.loads`` reads both)."""
 
     type = PersonalData
     name = "personal_data_sealed"
@@ -97,7 +93,7 @@ class SealedPersonalData(Transcoding):
         if obj.is_erased or obj.birth_date is None:
             raise ValueError("erased personal data cannot be written again")
         fields = [obj.name, obj.nik, obj.birth_date.isoformat(), obj.address]
-        subject_id, token = self.seal.seal(obj.nik, obj.name, _plaintext(fields).encode())
+        subject_id, token = self.seal.seal_values(obj.nik, obj.name, fields)
         return {"s": subject_id, "c": token}
 
     def decode(self, data: dict[str, str]) -> PersonalData:
@@ -118,7 +114,7 @@ class SealedNote(Transcoding):
         self.seal = seal
 
     def encode(self, obj: PersonalNote) -> dict[str, str]:
-        subject_id, token = self.seal.seal(obj.nik, "", _plaintext([obj.text, obj.nik]).encode())
+        subject_id, token = self.seal.seal_values(obj.nik, "", [obj.text, obj.nik])
         return {"s": subject_id, "c": token}
 
     def decode(self, data: dict[str, str]) -> PersonalNote:

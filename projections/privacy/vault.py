@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -75,6 +76,14 @@ def _ordered_id(at: datetime | None = None) -> str:
 
 class KeyFileMismatch(Exception):
     """The key file is not the one this store's subjects were sealed with."""
+
+
+# Marks a wrapped key bound to its row's NIK index (``Vault._bound``); base64 has no ':'.
+_BOUND = "n1:"
+# Marks what shredding leaves in place of a key: a value only the key-encryption key makes,
+# bound to the subject's id (``Vault._tombstone``).
+_ERASED = "x1:"
+_ERASED_TOPIC = "berkas:DataSubject.SubjectErased"
 
 
 @dataclass
@@ -142,8 +151,13 @@ class Vault(SubjectSeal):
 
     @staticmethod
     def store_holds_subjects(store: Store) -> bool:
+        """Whether the store was given a key file: it holds a subject, or the key check that
+        the first start records (``check_keys``), so a missing file is refused, not replaced."""
         with store.connect() as conn:
-            return sql.table_exists(conn, SUBJECTS) and bool(sql.fetchall(conn, f"SELECT 1 FROM {SUBJECTS} LIMIT 1"))
+            return any(
+                sql.table_exists(conn, table) and bool(sql.fetchall(conn, f"SELECT 1 FROM {table} LIMIT 1"))
+                for table in (SUBJECTS, META)
+            )
 
     def check_keys(self) -> None:
         """Refuse a key file other than the one this store was sealed with (recorded once)."""
@@ -169,21 +183,36 @@ class Vault(SubjectSeal):
         return base64.b64encode(nonce + self._kek.encrypt(nonce, data_key, subject_id)).decode()
 
     def _unwrap(self, wrapped: str, subject_id: bytes) -> bytes:
-        raw = base64.b64decode(wrapped)
         try:
+            raw = base64.b64decode(wrapped)
             return self._kek.decrypt(raw[:12], raw[12:], subject_id)
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # ValueError: not base64, or too short (an edited row)
             raise PersonalDataUnreadable(
                 "a data subject's key does not unwrap: the personal-data key file does not match this store"
             ) from None
 
-    def _new_subject(self, at: datetime | None = None) -> _Subject:
+    @staticmethod
+    def _bound(subject_id: str, nik_index: str | None) -> bytes:
+        """What a subject's wrapped key is bound to: its id and, for keys wrapped since
+        ``_BOUND`` (see ``_known``), its row's NIK index, so a NIK index moved to another
+        subject's row (psql) makes that key fail to unwrap instead of sealing a new case of
+        the NIK under, or finding, the wrong person."""
+        return f"{subject_id}\x00nik\x00{nik_index}".encode()
+
+    def _new_subject(self, nik_index: str, at: datetime | None = None) -> _Subject:
         subject_id = _ordered_id(at)
         data_key = AESGCM.generate_key(256)
-        return _Subject(subject_id, AESGCM(data_key), self._wrap(data_key, subject_id.encode()))
+        return _Subject(subject_id, AESGCM(data_key), _BOUND + self._wrap(data_key, self._bound(subject_id, nik_index)))
 
-    def _known(self, subject_id: str, wrapped: str) -> _Subject:
-        return _Subject(subject_id, AESGCM(self._unwrap(wrapped, subject_id.encode())), wrapped)
+    def _known(self, subject_id: str, wrapped: str, nik_index: str | None) -> _Subject:
+        """A stored subject's key. Keys wrapped before the NIK index was bound in carry no
+        ``_BOUND`` prefix and unwrap under the id alone; stripping the prefix from a newer
+        key does not help an attacker (its tag covers the longer associated data)."""
+        if wrapped.startswith(_BOUND):
+            key = self._unwrap(wrapped[len(_BOUND) :], self._bound(subject_id, nik_index))
+        else:
+            key = self._unwrap(wrapped, subject_id.encode())
+        return _Subject(subject_id, AESGCM(key), wrapped)
 
     # --- sealing (writers) -----------------------------------------------------------
 
@@ -224,7 +253,9 @@ class Vault(SubjectSeal):
             if subject is None:
                 # Its NIK is found by the subject's own row (``nik_index``): no index row.
                 event = pending.event
-                subject = pending.new[nik_index] = self._new_subject(None if event is None else event.timestamp)
+                subject = pending.new[nik_index] = self._new_subject(
+                    nik_index, None if event is None else event.timestamp
+                )
             else:
                 pending.used.add(subject.subject_id)
         if name:
@@ -235,6 +266,12 @@ class Vault(SubjectSeal):
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.aad)
         return subject.subject_id, b2a_base64(sealed, newline=False).decode()
 
+    def seal_values(self, nik: str, name: str, values: list[str]) -> tuple[str, str]:
+        # orjson writes the standard library's compact form (``separators=(",", ":")``,
+        # UTF-8 unescaped) in a tenth of its time: ~2 us a value, sealed ~48,000 times in a
+        # demo year at 1/8 (~2 % of writing it plain).
+        return self.seal(nik, name, orjson.dumps(values))
+
     def subjects_for(self, niks: Iterable[str]) -> dict[str, str]:
         """Read from the table, never the cache (another process may have erased a subject);
         new subjects go in at once, in one transaction, and of two writers racing for a NIK
@@ -242,21 +279,22 @@ class Vault(SubjectSeal):
         by_index = {self.blind.digest("nik", nik): nik for nik in niks}
         if not by_index:
             return {}
-        with self.store.connect() as conn:
+        with self._transaction() as conn:
             found = self._subjects_by_nik_index(conn, list(by_index))
-            new = {nik_index: self._new_subject() for nik_index in by_index if nik_index not in found}
+            new = {nik_index: self._new_subject(nik_index) for nik_index in by_index if nik_index not in found}
             if new:
                 now = datetime.now(UTC).isoformat()
-                columns = tuple((name, "text") for name in ("subject_id", "nik_index", "wrapped_key", "created_at"))
                 rows = [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new.items()]
-                sql.insert_rows(conn, SUBJECTS, columns, rows, "ON CONFLICT DO NOTHING")
-                found |= self._subjects_by_nik_index(conn, list(new))
+                if self._insert_subjects(conn, rows) == len(rows):
+                    found |= {nik_index: (s.subject_id, s.wrapped) for nik_index, s in new.items()}
+                else:  # another writer made a subject for one of these NIKs first: theirs
+                    found |= self._subjects_by_nik_index(conn, list(new))
         for nik_index, (subject_id, wrapped) in found.items():
             cached = self._by_nik.get(nik_index)
             if cached is None or cached.subject_id != subject_id:
                 mine = new.get(nik_index)
                 won = mine is not None and mine.subject_id == subject_id
-                self._by_nik[nik_index] = mine if won else self._known(subject_id, wrapped)
+                self._by_nik[nik_index] = mine if won else self._known(subject_id, wrapped, nik_index)
         return {nik: found[nik_index][0] for nik_index, nik in by_index.items()}
 
     def _subjects_by_nik_index(self, conn: Any, nik_indexes: list[str]) -> dict[str, tuple[str, str]]:
@@ -275,14 +313,8 @@ class Vault(SubjectSeal):
         now = datetime.now(UTC).isoformat()
         new = list(pending.new.items())
         with self._writer() as conn:
-            sql.insert_rows(
-                conn,
-                SUBJECTS,
-                (("subject_id", "text"), ("nik_index", "text"), ("wrapped_key", "text"), ("created_at", "text")),
-                [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new],
-                "ON CONFLICT DO NOTHING",
-            )
-            stale = self._stale(conn, pending, new)
+            inserted = self._insert_subjects(conn, [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new])
+            stale = self._stale(conn, pending, new, inserted == len(new))
             if stale:
                 return False  # the subjects that did go in stay, cached: the next encoding uses them
             text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
@@ -311,11 +343,32 @@ class Vault(SubjectSeal):
                 )
         return True
 
-    def _stale(self, conn: Any, pending: _Pending, new: list[tuple[str, _Subject]]) -> bool:
+    @staticmethod
+    def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str]]) -> int:
+        """Insert new subjects' rows (id, NIK index, wrapped key, created at), a NIK another
+        writer gave a subject first left out: how many went in."""
+        if not rows:
+            return 0
+        statement = f"INSERT INTO {SUBJECTS} (subject_id, nik_index, wrapped_key, created_at) "
+        if conn.dialect.name == "sqlite":
+            # ``executemany``'s rowcount is the rows it changed: a row left out counts none.
+            return int(conn.executemany(statement + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows).rowcount)
+        columns = [list(values) for values in zip(*rows, strict=True)]
+        statement += "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) ON CONFLICT DO NOTHING"
+        return int(conn.execute(statement, columns).rowcount)
+
+    def _stale(self, conn: Any, pending: _Pending, new: list[tuple[str, _Subject]], all_in: bool) -> bool:
         """Whether another writer made a subject for one of these NIKs first (adopt it), or
-        erased a subject this thread sealed for from its cache (forget it)."""
+        erased a subject this thread sealed for from its cache (forget it). ``all_in``: every
+        new subject's row went in, so none was made first and none needs looking up (on
+        PostgreSQL that lookup, ``nik_index = ANY(...)`` over a table without statistics yet,
+        was planned as a scan of every subject: ~1 s of the server's CPU in a demo year at
+        1/8, two thirds of what the vault cost it)."""
         stale = False
-        if new:
+        if new and all_in:
+            for nik_index, subject in new:
+                self._by_nik[nik_index] = subject
+        elif new:
             clause, params = sql.in_list(conn, "nik_index", [nik_index for nik_index, _ in new])
             found = dict(
                 (row[0], (row[1], row[2]))
@@ -328,7 +381,7 @@ class Vault(SubjectSeal):
                 if subject_id == subject.subject_id:
                     self._by_nik[nik_index] = subject
                 else:
-                    self._by_nik[nik_index] = self._known(subject_id, wrapped)
+                    self._by_nik[nik_index] = self._known(subject_id, wrapped, nik_index)
                     stale = True
         if pending.used:
             clause, params = sql.in_list(conn, "subject_id", sorted(pending.used))
@@ -362,14 +415,44 @@ class Vault(SubjectSeal):
             return cached[0]
         with self._key_reader() as conn:
             found = sql.fetchall(
-                conn, f"SELECT wrapped_key, erased_at FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]
+                conn, f"SELECT wrapped_key, erased_at, nik_index FROM {SUBJECTS} WHERE subject_id = ?", [subject_id]
             )
         if not found:
             raise PersonalDataUnreadable(f"no key for data subject {subject_id}: is this the store's key table?")
-        wrapped, erased_at = found[0]
-        subject = None if erased_at is not None else self._known(subject_id, wrapped)
+        wrapped, erased_at, nik_index = found[0]
+        if erased_at is not None:
+            self._check_erased(subject_id, wrapped)
+            subject = None
+        elif wrapped is None:
+            raise PersonalDataUnreadable(f"the key of data subject {subject_id} is missing")
+        else:
+            subject = self._known(subject_id, wrapped, nik_index)
         self._by_id[subject_id] = (subject, now)
         return subject
+
+    def _tombstone(self, subject_id: str) -> str:
+        return _ERASED + self._wrap(b"erased", f"{subject_id}\x00erased".encode())
+
+    def _check_erased(self, subject_id: str, wrapped: str | None) -> None:
+        """An erased row reads as erased only if this vault shredded it (its tombstone), or,
+        for a row shredded before tombstones (key NULL), if the log records the erasure: a
+        key removed with psql reads loudly, not as a lawful erasure."""
+        if wrapped is not None and wrapped.startswith(_ERASED):
+            try:
+                self._unwrap(wrapped[len(_ERASED) :], f"{subject_id}\x00erased".encode())
+                return
+            except PersonalDataUnreadable:
+                pass
+        elif wrapped is None:
+            with self._key_reader() as conn:
+                recorded = conn.dialect.raw_rows(
+                    conn,
+                    f"SELECT 1 FROM {conn.dialect.events_table} WHERE originator_id = ? AND topic = ?",
+                    (conn.dialect.case_key(UUID(subject_id)), _ERASED_TOPIC),
+                )
+            if recorded:
+                return
+        raise PersonalDataUnreadable(f"the key of data subject {subject_id} was removed without a recorded erasure")
 
     @contextmanager
     def _key_reader(self) -> Iterator[Any]:
@@ -454,18 +537,43 @@ class Vault(SubjectSeal):
             # also hold an index row for it, which the UNION folds into the same answer.
             statement += f" UNION SELECT subject_id, '' FROM {SUBJECTS} WHERE nik_index = ? AND erased_at IS NULL"
             params.append(digest)
+        owners: list[Any] = []
         with self.store.read() as conn:
             rows = sql.fetchall(conn, statement, params)
+            if kind == "nik" and rows:
+                # The subject a NIK's row names must hold a key bound to that NIK index: one
+                # moved to another subject's row is refused loudly, never that person's cases.
+                owners = sql.fetchall(
+                    conn, f"SELECT subject_id, wrapped_key FROM {SUBJECTS} WHERE nik_index = ?", [digest]
+                )
+        for subject_id, wrapped in owners:
+            if wrapped is not None:
+                self._known(subject_id, wrapped, digest)
         return [(row[0], row[1]) for row in rows]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """One transaction outside a save (looking up or making subjects, shredding one):
+        PostgreSQL, a connection of the store's pool, not a new one (a server process started
+        and authenticated per call); SQLite, a connection of its own, not the writer's: its
+        transaction takes the write lock only if it writes (a lookup of known subjects does
+        not), and it syncs its commit (the writer's does not: the events' commit that follows
+        a save syncs it, and nothing follows a shredding)."""
+        if self.store.dialect.name != "sqlite":
+            with self.store.read() as conn, self.store.dialect.transaction(conn):
+                yield conn
+            return
+        with self.store.connect() as conn:
+            yield conn
 
     def shred(self, subject_id: str) -> None:
         now = datetime.now(UTC).isoformat()
-        with self.store.connect() as conn:
+        with self._transaction() as conn:
             sql.execute(
                 conn,
-                f"UPDATE {SUBJECTS} SET wrapped_key = NULL, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
+                f"UPDATE {SUBJECTS} SET wrapped_key = ?, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
                 "WHERE subject_id = ?",
-                [now, subject_id],
+                [self._tombstone(subject_id), now, subject_id],
             )
             sql.execute(conn, f"DELETE FROM {INDEX} WHERE subject_id = ?", [subject_id])
         self._by_id[subject_id] = (None, time.monotonic())
