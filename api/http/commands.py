@@ -9,6 +9,7 @@ descriptions come from the lifecycle table.
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -70,10 +71,11 @@ class Commands:
             case = self.system.app.create(kind, self.actor, **body.arguments(), **self._options(body, command_id))
         return self._created(case)
 
-    def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate) -> Case:
-        """A lifecycle command on a case; returns the case as the command left it."""
+    def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate, **kept: Any) -> Case:
+        """A lifecycle command on a case; returns the case as the command left it. ``kept``:
+        ``current`` and ``on_saved`` (``BerkasBase.execute``)."""
         with bound(self.key) as command_id:
-            options = self._options(body, command_id) | {"expected_version": self.expected_version}
+            options = self._options(body, command_id) | {"expected_version": self.expected_version} | kept
             case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
         self.reads.forget(case_id)  # read-your-writes in this process, before the log follower sees it
         return case
@@ -204,10 +206,19 @@ class LeanCommand:
                 fingerprint = request_fingerprint(system, "POST", path, body)
                 bound_key = replace(bound_key, fingerprint=fingerprint)
             holder = Response()
-            commands = Commands(system, actor, expected, bound_key, holder, request.app.state.reads)
-            case = commands.on(self.kind, case_id, self.route.command, parsed)
+            reads: CaseReads = request.app.state.reads
+            commands = Commands(system, actor, expected, bound_key, holder, reads)
+            # The case as this process's last command on it saved it, if any: no load.
+            taken = reads.take_state(case_id)
+            loaded = time.monotonic()  # a case loaded now holds personal data opened now
+            saved: list[Case] = []
+            current = None if taken is None else taken[0]
+            case = commands.on(self.kind, case_id, self.route.command, parsed, current=current, on_saved=saved.append)
             public = commands.answer(case)
-            return self.response_model.dump_json(public, by_alias=True), holder.headers["ETag"]
+            content = self.response_model.dump_json(public, by_alias=True)
+            if saved:  # kept once its answer is made: the next command changes it in place
+                reads.keep_state(saved[0], taken[1] if taken is not None and saved[0] is current else loaded)
+            return content, holder.headers["ETag"]
 
         content, etag = await run_in_threadpool(work)
         await Response(content, media_type="application/json", headers={"ETag": etag})(scope, receive, send)
