@@ -176,7 +176,7 @@ def wrk_script(
     lines += [
         "local counter = 0",
         'setup = function(thread) thread:set("first", counter); counter = counter + 1 end',
-        "init = function(args) i = first end",
+        f"init = function(args) i = first - {WRK_THREADS} end",  # the first request takes path `first`
         f"request = function() i = i + {WRK_THREADS}; local k = (i % #paths) + 1; "
         f"return wrk.format(nil, paths[k]{extra or ', nil'}, {bodies}) end",
     ]
