@@ -7,9 +7,13 @@ Command routes are declared as data (path -> lifecycle command and body model); 
 descriptions come from the lifecycle table.
 """
 
+import asyncio
+import contextvars
 import json
 import re
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any
@@ -17,7 +21,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import TypeAdapter, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Match, get_route_path
 from starlette.routing import Route as StarletteRoute
@@ -70,10 +73,11 @@ class Commands:
             case = self.system.app.create(kind, self.actor, **body.arguments(), **self._options(body, command_id))
         return self._created(case)
 
-    def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate) -> Case:
-        """A lifecycle command on a case; returns the case as the command left it."""
+    def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate, **kept: Any) -> Case:
+        """A lifecycle command on a case; returns the case as the command left it. ``kept``:
+        ``current`` and ``on_saved`` (``BerkasBase.execute``)."""
         with bound(self.key) as command_id:
-            options = self._options(body, command_id) | {"expected_version": self.expected_version}
+            options = self._options(body, command_id) | {"expected_version": self.expected_version} | kept
             case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
         self.reads.forget(case_id)  # read-your-writes in this process, before the log follower sees it
         return case
@@ -204,12 +208,24 @@ class LeanCommand:
                 fingerprint = request_fingerprint(system, "POST", path, body)
                 bound_key = replace(bound_key, fingerprint=fingerprint)
             holder = Response()
-            commands = Commands(system, actor, expected, bound_key, holder, request.app.state.reads)
-            case = commands.on(self.kind, case_id, self.route.command, parsed)
+            reads: CaseReads = request.app.state.reads
+            commands = Commands(system, actor, expected, bound_key, holder, reads)
+            # The case as this process's last command on it saved it, if any: no load.
+            taken = reads.take_state(case_id)
+            loaded = time.monotonic()  # a case loaded now holds personal data opened now
+            saved: list[Case] = []
+            current = None if taken is None else taken[0]
+            case = commands.on(self.kind, case_id, self.route.command, parsed, current=current, on_saved=saved.append)
             public = commands.answer(case)
-            return self.response_model.dump_json(public, by_alias=True), holder.headers["ETag"]
+            content = self.response_model.dump_json(public, by_alias=True)
+            if saved:  # kept once its answer is made: the next command changes it in place
+                reads.keep_state(saved[0], taken[1] if taken is not None and saved[0] is current else loaded)
+            return content, holder.headers["ETag"]
 
-        content, etag = await run_in_threadpool(work)
+        # One hop to a plain executor: AnyIO's (``run_in_threadpool``) wakes its worker through a
+        # Python-level condition and a cancel scope, which cost the event loop more.
+        context = contextvars.copy_context()
+        content, etag = await asyncio.get_running_loop().run_in_executor(_EXECUTOR, context.run, work)
         await Response(content, media_type="application/json", headers={"ETag": etag})(scope, receive, send)
 
     def _parse(self, request: Request, body: bytes) -> tuple[Actor, int | None, str | None, CommandCreate] | None:
@@ -276,6 +292,7 @@ class _LeanRoutes(LeanRoutes):
 
 
 _KEY = re.compile(r"[!-~]{1,128}")
+_EXECUTOR = ThreadPoolExecutor(max_workers=40, thread_name_prefix="berkas-command")  # AnyIO's default limit
 
 
 def serve_first(app: Any, prefixes: dict[type[Case], str]) -> None:

@@ -39,6 +39,7 @@ from projections.eventstore import log as event_log
 
 JSON = "application/json"
 POLL = 0.25  # seconds between looks at the log when no append woke the follower
+GATHER = 0.01  # seconds at least from one catch-up to the next (well within ``max_lag``)
 ERASED = DataSubject.SubjectErased.TOPIC
 RECENT = 100_000  # recent writes remembered, to refuse caching an answer a write overtook
 
@@ -61,6 +62,9 @@ class CaseReads:
         self.max_lag = max_lag
         self.size = size
         self._cache: OrderedDict[tuple[UUID, bool], Rendered] = OrderedDict()
+        # Cases as this process's commands last saved them, each with when it was loaded
+        # from the store (``take_state``).
+        self._states: OrderedDict[UUID, tuple[Case, float]] = OrderedDict()
         self._lock = threading.Lock()
         self._position = -1  # the log position the follower has seen up to (-1: not yet)
         self._synced = 0.0  # when it last caught up (monotonic)
@@ -95,8 +99,12 @@ class CaseReads:
                 with self.system.store.session() as conn:
                     waiter = self.system.store.dialect.waiter(conn, self.system.store)
                     while not self._stop.is_set():
+                        began = time.monotonic()
                         self._catch_up(conn)
-                        waiter.wait(POLL)
+                        if waiter.wait(POLL):
+                            # Under a stream of appends, one catch-up per ``GATHER`` at most
+                            # (a wake per group commit cost four queries each).
+                            self._stop.wait(GATHER - (time.monotonic() - began))
             except Exception as error:  # the database went away: reads check versions meanwhile
                 self._synced = 0.0
                 logger.warning("read cache follower stopped (%s); retrying", type(error).__name__)
@@ -109,22 +117,25 @@ class CaseReads:
         if upto > self._position:
             rows = conn.dialect.fetchall(
                 conn,
-                f"SELECT {self._id}, originator_id, topic FROM {self._events} WHERE {self._id} > ? AND {self._id} <= ?",
+                f"SELECT {self._id}, originator_id, originator_version, topic FROM {self._events} "
+                f"WHERE {self._id} > ? AND {self._id} <= ?",
                 (self._position, upto),
             )
             with self._lock:
-                for position, originator, topic in rows:
+                for position, originator, version, topic in rows:
                     if topic == ERASED:  # personal data gone: no answer rendered before may stay
                         self._cache.clear()
+                        self._states.clear()
                         self._forgotten = int(position)
-                    self._note_write(int(position), _key(originator))
+                    self._note_write(int(position), _key(originator), int(version))
                 self._position = upto
         self._synced = time.monotonic()
 
-    def _note_write(self, position: int, key: str) -> None:
+    def _note_write(self, position: int, key: str, version: int) -> None:
         case_id = UUID(key)
         self._cache.pop((case_id, True), None)
         self._cache.pop((case_id, False), None)
+        self._drop_state_behind(case_id, version)
         self._written[key] = position
         self._order.append((position, key))
         if len(self._order) > RECENT:
@@ -133,11 +144,47 @@ class CaseReads:
             if self._written.get(old_key) == old:
                 del self._written[old_key]
 
+    def _drop_state_behind(self, case_id: UUID, version: int) -> None:
+        """The case is at ``version`` in the log: a kept case behind it (another process
+        wrote since) is dropped (were it used, its save would be refused, then redone)."""
+        kept = self._states.get(case_id)
+        if kept is not None and kept[0].version < version:
+            del self._states[case_id]
+
     def forget(self, case_id: UUID) -> None:
-        """A command of this process changed the case: its next read renders it afresh."""
+        """A command of this process changed the case: its next read renders it afresh, and
+        a case kept before it (``take_state``) is behind it."""
         with self._lock:
             self._cache.pop((case_id, True), None)
             self._cache.pop((case_id, False), None)
+            self._states.pop(case_id, None)
+
+    # --- the cases commands saved, for the next command on them ----------------------------
+
+    def take_state(self, case_id: UUID) -> tuple[Case, float] | None:
+        """The case as a command of this process last saved it, and when it was loaded from
+        the store; taken out (the caller owns it: the command changes it in place). None
+        when there is none, or it may not be used: older than a rendered answer showing
+        personal data may be (it holds the case's personal data, opened when it was loaded),
+        or the follower is behind (it would not have seen an erasure, which empties these).
+        A state may still be behind the log (another process wrote since the follower last
+        looked): ``execute`` then finds out from its save, refused, and decides again on
+        the case loaded from the store."""
+        with self._lock:
+            found = self._states.pop(case_id, None)
+        if found is None or not self._following():
+            return None
+        max_age = min(self.max_age, self.system.settings.personal_data_cache_seconds)
+        return found if time.monotonic() - found[1] <= max_age else None
+
+    def keep_state(self, case: Case, loaded: float) -> None:
+        """Keep ``case`` as a command just saved it (the log holds exactly this version);
+        the caller no longer touches it."""
+        with self._lock:
+            self._states[case.id] = (case, loaded)
+            self._states.move_to_end(case.id)
+            while len(self._states) > self.size:
+                self._states.popitem(last=False)
 
     def _following(self) -> bool:
         return self._position >= 0 and time.monotonic() - self._synced <= self.max_lag
@@ -280,8 +327,6 @@ class LeanRoutes(BaseRoute):
             except NoMatchFound:
                 continue
         raise NoMatchFound(name, path_params)
-
-
 
 
 async def read_case(request: Request, kind: type[Case], case_id: UUID) -> Response:
