@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,15 @@ _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).enco
 class PersonalDataUnreadable(DomainError):
     """Sealed personal data that does not open: a wrong key file, a missing key, or bytes
     changed in the store. Never answered with garbage or with ``<erased>``."""
+
+
+class SubjectErasedMeanwhile(PersonalDataUnreadable):
+    """A subject this save sealed for was erased after its keys were made durable and before
+    its events were committed: the events are not written (their transaction rolled back)."""
+
+    def __init__(self, subject_ids: Iterable[str]):
+        self.subject_ids = sorted(subject_ids)
+        super().__init__("a data subject was erased while saving: try again")
 
 
 class SubjectSeal(ABC):
@@ -65,6 +75,17 @@ class SubjectSeal(ABC):
         """Before the sealed events are inserted, make what sealing created durable (new
         subjects and their wrapped keys, which cases they are in, blind indexes). ``False``
         when another writer created or erased one of these subjects meanwhile: encode again."""
+
+    @contextmanager
+    def committing(self, recorder: Any) -> Iterator[None]:
+        """Around inserting the events ``prepare`` made ready: make sure, under a lock or in
+        the events' own transaction, that no subject they were sealed for is erased before
+        they are committed (``SubjectErasedMeanwhile``). By default nothing to guard."""
+        yield
+
+    def forget_erased(self, subject_ids: Iterable[str]) -> None:
+        """After ``SubjectErasedMeanwhile``: seal for these NIKs' new subjects from now on."""
+        return None  # a seal without guarding has nothing to forget
 
     @abstractmethod
     def discard(self) -> None:
@@ -106,6 +127,21 @@ class SealedEventStore(EventStore):
     def insert(self, domain_events: Sequence[Any], **kwargs: Any) -> tuple[list[Any], Sequence[int] | None]:
         """Seal, make the seal's keys durable, insert: the stored events and their ids. What
         ``bulk_save`` calls: it has no use for the recordings ``put`` builds per event."""
+        for attempt in range(3):
+            stored_events = self._prepared(domain_events)
+            try:
+                with self.seal.committing(self.recorder):
+                    return stored_events, self.recorder.insert_events(stored_events, **kwargs)
+            except SubjectErasedMeanwhile as erased:
+                # An erasure landed between ``prepare`` and the events' commit: nothing was
+                # written. A person erased and applying again is a new data subject with a new
+                # key (UU 27/2022: the erased data stays gone), so seal again, for new subjects.
+                self.seal.forget_erased(erased.subject_ids)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _prepared(self, domain_events: Sequence[Any]) -> list[Any]:
         try:
             stored_events = self._encode(domain_events)
             if not self.seal.prepare():
@@ -115,7 +151,7 @@ class SealedEventStore(EventStore):
         except BaseException:
             self.seal.discard()
             raise
-        return stored_events, self.recorder.insert_events(stored_events, **kwargs)
+        return stored_events
 
     def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording]:
         stored_events, notification_ids = self.insert(domain_events, **kwargs)

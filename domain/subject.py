@@ -50,6 +50,11 @@ class ErasureRefused(DomainError):
     """Erasure is not allowed (yet): names the rule, never the person."""
 
 
+class ErasedNotHeld(ErasureRefused):
+    """A legal hold asked for about a data subject already erased: nothing more is held about
+    them (their key is destroyed; UU 27/2022). A refusal of its own, not an erasure's."""
+
+
 def _check_actor(provenance: Provenance, roles: tuple[Role, ...], what: str) -> None:
     if provenance.actor_role not in roles:
         allowed = " or ".join(role.value.lower() for role in roles)
@@ -144,7 +149,9 @@ class DataSubject(_Holdable):
 
     # --- legal hold ----------------------------------------------------------------
 
-    check_holdable = check_not_erased  # nothing more is held about an erased subject
+    def check_holdable(self) -> None:
+        if self.erased:  # nothing more is held about an erased subject
+            raise ErasedNotHeld(f"data subject {self.id} is erased: nothing more is held about it")
 
     @event("LegalHoldPlaced", topic=_T + "LegalHoldPlaced")
     def _hold_placed(self, provenance: Provenance, reason_code: HoldReason, legal_basis: str) -> None:

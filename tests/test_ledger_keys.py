@@ -70,3 +70,31 @@ def test_a_seal_rebuild_over_http_cannot_launder_a_flipped_byte(pg_ledger):
         time.sleep(0.05)
     assert (job["state"], job["error"]) == ("failed", "LedgerDiverged")
     assert_diverges(pg_ledger, "changed", 40, case_id)
+
+
+def test_a_key_file_group_or_others_may_read_is_refused_with_what_to_run(tmp_path):
+    """As ssh does: a ledger or personal-data key file of mode 0644 stops the CLI (and so
+    ``berkas serve``) with one line naming the file and ``chmod 600``, no key material."""
+    env = {
+        "BERKAS_DATABASE_URL": "",
+        "BERKAS_SQLITE_PATH": str(tmp_path / "office.db"),
+        "BERKAS_PERSONAL_DATA_KEY_PATH": str(tmp_path / "office.db.personal-data.key"),
+    }
+    assert CliRunner().invoke(cli, ["store", "init"], env=env).exit_code == 0
+    find = ["subjects", "find", "--name", "Nobody"]
+    assert CliRunner().invoke(cli, find, env=env).exit_code == 0  # makes the personal-data key
+    for name, command in [("office.db.ledger-key", ["ledger", "pubkey"]), ("office.db.personal-data.key", find)]:
+        path = tmp_path / name
+        secret = path.read_text()
+        path.chmod(0o644)
+        refused = CliRunner().invoke(cli, command, env=env, terminal_width=400)
+        assert refused.exit_code != 0
+        said = refused.output + str(refused.exception or "")  # the entry point prints the error's line
+        assert f"{path} is readable by group or others (mode 0644): run chmod 600 {path}" in said
+        assert "Traceback" not in said
+        assert not any(line in said for line in secret.replace('"', "\n").splitlines() if len(line) > 20)
+        path.chmod(0o600)
+        assert CliRunner().invoke(cli, command, env=env).exit_code == 0
+        path.chmod(0o400)  # the container's documented mode
+        assert CliRunner().invoke(cli, command, env=env).exit_code == 0
+        path.chmod(0o600)

@@ -161,6 +161,13 @@ def test_a_case_hold_over_http_blocks_erasure_until_released(any_client, system)
     finally:
         system.settings.retention_days = 5 * 365
     assert erased.status_code == 200 and erased.json()["erased"]
+    # A hold on the erased person is refused by its own rule, not as an erasure refused.
+    late = http.post(f"/subjects/{subject}/legal-hold", json=hold, headers=auth(auditor))
+    assert (late.status_code, late.headers["content-type"]) == (409, "application/problem+json")
+    problem = late.json()
+    assert problem["type"] == "urn:berkas:problem:subject-erased"
+    assert problem["title"] == "The data subject is erased: nothing more is held about them"
+    assert "erased" in problem["detail"] and person.nik not in late.text
 
 
 def test_a_case_hold_is_for_auditors_and_the_cases_own_supervisor(any_client, system):

@@ -19,7 +19,7 @@ from api.http.present import event_public
 from api.settings import Settings
 from domain.case import recorded_at
 from domain.enforcement import EnforcementCase
-from domain.subject import ErasureRefused, HoldReason
+from domain.subject import ErasedNotHeld, ErasureRefused, HoldReason
 from domain.values import AdministrativeAction, CaseSource, PersonalData, Provenance, Role
 from projections.ledger.bundle import build_bundle
 from projections.ledger.verify import verify
@@ -413,5 +413,7 @@ def test_nothing_more_is_held_about_an_erased_subject():
     subject = DataSubject.start(uuid.uuid4(), by(Role.AUDITOR))
     subject.approve_erasure(by(Role.SUPERVISOR), ErasureReason.SUBJECT_REQUEST, BASIS)
     subject.erase(by(Role.ADMIN), ErasureReason.SUBJECT_REQUEST, BASIS, 0, None, timedelta(0))
-    with pytest.raises(ErasureRefused, match="already erased"):
+    with pytest.raises(ErasedNotHeld, match="is erased: nothing more is held"):
         subject.place_hold(by(Role.AUDITOR), HoldReason.AUDIT, BASIS)
+    with pytest.raises(ErasureRefused, match="already erased"):  # erased twice: an erasure refused
+        subject.erase(by(Role.ADMIN), ErasureReason.SUBJECT_REQUEST, BASIS, 0, None, timedelta(0))

@@ -103,3 +103,50 @@ def test_a_shredded_subject_is_gone_for_another_writer_at_once(request, backend)
         assert fresh != subject
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite_system", "pg_system"])
+def test_an_erasure_landing_between_the_keys_and_the_events_of_a_new_application_makes_a_new_subject(
+    request, backend, monkeypatch
+):
+    """The same person applies again while another process erases them: the erasure commits
+    after the save made its keys durable and before its events. The new case must not be
+    sealed under the destroyed key (``<erased>`` at once): it is a new subject's, readable."""
+    from datetime import date
+
+    from domain.values import PersonalData
+    from tests import builders
+
+    system = request.getfixturevalue(backend)
+    nik = _nik()
+    person = PersonalData(f"Orang Kembali {nik}", nik, date(1980, 1, 2), "Jl. Batu 1, Batu")
+    clock = builders.Clock()
+    first = builders.passport(clock, applicant=person)
+    system.app.bulk_save([first])
+    old = system.app.get_case(first.id).applicant.subject_id
+    other = _second_writer(system)
+    vault = system.vault
+    real_prepare = vault.prepare
+    erased: list[str] = []
+
+    def prepare_then_erased_elsewhere() -> bool:
+        ready = real_prepare()
+        if ready and not erased:
+            other.shred(old)  # another process's erasure, committed before the events
+            erased.append(old)
+        return ready
+
+    monkeypatch.setattr(vault, "prepare", prepare_then_erased_elsewhere)
+    try:
+        second = builders.passport(clock, applicant=person)
+        system.app.bulk_save([second])
+    finally:
+        other.close()
+    assert erased == [old]
+    applicant = system.app.get_case(second.id).applicant
+    assert not applicant.is_erased
+    assert (applicant.nik, applicant.name) == (nik, person.name)
+    assert applicant.subject_id != old
+    assert system.app.get_case(first.id).applicant.is_erased
+    assert vault.cases_of(old) == [first.id]  # the erased person is not tied to the new case
+    assert vault.subjects_for([nik]) == {nik: applicant.subject_id}

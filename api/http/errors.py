@@ -33,7 +33,7 @@ from domain.errors import (
     NotPermitted,
 )
 from domain.privacy import PersonalDataUnreadable
-from domain.subject import ErasureRefused
+from domain.subject import ErasedNotHeld, ErasureRefused
 
 log = logging.getLogger("berkas.http")
 
@@ -48,6 +48,7 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     ConflictError: (409, "conflict"),
     KeyTaken: (409, "taken"),
     NotPermitted: (403, "not-permitted"),
+    ErasedNotHeld: (409, "subject-erased"),  # before ErasureRefused, its base: the first match wins
     ErasureRefused: (409, "erasure-refused"),
     # Sealed bytes or key rows changed in the store (a store with another key file does not start).
     PersonalDataUnreadable: (409, "personal-data-unreadable"),

@@ -64,7 +64,20 @@ class LocalWaiter:
 
 
 class AnnouncingSQLiteRecorder(SQLiteApplicationRecorder):
-    """The library's SQLite recorder, announcing each committed append to local followers."""
+    """The library's SQLite recorder, announcing each committed append to local followers.
+    ``guard.check``, set per thread (the vault's ``committing``), runs in the insert's own
+    transaction after the rows, with the write lock held; raising rolls the insert back."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.guard = threading.local()
+
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        check = self.guard.__dict__.get("check")
+        if check is not None:
+            check(c)
+        return ids
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super().insert_events(stored_events, **kwargs)

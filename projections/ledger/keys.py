@@ -40,6 +40,9 @@ def load_private(path: Path) -> Ed25519PrivateKey:
         raise LedgerKeyError(f"{path} is not a PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise LedgerKeyError(f"{path} is not an Ed25519 key")
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o077:  # as ssh does: the documented set-ups make it 0600 (0400 in the container)
+        raise LedgerKeyError(f"{path} is readable by group or others (mode {mode:04o}): run chmod 600 {path}")
     return key
 
 

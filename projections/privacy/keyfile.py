@@ -80,7 +80,16 @@ def load(path: Path) -> PersonalDataKeys:
         raise PersonalDataKeyError(f"{path} is not a personal-data key file") from None
     if len(keys.kek) != 32 or len(keys.index_key) != 32:
         raise PersonalDataKeyError(f"{path} holds keys of the wrong length (32 bytes each expected)")
+    check_private(path)
     return keys
+
+
+def check_private(path: Path) -> None:
+    """Refuse a key file group or others may read, as ssh does (the documented set-ups make
+    it 0600, or 0400 for the container's user): one line saying what to run."""
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o077:
+        raise PersonalDataKeyError(f"{path} is readable by group or others (mode {mode:04o}): run chmod 600 {path}")
 
 
 def load_or_create(path: Path) -> PersonalDataKeys:

@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.case import recording_time
-from domain.privacy import PersonalDataUnreadable, SubjectSeal
+from domain.privacy import PersonalDataUnreadable, SubjectErasedMeanwhile, SubjectSeal
 from domain.values import PersonalNote
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES, Store
@@ -308,6 +308,11 @@ class Vault(SubjectSeal):
     def prepare(self) -> bool:
         pending = self._pending
         self._local.pending = None
+        # What ``committing`` guards: the subjects these events are sealed for, their cases.
+        self._local.sealed = (
+            pending.used | {s.subject_id for s in pending.new.values()},
+            {c for _, c in pending.links},
+        )
         if not (pending.new or pending.used or pending.documents):
             return True
         now = datetime.now(UTC).isoformat()
@@ -342,6 +347,84 @@ class Vault(SubjectSeal):
                     earlier,
                 )
         return True
+
+    @contextmanager
+    def committing(self, recorder: Any) -> Iterator[None]:
+        """No erasure lands between ``prepare`` and the events' commit unseen. PostgreSQL: the
+        subjects' rows are locked ``FOR SHARE`` (a shredding's UPDATE waits for the events'
+        commit; one committed before is seen) in a transaction held around the insert.
+        SQLite: checked in the events' own write transaction, after their rows (the write
+        lock held, no shredding can commit in between), through the recorder's ``guard``."""
+        sealed = self._local.__dict__.get("sealed")
+        self._local.sealed = None
+        if not sealed or not sealed[0]:
+            yield
+            return
+        subject_ids = sorted(sealed[0])
+        if self.store.dialect.name != "sqlite":
+            with self.store.read() as conn, self.store.dialect.transaction(conn):
+                clause, params = sql.in_list(conn, "subject_id", subject_ids)
+                rows = sql.fetchall(
+                    conn, f"SELECT subject_id, erased_at FROM {SUBJECTS} WHERE {clause} FOR SHARE", params
+                )
+                gone = {row[0] for row in rows if row[1] is not None}
+                if gone:
+                    self._local.sealed = sealed
+                    raise SubjectErasedMeanwhile(gone)
+                yield
+            return
+        guard = getattr(recorder, "guard", None)
+        statement = (
+            f"SELECT subject_id FROM {SUBJECTS} WHERE subject_id IN ({', '.join('?' * len(subject_ids))}) "
+            "AND erased_at IS NOT NULL"
+        )
+
+        def check(cursor: Any) -> None:
+            cursor.execute(statement, subject_ids)
+            gone = {row[0] for row in cursor.fetchall()}
+            if gone:
+                self._local.sealed = sealed
+                raise SubjectErasedMeanwhile(gone)
+
+        if guard is None:  # a recorder without the hook: checked before, not airtight
+            with self._transaction() as conn:
+                gone = {row[0] for row in sql.fetchall(conn, statement, subject_ids)}
+            if gone:
+                self._local.sealed = sealed
+                raise SubjectErasedMeanwhile(gone)
+            yield
+            return
+        guard.check = check
+        try:
+            yield
+        finally:
+            guard.check = None
+
+    def forget_erased(self, subject_ids: Iterable[str]) -> None:
+        gone = set(subject_ids)
+        sealed = self._local.__dict__.get("sealed")
+        self._local.sealed = None
+        now = time.monotonic()
+        for subject_id in gone:
+            self._by_id[subject_id] = (None, now)
+        for nik_index, subject in list(self._by_nik.items()):
+            if subject.subject_id in gone:
+                del self._by_nik[nik_index]
+        cases = sorted(UUID(int=c) for c in (sealed[1] if sealed else ()))
+        if not cases:
+            return
+        with self._transaction() as conn:
+            # The links ``prepare`` made from the erased subjects to cases not written (no
+            # event yet): an erased person is not tied to the new case of their new subject.
+            dialect = conn.dialect
+            exists = f"SELECT 1 FROM {dialect.events_table} WHERE originator_id = ?"
+            unwritten = [str(case) for case in cases if not dialect.raw_rows(conn, exists, (dialect.case_key(case),))]
+            if unwritten:
+                sql.executemany(
+                    conn,
+                    f"DELETE FROM {CASES} WHERE subject_id = ? AND case_id = ?",
+                    [(s, c) for s in sorted(gone) for c in unwritten],
+                )
 
     @staticmethod
     def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str]]) -> int:

@@ -28,6 +28,7 @@ TITLES: dict[str, str] = {
     "not-configured": "Not available on this server",
     "internal": "Internal error",
     "erasure-refused": "The data subject may not be erased now",
+    "subject-erased": "The data subject is erased: nothing more is held about them",
     "personal-data-unreadable": "Sealed personal data does not open with this server's keys",
     "log-altered": "A stored event of this case does not decode",
 }
