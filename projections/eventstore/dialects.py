@@ -140,10 +140,6 @@ class Dialect:
         """Let this transaction's commit return before it is on disk: for work a crash
         would only make start over (a rebuild's pages), never for the log or positions."""
 
-    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
-        """Whether the table's writes go through the write-ahead log (a table being
-        rebuilt need not: a crash only loses a rebuild, which starts over)."""
-
     # --- the events table ----------------------------------------------------------------
 
     def case_key(self, case_id: UUID) -> Any:
@@ -152,6 +148,11 @@ class Dialect:
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         """Rows of (notification id, case id, version, topic, state) as ``StoredRow``."""
+        raise NotImplementedError
+
+    def stream_rows(self, conn: Any, statement: str, params: Sequence[Any], size: int) -> Iterator[list[StoredRow]]:
+        """``stored_rows`` of one query in lists of ``size``, fetched as they are taken
+        (inside a transaction the caller holds open until it has taken them all)."""
         raise NotImplementedError
 
     def follow_the_ids(self, conn: Any) -> None:
@@ -371,9 +372,6 @@ class PostgreSQL(Dialect):
     def lazy_commit(self, conn: Any) -> None:
         conn.execute("SET LOCAL synchronous_commit = off")
 
-    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
-        conn.execute(f"ALTER TABLE {table} SET {'LOGGED' if logged else 'UNLOGGED'}")
-
     def case_key(self, case_id: UUID) -> Any:
         return case_id
 
@@ -389,6 +387,14 @@ class PostgreSQL(Dialect):
         with conn.cursor(binary=True) as cur:
             cur.execute(self.native(statement), params)
             return [StoredRow(*row) for row in cur.fetchall()]
+
+    def stream_rows(self, conn: Any, statement: str, params: Sequence[Any], size: int) -> Iterator[list[StoredRow]]:
+        # A server-side cursor: the server hands out the rows as they are fetched.
+        with conn.cursor("berkas_stream", binary=True) as cur:
+            cur.itersize = size
+            cur.execute(self.native(statement), params)
+            while rows := cur.fetchmany(size):
+                yield [StoredRow(*row) for row in rows]
 
     def assigned_upto(self, conn: Any) -> int | None:
         # The sequence, not the rows: a row forged with an id far ahead of it must not
@@ -624,14 +630,19 @@ class SQLite(Dialect):
             conn.execute(f'DROP INDEX "{name}"')
         return [definition for _, definition in found]
 
-    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
-        """SQLite logs every table alike."""
-
     def case_key(self, case_id: UUID) -> Any:
         return case_id.hex
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         return [StoredRow(n, _dashed(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
+
+    def stream_rows(self, conn: Any, statement: str, params: Sequence[Any], size: int) -> Iterator[list[StoredRow]]:
+        cursor = conn.execute(statement, params)
+        try:
+            while rows := cursor.fetchmany(size):
+                yield [StoredRow(n, _dashed(o), v, t, s) for n, o, v, t, s in rows]
+        finally:
+            cursor.close()
 
     gapless = True  # a new rowid is the largest plus one; a rollback takes nothing
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"

@@ -8,33 +8,36 @@ follower past the ids real appends will get; ``anomalies`` names such rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import orjson
 
 
-@dataclass(slots=True)
-class StoredRow:
+class StoredRow(msgspec.Struct, gc=False):
     """One row of the event log as stored; ``data`` (its state parsed, JSON only, tags left
     in place) is made once and shared by every view the row is handed to. The case id
-    comes as the views store it (text); the ``UUID`` is made only for who asks."""
+    comes as the views store it (text); the ``UUID`` is made only for who asks.
+
+    A compiled struct, not a dataclass: a rebuild makes one per event, and this one is
+    made in C at a third of a dataclass's cost and never scanned by the garbage collector
+    (it holds no cycle: bytes, text, numbers and decoded values)."""
 
     notification_id: int
     case_id: str
     originator_version: int
     topic: str
     state: bytes
-    _data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-    fields: Any = field(default=None, compare=False, repr=False)  # what the views decode (``views.decode``)
+    parsed: Any = None  # ``data``, once asked for
+    fields: Any = None  # what the views decode (``views.decode``)
 
     @property
     def data(self) -> dict[str, Any]:
-        if self._data is None:
-            self._data = orjson.loads(self.state)
-        return self._data
+        if self.parsed is None:
+            self.parsed = orjson.loads(self.state)
+        return self.parsed
 
     @property
     def originator_id(self) -> UUID:
@@ -120,6 +123,20 @@ def read_page(conn: Any, topics: Sequence[str], after: int, upto: int, limit: in
         statement += " LIMIT ?"
         params.append(limit)
     return conn.dialect.stored_rows(conn, statement, params)
+
+
+def stream(conn: Any, topics: Sequence[str], after: int, upto: int, size: int) -> Iterator[list[StoredRow]]:
+    """``read_page`` of the whole range, in pages of ``size`` rows read off one query as the
+    caller takes them: no query per page. For a rebuild, on a connection of its own inside
+    a read transaction (``Dialect.snapshot``), so the rows read are those of one snapshot."""
+    table, column = _events(conn)
+    where, params = _where(conn, topics, after, upto)
+    conn.dialect.follow_the_ids(conn)
+    statement = (
+        f"SELECT {column}, {conn.dialect.case_id_text}, originator_version, topic, state FROM {table} "
+        f"WHERE {where} ORDER BY {column}"
+    )
+    return conn.dialect.stream_rows(conn, statement, params, size)
 
 
 def count(conn: Any, topics: Sequence[str], after: int, upto: int) -> int:
