@@ -150,11 +150,6 @@ class Dialect:
         """Rows of (notification id, case id, version, topic, state) as ``StoredRow``."""
         raise NotImplementedError
 
-    def stream_rows(self, conn: Any, statement: str, params: Sequence[Any], size: int) -> Iterator[list[StoredRow]]:
-        """``stored_rows`` of one query in lists of ``size``, fetched as they are taken
-        (inside a transaction the caller holds open until it has taken them all)."""
-        raise NotImplementedError
-
     def follow_the_ids(self, conn: Any) -> None:
         """Let the rest of this transaction read windows of the log along the id index,
         in order, whatever the planner's statistics say."""
@@ -387,14 +382,6 @@ class PostgreSQL(Dialect):
         with conn.cursor(binary=True) as cur:
             cur.execute(self.native(statement), params)
             return [StoredRow(*row) for row in cur.fetchall()]
-
-    def stream_rows(self, conn: Any, statement: str, params: Sequence[Any], size: int) -> Iterator[list[StoredRow]]:
-        # A server-side cursor: the server hands out the rows as they are fetched.
-        with conn.cursor("berkas_stream", binary=True) as cur:
-            cur.itersize = size
-            cur.execute(self.native(statement), params)
-            while rows := cur.fetchmany(size):
-                yield [StoredRow(*row) for row in rows]
 
     def assigned_upto(self, conn: Any) -> int | None:
         # The sequence, not the rows: a row forged with an id far ahead of it must not
@@ -635,14 +622,6 @@ class SQLite(Dialect):
 
     def stored_rows(self, conn: Any, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         return [StoredRow(n, _dashed(o), v, t, s) for n, o, v, t, s in conn.execute(statement, params)]
-
-    def stream_rows(self, conn: Any, statement: str, params: Sequence[Any], size: int) -> Iterator[list[StoredRow]]:
-        cursor = conn.execute(statement, params)
-        try:
-            while rows := cursor.fetchmany(size):
-                yield [StoredRow(n, _dashed(o), v, t, s) for n, o, v, t, s in rows]
-        finally:
-            cursor.close()
 
     gapless = True  # a new rowid is the largest plus one; a rollback takes nothing
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"

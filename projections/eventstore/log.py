@@ -8,7 +8,7 @@ follower past the ids real appends will get; ``anomalies`` names such rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -123,20 +123,6 @@ def read_page(conn: Any, topics: Sequence[str], after: int, upto: int, limit: in
         statement += " LIMIT ?"
         params.append(limit)
     return conn.dialect.stored_rows(conn, statement, params)
-
-
-def stream(conn: Any, topics: Sequence[str], after: int, upto: int, size: int) -> Iterator[list[StoredRow]]:
-    """``read_page`` of the whole range, in pages of ``size`` rows read off one query as the
-    caller takes them: no query per page. For a rebuild, on a connection of its own inside
-    a read transaction (``Dialect.snapshot``), so the rows read are those of one snapshot."""
-    table, column = _events(conn)
-    where, params = _where(conn, topics, after, upto)
-    conn.dialect.follow_the_ids(conn)
-    statement = (
-        f"SELECT {column}, {conn.dialect.case_id_text}, originator_version, topic, state FROM {table} "
-        f"WHERE {where} ORDER BY {column}"
-    )
-    return conn.dialect.stream_rows(conn, statement, params, size)
 
 
 def count(conn: Any, topics: Sequence[str], after: int, upto: int) -> int:
