@@ -124,7 +124,7 @@ class _Metered(Store):
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
-        """The rebuild's reader is a connection of its own: its backend counts too."""
+        """A connection outside a session (a reader of its own) counts too."""
         with self._metered(super().connect()) as conn:
             yield conn
 
