@@ -102,13 +102,13 @@ def raw_read(url: str, topics: Sequence[str] = (), page: int = PAGE) -> Timing:
 
 @dataclass(frozen=True)
 class _Metered(Store):
-    """A store that adds up the CPU of the backends its sessions used."""
+    """A store that adds up the CPU of the backends its connections used."""
 
     spent: list[float | None] = field(default_factory=list, compare=False)
 
     @contextmanager
-    def session(self) -> Iterator[Any]:
-        with super().session() as conn:
+    def _metered(self, opened: Any) -> Iterator[Any]:
+        with opened as conn:
             pid = conn.info.backend_pid
             before = backend_cpu(pid)
             try:
@@ -116,6 +116,17 @@ class _Metered(Store):
             finally:
                 after = backend_cpu(pid)
                 self.spent.append(None if before is None or after is None else after - before)
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        with self._metered(super().session()) as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A connection outside a session (a reader of its own) counts too."""
+        with self._metered(super().connect()) as conn:
+            yield conn
 
 
 def _rebuild_child(url: str, make: Callable[[], list[Projection]], page: int, results: Any) -> None:

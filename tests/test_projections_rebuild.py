@@ -26,6 +26,7 @@ from projections.runner import REBUILD_SUFFIX, catch_up, positions, rebuild
 from projections.views.annual_report import AnnualReportView
 from projections.views.annual_report import _Replay as annual_report_replay
 from projections.views.audit_trail import AuditTrail
+from projections.views.audit_trail import _Replay as audit_trail_replay
 from projections.views.case_index import CaseIndex
 from projections.views.case_index import _Replay as case_index_replay
 from tests.builders import Clock, actor, applicant, finding, foreigner, passport, stay_application
@@ -192,7 +193,7 @@ def test_a_rebuilt_view_equals_the_view_built_live_page_by_page(backend, script,
 
 @contextmanager
 def holding_little() -> Iterator[None]:
-    replays = (case_index_replay, annual_report_replay)
+    replays = (case_index_replay, annual_report_replay, audit_trail_replay)
     before = [replay.HELD for replay in replays]
     for replay in replays:
         replay.HELD = 2
@@ -292,3 +293,39 @@ def test_a_rebuild_killed_part_way_leaves_the_old_view_and_the_next_rebuild_is_c
         assert positions(system.store) == position
         with sql.connection(store) as conn:
             assert not sql.table_exists(conn, "annual_report" + REBUILD_SUFFIX)
+
+
+class _Failing(AnnualReportView):
+    """The annual report, failing on its second page of a replay."""
+
+    def replay(self, suffix: str):
+        inner, pages = super().replay(suffix), []
+
+        class Replay:
+            def apply(self, conn, rows):
+                pages.append(len(rows))
+                if len(pages) == 2:
+                    raise RuntimeError("a view failed part-way")
+                inner.apply(conn, rows)
+
+            def finish(self, conn):
+                inner.finish(conn)
+
+        return Replay()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_rebuild_failing_part_way_leaves_the_old_view_and_the_next_one_is_clean(backend, pg_admin_url, tmp_path):
+    """A view raising part-way (its pages before were committed into the fresh tables, and
+    the audit trail's replay holds rows) leaves the live view and positions as they were."""
+    view = AnnualReportView()
+    with fresh_system(backend, pg_admin_url, tmp_path) as system:
+        _history(system, 40)
+        catch_up(system.store, [view])
+        before, position = snapshot(system, [view]), positions(system.store)
+        with pytest.raises(RuntimeError, match="part-way"):
+            rebuild(system.store, [_Failing()], page_size=10)
+        assert snapshot(system, [view]) == before
+        assert positions(system.store) == position
+        rebuild(system.store, [view], page_size=10)  # the next one runs to the end, reading again
+        assert snapshot(system, [view]) == before

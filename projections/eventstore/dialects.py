@@ -140,10 +140,6 @@ class Dialect:
         """Let this transaction's commit return before it is on disk: for work a crash
         would only make start over (a rebuild's pages), never for the log or positions."""
 
-    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
-        """Whether the table's writes go through the write-ahead log (a table being
-        rebuilt need not: a crash only loses a rebuild, which starts over)."""
-
     # --- the events table ----------------------------------------------------------------
 
     def case_key(self, case_id: UUID) -> Any:
@@ -370,9 +366,6 @@ class PostgreSQL(Dialect):
 
     def lazy_commit(self, conn: Any) -> None:
         conn.execute("SET LOCAL synchronous_commit = off")
-
-    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
-        conn.execute(f"ALTER TABLE {table} SET {'LOGGED' if logged else 'UNLOGGED'}")
 
     def case_key(self, case_id: UUID) -> Any:
         return case_id
@@ -623,9 +616,6 @@ class SQLite(Dialect):
         for name, _ in found:
             conn.execute(f'DROP INDEX "{name}"')
         return [definition for _, definition in found]
-
-    def set_logged(self, conn: Any, table: str, logged: bool) -> None:
-        """SQLite logs every table alike."""
 
     def case_key(self, case_id: UUID) -> Any:
         return case_id.hex

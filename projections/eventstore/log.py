@@ -9,32 +9,35 @@ follower past the ids real appends will get; ``anomalies`` names such rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import orjson
 
 
-@dataclass(slots=True)
-class StoredRow:
+class StoredRow(msgspec.Struct, gc=False):
     """One row of the event log as stored; ``data`` (its state parsed, JSON only, tags left
     in place) is made once and shared by every view the row is handed to. The case id
-    comes as the views store it (text); the ``UUID`` is made only for who asks."""
+    comes as the views store it (text); the ``UUID`` is made only for who asks.
+
+    A compiled struct, not a dataclass: a rebuild makes one per event, and this one is
+    made in C at a third of a dataclass's cost and never scanned by the garbage collector
+    (it holds no cycle: bytes, text, numbers and decoded values)."""
 
     notification_id: int
     case_id: str
     originator_version: int
     topic: str
     state: bytes
-    _data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-    fields: Any = field(default=None, compare=False, repr=False)  # what the views decode (``views.decode``)
+    parsed: Any = None  # ``data``, once asked for
+    fields: Any = None  # what the views decode (``views.decode``)
 
     @property
     def data(self) -> dict[str, Any]:
-        if self._data is None:
-            self._data = orjson.loads(self.state)
-        return self._data
+        if self.parsed is None:
+            self.parsed = orjson.loads(self.state)
+        return self.parsed
 
     @property
     def originator_id(self) -> UUID:

@@ -7,6 +7,7 @@ from typing import Any
 
 from projections.eventstore import log, sql
 from projections.eventstore.large import fewer_collections
+from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
 from projections.runner.pages import read_window
 from projections.runner.tracking import (
@@ -22,9 +23,14 @@ from projections.runner.tracking import (
 
 
 def _fresh_tables(conn: Any, projections: list[Projection]) -> list[str]:
-    """Empty rebuild tables, unlogged and without their secondary indexes while they are
-    filled (one index built over the full table costs less than keeping it up row by
-    row); returns the indexes to build before the swap."""
+    """Empty rebuild tables without their secondary indexes while they are filled (one
+    index built over the full table costs less than keeping it up row by row); returns
+    the indexes to build before the swap.
+
+    The tables are logged from the start. Filled unlogged and then set logged, PostgreSQL
+    rewrites each table and builds its primary key again: measured on the views of 1.76 M
+    events (670,000 rows), COPY cost the server the same either way, and the rewrite
+    another 60-80 % of it."""
     deferred: list[str] = []
     with sql.transaction(conn):
         ensure_tracking(conn)
@@ -33,26 +39,18 @@ def _fresh_tables(conn: Any, projections: list[Projection]) -> list[str]:
                 sql.execute(conn, f"DROP TABLE IF EXISTS {table}{REBUILD_SUFFIX}")
             projection.create_tables(conn, REBUILD_SUFFIX)
             for table in projection.tables:
-                conn.dialect.set_logged(conn, table + REBUILD_SUFFIX, False)
                 deferred += conn.dialect.take_secondary_indexes(conn, table + REBUILD_SUFFIX)
     return deferred
 
 
-def _completed(conn: Any, projections: list[Projection], deferred: list[str]) -> None:
-    """The rebuild tables as the live ones are: logged, with every index (built after:
-    making a table logged rewrites it and builds its indexes again)."""
-    for projection in projections:
-        for table in projection.tables:
-            conn.dialect.set_logged(conn, table + REBUILD_SUFFIX, True)
+def _completed(conn: Any, deferred: list[str]) -> None:
+    """The rebuild tables as the live ones are: with every index."""
     for statement in deferred:
         sql.execute(conn, statement)
 
 
-def _replay(
-    conn: Any, projections: list[Projection], replays: list[Replay], at: int, upto: int, page_size: int
-) -> tuple[int, int]:
-    """One window into the rebuild tables; returns (rows applied, position reached)."""
-    end, rows = read_window(conn, projections, at, upto, page_size)
+def _feed(conn: Any, projections: list[Projection], replays: list[Replay], rows: list[StoredRow]) -> int:
+    """Hand each replay the rows of its projection's topics; returns the rows applied."""
     applied = 0
     for projection, replay in zip(projections, replays, strict=True):
         topics = frozenset(projection.topics)
@@ -60,7 +58,15 @@ def _replay(
         if mine:
             replay.apply(conn, mine)
             applied += len(mine)
-    return applied, end
+    return applied
+
+
+def _replay(
+    conn: Any, projections: list[Projection], replays: list[Replay], at: int, upto: int, page_size: int
+) -> tuple[int, int]:
+    """One window into the rebuild tables; returns (rows applied, position reached)."""
+    end, rows = read_window(conn, projections, at, upto, page_size)
+    return _feed(conn, projections, replays, rows), end
 
 
 def _finish(conn: Any, replays: list[Replay]) -> None:
@@ -113,7 +119,7 @@ def rebuild(
                 progress(at, upto)
         with sql.transaction(conn):
             _finish(conn, replays)
-            _completed(conn, group, deferred)
+            _completed(conn, deferred)
         with sql.transaction(conn):
             lock(conn, group)
             # Events recorded since the last page join in the same transaction as the swap.

@@ -59,6 +59,27 @@ def _entry(row: StoredRow) -> tuple[Any, ...]:
     )
 
 
+class _Replay:
+    """The audit trail rebuilt: its rows held and written by COPY in batches of ``HELD``
+    (one COPY per page of the log would be a statement, and its fixed cost, per page)."""
+
+    HELD = 20_000
+
+    def __init__(self, table: str):
+        self.table = table
+        self.held: list[tuple[Any, ...]] = []
+
+    def apply(self, conn: Any, rows: list[StoredRow]) -> None:
+        self.held += [_entry(row) for row in rows]
+        if len(self.held) >= self.HELD:
+            self.finish(conn)
+
+    def finish(self, conn: Any) -> None:
+        if self.held:
+            sql.copy_rows(conn, self.table, COLUMN_TYPES, self.held)
+            self.held = []
+
+
 class AuditTrail:
     name = "audit_trail"
     topics = tuple(DECISIONS)
@@ -80,6 +101,9 @@ class AuditTrail:
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
         # Only ever new rows (one per decision, exactly once): COPY, the quickest way in.
         sql.copy_rows(conn, TABLE + suffix, COLUMN_TYPES, [_entry(row) for row in rows])
+
+    def replay(self, suffix: str) -> _Replay:
+        return _Replay(TABLE + suffix)
 
 
 def has_reason(store: Store, reason: str) -> bool:
