@@ -87,7 +87,7 @@ def test_a_key_is_refused_on_another_resource_and_another_method(client, supervi
     assert events(system) == before
 
     other = auth(supervisor, **{"Idempotency-Key": key()})
-    assert client.post("/revenue-targets", json={"year": 2032, **target}, headers=other).status_code == 200
+    assert client.post("/revenue-targets", json={"year": 2032, **target}, headers=other).status_code == 201
     assert refused(client.put("/revenue-targets/2033", json=target, headers=other))
     assert client.get("/revenue-targets/2033", headers=auth(supervisor)).status_code == 404
 

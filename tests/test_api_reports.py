@@ -46,7 +46,7 @@ def test_the_annual_report_as_json_and_csv_carries_the_same_figures_under_the_sa
     target = client.post(
         "/revenue-targets", json={"year": year, "amount": "1900000", "legal_basis": "DIPA"}, headers=auth(supervisor)
     )
-    assert target.status_code == 200, target.text
+    assert target.status_code == 201, target.text
     _issue(client, officer, supervisor)
     params = {"office": "MLG"}
     as_json = client.get(f"/reports/annual/{year}", params=params, headers=auth(auditor))

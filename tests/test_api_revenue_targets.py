@@ -66,3 +66,17 @@ def test_a_post_with_a_stale_if_match_is_a_409_too(client: TestClient, system):
     )
     assert stale.status_code == 409 and stale.headers["ETag"] == '"1"', stale.text[:300]
     assert client.get("/revenue-targets/2036", headers=auth(supervisor)).json()["amount"] == 1500000000
+
+
+def test_a_post_that_creates_is_a_201_with_location_and_one_that_revises_a_200(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "JYP")
+    body = {**TARGET, "year": 2037}
+    created = client.post("/revenue-targets", json=body, headers=auth(supervisor))
+    assert created.status_code == 201, created.text[:300]
+    assert created.headers["Location"] == "/revenue-targets/2037?office=JYP"
+    assert client.get(created.headers["Location"], headers=auth(supervisor)).json()["version"] == 1
+    revised = client.post("/revenue-targets", json={**body, "amount": "1600000000"}, headers=auth(supervisor))
+    assert revised.status_code == 200 and "Location" not in revised.headers, revised.text[:300]
+    assert revised.json()["version"] == 2
+    responses = client.get("/openapi.json").json()["paths"]["/revenue-targets"]["post"]["responses"]
+    assert {"200", "201"} <= responses.keys()

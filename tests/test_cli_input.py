@@ -59,3 +59,14 @@ def test_a_nik_that_is_not_16_digits_is_one_line(capsys, monkeypatch, store, nik
     line = _one_line(capsys, ["subjects", "find", "--nik", "-"])
     assert line.startswith("berkas: nik") and "16 digits" in line
     assert nik not in line
+
+
+def test_an_office_code_is_taken_in_lower_case_by_every_command_as_by_users_add(capsys, store):
+    """``--office jyp`` was refused by ``report`` and ``target`` while ``users add`` took it."""
+    assert run(["target", "set", "2026", "1500000", "--office", " jyp"]) == 0
+    assert "target for JYP 2026" in capsys.readouterr().out
+    assert run(["report", "annual", "2026", "--office", "jyp", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["office"] == "JYP" and report["summary"]["revenue_target"] == 1500000, report
+    line = _one_line(capsys, ["report", "annual", "2026", "--office", "zqx"])
+    assert line.startswith("berkas: office") and "zqx" not in line.lower()

@@ -20,6 +20,11 @@ def system() -> Iterator[System]:
         built.close()
 
 
+def office_code(value: str | None) -> str | None:
+    """An ``--office`` as typed: ``jyp`` is JYP, as ``berkas users add`` always took it."""
+    return value.strip().upper() if value else value
+
+
 def console_admin(office: str) -> Actor:
     """Whoever runs the CLI on the server is trusted as an administrator."""
     return Actor(f"console:{getpass.getuser()}", Role.ADMIN, office)

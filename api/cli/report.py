@@ -9,7 +9,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from api.cli.common import system
+from api.cli.common import office_code, system
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
 from domain.reference import office as lookup_office
@@ -33,7 +33,9 @@ class Format(StrEnum):
 @app.command("annual")
 def annual(
     year: int = typer.Argument(..., help="Report year, e.g. 2024"),
-    office: str = typer.Option(None, "--office", help="Office code, e.g. MLG (default: national)"),
+    office: str = typer.Option(
+        None, "--office", help="Office code, e.g. MLG (default: national)", callback=office_code
+    ),
     as_known_at: str = typer.Option(None, "--as-known-at", help="Only events recorded by this day, YYYY-MM-DD"),
     fmt: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv"),
     numbers: Numbers = typer.Option(Numbers.PLAIN, "--numbers", help="plain (73338) or id: Indonesian (73.338)"),

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from api import privacy
-from api.cli.common import system
+from api.cli.common import office_code, system
 from domain.application import Berkas
 from domain.errors import InvalidCommand
 from domain.usecases.base import Actor, as_enum
@@ -30,7 +30,7 @@ warn = Console(stderr=True, soft_wrap=True)
 
 SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subjects find`)", metavar="subject")
 AsOpt = typer.Option(..., "--as", help="The acting user's id")
-OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code")
+OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code", callback=office_code)
 BasisOpt = typer.Option(..., "--legal-basis", help="e.g. Pasal 8 UU 27/2022")
 ErasureReasonOpt = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER")
 HolderRoleOpt = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR")

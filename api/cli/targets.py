@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from api.cli.common import system
+from api.cli.common import office_code, system
 from domain.case import rupiah_from_text
 from domain.usecases.base import Actor
 from domain.values import Role
@@ -18,7 +18,7 @@ out = Console()
 def set_target(
     year: int = typer.Argument(..., help="Budget year, e.g. 2024"),
     amount: str = typer.Argument(..., help="Target in rupiah, e.g. 10132500000"),
-    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG"),
+    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG", callback=office_code),
     supervisor: str = typer.Option("cli-supervisor", "--as", help="Acting supervisor's id"),
     legal_basis: str = typer.Option("DIPA", "--legal-basis", help="Where the target comes from"),
 ) -> None:

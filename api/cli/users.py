@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api import accounts
-from api.cli.common import console_admin, system
+from api.cli.common import console_admin, office_code, system
 from domain.usecases import users
 
 app = typer.Typer(help="API accounts and their bearer tokens.", no_args_is_help=True)
@@ -20,7 +20,7 @@ out = Console()
 def add(
     name: str = typer.Argument(..., help="The person's name"),
     role: str = typer.Option(..., "--role", help="officer, supervisor, auditor or admin"),
-    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG"),
+    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG", callback=office_code),
     first: bool = typer.Option(
         False, "--first", help="Only if no admin account exists yet (for an install's set-up, run on every start)"
     ),

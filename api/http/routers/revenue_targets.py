@@ -42,7 +42,21 @@ def _set(
     return _public(system.app.get_case(revenue_target_id(actor.office, year), version=version), response)
 
 
-@router.post("", response_model=RevenueTargetPublic, responses=errors(401, 403, 409, 422))
+_ANSWERS = {
+    200: {"description": "Replaced: the office's target for the year, revised (its version)"},
+    201: {"model": RevenueTargetPublic, "description": "Created: the office had no target for the year"},
+}
+
+
+def _created(target: RevenueTargetPublic, response: Response) -> RevenueTargetPublic:
+    """201 with the target's `Location` when this change made it (its first version)."""
+    if target.version == 1:
+        response.status_code = 201
+        response.headers["Location"] = f"/revenue-targets/{target.year}?office={target.office}"
+    return target
+
+
+@router.post("", response_model=RevenueTargetPublic, responses={**_ANSWERS, **errors(401, 403, 409, 422)})
 def set_target(
     body: RevenueTargetCreate,
     system: SystemDep,
@@ -51,19 +65,14 @@ def set_target(
     expected_version: ExpectedVersionDep,
     response: Response,
 ) -> RevenueTargetPublic:
-    """Set or revise the target of the supervisor's office; each change is an event. With
-    `If-Match` (the ETag read), a target changed meanwhile, or not set yet, is a 409."""
+    """Set or revise the target of the supervisor's office; each change is an event: 201 with
+    its `Location` when the year had no target, 200 when it revises it. With `If-Match` (the
+    ETag read), a target changed meanwhile, or not set yet, is a 409."""
     update = RevenueTargetUpdate(amount=body.amount, legal_basis=body.legal_basis)
-    return _set(system, actor, body.year, update, command_id, response, expected_version)
+    return _created(_set(system, actor, body.year, update, command_id, response, expected_version), response)
 
 
-_PUT_ANSWERS = {
-    200: {"description": "Replaced: the office's target for the year, revised (its version)"},
-    201: {"model": RevenueTargetPublic, "description": "Created: the office had no target for the year"},
-}
-
-
-@router.put("/{year}", response_model=RevenueTargetPublic, responses={**_PUT_ANSWERS, **errors(401, 403, 409, 422)})
+@router.put("/{year}", response_model=RevenueTargetPublic, responses={**_ANSWERS, **errors(401, 403, 409, 422)})
 def put_target(
     year: Year,
     body: RevenueTargetUpdate,
@@ -77,11 +86,7 @@ def put_target(
     §9.3.4): 201 with its `Location` when it had none, 200 when it replaces it. Each change is
     an event; a retry with the same `Idempotency-Key` is answered as the first was. With
     `If-Match` (the ETag read), a target changed meanwhile, or not set yet, is a 409."""
-    target = _set(system, actor, year, body, command_id, response, expected_version)
-    if target.version == 1:
-        response.status_code = 201
-        response.headers["Location"] = f"/revenue-targets/{year}?office={target.office}"
-    return target
+    return _created(_set(system, actor, year, body, command_id, response, expected_version), response)
 
 
 @router.get("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 404, 422))
