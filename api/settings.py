@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     @property
     def personal_data_key_file(self) -> Path:
         return self.personal_data_key_path or self.sqlite_path.with_name(self.sqlite_path.name + ".personal-data.key")
+
     # Log lines: ``json`` (one object a line, for collectors), ``text``, or ``auto``: text on
     # a terminal, JSON otherwise.
     log_format: Literal["auto", "json", "text"] = "auto"
