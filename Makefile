@@ -45,11 +45,13 @@ lock:
 test: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
 	BERKAS_TEST_DATABASE_URL="$$($(BIN)/python -m tests.ensure_postgres)" $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 demo: $(VENV)/.runtime
 	$(BIN)/berkas demo --serve
