@@ -7,7 +7,8 @@ from the token's hash, so authenticating a request is one ``repository.get``.
 
 from __future__ import annotations
 
-from uuid import UUID
+import hashlib
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -56,3 +57,25 @@ class User(_Account):
     @event("Revoked", topic=_T + "Revoked")
     def _revoked(self, provenance: Provenance, reason: str) -> None:
         self.revoked = True
+
+
+class AccountKey(_Account):
+    """An account registered under an idempotency key (a command id): its id is derived from
+    the key and it is saved in the same atomic save as the account, so of two concurrent
+    registrations under one key only one can write it; the other's save fails whole (no
+    second account) and answers the first. It holds the account's id, never the key."""
+
+    TOPIC = "berkas:AccountKey"
+
+    @staticmethod
+    def id_for(command_key: str) -> UUID:
+        digest = hashlib.sha256(command_key.encode("utf-8")).hexdigest()
+        return uuid5(NAMESPACE_URL, f"berkas:account-key:{digest}")
+
+    @classmethod
+    def claim(cls, command_key: str, user: User, provenance: Provenance) -> AccountKey:
+        return cls._create(cls.Claimed, id=cls.id_for(command_key), provenance=provenance, user_id=user.id)
+
+    @event("Claimed", topic="berkas:AccountKey.Claimed")
+    def __init__(self, provenance: Provenance, user_id: UUID):
+        self.user_id = user_id

@@ -6,8 +6,12 @@ the token is lost. On both backends."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi.testclient import TestClient
 
+from domain.usecases import users
 from tests.api_support import auth, key, token_for
 
 
@@ -41,3 +45,31 @@ def test_a_refused_account_creation_does_not_use_its_key_up(client: TestClient, 
     assert refused.status_code == 403
     created = client.post("/users", json={"name": "Elsewhere", "role": "OFFICER", "office": "DPS"}, headers=headers)
     assert created.status_code == 201 and created.json()["token"]
+
+
+def test_two_concurrent_retries_of_an_account_creation_make_one_account(client: TestClient, system, monkeypatch):
+    """Both requests look the key up before either saves (forced: each waits for the other
+    after its lookup), the worst interleaving. One account; the other answer is it, token null."""
+    admin = token_for(system, "ADMIN", "DPS")
+    headers = auth(admin, **{"Idempotency-Key": key()})
+    body = {"name": "Twin Retry", "role": "OFFICER", "office": "DPS"}
+    lookup = users.registered_under
+    both_looked = threading.Barrier(2, timeout=10)
+    waited: list[str] = []
+
+    def looked_up_then_wait(app, command_id):
+        found = lookup(app, command_id)
+        if len(waited) < 2:  # only the first lookup of each request waits
+            waited.append(command_id)
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(users, "registered_under", looked_up_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: client.post("/users", json=body, headers=headers), range(2)))
+    assert [a.status_code for a in answers] == [201, 201], [a.text[:300] for a in answers]
+    named = [u for u in client.get("/users", headers=auth(admin)).json()["data"] if u["name"] == "Twin Retry"]
+    assert len(named) == 1, named
+    first, second = sorted((a.json() for a in answers), key=lambda a: a["token"] is None)
+    assert first["token"] and second == {**first, "token": None}
+    assert client.get("/people", headers=auth(first["token"])).status_code == 200

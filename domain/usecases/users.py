@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import IntegrityError, Notification
 
 from domain.application import Berkas
+from domain.case import FINGERPRINT_MARK
 from domain.errors import CaseNotFound
 from domain.usecases.base import Actor, as_enum
-from domain.user import User
+from domain.user import AccountKey, User
 from domain.values import Provenance, Role
 
 TOKEN_PREFIX = "bk_"  # noqa: S105 - a marker, not a secret
@@ -52,12 +53,34 @@ def register(
     token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     provenance = _provenance(by, command_id)
     user = User.register(user_id_for(token), provenance, name.strip(), as_enum(Role, role, "role"), office)
-    app.save(user)
+    if command_id is None:
+        app.save(user)
+        return user, token
+    # The key is claimed in the account's own save, as a case's creation lands on an id of
+    # the key's: of two concurrent registrations under it, the second's save fails whole.
+    try:
+        app.save(user, AccountKey.claim(_command_key(command_id), user, provenance))
+    except IntegrityError:
+        if (done := registered_under(app, command_id)) is not None:
+            return done, None
+        raise
     return user, token
 
 
+def _command_key(command_id: str) -> str:
+    return command_id.partition(FINGERPRINT_MARK)[0]
+
+
 def registered_under(app: Berkas, command_id: str) -> User | None:
-    """The account a command created (its id is the token's: found by the events, few)."""
+    """The account a command created: by its key's claim, or (an account registered before
+    keys were claimed) by the registrations' events, few."""
+    try:
+        claimed = app.repository.get(AccountKey.id_for(_command_key(command_id)))
+    except AggregateNotFoundError:
+        pass
+    else:
+        if isinstance(claimed, AccountKey):  # the key is bound to one request (``idempotency``)
+            return get_user(app, claimed.user_id)
     for notification in _registrations(app):
         event = app.mapper.to_domain_event(notification)
         if event.provenance.command_id == command_id:  # type: ignore[attr-defined]
