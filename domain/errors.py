@@ -59,3 +59,11 @@ class ConflictError(DomainError):
             f"case {case_id} is at version {current_version}"
             + ("" if expected_version is None else f", not {expected_version}")
         )
+
+
+class AlreadyExists(ConflictError):
+    """A create-only write (HTTP ``If-None-Match: *``) of a case that exists already."""
+
+    def __init__(self, case_id: UUID, current_version: int):
+        super().__init__(case_id, current_version, None)
+        self.args = (f"case {case_id} exists already, at version {current_version}: nothing was changed",)

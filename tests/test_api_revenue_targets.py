@@ -80,3 +80,36 @@ def test_a_post_that_creates_is_a_201_with_location_and_one_that_revises_a_200(c
     assert revised.json()["version"] == 2
     responses = client.get("/openapi.json").json()["paths"]["/revenue-targets"]["post"]["responses"]
     assert {"200", "201"} <= responses.keys()
+
+
+def test_a_put_with_if_none_match_star_creates_only_and_is_a_412_when_the_year_has_a_target(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "JYP")
+    create_only = auth(supervisor, **{"If-None-Match": "*", "Idempotency-Key": key()})
+    created = client.put("/revenue-targets/2044", json=TARGET, headers=create_only)
+    assert created.status_code == 201 and created.json()["version"] == 1, created.text[:300]
+    # A retry of that very create is answered as it was, not refused.
+    again = client.put("/revenue-targets/2044", json=TARGET, headers=create_only)
+    assert again.status_code == 201 and again.json() == created.json()
+    other = client.put(
+        "/revenue-targets/2044",
+        json={**TARGET, "amount": "7"},
+        headers=auth(supervisor, **{"If-None-Match": "*", "Idempotency-Key": key()}),
+    )
+    assert other.status_code == 412, other.text[:300]
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert other.json()["status"] == 412 and other.headers["ETag"] == '"1"'
+    current = client.get("/revenue-targets/2044", headers=auth(supervisor)).json()
+    assert (current["amount"], current["version"]) == (1500000000, 1)
+    # Without a key too; and any other If-None-Match value is a 422, not ignored.
+    bare = client.put("/revenue-targets/2044", json=TARGET, headers=auth(supervisor, **{"If-None-Match": "*"}))
+    assert bare.status_code == 412
+    odd = client.put("/revenue-targets/2044", json=TARGET, headers=auth(supervisor, **{"If-None-Match": '"1"'}))
+    assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "If-None-Match"
+    plain = client.put("/revenue-targets/2044", json={**TARGET, "amount": "9"}, headers=auth(supervisor))
+    assert plain.status_code == 200 and plain.json()["version"] == 2
+
+
+def test_the_contract_documents_if_none_match_and_the_412(client: TestClient):
+    put = client.get("/openapi.json").json()["paths"]["/revenue-targets/{year}"]["put"]
+    assert "412" in put["responses"]
+    assert "If-None-Match" in [p["name"] for p in put["parameters"]]

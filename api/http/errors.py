@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http.schemas.problems import MEDIA_TYPE, TITLES, FieldProblem, ProblemPublic, problem_type
 from berkas_verify.merkle import ProofError
 from domain.errors import (
+    AlreadyExists,
     CaseNotFound,
     ConflictError,
     DomainError,
@@ -45,6 +46,7 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     InvalidCommand: (422, "invalid-request"),
     CaseNotFound: (404, "not-found"),
     IllegalTransition: (409, "illegal-transition"),
+    AlreadyExists: (412, "precondition-failed"),  # before ConflictError, its base: the first match wins
     ConflictError: (409, "conflict"),
     KeyTaken: (409, "taken"),
     NotPermitted: (403, "not-permitted"),

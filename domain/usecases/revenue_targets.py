@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Unpack
 from uuid import UUID
 
-from domain.errors import ConflictError
+from domain.errors import AlreadyExists, ConflictError
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor, BerkasBase, CommandOptions
 
@@ -18,12 +18,18 @@ class RevenueTargetUseCases(BerkasBase):
         year: int,
         amount: Decimal,
         legal_basis: str,
+        create_only: bool = False,
         **opts: Unpack[CommandOptions],
     ) -> int:
         """Set or revise the office's PNBP target for a year; returns the target's version.
         ``expected_version`` (the version the caller read) refuses a stale revision, and a
-        revision of a target that does not exist yet."""
+        revision of a target that does not exist yet; ``create_only`` refuses any revision
+        (``AlreadyExists``), except a retry of the very command that created it."""
         target_id: UUID = revenue_target_id(actor.office, year)
+        if create_only and self.exists(target_id):
+            existing = self.get_case(target_id)
+            if existing.outcome_of(opts.get("command_id")) is None:
+                raise AlreadyExists(target_id, existing.version)
         if not self.exists(target_id):
             if opts.get("expected_version") is not None:
                 raise ConflictError(target_id, 0, opts.get("expected_version"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.exceptions import RequestValidationError
 
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, IdempotencyKey, SystemDep, bound
@@ -16,6 +17,24 @@ from domain.usecases.base import Actor
 
 router = APIRouter(prefix="/revenue-targets", tags=["revenue targets"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
+
+
+async def create_only(
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            max_length=32,
+            description="`*`: create only; a year that has a target already is a 412 (nothing changed)",
+        ),
+    ] = None,
+) -> bool:
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() != "*":
+        rule = "must be * (create only)"
+        raise RequestValidationError([{"loc": ("header", "If-None-Match"), "msg": rule, "type": "create_only"}])
+    return True
 
 
 def _public(target: RevenueTarget, response: Response) -> RevenueTargetPublic:
@@ -33,11 +52,18 @@ def _set(
     key: IdempotencyKey | None,
     response: Response,
     expected_version: int | None = None,
+    create_only: bool = False,
 ):
     with bound(key) as command_id:
         access.require_worker(actor, decision=True)
         version = system.app.set_revenue_target(
-            actor, year, body.amount, body.legal_basis, command_id=command_id, expected_version=expected_version
+            actor,
+            year,
+            body.amount,
+            body.legal_basis,
+            create_only,
+            command_id=command_id,
+            expected_version=expected_version,
         )
     return _public(system.app.get_case(revenue_target_id(actor.office, year), version=version), response)
 
@@ -72,7 +98,7 @@ def set_target(
     return _created(_set(system, actor, body.year, update, command_id, response, expected_version), response)
 
 
-@router.put("/{year}", response_model=RevenueTargetPublic, responses={**_ANSWERS, **errors(401, 403, 409, 422)})
+@router.put("/{year}", response_model=RevenueTargetPublic, responses={**_ANSWERS, **errors(401, 403, 409, 412, 422)})
 def put_target(
     year: Year,
     body: RevenueTargetUpdate,
@@ -81,12 +107,16 @@ def put_target(
     command_id: CommandIdDep,
     expected_version: ExpectedVersionDep,
     response: Response,
+    only_create: Annotated[bool, Depends(create_only)],
 ) -> RevenueTargetPublic:
     """Set the supervisor's office's target for the year, whether or not it had one (RFC 9110
     §9.3.4): 201 with its `Location` when it had none, 200 when it replaces it. Each change is
     an event; a retry with the same `Idempotency-Key` is answered as the first was. With
-    `If-Match` (the ETag read), a target changed meanwhile, or not set yet, is a 409."""
-    return _created(_set(system, actor, year, body, command_id, response, expected_version), response)
+    `If-Match` (the ETag read), a target changed meanwhile, or not set yet, is a 409. With
+    `If-None-Match: *` it only creates: a year that has a target is a 412 with its ETag
+    (a retry of the create itself, same `Idempotency-Key`, is answered as it was)."""
+    answer = _set(system, actor, year, body, command_id, response, expected_version, only_create)
+    return _created(answer, response)
 
 
 @router.get("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 404, 422))
