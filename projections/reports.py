@@ -59,8 +59,8 @@ class AnnualReport:
             "summary": self.summary() | {"percent_of_target": float(percent) if percent is not None else None},
             "figures": {metric: dict(sorted(keys.items())) for metric, keys in sorted(self.figures.items())},
             "monthly": {
-                metric: {str(month): months.get(month, 0) for month in range(1, 13)}
-                for metric, months in sorted(self.monthly.items())
+                metric: {str(month): self.monthly.get(metric, {}).get(month, 0) for month in range(1, 13)}
+                for metric in sorted(set(self.monthly) | set(MONTHLY_METRICS))
             },
         }
 
@@ -91,6 +91,24 @@ class AnnualReport:
             writer.writerow([part, name, key, month, number_text(value, numbers), label_id, label_en])
         return out.getvalue()
 
+
+# The metrics counted by month (the view's, all but the year's ``revenue_target``): every
+# report lists each of them, twelve months long, with figures or without (a year that has
+# only a target, or nothing yet, has the same shape as any other).
+MONTHLY_METRICS = (
+    "administrative_actions",
+    "deportations_decided",
+    "deportations_executed",
+    "enforcement_revenue",
+    "joint_operations",
+    "passport_revenue",
+    "passports_issued",
+    "passports_issued_by_type",
+    "postponements",
+    "refusals",
+    "stay_permit_documents",
+    "stay_permit_revenue",
+)
 
 # name -> (metric, key or None for all keys, Indonesian label, English label)
 SUMMARY: dict[str, tuple[str, str | None, str, str]] = {

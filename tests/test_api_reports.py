@@ -146,3 +146,25 @@ def test_readiness_fails_when_the_database_is_gone(pg_admin_url: str, tmp_path):
     system.close()
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "postgresql", "lag": None}
+
+
+def test_a_year_with_a_target_but_no_figures_has_twelve_zeros_per_metric_like_any_year(
+    client: TestClient, pg_system: System
+):
+    """`monthly` was `{}` for such a year, while a year with figures lists every month of
+    each metric: a client charting it found no series at all."""
+    supervisor, auditor = token_for(pg_system, "SUPERVISOR", "DPS"), token_for(pg_system, "AUDITOR")
+    target = client.put(
+        "/revenue-targets/2047", json={"amount": "5000000", "legal_basis": "DIPA 2047"}, headers=auth(supervisor)
+    )
+    assert target.status_code == 201, target.text[:300]
+    report = client.get("/reports/annual/2047", params={"office": "DPS"}, headers=auth(auditor)).json()
+    assert report["summary"]["revenue_target"] == 5_000_000
+    assert {"passports_issued", "passport_revenue", "refusals"} <= set(report["monthly"])
+    for metric, months in report["monthly"].items():
+        assert months == {str(month): 0 for month in range(1, 13)}, metric
+    nothing = client.get("/reports/annual/2048", params={"office": "DPS"}, headers=auth(auditor)).json()
+    assert nothing["monthly"] == report["monthly"]
+    as_csv = client.get("/reports/annual/2047", params={"office": "DPS", "format": "csv"}, headers=auth(auditor))
+    monthly_rows = [row for row in csv.DictReader(io.StringIO(as_csv.text)) if row["part"] == "monthly"]
+    assert len(monthly_rows) == 12 * len(report["monthly"])

@@ -42,5 +42,6 @@ class ReportPublic(BaseModel):
         "`passports_issued_by_type` by application type, `passport_revenue` by tariff code"
     )
     monthly: dict[str, dict[str, int]] = Field(
-        description="Every metric by month `1` to `12` of the office's calendar (zeros included)"
+        description="Every metric counted by month, by month `1` to `12` of the office's calendar "
+        "(zeros included; the same metrics in every year, even one with no figures yet)"
     )
