@@ -7,11 +7,10 @@ logs personal data: callers pass ids, codes and route templates, never request b
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import logging.config
-import logging.handlers
-import queue
 import sys
 import threading
 from contextvars import ContextVar
@@ -71,42 +70,76 @@ class TextFormatter(logging.Formatter):
         return f"{text}  {extra}" if extra else text
 
 
-class BackgroundHandler(logging.handlers.QueueHandler):
-    """Writes to ``stream`` from a thread of its own: a record is queued where it is logged
+# How long a record may wait before the writer thread takes it, and how many records wake it
+# sooner. The code that logs never wakes the thread for a record of its own (under load that
+# wake-up, one per request, cost the event loop a thread switch each); a process killed
+# outright (SIGKILL, power) loses at most the records of the last WINDOW seconds. A normal
+# stop (``close``, which ``logging.shutdown`` calls at exit) writes every record.
+WINDOW = 0.05
+BATCH = 512
+# At most this many records wait (a stream that stalls for good, a full pipe, must not eat
+# the memory): beyond it new records are counted, not kept, and a line says how many.
+LIMIT = 50_000
+
+
+class BackgroundHandler(logging.Handler):
+    """Writes to ``stream`` from a thread of its own: a record is held where it is logged
     (the event loop, for the access log), and formatted and written by the thread, so a
     slow stream (a full pipe, a terminal) never stalls the requests being served. The
-    thread takes every record queued by the time it wakes and writes them in one go (under
-    load, one wake and one write for many requests, not one each).
+    thread wakes every ``WINDOW`` seconds (or once ``BATCH`` records wait), takes every
+    record held and writes them in one go.
 
     Filters run where the record is logged (the request id is read there); the formatter
-    is the stream's, used in the thread. Closing the handler writes what is queued."""
+    is the stream's, used in the thread. Closing the handler writes what is held."""
 
     def __init__(self, stream: Any = None):
-        super().__init__(queue.SimpleQueue())
+        super().__init__()
         self.target = logging.StreamHandler(stream or sys.stderr)
+        self.held: collections.deque[logging.LogRecord] = collections.deque()
+        self.dropped = 0
+        self._wake = threading.Event()
+        self._stopping = False
         self._writer: threading.Thread | None = threading.Thread(target=self._write, name="berkas-log", daemon=True)
         self._writer.start()
 
     def setFormatter(self, fmt: logging.Formatter | None) -> None:
         self.target.setFormatter(fmt)
 
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        # In-process: the record itself, formatted in the thread (no copy made here).
-        return record
+    def handle(self, record: logging.LogRecord) -> bool:
+        # ``Handler.handle`` without its lock: ``deque.append`` is atomic.
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        held = self.held
+        if len(held) >= LIMIT:
+            self.dropped += 1
+            return
+        held.append(record)  # the record itself, formatted in the thread (no copy made here)
+        if len(held) == BATCH:
+            self._wake.set()
+
+    def _take(self) -> list[logging.LogRecord]:
+        held, records = self.held, []
+        while held:
+            records.append(held.popleft())
+        return records
 
     def _write(self) -> None:
-        waiting = self.queue
         while True:
-            records = [waiting.get()]
-            while True:
-                try:
-                    records.append(waiting.get_nowait())
-                except queue.Empty:
-                    break
+            self._wake.wait(WINDOW)
+            self._wake.clear()
+            stopping = self._stopping  # read before taking: what was held by then is written
+            records = self._take()
             lines = []
+            if self.dropped:
+                dropped, self.dropped = self.dropped, 0
+                lines.append(
+                    f"berkas: {dropped} log records dropped, the log stream fell behind{self.target.terminator}"
+                )
             for record in records:
-                if record is _STOP:
-                    continue
                 try:
                     lines.append(self.target.format(record) + self.target.terminator)
                 except Exception:
@@ -117,20 +150,25 @@ class BackgroundHandler(logging.handlers.QueueHandler):
                         self.target.stream.write("".join(lines))
                         self.target.flush()
                     except Exception:
-                        self.target.handleError(records[-1])
-            if _STOP in records:
+                        self.target.handleError(records[-1] if records else _STOP)
+            if stopping:
                 return
+
+    def flush(self) -> None:
+        """Asks the thread to write what is held now (it does not wait for the write)."""
+        self._wake.set()
 
     def close(self) -> None:
         if self._writer is not None:
-            self.queue.put_nowait(_STOP)
+            self._stopping = True
+            self._wake.set()
             self._writer.join()
             self._writer = None
         self.target.close()
         super().close()
 
 
-_STOP = logging.makeLogRecord({"msg": "stop"})  # asks the writer to finish
+_STOP = logging.makeLogRecord({"msg": "stop"})  # stands for no record in handleError
 
 
 def chosen_format(log_format: str, stream: Any = None) -> str:
