@@ -50,6 +50,7 @@ _DDL = (
 )
 _KEY_CHECK = b"berkas personal-data key check"
 _WRITER_CACHE_KIB = 65_536  # SQLite: the vault writer's page cache (64 MiB: a demo year's vault indexes fit)
+_ERASURE_LOCK = 0x4265726B6173  # PostgreSQL: the advisory lock key saves share and a shredding takes ("Berkas")
 # Document numbers on events that identify their holder: indexed blind, per case.
 _DOCUMENT_FIELDS = ("passport_number", "permit_number")
 
@@ -350,9 +351,11 @@ class Vault(SubjectSeal):
 
     @contextmanager
     def committing(self, recorder: Any) -> Iterator[None]:
-        """No erasure lands between ``prepare`` and the events' commit unseen. PostgreSQL: the
-        subjects' rows are locked ``FOR SHARE`` (a shredding's UPDATE waits for the events'
-        commit; one committed before is seen) in a transaction held around the insert.
+        """No erasure lands between ``prepare`` and the events' commit unseen. PostgreSQL: a
+        transaction held around the insert takes one shared advisory lock (a shredding takes it
+        exclusively, so it waits for the events' commit; one committed before is seen by the
+        check that follows). Locking the subjects' rows ``FOR SHARE`` instead wrote each row
+        (tuple locks) and made sealed demo generation dearer (1.43-1.64x vs 1.16-1.37x plain).
         SQLite: checked in the events' own write transaction, after their rows (the write
         lock held, no shredding can commit in between), through the recorder's ``guard``."""
         sealed = self._local.__dict__.get("sealed")
@@ -363,11 +366,13 @@ class Vault(SubjectSeal):
         subject_ids = sorted(sealed[0])
         if self.store.dialect.name != "sqlite":
             with self.store.read() as conn, self.store.dialect.transaction(conn):
+                # Shared: saves never wait on each other; a shredding takes it exclusively.
+                sql.execute(conn, f"SELECT pg_advisory_xact_lock_shared({_ERASURE_LOCK})", [])
                 clause, params = sql.in_list(conn, "subject_id", subject_ids)
                 rows = sql.fetchall(
-                    conn, f"SELECT subject_id, erased_at FROM {SUBJECTS} WHERE {clause} FOR SHARE", params
+                    conn, f"SELECT subject_id FROM {SUBJECTS} WHERE {clause} AND erased_at IS NOT NULL", params
                 )
-                gone = {row[0] for row in rows if row[1] is not None}
+                gone = {row[0] for row in rows}
                 if gone:
                     self._local.sealed = sealed
                     raise SubjectErasedMeanwhile(gone)
@@ -652,6 +657,9 @@ class Vault(SubjectSeal):
     def shred(self, subject_id: str) -> None:
         now = datetime.now(UTC).isoformat()
         with self._transaction() as conn:
+            if conn.dialect.name != "sqlite":
+                # Waits for the saves checking now to commit their events (``committing``).
+                sql.execute(conn, f"SELECT pg_advisory_xact_lock({_ERASURE_LOCK})", [])
             sql.execute(
                 conn,
                 f"UPDATE {SUBJECTS} SET wrapped_key = ?, nik_index = NULL, erased_at = COALESCE(erased_at, ?) "
