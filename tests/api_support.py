@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -80,3 +87,29 @@ def finding_body() -> dict[str, Any]:
 
 def key() -> str:
     return f"key-{uuid.uuid4().hex}"
+
+
+@contextmanager
+def api_process(env: dict[str, str], **popen: Any) -> Iterator[httpx.Client]:
+    """The API in a uvicorn process of its own (``env`` over this one's), a client for it
+    once ``/healthz`` answers; the process is stopped on the way out."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", "api.http.app:app_factory", "--factory", "--port", str(port)]
+    server = subprocess.Popen([*command, "--log-level", "warning"], env=os.environ | env, **popen)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.2)
+            yield http
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

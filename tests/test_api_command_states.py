@@ -6,10 +6,7 @@ stored case."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,7 +22,7 @@ from api.http.reading import CaseReads
 from domain.passport import PassportApplication
 from domain.usecases.base import Actor
 from domain.values import Role
-from tests.api_support import auth, key, passport_body, token_for
+from tests.api_support import api_process, auth, key, passport_body, token_for
 from tests.test_privacy_erasure import ADMIN, BASIS, REASON, closed_history, someone
 
 pytestmark = pytest.mark.postgres
@@ -213,32 +210,14 @@ def _officer(_: System) -> Actor:
 @pytest.fixture
 def server_process(pg_system: System, tmp_path) -> Iterator[httpx.Client]:
     """The same API in a uvicorn process of its own, on the same database and keys."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = os.environ | {
+    env = {
         "BERKAS_DATABASE_URL": pg_system.settings.database_url or "",
         "BERKAS_FOLLOW_PROJECTIONS": "false",
         "BERKAS_SQLITE_PATH": str(tmp_path / "unused-too.db"),
         "BERKAS_PERSONAL_DATA_KEY_PATH": str(pg_system.settings.personal_data_key_file),
     }
-    command = [sys.executable, "-m", "uvicorn", "api.http.app:app_factory", "--factory", "--port", str(port)]
-    server = subprocess.Popen([*command, "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise
-                    time.sleep(0.2)
-            yield http
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with api_process(env, stdout=subprocess.DEVNULL) as http:
+        yield http
 
 
 def test_two_processes_taking_turns_on_one_case_lose_nothing(pg_system, server_process, monkeypatch):

@@ -4,10 +4,6 @@ another, and one view is never rebuilt by two jobs at once, whichever process th
 from __future__ import annotations
 
 import itertools
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.bootstrap import System
 from api.http.jobs import CLAIMS, JOBS
 from projections.eventstore import sql
-from tests.api_support import auth, client, token_for
+from tests.api_support import api_process, auth, client, token_for
 
 __all__ = ["client"]
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -30,31 +26,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 @pytest.fixture
 def other_process(database_url: str, tmp_path) -> Iterator[httpx.Client]:
     """The same API in a uvicorn process of its own, on the same database."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = os.environ | {
+    env = {
         "BERKAS_DATABASE_URL": database_url,
         "BERKAS_FOLLOW_PROJECTIONS": "false",
         "BERKAS_SQLITE_PATH": str(tmp_path / "unused.db"),
     }
-    command = [sys.executable, "-m", "uvicorn", "api.http.app:app_factory", "--factory", "--port", str(port)]
-    server = subprocess.Popen([*command, "--log-level", "warning"], env=env)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise
-                    time.sleep(0.2)
-            yield http
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with api_process(env) as http:
+        yield http
 
 
 def _until_done(get, url: str, headers: dict) -> dict:
