@@ -26,7 +26,7 @@ from pathlib import Path
 from api.bootstrap import bootstrap
 from api.demo.run import generate_national
 from api.settings import Settings
-from bench import append
+from bench import _sqlprobe, append
 from bench.append import DEFAULT_ADMIN_URL, fresh_database
 from bench.common import Timing, ratio, raw_read, rebuild_in_child
 from projections.runner import Projection
@@ -69,7 +69,7 @@ def compare(url: str, events: int, rounds: int) -> tuple[Timing, Timing, float]:
 
 
 def report(ours: Timing, limit: Timing, year: float) -> None:
-    print(f"rebuild of every view, one pass (3 views): {ours.describe()}")
+    print(f"rebuild of every view, one pass (3 views, Python folds): {ours.describe()}")
     print(f"raw keyset read + orjson decode:           {limit.describe()}")
     print(f"rebuild / raw read: {ratio(ours, limit)}  (goal >= {TARGET_RATIO} x)")
     for label, size in (("the generated national year", year), ("a national year of 40 M events", 40e6)):
@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="rebuilds, each between two raw reads (2)")
     parser.add_argument("--no-ledger", action="store_true", help="skip sealing and verifying")
     parser.add_argument(
+        "--sql-probe", action="store_true", help="also time a set-based SQL fold of the views (bench/_sqlprobe.py)"
+    )
+    parser.add_argument(
         "--database-url", help="only compare the rebuild with the raw read on this database's log (of --scale)"
     )
     args = parser.parse_args(argv)
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         ours, limit, peak = compare(args.database_url, events, args.rounds)
         report(ours, limit, events / float(args.scale))
         print(f"peak memory of the rebuild: {peak:.0f} MB at {events:,} events")
+        if args.sql_probe:
+            _sqlprobe.measure(args.database_url, args.rounds)
         return 0
     admin_url = os.environ.get("BERKAS_BENCH_DATABASE_URL") or DEFAULT_ADMIN_URL
     sizes = []
@@ -117,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         report(ours, limit, year)
         print(f"generating the national year: {year / (events / generated_seconds) / 3600:.1f} h")
         print("peak memory of the rebuild: " + ", ".join(f"{mb:.0f} MB at {n:,} events" for n, mb in sizes))
+        if args.sql_probe:
+            _sqlprobe.measure(url, args.rounds)
         print()
         print(append.report(append.run(admin_url, APPEND_CASES, 500), APPEND_CASES), flush=True)
         if not args.no_ledger:
