@@ -38,6 +38,14 @@ class SubjectErasedMeanwhile(PersonalDataUnreadable):
         super().__init__("a data subject was erased while saving: try again")
 
 
+class SubjectsChangedMeanwhile(PersonalDataUnreadable):
+    """Another writer created or erased a subject this save sealed for, found in the events'
+    own transaction (rolled back, nothing written): encode again."""
+
+    def __init__(self) -> None:
+        super().__init__("a data subject changed while saving: try again")
+
+
 class SubjectSeal(ABC):
     """Encrypts and decrypts personal data with the key of the subject it is about."""
 
@@ -71,10 +79,13 @@ class SubjectSeal(ABC):
         """What is sealed next belongs to this event (and so to its case)."""
 
     @abstractmethod
-    def prepare(self) -> bool:
+    def prepare(self, recorder: Any = None, count: int = 0) -> bool:
         """Before the sealed events are inserted, make what sealing created durable (new
-        subjects and their wrapped keys, which cases they are in, blind indexes). ``False``
-        when another writer created or erased one of these subjects meanwhile: encode again."""
+        subjects and their wrapped keys, which cases they are in, blind indexes), or leave it
+        to ``committing`` to write in the events' own transaction when ``recorder`` inserting
+        ``count`` events allows. ``False`` when another writer created or erased one of these
+        subjects meanwhile: encode again (``SubjectsChangedMeanwhile`` from the insert when
+        found there)."""
 
     @contextmanager
     def committing(self, recorder: Any) -> Iterator[None]:
@@ -132,6 +143,9 @@ class SealedEventStore(EventStore):
             try:
                 with self.seal.committing(self.recorder):
                     return stored_events, self.recorder.insert_events(stored_events, **kwargs)
+            except SubjectsChangedMeanwhile:
+                if attempt == 2:
+                    raise
             except SubjectErasedMeanwhile as erased:
                 # An erasure landed between ``prepare`` and the events' commit: nothing was
                 # written. A person erased and applying again is a new data subject with a new
@@ -144,9 +158,9 @@ class SealedEventStore(EventStore):
     def _prepared(self, domain_events: Sequence[Any]) -> list[Any]:
         try:
             stored_events = self._encode(domain_events)
-            if not self.seal.prepare():
+            if not self.seal.prepare(self.recorder, len(stored_events)):
                 stored_events = self._encode(domain_events)
-                if not self.seal.prepare():
+                if not self.seal.prepare(self.recorder, len(stored_events)):
                     raise PersonalDataUnreadable("a data subject changed twice while saving: try again")
         except BaseException:
             self.seal.discard()

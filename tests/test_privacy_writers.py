@@ -129,8 +129,8 @@ def test_an_erasure_landing_between_the_keys_and_the_events_of_a_new_application
     real_prepare = vault.prepare
     erased: list[str] = []
 
-    def prepare_then_erased_elsewhere() -> bool:
-        ready = real_prepare()
+    def prepare_then_erased_elsewhere(*args) -> bool:
+        ready = real_prepare(*args)
         if ready and not erased:
             other.shred(old)  # another process's erasure, committed before the events
             erased.append(old)

@@ -11,6 +11,7 @@ notification ids returned in the order of the events given.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -42,6 +43,13 @@ class CopyApplicationRecorder(PostgresApplicationRecorder):
         # rows' maximum: a row forged far ahead of the counter must not stop appends.
         self.last_assigned_statement = SQL("SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, %s)::regclass)")
         self.qualified_table = f"{self.datastore.schema}.{self.events_table_name}"
+        # ``guard.check``, set per thread (the vault's ``committing``), runs in a COPY's own
+        # transaction, after the table lock and before the rows; raising rolls the batch back.
+        self.guard = threading.local()
+
+    def guards(self, count: int) -> bool:
+        """Whether an insert of ``count`` events runs ``guard.check`` (in its transaction)."""
+        return count >= self.COPY_THRESHOLD
 
     # Two attempts where the library makes ten (0.2 s apart, each waiting for a pooled
     # connection), which over an outage held a request for tens of seconds: retrying while
@@ -71,6 +79,9 @@ class CopyApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)
             self._notify_channel(curs)
+            check = self.guard.__dict__.get("check")
+            if check is not None:
+                check(conn)
             before = self._last_assigned(conn)
             with curs.copy(self.copy_statement) as copy:
                 copy.set_types(["uuid", "int8", "text", "bytea"])
