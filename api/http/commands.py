@@ -10,10 +10,11 @@ descriptions come from the lifecycle table.
 import asyncio
 import contextvars
 import json
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any
@@ -222,10 +223,7 @@ class LeanCommand:
                 reads.keep_state(saved[0], taken[1] if taken is not None and saved[0] is current else loaded)
             return content, holder.headers["ETag"]
 
-        # One hop to a plain executor: AnyIO's (``run_in_threadpool``) wakes its worker through a
-        # Python-level condition and a cancel scope, which cost the event loop more.
-        context = contextvars.copy_context()
-        content, etag = await asyncio.get_running_loop().run_in_executor(_EXECUTOR, context.run, work)
+        content, etag = await _WORKERS.run(work)
         await Response(content, media_type="application/json", headers={"ETag": etag})(scope, receive, send)
 
     def _parse(self, request: Request, body: bytes) -> tuple[Actor, int | None, str | None, CommandCreate] | None:
@@ -292,7 +290,64 @@ class _LeanRoutes(LeanRoutes):
 
 
 _KEY = re.compile(r"[!-~]{1,128}")
-_EXECUTOR = ThreadPoolExecutor(max_workers=40, thread_name_prefix="berkas-command")  # AnyIO's default limit
+
+
+class _Workers:
+    """The command threads, fed by one queue. A command hops to one and back with a single
+    wake-up of the event loop (``call_soon_threadsafe`` settling an asyncio future): an
+    executor's hop (``run_in_executor``) also makes, locks and chains a concurrent future
+    to it, on the event loop, and AnyIO's (``run_in_threadpool``) wakes its worker through
+    a Python-level condition and a cancel scope. Threads start as commands wait for one,
+    up to ``most``."""
+
+    def __init__(self, most: int, name: str):
+        self.most = most
+        self.name = name
+        self._jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def run(self, work: Callable[[], Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._jobs.put((loop, future, contextvars.copy_context(), work))
+        with self._lock:  # an idle thread is promised this job, else a new one starts for it
+            start = self._idle == 0 and self._threads < self.most
+            if start:
+                self._threads += 1
+                name = f"{self.name}_{self._threads}"
+            elif self._idle:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._serve, name=name, daemon=True).start()
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            loop, future, context, work = self._jobs.get()
+            try:
+                outcome = (context.run(work), None)
+            except BaseException as error:  # the command's own, raised again on the event loop
+                outcome = (None, error)
+            try:
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            except RuntimeError:  # its event loop is closed: nobody waits for the answer
+                pass
+            with self._lock:
+                self._idle += 1
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+_WORKERS = _Workers(40, "berkas-command")  # AnyIO's default limit
 
 
 def serve_first(app: Any, prefixes: dict[type[Case], str]) -> None:

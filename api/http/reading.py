@@ -39,7 +39,9 @@ from projections.eventstore import log as event_log
 
 JSON = "application/json"
 POLL = 0.25  # seconds between looks at the log when no append woke the follower
-GATHER = 0.01  # seconds at least from one catch-up to the next (well within ``max_lag``)
+# Seconds at least from one catch-up to the next (well within ``max_lag``): each is two
+# queries, and at 0.01 s, under a stream of commands, they cost 200-250 us of CPU a command.
+GATHER = 0.1
 ERASED = DataSubject.SubjectErased.TOPIC
 RECENT = 100_000  # recent writes remembered, to refuse caching an answer a write overtook
 
