@@ -64,6 +64,9 @@ class ConflictError(DomainError):
 class AlreadyExists(ConflictError):
     """A create-only write (HTTP ``If-None-Match: *``) of a case that exists already."""
 
-    def __init__(self, case_id: UUID, current_version: int):
+    def __init__(self, case_id: UUID, current_version: int, what: str):
         super().__init__(case_id, current_version, None)
-        self.args = (f"case {case_id} exists already, at version {current_version}: nothing was changed",)
+        self.args = (
+            f"{what} exists already, at version {current_version}: a create-only write never replaces "
+            "what exists; nothing was changed",
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from domain.revenue_target import revenue_target_id
 from tests.api_support import auth, key, token_for
 
 TARGET = {"amount": "1500000000", "legal_basis": "DIPA 2026"}
@@ -113,3 +114,13 @@ def test_the_contract_documents_if_none_match_and_the_412(client: TestClient):
     put = client.get("/openapi.json").json()["paths"]["/revenue-targets/{year}"]["put"]
     assert "412" in put["responses"]
     assert "If-None-Match" in [p["name"] for p in put["parameters"]]
+
+
+def test_a_412_names_the_target_and_the_rule_not_a_case_id(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "BDA")
+    assert client.put("/revenue-targets/2045", json=TARGET, headers=auth(supervisor)).status_code == 201
+    refused = client.put("/revenue-targets/2045", json=TARGET, headers=auth(supervisor, **{"If-None-Match": "*"}))
+    assert refused.status_code == 412, refused.text[:300]
+    detail = refused.json()["detail"]
+    assert "revenue target of office BDA for 2045" in detail and "create-only" in detail, detail
+    assert str(revenue_target_id("BDA", 2045)) not in detail and "case" not in detail, detail

@@ -29,7 +29,9 @@ class RevenueTargetUseCases(BerkasBase):
         if create_only and self.exists(target_id):
             existing = self.get_case(target_id)
             if existing.outcome_of(opts.get("command_id")) is None:
-                raise AlreadyExists(target_id, existing.version)
+                raise AlreadyExists(
+                    target_id, existing.version, f"the revenue target of office {actor.office} for {year}"
+                )
         if not self.exists(target_id):
             if opts.get("expected_version") is not None:
                 raise ConflictError(target_id, 0, opts.get("expected_version"))
