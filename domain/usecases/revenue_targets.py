@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Unpack
 from uuid import UUID
 
-from domain.errors import AlreadyExists, ConflictError
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import AlreadyExists, CaseNotFound, ConflictError
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor, BerkasBase, CommandOptions
 
@@ -26,19 +28,38 @@ class RevenueTargetUseCases(BerkasBase):
         revision of a target that does not exist yet; ``create_only`` refuses any revision
         (``AlreadyExists``), except a retry of the very command that created it."""
         target_id: UUID = revenue_target_id(actor.office, year)
-        if create_only and self.exists(target_id):
+        # Whether it exists is looked at once: a target created between two looks would
+        # have a create-only set revise it.
+        try:
             existing = self.get_case(target_id)
-            if existing.outcome_of(opts.get("command_id")) is None:
-                raise AlreadyExists(
-                    target_id, existing.version, f"the revenue target of office {actor.office} for {year}"
-                )
-        if not self.exists(target_id):
-            if opts.get("expected_version") is not None:
-                raise ConflictError(target_id, 0, opts.get("expected_version"))
-            provenance = self.provenance(
-                actor, opts.get("occurred_at"), opts.get("command_id"), opts.get("late_entry_reason")
-            )
-            target = RevenueTarget.set_for(provenance, year, amount, legal_basis)
-            self.save(target)
-            return target.version
+        except CaseNotFound:
+            return self._create_target(actor, year, amount, legal_basis, create_only, **opts)
+        if create_only and existing.outcome_of(opts.get("command_id")) is None:
+            raise AlreadyExists(target_id, existing.version, f"the revenue target of office {actor.office} for {year}")
         return self.command(RevenueTarget, target_id, actor, lambda t, p: t.revise(p, amount, legal_basis), **opts)
+
+    def _create_target(
+        self,
+        actor: Actor,
+        year: int,
+        amount: Decimal,
+        legal_basis: str,
+        create_only: bool,
+        **opts: Unpack[CommandOptions],
+    ) -> int:
+        if opts.get("expected_version") is not None:
+            raise ConflictError(revenue_target_id(actor.office, year), 0, opts.get("expected_version"))
+        provenance = self.provenance(
+            actor, opts.get("occurred_at"), opts.get("command_id"), opts.get("late_entry_reason")
+        )
+        target = RevenueTarget.set_for(provenance, year, amount, legal_basis)
+        try:
+            self.save(target)
+        except IntegrityError:
+            # Another command created it meanwhile: decide again on the stored target, as if
+            # it had been there (a create-only set is then refused, a plain one revises it,
+            # a retry of the very command that created it answers as it did).
+            if not self.exists(target.id):
+                raise
+            return self.set_revenue_target(actor, year, amount, legal_basis, create_only, **opts)
+        return target.version
