@@ -182,3 +182,13 @@ def test_concurrent_first_puts_of_a_year_create_it_once_and_never_fail(pg_system
         assert [(a.status_code, a.json()) for a in retried] == [(201, retried[0].json())] * 4, retried[0].text[:200]
     for year in [*range(2080, 2086), *range(2090, 2096)]:
         assert pg_system.app.get_case(revenue_target_id("PDG", year)).version == 1
+
+
+def test_a_year_without_a_target_is_a_404_naming_the_office_and_year(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "DPS")
+    missing = client.get("/revenue-targets/2099", headers=auth(supervisor))
+    assert missing.status_code == 404 and missing.json()["type"] == "urn:berkas:problem:not-found"
+    assert missing.json()["detail"] == "office DPS has no revenue target for 2099", missing.text[:300]
+    auditor = token_for(system, "AUDITOR", "MLG")
+    elsewhere = client.get("/revenue-targets/2099", params={"office": "JYP"}, headers=auth(auditor))
+    assert elsewhere.json()["detail"] == "office JYP has no revenue target for 2099"

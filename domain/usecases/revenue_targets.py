@@ -8,12 +8,26 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import AlreadyExists, CaseNotFound, ConflictError
+from domain.errors import AlreadyExists, CaseNotFound, ConflictError, DomainError
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor, BerkasBase, CommandOptions
 
 
+class TargetNotFound(CaseNotFound):
+    def __init__(self, target_id: UUID, office: str, year: int):
+        self.case_id = target_id
+        DomainError.__init__(self, f"office {office} has no revenue target for {year}")
+
+
 class RevenueTargetUseCases(BerkasBase):
+    def revenue_target(self, office: str, year: int) -> RevenueTarget:
+        """The office's target for the year (its current version)."""
+        target_id = revenue_target_id(office, year)
+        try:
+            return self.get_typed(target_id, RevenueTarget)
+        except CaseNotFound:
+            raise TargetNotFound(target_id, office, year) from None
+
     def set_revenue_target(
         self,
         actor: Actor,

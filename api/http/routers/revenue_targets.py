@@ -128,5 +128,4 @@ def get_target(
     office: Annotated[str | None, Query(max_length=8, pattern=WORD)] = None,
 ) -> RevenueTargetPublic:
     scope = access.list_scope(actor, office) or actor.office
-    target = system.app.get_typed(revenue_target_id(scope, year), RevenueTarget)
-    return _public(target, response)
+    return _public(system.app.revenue_target(scope, year), response)
