@@ -7,6 +7,7 @@ the token is lost. On both backends."""
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
@@ -73,3 +74,27 @@ def test_two_concurrent_retries_of_an_account_creation_make_one_account(client: 
     first, second = sorted((a.json() for a in answers), key=lambda a: a["token"] is None)
     assert first["token"] and second == {**first, "token": None}
     assert client.get("/people", headers=auth(first["token"])).status_code == 200
+
+
+def test_a_retried_revocation_answers_as_the_first_did(client: TestClient, system):
+    """A revocation whose answer was lost is sent again with its Idempotency-Key: the retry is
+    the first answer, not a 409 "already revoked"; another revocation is still a 409."""
+    admin = token_for(system, "ADMIN", "JYP")
+    created = client.post("/users", json={"name": "Leaving", "role": "OFFICER", "office": "JYP"}, headers=auth(admin))
+    account = created.json()["id"]
+    headers = auth(admin, **{"Idempotency-Key": key()})
+    reason = {"reason": "moved to another office"}
+    first = client.post(f"/users/{account}/revocation", json=reason, headers=headers)
+    assert first.status_code == 200 and first.json()["revoked"], first.text[:300]
+    retried = client.post(f"/users/{account}/revocation", json=reason, headers=headers)
+    assert (retried.status_code, retried.json()) == (200, first.json()), retried.text[:300]
+    other = client.post(f"/users/{account}/revocation", json=reason, headers=auth(admin, **{"Idempotency-Key": key()}))
+    assert (other.status_code, other.json()["type"]) == (409, "urn:berkas:problem:illegal-transition")
+    bare = client.post(f"/users/{account}/revocation", json=reason, headers=auth(admin))
+    assert bare.status_code == 409
+    # The key, sent with another body, is refused (it binds its request).
+    reused = client.post(f"/users/{account}/revocation", json={"reason": "other"}, headers=headers)
+    assert reused.status_code == 422 and reused.json()["errors"][0]["field"] == "Idempotency-Key"
+    events = [type(e).__name__ for e in system.app.history(uuid.UUID(account))]
+    assert events == ["Registered", "Revoked"]
+    assert client.get("/people", headers=auth(created.json()["token"])).status_code == 401
