@@ -188,3 +188,27 @@ def test_a_case_hold_is_for_auditors_and_the_cases_own_supervisor(any_client, sy
     assert not_held.status_code == 409
     assert http.post(f"/cases/{passport_id}/legal-hold", json=hold, headers=auditor).json()["legal_hold"] == "AUDIT"
     assert system.app.held_cases([passport_id]) == [passport_id]
+
+
+def test_a_retried_subject_hold_or_release_answers_as_the_first_did(any_client, system):
+    """A hold or release whose answer was lost is sent again with its Idempotency-Key: the
+    retry is the first answer, not a 409 "already held" (nor a second event); the same
+    command under another key is still refused by the rule."""
+    http, person = any_client, someone()
+    passport_id, _ = closed_history(system, person)
+    auditor = token_for(system, "AUDITOR", "DPS")
+    subject = system.app.get_case(passport_id).applicant.subject_id
+    steps = [
+        ("legal-hold", {"reason_code": "LITIGATION", "legal_basis": "PN Malang 12/Pdt.G/2025"}, "LITIGATION"),
+        ("legal-hold/release", {"legal_basis": "PN Malang 12/Pdt.G/2025"}, None),
+    ]
+    for step, body, hold in steps:
+        headers = auth(auditor, **{"Idempotency-Key": uuid.uuid4().hex})
+        first = http.post(f"/subjects/{subject}/{step}", json=body, headers=headers)
+        assert first.status_code == 200 and first.json()["legal_hold"] == hold, first.text
+        retried = http.post(f"/subjects/{subject}/{step}", json=body, headers=headers)
+        assert (retried.status_code, retried.json()) == (200, first.json()), retried.text
+        again = http.post(f"/subjects/{subject}/{step}", json=body, headers=auth(auditor))
+        assert (again.status_code, again.json()["type"]) == (409, "urn:berkas:problem:erasure-refused")
+    topics = [type(e).__name__ for e in system.app.history(uuid.UUID(subject))]
+    assert topics.count("LegalHoldPlaced") == 1 and topics.count("LegalHoldReleased") == 1, topics
