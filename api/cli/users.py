@@ -51,7 +51,11 @@ def revoke(
 @app.command("list")
 def list_users() -> None:
     """Every account: id, role, office, whether revoked (never tokens)."""
-    table = Table("id", "name", "role", "office", "revoked")
+    table = Table()
+    # The id is what `users revoke` takes: printed whole, never cut to fit the terminal.
+    table.add_column("id", no_wrap=True, min_width=36)
+    for heading in ("name", "role", "office", "revoked"):
+        table.add_column(heading)
     with system() as built:
         for user in users.all_users(built.app):
             table.add_row(str(user.id), user.name, user.role.value.lower(), user.office, "yes" if user.revoked else "")
