@@ -22,24 +22,15 @@ from api.http.reading import CaseReads
 from domain.passport import PassportApplication
 from domain.usecases.base import Actor
 from domain.values import Role
+from tests.api_on_both import client, officer
 from tests.api_support import api_process, auth, key, passport_body, token_for
 from tests.test_privacy_erasure import ADMIN, BASIS, REASON, closed_history, someone
 
+__all__ = ["client", "officer"]  # fixtures, on both backends
 pytestmark = pytest.mark.postgres
 POSTPONE = {"reason_code": "SUPPORTING_DOCUMENTS"}
 LIFT = {"evidence": "employer letter no. 12/2024"}
 INTERVIEW = {"stated_purpose": "tourism", "indicators": [], "assessment": "credible"}
-
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def officer(system: System) -> str:
-    return token_for(system, "OFFICER")
 
 
 @pytest.fixture
