@@ -9,11 +9,15 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
+import pytest
 from fastapi.testclient import TestClient
 
 from domain.usecases import users
-from tests.api_support import auth, key, token_for
+from tests.api_support import all_at_once, auth, key, server_process, token_for
+
+__all__ = ["server_process"]  # fixture
 
 
 def test_a_retried_account_creation_answers_the_first_account_without_its_token(client: TestClient, system):
@@ -98,3 +102,34 @@ def test_a_retried_revocation_answers_as_the_first_did(client: TestClient, syste
     events = [type(e).__name__ for e in system.app.history(uuid.UUID(account))]
     assert events == ["Registered", "Revoked"]
     assert client.get("/people", headers=auth(created.json()["token"])).status_code == 401
+
+
+@pytest.mark.postgres
+def test_revocations_racing_on_one_account_revoke_it_once_and_never_fail(pg_system, server_process):
+    """Revocations of one account sent at once to a uvicorn process: with one key, every answer
+    is the revocation's own (200); with keys of their own, one revokes (200) and the others are
+    told it is revoked (409); never a 500 (the loser's save is refused by the log)."""
+    admin = token_for(pg_system, "ADMIN", "MDN")
+    reason = {"reason": "moved to another office"}
+    for _ in range(4):  # the race is won by chance: several rounds
+        accounts = [token_for(pg_system, "OFFICER", "MDN") for _ in range(2)]
+        ids = [str(users.user_id_for(token)) for token in accounts]
+        same = auth(admin, **{"Idempotency-Key": key()})
+        retried = all_at_once(
+            [partial(server_process.post, f"/users/{ids[0]}/revocation", json=reason, headers=same)] * 4
+        )
+        assert [(a.status_code, a.json()) for a in retried] == [(200, retried[0].json())] * 4, retried[0].text[:200]
+        apart = all_at_once(
+            [
+                partial(
+                    server_process.post,
+                    f"/users/{ids[1]}/revocation",
+                    json=reason,
+                    headers=auth(admin, **{"Idempotency-Key": key()}),
+                )
+                for _ in range(4)
+            ]
+        )
+        assert sorted(a.status_code for a in apart) == [200, 409, 409, 409], [a.text[:200] for a in apart]
+        for account in ids:
+            assert [type(e).__name__ for e in pg_system.app.history(uuid.UUID(account))] == ["Registered", "Revoked"]

@@ -4,10 +4,7 @@ the OpenAPI says both (an adversarial review: a missing year was created silentl
 
 from __future__ import annotations
 
-import subprocess
-import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import httpx
 import pytest
@@ -15,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from domain.revenue_target import revenue_target_id
-from tests.api_support import api_process, auth, key, token_for
+from tests.api_support import all_at_once, auth, key, server_process, token_for
 
+__all__ = ["server_process"]  # fixture
 TARGET = {"amount": "1500000000", "legal_basis": "DIPA 2026"}
 
 
@@ -134,29 +132,9 @@ def test_a_412_names_the_target_and_the_rule_not_a_case_id(client: TestClient, s
     assert str(revenue_target_id("BDA", 2045)) not in detail and "case" not in detail, detail
 
 
-@pytest.fixture
-def server_process(pg_system: System, tmp_path) -> Iterator[httpx.Client]:
-    """The API in a uvicorn process of its own over this test's PostgreSQL database."""
-    env = {
-        "BERKAS_DATABASE_URL": pg_system.settings.database_url or "",
-        "BERKAS_FOLLOW_PROJECTIONS": "false",
-        "BERKAS_SQLITE_PATH": str(tmp_path / "unused.db"),
-        "BERKAS_PERSONAL_DATA_KEY_PATH": str(pg_system.settings.personal_data_key_file),
-    }
-    with api_process(env, stdout=subprocess.DEVNULL) as http:
-        yield http
-
-
-def _all_at_once(http: httpx.Client, year: int, headers: list[dict[str, str]]) -> list[httpx.Response]:
-    """One PUT of the year per headers, sent together (each waits for the others to be ready)."""
-    ready = threading.Barrier(len(headers), timeout=30)
-
-    def put(sent: dict[str, str]) -> httpx.Response:
-        ready.wait()
-        return http.put(f"/revenue-targets/{year}", json=TARGET, headers=sent)
-
-    with ThreadPoolExecutor(len(headers)) as pool:
-        return list(pool.map(put, headers))
+def _puts(http: httpx.Client, year: int, headers: list[dict[str, str]]) -> list[httpx.Response]:
+    """One PUT of the year per headers, all sent at once."""
+    return all_at_once([partial(http.put, f"/revenue-targets/{year}", json=TARGET, headers=sent) for sent in headers])
 
 
 @pytest.mark.postgres
@@ -168,17 +146,17 @@ def test_concurrent_first_puts_of_a_year_create_it_once_and_never_fail(pg_system
     the creating request (same Idempotency-Key) is the creation's own answer."""
     supervisor = token_for(pg_system, "SUPERVISOR", "PDG")
     for year in range(2070, 2076):  # the race is won by chance: several rounds
-        plain = _all_at_once(server_process, year, [auth(supervisor)] * 6)
+        plain = _puts(server_process, year, [auth(supervisor)] * 6)
         codes = sorted(answer.status_code for answer in plain)
         assert codes.count(201) == 1 and set(codes) <= {200, 201, 409}, [a.text[:200] for a in plain]
-        created_only = _all_at_once(server_process, year + 10, [auth(supervisor, **{"If-None-Match": "*"})] * 6)
+        created_only = _puts(server_process, year + 10, [auth(supervisor, **{"If-None-Match": "*"})] * 6)
         assert sorted(answer.status_code for answer in created_only) == [201] + [412] * 5, [
             a.text[:200] for a in created_only
         ]
         refusal = next(answer.json() for answer in created_only if answer.status_code == 412)
         assert f"revenue target of office PDG for {year + 10}" in refusal["detail"]
         same_key = auth(supervisor, **{"Idempotency-Key": key()})
-        retried = _all_at_once(server_process, year + 20, [same_key] * 4)
+        retried = _puts(server_process, year + 20, [same_key] * 4)
         assert [(a.status_code, a.json()) for a in retried] == [(201, retried[0].json())] * 4, retried[0].text[:200]
     for year in [*range(2080, 2086), *range(2090, 2096)]:
         assert pg_system.app.get_case(revenue_target_id("PDG", year)).version == 1

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from api.cli.app import app as cli
 from api.http.app import create_app
 from domain.values import PersonalData
 from projections.runner import catch_up
-from tests.api_support import auth, client, token_for  # noqa: F401 (fixture)
+from tests.api_support import all_at_once, auth, client, server_process, token_for  # noqa: F401 (fixtures)
 from tests.test_privacy_erasure import closed_history
 
 
@@ -211,4 +212,33 @@ def test_a_retried_subject_hold_or_release_answers_as_the_first_did(any_client, 
         again = http.post(f"/subjects/{subject}/{step}", json=body, headers=auth(auditor))
         assert (again.status_code, again.json()["type"]) == (409, "urn:berkas:problem:erasure-refused")
     topics = [type(e).__name__ for e in system.app.history(uuid.UUID(subject))]
+    assert topics.count("LegalHoldPlaced") == 1 and topics.count("LegalHoldReleased") == 1, topics
+
+
+@pytest.mark.postgres
+def test_holds_racing_on_one_subject_are_placed_once_and_never_fail(pg_system, server_process):  # noqa: F811
+    """Holds and releases of one subject sent at once to a uvicorn process: with one key every
+    answer is the first (200); with keys of their own one acts (200), the others are refused
+    by the rule or the race (409); never a 500."""
+    passport_id, _ = closed_history(pg_system, someone())
+    subject = pg_system.app.get_case(passport_id).applicant.subject_id
+    auditor = token_for(pg_system, "AUDITOR", "MDN")
+    hold = {"reason_code": "AUDIT", "legal_basis": "LHP 12/2025"}
+    same = auth(auditor, **{"Idempotency-Key": uuid.uuid4().hex})
+    held = all_at_once([partial(server_process.post, f"/subjects/{subject}/legal-hold", json=hold, headers=same)] * 4)
+    assert [(a.status_code, a.json()) for a in held] == [(200, held[0].json())] * 4, held[0].text[:200]
+    release = {"legal_basis": "LHP 12/2025"}
+    apart = all_at_once(
+        [
+            partial(
+                server_process.post,
+                f"/subjects/{subject}/legal-hold/release",
+                json=release,
+                headers=auth(auditor, **{"Idempotency-Key": uuid.uuid4().hex}),
+            )
+            for _ in range(4)
+        ]
+    )
+    assert sorted(a.status_code for a in apart) == [200, 409, 409, 409], [a.text[:200] for a in apart]
+    topics = [type(e).__name__ for e in pg_system.app.history(uuid.UUID(subject))]
     assert topics.count("LegalHoldPlaced") == 1 and topics.count("LegalHoldReleased") == 1, topics
