@@ -51,12 +51,12 @@ class KeyTaken(DomainError):
 class ConflictError(DomainError):
     """A write against a stale version: someone else changed the case first."""
 
-    def __init__(self, case_id: UUID, current_version: int, expected_version: int | None):
+    def __init__(self, case_id: UUID, current_version: int, expected_version: int | None, what: str | None = None):
         self.case_id = case_id
         self.current_version = current_version
         self.expected_version = expected_version
         super().__init__(
-            f"case {case_id} is at version {current_version}"
+            f"{what or f'case {case_id}'} is at version {current_version}"
             + ("" if expected_version is None else f", not {expected_version}")
         )
 

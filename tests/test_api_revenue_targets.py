@@ -170,3 +170,14 @@ def test_a_year_without_a_target_is_a_404_naming_the_office_and_year(client: Tes
     auditor = token_for(system, "AUDITOR", "MLG")
     elsewhere = client.get("/revenue-targets/2099", params={"office": "JYP"}, headers=auth(auditor))
     assert elsewhere.json()["detail"] == "office JYP has no revenue target for 2099"
+
+
+def test_a_stale_or_premature_if_match_on_a_target_names_the_target_not_a_case_id(client: TestClient, system):
+    supervisor = token_for(system, "SUPERVISOR", "JMB")
+    early = client.put("/revenue-targets/2046", json=TARGET, headers=auth(supervisor, **{"If-Match": '"1"'}))
+    assert early.status_code == 409 and early.headers["ETag"] == '"0"', early.text[:300]
+    assert early.json()["detail"] == "the revenue target of office JMB for 2046 is at version 0, not 1"
+    assert client.put("/revenue-targets/2046", json=TARGET, headers=auth(supervisor)).status_code == 201
+    stale = client.put("/revenue-targets/2046", json=TARGET, headers=auth(supervisor, **{"If-Match": '"3"'}))
+    assert stale.status_code == 409 and stale.headers["ETag"] == '"1"', stale.text[:300]
+    assert stale.json()["detail"] == "the revenue target of office JMB for 2046 is at version 1, not 3"

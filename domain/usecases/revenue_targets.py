@@ -49,8 +49,13 @@ class RevenueTargetUseCases(BerkasBase):
         except CaseNotFound:
             return self._create_target(actor, year, amount, legal_basis, create_only, **opts)
         if create_only and existing.outcome_of(opts.get("command_id")) is None:
-            raise AlreadyExists(target_id, existing.version, f"the revenue target of office {actor.office} for {year}")
-        return self.command(RevenueTarget, target_id, actor, lambda t, p: t.revise(p, amount, legal_basis), **opts)
+            raise AlreadyExists(target_id, existing.version, _named(actor.office, year))
+        try:
+            return self.command(RevenueTarget, target_id, actor, lambda t, p: t.revise(p, amount, legal_basis), **opts)
+        except ConflictError as stale:
+            raise ConflictError(
+                target_id, stale.current_version, stale.expected_version, _named(actor.office, year)
+            ) from None
 
     def _create_target(
         self,
@@ -62,7 +67,9 @@ class RevenueTargetUseCases(BerkasBase):
         **opts: Unpack[CommandOptions],
     ) -> int:
         if opts.get("expected_version") is not None:
-            raise ConflictError(revenue_target_id(actor.office, year), 0, opts.get("expected_version"))
+            raise ConflictError(
+                revenue_target_id(actor.office, year), 0, opts.get("expected_version"), _named(actor.office, year)
+            )
         provenance = self.provenance(
             actor, opts.get("occurred_at"), opts.get("command_id"), opts.get("late_entry_reason")
         )
@@ -77,3 +84,8 @@ class RevenueTargetUseCases(BerkasBase):
                 raise
             return self.set_revenue_target(actor, year, amount, legal_basis, create_only, **opts)
         return target.version
+
+
+def _named(office: str, year: int) -> str:
+    """How a refusal names a target: by office and year, which the caller sent, not by its id."""
+    return f"the revenue target of office {office} for {year}"
