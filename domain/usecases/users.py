@@ -18,9 +18,9 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from domain.application import Berkas
 from domain.case import FINGERPRINT_MARK
-from domain.errors import CaseNotFound, IllegalTransition
+from domain.errors import CaseNotFound, DomainError
 from domain.usecases.base import Actor, as_enum
-from domain.user import AccountKey, User
+from domain.user import AccountKey, AccountRevoked, User
 from domain.values import Provenance, Role
 
 TOKEN_PREFIX = "bk_"  # noqa: S105 - a marker, not a secret
@@ -105,10 +105,18 @@ def get_user(app: Berkas, user_id: UUID) -> User:
     try:
         user = app.repository.get(user_id)
     except AggregateNotFoundError:
-        raise CaseNotFound(user_id) from None
+        raise AccountNotFound(user_id) from None
     if not isinstance(user, User):
-        raise CaseNotFound(user_id)
+        raise AccountNotFound(user_id)
     return user
+
+
+class AccountNotFound(CaseNotFound):
+    """An account id that names no account (the id is the caller's: not repeated)."""
+
+    def __init__(self, user_id: UUID):
+        self.case_id = user_id
+        DomainError.__init__(self, "no account has this id")
 
 
 def revoke(app: Berkas, by: Actor, user_id: UUID, reason: str, command_id: str | None = None) -> User:
@@ -124,7 +132,7 @@ def revoke(app: Berkas, by: Actor, user_id: UUID, reason: str, command_id: str |
         current = get_user(app, user_id)
         if _revoked_by(app, current, command_id):
             return current
-        raise IllegalTransition("User", user_id, "REVOKED", "revoke") from None
+        raise AccountRevoked(user_id) from None
     return user
 
 
