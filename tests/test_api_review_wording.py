@@ -10,7 +10,10 @@ import uuid
 from fastapi.testclient import TestClient
 
 from api.cli.app import run
-from tests.api_support import auth, key, token_for
+from tests.api_on_both import client
+from tests.api_support import auth, key, passport_body, token_for
+
+__all__ = ["client"]  # fixture
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -48,3 +51,16 @@ def test_the_cli_refuses_a_revocation_in_the_same_terms(monkeypatch, tmp_path, c
     unknown = capsys.readouterr().err.strip()
     assert unknown == "berkas: no account has this id", unknown
     assert not UUID_TEXT.search(again + unknown)
+
+
+def test_a_version_past_the_last_one_says_which_and_how_many_there_are(client: TestClient, system):
+    officer = token_for(system, "OFFICER")
+    case = client.post("/passport-applications", json=passport_body(), headers=auth(officer)).json()["id"]
+    versions = client.get(f"/cases/{case}", headers=auth(officer)).json()["version"]
+    for asked in (versions + 1, 99):
+        refused = client.get(f"/cases/{case}?version={asked}", headers=auth(officer))
+        assert refused.status_code == 422, refused.text[:300]
+        plural = "" if versions == 1 else "s"
+        assert refused.json()["detail"] == f"version {asked} does not exist: this case has {versions} version{plural}"
+        assert [error["field"] for error in refused.json()["errors"]] == ["version"]
+    assert client.get(f"/cases/{case}?version={versions}", headers=auth(officer)).status_code == 200
