@@ -64,3 +64,38 @@ def test_a_version_past_the_last_one_says_which_and_how_many_there_are(client: T
         assert refused.json()["detail"] == f"version {asked} does not exist: this case has {versions} version{plural}"
         assert [error["field"] for error in refused.json()["errors"]] == ["version"]
     assert client.get(f"/cases/{case}?version={versions}", headers=auth(officer)).status_code == 200
+
+
+def test_a_role_is_taken_in_any_case_by_http_as_by_the_cli_and_an_unknown_one_named(client: TestClient, system):
+    """`berkas users add --role officer` works, so `POST /users` with "officer" does too: both
+    normalise to the OpenAPI enum's value; an unknown role is refused by both, naming `role`
+    and the enum's values as the OpenAPI shows them."""
+    admin = token_for(system, "ADMIN", "DPS")
+    made = client.post("/users", json={"name": "Nyoman Adi", "role": "officer", "office": "DPS"}, headers=auth(admin))
+    assert made.status_code == 201, made.text[:300]
+    assert made.json()["role"] == "OFFICER"
+    assert client.get("/people", headers=auth(made.json()["token"])).status_code == 200
+    mixed = client.post(
+        "/users", json={"name": "Ketut Adi", "role": "Supervisor", "office": "DPS"}, headers=auth(admin)
+    )
+    assert mixed.status_code == 201 and mixed.json()["role"] == "SUPERVISOR", mixed.text[:300]
+    enum = client.get("/openapi.json").json()["components"]["schemas"]["Role"]["enum"]
+    assert enum == ["OFFICER", "SUPERVISOR", "AUDITOR", "ADMIN"]
+    unknown = client.post("/users", json={"name": "Kadek Adi", "role": "boss", "office": "DPS"}, headers=auth(admin))
+    assert unknown.status_code == 422, unknown.text[:300]
+    [error] = unknown.json()["errors"]
+    assert error["field"] == "role" and all(value in error["detail"] for value in enum), error
+    assert "Kadek" not in unknown.text
+
+
+def test_the_cli_takes_a_role_in_any_case_and_names_the_same_values(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "kanim.db"))
+    for given, shown in (("officer", "officer"), ("SUPERVISOR", "supervisor")):
+        assert run(["users", "add", "Putu Adi", "--role", given, "--office", "DPS"]) == 0
+        assert f"({shown}, DPS)" in capsys.readouterr().out
+    assert run(["users", "add", "Putu Adi", "--role", "boss", "--office", "DPS"]) == 2
+    refused = capsys.readouterr().err.strip()
+    assert refused.startswith("berkas: role: ") and all(
+        value in refused for value in ("OFFICER", "SUPERVISOR", "AUDITOR", "ADMIN")
+    ), refused

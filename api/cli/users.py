@@ -19,7 +19,9 @@ out = Console()
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="The person's name"),
-    role: str = typer.Option(..., "--role", help="officer, supervisor, auditor or admin"),
+    role: str = typer.Option(
+        ..., "--role", help="OFFICER, SUPERVISOR, AUDITOR or ADMIN, in any case (as POST /users takes it)"
+    ),
     office: str = typer.Option(..., "--office", help="Office code, e.g. MLG", callback=office_code),
     first: bool = typer.Option(
         False, "--first", help="Only if no admin account exists yet (for an install's set-up, run on every start)"
