@@ -181,3 +181,29 @@ def test_a_stale_or_premature_if_match_on_a_target_names_the_target_not_a_case_i
     stale = client.put("/revenue-targets/2046", json=TARGET, headers=auth(supervisor, **{"If-Match": '"3"'}))
     assert stale.status_code == 409 and stale.headers["ETag"] == '"1"', stale.text[:300]
     assert stale.json()["detail"] == "the revenue target of office JMB for 2046 is at version 1, not 3"
+
+
+def test_an_auditor_names_the_office_of_a_target_and_office_staff_read_their_own(client: TestClient, system):
+    """An auditor reads every office: without `office` there is no one target to answer (it was
+    the auditor's own account's office's, silently). Officers and supervisors read their own."""
+    for office, amount in (("DPS", "2000000000"), ("MLG", "3000000000")):
+        setter = auth(token_for(system, "SUPERVISOR", office))
+        assert client.put("/revenue-targets/2027", json={**TARGET, "amount": amount}, headers=setter).status_code == 201
+    auditor = auth(token_for(system, "AUDITOR", "MLG"))
+    unnamed = client.get("/revenue-targets/2027", headers=auditor)
+    assert unnamed.status_code == 422, unnamed.text[:300]
+    assert [error["field"] for error in unnamed.json()["errors"]] == ["office"]
+    assert unnamed.json()["detail"].startswith("office is required of an auditor")
+    named = client.get("/revenue-targets/2027", params={"office": "DPS"}, headers=auditor)
+    assert (named.status_code, named.json()["office"], named.json()["amount"]) == (200, "DPS", 2000000000)
+    for role in ("OFFICER", "SUPERVISOR"):
+        own = client.get("/revenue-targets/2027", headers=auth(token_for(system, role, "DPS")))
+        assert (own.status_code, own.json()["office"], own.json()["amount"]) == (200, "DPS", 2000000000)
+    other = client.get(
+        "/revenue-targets/2027", params={"office": "MLG"}, headers=auth(token_for(system, "OFFICER", "DPS"))
+    )
+    assert other.status_code == 403
+    documented = client.get("/openapi.json").json()["paths"]["/revenue-targets/{year}"]["get"]
+    assert "Auditors read every office, so they name it" in documented["description"]
+    [office] = [parameter for parameter in documented["parameters"] if parameter["name"] == "office"]
+    assert "required of auditors" in office["description"]
