@@ -10,8 +10,12 @@ import uuid
 from fastapi.testclient import TestClient
 
 from api.cli.app import run
+from domain.usecases.base import Actor
+from domain.values import Role
+from projections.runner import catch_up
 from tests.api_on_both import client
 from tests.api_support import auth, key, passport_body, token_for
+from tests.builders import submission
 
 __all__ = ["client"]  # fixture
 
@@ -99,3 +103,25 @@ def test_the_cli_takes_a_role_in_any_case_and_names_the_same_values(monkeypatch,
     assert refused.startswith("berkas: role: ") and all(
         value in refused for value in ("OFFICER", "SUPERVISOR", "AUDITOR", "ADMIN")
     ), refused
+
+
+def test_a_hold_refused_as_already_held_leaves_its_key_free_for_a_later_retry(client: TestClient, system):
+    """A refusal writes nothing, so its Idempotency-Key is not used up, as after every other
+    refusal: once the first hold is released, the key takes a hold of another body."""
+    officer = Actor("officer-mlg", Role.OFFICER, "MLG")
+    case_id = system.app.submit_passport_application(officer, **submission())
+    catch_up(system.store, system.projections())
+    subject = system.app.get_case(case_id).applicant.subject_id
+    auditor = token_for(system, "AUDITOR")
+    hold = {"reason_code": "AUDIT", "legal_basis": "LHP 1/2025"}
+    url = f"/subjects/{subject}/legal-hold"
+    assert client.post(url, json=hold, headers=auth(auditor, **{"Idempotency-Key": key()})).status_code == 200
+    second = auth(auditor, **{"Idempotency-Key": key()})
+    refused = client.post(url, json=hold, headers=second)
+    assert refused.status_code == 409 and "already under a legal hold" in refused.json()["detail"], refused.text[:300]
+    released = client.post(f"{url}/release", json={"legal_basis": "LHP 1/2025 selesai"}, headers=auth(auditor))
+    assert released.status_code == 200, released.text[:300]
+    # Sent again as it was, or changed (as after any other refusal: nothing was done under it).
+    other = {"reason_code": "INVESTIGATION", "legal_basis": "LHP 2/2025"}
+    again = client.post(url, json=other, headers=second)
+    assert again.status_code == 200 and again.json()["legal_hold"] == "INVESTIGATION", again.text[:300]
