@@ -14,7 +14,7 @@ from domain.usecases.base import Actor
 from domain.user import User
 
 
-def revoke(system: System, by: Actor, user_id: UUID, reason: str) -> User:
-    revoked = users.revoke(system.app, by, user_id, reason)
+def revoke(system: System, by: Actor, user_id: UUID, reason: str, command_id: str | None = None) -> User:
+    revoked = users.revoke(system.app, by, user_id, reason, command_id)
     ui_sessions.end_all(system.store, str(user_id))
     return revoked

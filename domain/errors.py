@@ -51,12 +51,12 @@ class KeyTaken(DomainError):
 class ConflictError(DomainError):
     """A write against a stale version: someone else changed the case first."""
 
-    def __init__(self, case_id: UUID, current_version: int, expected_version: int | None):
+    def __init__(self, case_id: UUID, current_version: int, expected_version: int | None, what: str | None = None):
         self.case_id = case_id
         self.current_version = current_version
         self.expected_version = expected_version
         super().__init__(
-            f"case {case_id} is at version {current_version}"
+            f"{what or f'case {case_id}'} is at version {current_version}"
             + ("" if expected_version is None else f", not {expected_version}")
         )
 
@@ -64,6 +64,9 @@ class ConflictError(DomainError):
 class AlreadyExists(ConflictError):
     """A create-only write (HTTP ``If-None-Match: *``) of a case that exists already."""
 
-    def __init__(self, case_id: UUID, current_version: int):
+    def __init__(self, case_id: UUID, current_version: int, what: str):
         super().__init__(case_id, current_version, None)
-        self.args = (f"case {case_id} exists already, at version {current_version}: nothing was changed",)
+        self.args = (
+            f"{what} exists already, at version {current_version}: a create-only write never replaces "
+            "what exists; nothing was changed",
+        )

@@ -27,6 +27,14 @@ class _Account(Aggregate):
 del _Account.Created
 
 
+class AccountRevoked(IllegalTransition):
+    """A revocation of an account revoked already: names the rule, not the account's id."""
+
+    def __init__(self, user_id: UUID):
+        super().__init__("account", user_id, "REVOKED", "revoke")
+        self.args = ("this account is revoked already: a revocation is final, there is nothing left to revoke",)
+
+
 class User(_Account):
     """Pengguna: a named person with one role in one office, until revoked."""
 
@@ -50,7 +58,7 @@ class User(_Account):
     def revoke(self, provenance: Provenance, reason: str) -> None:
         """Pencabutan akses: the token stops working at once; the record stays."""
         if self.revoked:
-            raise IllegalTransition("User", self.id, "REVOKED", "revoke")
+            raise AccountRevoked(self.id)
         check_text("reason", reason)
         self._revoked(provenance=provenance, reason=reason)
 

@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -113,3 +115,28 @@ def api_process(env: dict[str, str], **popen: Any) -> Iterator[httpx.Client]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.fixture
+def server_process(pg_system: System, tmp_path) -> Iterator[httpx.Client]:
+    """The same API in a uvicorn process of its own, on the test's PostgreSQL database and keys."""
+    env = {
+        "BERKAS_DATABASE_URL": pg_system.settings.database_url or "",
+        "BERKAS_FOLLOW_PROJECTIONS": "false",
+        "BERKAS_SQLITE_PATH": str(tmp_path / "unused-too.db"),
+        "BERKAS_PERSONAL_DATA_KEY_PATH": str(pg_system.settings.personal_data_key_file),
+    }
+    with api_process(env, stdout=subprocess.DEVNULL) as http:
+        yield http
+
+
+def all_at_once(requests: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
+    """Send the requests together, each from a thread of its own once all are ready."""
+    ready = threading.Barrier(len(requests), timeout=30)
+
+    def send(request: Callable[[], httpx.Response]) -> httpx.Response:
+        ready.wait()
+        return request()
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        return list(pool.map(send, requests))

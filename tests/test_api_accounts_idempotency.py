@@ -7,12 +7,17 @@ the token is lost. On both backends."""
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
+import pytest
 from fastapi.testclient import TestClient
 
 from domain.usecases import users
-from tests.api_support import auth, key, token_for
+from tests.api_support import all_at_once, auth, key, server_process, token_for
+
+__all__ = ["server_process"]  # fixture
 
 
 def test_a_retried_account_creation_answers_the_first_account_without_its_token(client: TestClient, system):
@@ -73,3 +78,58 @@ def test_two_concurrent_retries_of_an_account_creation_make_one_account(client: 
     first, second = sorted((a.json() for a in answers), key=lambda a: a["token"] is None)
     assert first["token"] and second == {**first, "token": None}
     assert client.get("/people", headers=auth(first["token"])).status_code == 200
+
+
+def test_a_retried_revocation_answers_as_the_first_did(client: TestClient, system):
+    """A revocation whose answer was lost is sent again with its Idempotency-Key: the retry is
+    the first answer, not a 409 "already revoked"; another revocation is still a 409."""
+    admin = token_for(system, "ADMIN", "JYP")
+    created = client.post("/users", json={"name": "Leaving", "role": "OFFICER", "office": "JYP"}, headers=auth(admin))
+    account = created.json()["id"]
+    headers = auth(admin, **{"Idempotency-Key": key()})
+    reason = {"reason": "moved to another office"}
+    first = client.post(f"/users/{account}/revocation", json=reason, headers=headers)
+    assert first.status_code == 200 and first.json()["revoked"], first.text[:300]
+    retried = client.post(f"/users/{account}/revocation", json=reason, headers=headers)
+    assert (retried.status_code, retried.json()) == (200, first.json()), retried.text[:300]
+    other = client.post(f"/users/{account}/revocation", json=reason, headers=auth(admin, **{"Idempotency-Key": key()}))
+    assert (other.status_code, other.json()["type"]) == (409, "urn:berkas:problem:illegal-transition")
+    bare = client.post(f"/users/{account}/revocation", json=reason, headers=auth(admin))
+    assert bare.status_code == 409
+    # The key, sent with another body, is refused (it binds its request).
+    reused = client.post(f"/users/{account}/revocation", json={"reason": "other"}, headers=headers)
+    assert reused.status_code == 422 and reused.json()["errors"][0]["field"] == "Idempotency-Key"
+    events = [type(e).__name__ for e in system.app.history(uuid.UUID(account))]
+    assert events == ["Registered", "Revoked"]
+    assert client.get("/people", headers=auth(created.json()["token"])).status_code == 401
+
+
+@pytest.mark.postgres
+def test_revocations_racing_on_one_account_revoke_it_once_and_never_fail(pg_system, server_process):
+    """Revocations of one account sent at once to a uvicorn process: with one key, every answer
+    is the revocation's own (200); with keys of their own, one revokes (200) and the others are
+    told it is revoked (409); never a 500 (the loser's save is refused by the log)."""
+    admin = token_for(pg_system, "ADMIN", "MDN")
+    reason = {"reason": "moved to another office"}
+    for _ in range(4):  # the race is won by chance: several rounds
+        accounts = [token_for(pg_system, "OFFICER", "MDN") for _ in range(2)]
+        ids = [str(users.user_id_for(token)) for token in accounts]
+        same = auth(admin, **{"Idempotency-Key": key()})
+        retried = all_at_once(
+            [partial(server_process.post, f"/users/{ids[0]}/revocation", json=reason, headers=same)] * 4
+        )
+        assert [(a.status_code, a.json()) for a in retried] == [(200, retried[0].json())] * 4, retried[0].text[:200]
+        apart = all_at_once(
+            [
+                partial(
+                    server_process.post,
+                    f"/users/{ids[1]}/revocation",
+                    json=reason,
+                    headers=auth(admin, **{"Idempotency-Key": key()}),
+                )
+                for _ in range(4)
+            ]
+        )
+        assert sorted(a.status_code for a in apart) == [200, 409, 409, 409], [a.text[:200] for a in apart]
+        for account in ids:
+            assert [type(e).__name__ for e in pg_system.app.history(uuid.UUID(account))] == ["Registered", "Revoked"]

@@ -6,13 +6,11 @@ stored case."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -22,24 +20,15 @@ from api.http.reading import CaseReads
 from domain.passport import PassportApplication
 from domain.usecases.base import Actor
 from domain.values import Role
-from tests.api_support import api_process, auth, key, passport_body, token_for
+from tests.api_on_both import client, officer
+from tests.api_support import auth, key, passport_body, server_process, token_for
 from tests.test_privacy_erasure import ADMIN, BASIS, REASON, closed_history, someone
 
+__all__ = ["client", "officer", "server_process"]  # fixtures
 pytestmark = pytest.mark.postgres
 POSTPONE = {"reason_code": "SUPPORTING_DOCUMENTS"}
 LIFT = {"evidence": "employer letter no. 12/2024"}
 INTERVIEW = {"stated_purpose": "tourism", "indicators": [], "assessment": "credible"}
-
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def officer(system: System) -> str:
-    return token_for(system, "OFFICER")
 
 
 @pytest.fixture
@@ -205,19 +194,6 @@ def test_a_kept_case_is_not_used_once_older_than_personal_data_may_be_cached(cli
 
 def _officer(_: System) -> Actor:
     return Actor("other-process-officer", Role.OFFICER, "MLG")
-
-
-@pytest.fixture
-def server_process(pg_system: System, tmp_path) -> Iterator[httpx.Client]:
-    """The same API in a uvicorn process of its own, on the same database and keys."""
-    env = {
-        "BERKAS_DATABASE_URL": pg_system.settings.database_url or "",
-        "BERKAS_FOLLOW_PROJECTIONS": "false",
-        "BERKAS_SQLITE_PATH": str(tmp_path / "unused-too.db"),
-        "BERKAS_PERSONAL_DATA_KEY_PATH": str(pg_system.settings.personal_data_key_file),
-    }
-    with api_process(env, stdout=subprocess.DEVNULL) as http:
-        yield http
 
 
 def test_two_processes_taking_turns_on_one_case_lose_nothing(pg_system, server_process, monkeypatch):

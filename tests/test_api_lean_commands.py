@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.bootstrap import System
 from api.http import commands
-from api.http.app import create_app
+from tests.api_on_both import client, officer
 from tests.api_support import auth, key, passport_body, token_for
 
+__all__ = ["client", "officer"]  # fixtures, on both backends
 pytestmark = pytest.mark.postgres
 PAY = {"billing_code": "8201"}
 PLUS_JSON = {"Content-Type": "application/vnd.berkas+json"}
-
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    """On both backends: the lean route is the same code over either store."""
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def officer(system: System) -> str:
-    return token_for(system, "OFFICER")
 
 
 @pytest.fixture

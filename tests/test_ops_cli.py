@@ -93,3 +93,16 @@ def test_keygen_writes_both_keys_once_and_never_overwrites_them(tmp_path):
     assert {path.name: path.read_bytes() for path in target.iterdir()} == written
     keys.load_private(target / "ledger-key.pem")
     keyfile.load(target / "personal-data.key")
+
+
+def test_users_list_prints_each_id_whole_on_a_narrow_terminal_so_revoke_can_take_it(monkeypatch, tmp_path):
+    """An id cut to fit 80 columns (`7b9a1543-5780-5c05-87db-d…`) is no use to `users revoke`."""
+    monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "kanim.db"))
+    command = ["users", "add", "Ketut Wirawan Putra", "--role", "supervisor", "--office", "DPS"]
+    added = CliRunner().invoke(cli, command, terminal_width=80)
+    user_id = re.search(r"user ([0-9a-f-]{36})", added.output).group(1)
+    listed = CliRunner().invoke(cli, ["users", "list"], terminal_width=80)
+    assert listed.exit_code == 0 and user_id in listed.output, listed.output
+    revoked = CliRunner().invoke(cli, ["users", "revoke", user_id], terminal_width=80)
+    assert revoked.exit_code == 0 and "revoked" in revoked.output

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from api.cli.app import app as cli
 from api.http.app import create_app
 from domain.values import PersonalData
 from projections.runner import catch_up
-from tests.api_support import auth, client, token_for  # noqa: F401 (fixture)
+from tests.api_support import all_at_once, auth, client, server_process, token_for  # noqa: F401 (fixtures)
 from tests.test_privacy_erasure import closed_history
 
 
@@ -188,3 +189,56 @@ def test_a_case_hold_is_for_auditors_and_the_cases_own_supervisor(any_client, sy
     assert not_held.status_code == 409
     assert http.post(f"/cases/{passport_id}/legal-hold", json=hold, headers=auditor).json()["legal_hold"] == "AUDIT"
     assert system.app.held_cases([passport_id]) == [passport_id]
+
+
+def test_a_retried_subject_hold_or_release_answers_as_the_first_did(any_client, system):
+    """A hold or release whose answer was lost is sent again with its Idempotency-Key: the
+    retry is the first answer, not a 409 "already held" (nor a second event); the same
+    command under another key is still refused by the rule."""
+    http, person = any_client, someone()
+    passport_id, _ = closed_history(system, person)
+    auditor = token_for(system, "AUDITOR", "DPS")
+    subject = system.app.get_case(passport_id).applicant.subject_id
+    steps = [
+        ("legal-hold", {"reason_code": "LITIGATION", "legal_basis": "PN Malang 12/Pdt.G/2025"}, "LITIGATION"),
+        ("legal-hold/release", {"legal_basis": "PN Malang 12/Pdt.G/2025"}, None),
+    ]
+    for step, body, hold in steps:
+        headers = auth(auditor, **{"Idempotency-Key": uuid.uuid4().hex})
+        first = http.post(f"/subjects/{subject}/{step}", json=body, headers=headers)
+        assert first.status_code == 200 and first.json()["legal_hold"] == hold, first.text
+        retried = http.post(f"/subjects/{subject}/{step}", json=body, headers=headers)
+        assert (retried.status_code, retried.json()) == (200, first.json()), retried.text
+        again = http.post(f"/subjects/{subject}/{step}", json=body, headers=auth(auditor))
+        assert (again.status_code, again.json()["type"]) == (409, "urn:berkas:problem:erasure-refused")
+    topics = [type(e).__name__ for e in system.app.history(uuid.UUID(subject))]
+    assert topics.count("LegalHoldPlaced") == 1 and topics.count("LegalHoldReleased") == 1, topics
+
+
+@pytest.mark.postgres
+def test_holds_racing_on_one_subject_are_placed_once_and_never_fail(pg_system, server_process):  # noqa: F811
+    """Holds and releases of one subject sent at once to a uvicorn process: with one key every
+    answer is the first (200); with keys of their own one acts (200), the others are refused
+    by the rule or the race (409); never a 500."""
+    passport_id, _ = closed_history(pg_system, someone())
+    subject = pg_system.app.get_case(passport_id).applicant.subject_id
+    auditor = token_for(pg_system, "AUDITOR", "MDN")
+    hold = {"reason_code": "AUDIT", "legal_basis": "LHP 12/2025"}
+    same = auth(auditor, **{"Idempotency-Key": uuid.uuid4().hex})
+    held = all_at_once([partial(server_process.post, f"/subjects/{subject}/legal-hold", json=hold, headers=same)] * 4)
+    assert [(a.status_code, a.json()) for a in held] == [(200, held[0].json())] * 4, held[0].text[:200]
+    release = {"legal_basis": "LHP 12/2025"}
+    apart = all_at_once(
+        [
+            partial(
+                server_process.post,
+                f"/subjects/{subject}/legal-hold/release",
+                json=release,
+                headers=auth(auditor, **{"Idempotency-Key": uuid.uuid4().hex}),
+            )
+            for _ in range(4)
+        ]
+    )
+    assert sorted(a.status_code for a in apart) == [200, 409, 409, 409], [a.text[:200] for a in apart]
+    topics = [type(e).__name__ for e in pg_system.app.history(uuid.UUID(subject))]
+    assert topics.count("LegalHoldPlaced") == 1 and topics.count("LegalHoldReleased") == 1, topics

@@ -19,7 +19,9 @@ out = Console()
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="The person's name"),
-    role: str = typer.Option(..., "--role", help="officer, supervisor, auditor or admin"),
+    role: str = typer.Option(
+        ..., "--role", help="OFFICER, SUPERVISOR, AUDITOR or ADMIN, in any case (as POST /users takes it)"
+    ),
     office: str = typer.Option(..., "--office", help="Office code, e.g. MLG", callback=office_code),
     first: bool = typer.Option(
         False, "--first", help="Only if no admin account exists yet (for an install's set-up, run on every start)"
@@ -51,7 +53,11 @@ def revoke(
 @app.command("list")
 def list_users() -> None:
     """Every account: id, role, office, whether revoked (never tokens)."""
-    table = Table("id", "name", "role", "office", "revoked")
+    table = Table()
+    # The id is what `users revoke` takes: printed whole, never cut to fit the terminal.
+    table.add_column("id", no_wrap=True, min_width=36)
+    for heading in ("name", "role", "office", "revoked"):
+        table.add_column(heading)
     with system() as built:
         for user in users.all_users(built.app):
             table.add_row(str(user.id), user.name, user.role.value.lower(), user.office, "yes" if user.revoked else "")

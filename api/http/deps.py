@@ -18,6 +18,7 @@ from api.bootstrap import System
 from api.http import idempotency
 from domain.case import FINGERPRINT_MARK
 from domain.errors import CaseNotFound, ConflictError, IllegalTransition, InvalidCommand, KeyTaken, NotPermitted
+from domain.subject import ErasureRefused
 from domain.usecases.base import Actor
 from projections.eventstore.store import Store
 
@@ -108,7 +109,7 @@ class IdempotencyKey:
 
 # What a command is refused with before it writes anything. Not an unexpected error: a
 # command that failed after its save committed must keep its key.
-REFUSALS = (InvalidCommand, CaseNotFound, IllegalTransition, ConflictError, KeyTaken, NotPermitted)
+REFUSALS = (InvalidCommand, CaseNotFound, IllegalTransition, ConflictError, KeyTaken, NotPermitted, ErasureRefused)
 
 
 @contextmanager

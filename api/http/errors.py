@@ -117,7 +117,7 @@ def problem(
 def domain_error(request: Request, error: Exception) -> JSONResponse:
     status, name = next((code for kind, code in _DOMAIN.items() if isinstance(error, kind)), (422, "invalid-request"))
     if isinstance(error, InvalidCommand):
-        field = FieldProblem(location=None, field=error.field, detail=error.rule, type="domain_rule")
+        field = FieldProblem(field=error.field, detail=error.rule, type="domain_rule")
         return problem(request, 422, name, f"{error.field} {error.rule}", errors=[field])
     if isinstance(error, IllegalTransition):
         return problem(request, status, name, str(error), case_status=error.status)

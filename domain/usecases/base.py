@@ -121,7 +121,8 @@ class BerkasBase(Application):
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         if version is not None and case.version != version:
-            raise InvalidCommand("version", f"case {case_id} has only {case.version} versions")
+            versions = f"{case.version} version{'' if case.version == 1 else 's'}"
+            raise InvalidCommand("version", f"{version} does not exist: this case has {versions}")
         return case
 
     def get_typed(self, case_id: UUID, kind: type[C]) -> C:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,6 +19,8 @@ from domain.privacy import SubjectSeal
 from domain.subject import CaseHold, DataSubject, ErasureReason, HoldReason, case_hold_id
 from domain.usecases.base import Actor, BerkasBase, as_enum
 from domain.values import Provenance, Role
+
+H = TypeVar("H", DataSubject, CaseHold)  # a record a legal hold is placed on
 
 # Statuses after which a case is closed for retention: nothing more happens to the person
 # through it (a deported foreigner's case may still be closed as bookkeeping).
@@ -96,18 +99,25 @@ class SubjectUseCases(BerkasBase):
             subject = DataSubject.start(subject_id, self.provenance(actor, occurred_at, None))
         return subject, where
 
-    def place_legal_hold(self, actor: Actor, subject_id: UUID, reason_code: str | HoldReason, legal_basis: str) -> int:
+    def place_legal_hold(
+        self,
+        actor: Actor,
+        subject_id: UUID,
+        reason_code: str | HoldReason,
+        legal_basis: str,
+        command_id: str | None = None,
+    ) -> DataSubject:
+        """Penahanan data: the subject may not be erased until it is released. A retry of the
+        same command (``command_id``) answers the subject's record as that command left it."""
         reason = as_enum(HoldReason, reason_code, "reason_code")
         subject, _ = self._subject(actor, subject_id, None)
-        subject.place_hold(self.provenance(actor, None, None), reason, legal_basis)
-        self.save(subject)
-        return subject.version
+        return self._on_hold(actor, subject, subject_id, command_id, lambda s, p: s.place_hold(p, reason, legal_basis))
 
-    def release_legal_hold(self, actor: Actor, subject_id: UUID, legal_basis: str) -> int:
+    def release_legal_hold(
+        self, actor: Actor, subject_id: UUID, legal_basis: str, command_id: str | None = None
+    ) -> DataSubject:
         subject, _ = self._subject(actor, subject_id, None)
-        subject.release_hold(self.provenance(actor, None, None), legal_basis)
-        self.save(subject)
-        return subject.version
+        return self._on_hold(actor, subject, subject_id, command_id, lambda s, p: s.release_hold(p, legal_basis))
 
     def get_case_hold(self, case_id: UUID) -> CaseHold | None:
         try:
@@ -135,31 +145,39 @@ class SubjectUseCases(BerkasBase):
         """Penahanan perkara: nobody whose data the case holds may be erased until it is released.
         A retry of the same command (``command_id``) answers the hold as that command left it."""
         reason = as_enum(HoldReason, reason_code, "reason_code")
-        return self._on_case_hold(actor, case_id, command_id, lambda hold, p: hold.place_hold(p, reason, legal_basis))
+        hold = self._case_hold(actor, case_id)
+        return self._on_hold(actor, hold, case_id, command_id, lambda h, p: h.place_hold(p, reason, legal_basis))
 
     def release_case_hold(
         self, actor: Actor, case_id: UUID, legal_basis: str, command_id: str | None = None
     ) -> CaseHold:
-        return self._on_case_hold(actor, case_id, command_id, lambda hold, p: hold.release_hold(p, legal_basis))
-
-    def _on_case_hold(
-        self, actor: Actor, case_id: UUID, command_id: str | None, change: Callable[[CaseHold, Provenance], None]
-    ) -> CaseHold:
         hold = self._case_hold(actor, case_id)
-        done = hold.outcome_of(command_id)
+        return self._on_hold(actor, hold, case_id, command_id, lambda h, p: h.release_hold(p, legal_basis))
+
+    def _on_hold(
+        self,
+        actor: Actor,
+        record: H,
+        held: UUID,
+        command_id: str | None,
+        change: Callable[[H, Provenance], None],
+    ) -> H:
+        """Place or release the hold on ``record`` (a subject's or a case's, ``held``), once
+        per command: a retry answers the record as the command left it."""
+        done = record.outcome_of(command_id)
         if done is not None:
-            return self.repository.get(hold.id, version=done)
-        loaded_version = hold.version
-        change(hold, self.provenance(actor, None, command_id))
+            return self.repository.get(record.id, version=done)
+        loaded_version = record.version
+        change(record, self.provenance(actor, None, command_id))
         try:
-            self.save(hold)
+            self.save(record)
         except IntegrityError:  # another hold or release came first: a retry of this one?
-            current = self.repository.get(hold.id)
+            current = self.repository.get(record.id)
             done = current.outcome_of(command_id)
             if done is not None:
-                return self.repository.get(hold.id, version=done)
-            raise ConflictError(case_id, current.version, loaded_version) from None
-        return hold
+                return self.repository.get(record.id, version=done)
+            raise ConflictError(held, current.version, loaded_version) from None
+        return record
 
     def held_cases(self, case_ids: list[UUID]) -> list[UUID]:
         """Which of these cases stand under a legal hold."""

@@ -18,9 +18,9 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from domain.application import Berkas
 from domain.case import FINGERPRINT_MARK
-from domain.errors import CaseNotFound
+from domain.errors import CaseNotFound, DomainError
 from domain.usecases.base import Actor, as_enum
-from domain.user import AccountKey, User
+from domain.user import AccountKey, AccountRevoked, User
 from domain.values import Provenance, Role
 
 TOKEN_PREFIX = "bk_"  # noqa: S105 - a marker, not a secret
@@ -105,17 +105,42 @@ def get_user(app: Berkas, user_id: UUID) -> User:
     try:
         user = app.repository.get(user_id)
     except AggregateNotFoundError:
-        raise CaseNotFound(user_id) from None
+        raise AccountNotFound(user_id) from None
     if not isinstance(user, User):
-        raise CaseNotFound(user_id)
+        raise AccountNotFound(user_id)
     return user
 
 
-def revoke(app: Berkas, by: Actor, user_id: UUID, reason: str) -> User:
+class AccountNotFound(CaseNotFound):
+    """An account id that names no account (the id is the caller's: not repeated)."""
+
+    def __init__(self, user_id: UUID):
+        self.case_id = user_id
+        DomainError.__init__(self, "no account has this id")
+
+
+def revoke(app: Berkas, by: Actor, user_id: UUID, reason: str, command_id: str | None = None) -> User:
+    """Pencabutan akun. A command (``command_id``: an idempotency key) run again answers the
+    account as it revoked it, instead of refusing to revoke a revoked account."""
     user = get_user(app, user_id)
-    user.revoke(_provenance(by), reason)
-    app.save(user)
+    if _revoked_by(app, user, command_id):
+        return user
+    user.revoke(_provenance(by, command_id), reason)
+    try:
+        app.save(user)
+    except IntegrityError:  # revoked meanwhile: by this very command, retried?
+        current = get_user(app, user_id)
+        if _revoked_by(app, current, command_id):
+            return current
+        raise AccountRevoked(user_id) from None
     return user
+
+
+def _revoked_by(app: Berkas, user: User, command_id: str | None) -> bool:
+    """Whether the command revoked the account (a revocation is an account's last event)."""
+    if command_id is None or not user.revoked:
+        return False
+    return app.history(user.id)[-1].provenance.command_id == command_id  # type: ignore[attr-defined]
 
 
 def _registrations(app: Berkas) -> Iterator[Notification]:

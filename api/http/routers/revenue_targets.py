@@ -12,6 +12,7 @@ from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, Idempotenc
 from api.http.listing import WORD
 from api.http.schemas.admin import RevenueTargetCreate, RevenueTargetPublic, RevenueTargetUpdate
 from api.http.schemas.common import errors
+from domain.errors import InvalidCommand
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor
 
@@ -125,8 +126,19 @@ def get_target(
     system: SystemDep,
     actor: ActorDep,
     response: Response,
-    office: Annotated[str | None, Query(max_length=8, pattern=WORD)] = None,
+    office: Annotated[
+        str | None,
+        Query(
+            max_length=8,
+            pattern=WORD,
+            description="Office code, e.g. MLG: required of auditors; officers and supervisors read their own",
+        ),
+    ] = None,
 ) -> RevenueTargetPublic:
-    scope = access.list_scope(actor, office) or actor.office
-    target = system.app.get_typed(revenue_target_id(scope, year), RevenueTarget)
-    return _public(target, response)
+    """An office's target for the year. Auditors read every office, so they name it (`office`;
+    without it, a 422 naming `office`); officers and supervisors read their own office's, which
+    `office` may name (another office is a 403)."""
+    scope = access.list_scope(actor, office)
+    if scope is None:  # an auditor, who reads every office, named none: no single target to answer
+        raise InvalidCommand("office", "is required of an auditor, who reads every office's target: e.g. ?office=MLG")
+    return _public(system.app.revenue_target(scope, year), response)

@@ -143,21 +143,33 @@ def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> Foun
     return FoundCasesPublic(data=found, count=len(found))
 
 
-@router.post("/subjects/{subject_id}/legal-hold", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
-def place_hold(subject_id: UUID, body: HoldCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
-    """Auditors, or a supervisor of an office with one of the subject's cases: blocks erasure."""
-    access.require_role(actor, *HOLDERS)
-    system.app.place_legal_hold(actor, subject_id, body.reason_code, body.legal_basis)
-    return _saved(system, subject_id)
+@router.post(
+    "/subjects/{subject_id}/legal-hold", response_model=SubjectPublic, responses=errors(401, 403, 404, 409, 422)
+)
+def place_hold(
+    subject_id: UUID, body: HoldCreate, system: SystemDep, actor: ActorDep, key: CommandIdDep
+) -> SubjectPublic:
+    """Auditors, or a supervisor of an office with one of the subject's cases: blocks erasure;
+    409 if already held. A retry with the same `Idempotency-Key` is answered as the first was."""
+    with bound(key) as command_id:
+        access.require_role(actor, *HOLDERS)
+        subject = system.app.place_legal_hold(actor, subject_id, body.reason_code, body.legal_basis, command_id)
+    return _public(subject)
 
 
 @router.post(
-    "/subjects/{subject_id}/legal-hold/release", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
+    "/subjects/{subject_id}/legal-hold/release",
+    response_model=SubjectPublic,
+    responses=errors(401, 403, 404, 409, 422),
 )
-def release_hold(subject_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep) -> SubjectPublic:
-    access.require_role(actor, *HOLDERS)
-    system.app.release_legal_hold(actor, subject_id, body.legal_basis)
-    return _saved(system, subject_id)
+def release_hold(
+    subject_id: UUID, body: HoldRelease, system: SystemDep, actor: ActorDep, key: CommandIdDep
+) -> SubjectPublic:
+    """Release the subject's hold (409 if it is not held); `Idempotency-Key` honoured."""
+    with bound(key) as command_id:
+        access.require_role(actor, *HOLDERS)
+        subject = system.app.release_legal_hold(actor, subject_id, body.legal_basis, command_id)
+    return _public(subject)
 
 
 @router.post("/cases/{case_id}/legal-hold", response_model=CaseHoldPublic, responses=errors(401, 403, 404, 409, 422))

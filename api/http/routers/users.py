@@ -50,13 +50,16 @@ def list_users(system: SystemDep, actor: ActorDep, office: Office = None) -> Use
 
 @router.post("/{user_id}/revocation", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422))
 def revoke_user(
-    user_id: UUID, body: RevocationCreate, system: SystemDep, actor: ActorDep, request: Request
+    user_id: UUID, body: RevocationCreate, system: SystemDep, actor: ActorDep, request: Request, key: CommandIdDep
 ) -> UserPublic:
     """Revoke an account of the admin's office: its web sessions end, its token stops working
-    at once in this process, and within the token cache's lifetime (5 s by default) in every other."""
-    account = users.get_user(system.app, user_id)
-    access.require_account_admin(actor, account.office, Role(account.role))
-    revoked = accounts.revoke(system, actor, user_id, body.reason)
+    at once in this process, and within the token cache's lifetime (5 s by default) in every other.
+    An account revoked already is a 409, unless this is a retry (same `Idempotency-Key`) of the
+    revocation that revoked it, which is answered as it was."""
+    with bound(key) as command_id:
+        account = users.get_user(system.app, user_id)
+        access.require_account_admin(actor, account.office, Role(account.role))
+        revoked = accounts.revoke(system, actor, user_id, body.reason, command_id)
     request.app.state.tokens.forget(str(user_id))
     return _public(revoked)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api.http.schemas.cases import LocalTime, Rupiah
 from api.http.schemas.common import DocumentBasis, Text, examples
@@ -37,10 +37,21 @@ class RevenueTargetPublic(BaseModel):
     version: int = Field(ge=1, description='Also sent as the ETag ("2")')
 
 
+def _role_in_any_case(value: Any) -> Any:
+    """`officer` is `OFFICER`, as `berkas users add --role officer` takes it."""
+    return value.upper() if isinstance(value, str) else value
+
+
+# A role as the enum names it; any case is taken (and answered as the enum names it).
+RoleInAnyCase = Annotated[
+    Role, BeforeValidator(_role_in_any_case), Field(description="Any case is taken (`officer`), as by the CLI")
+]
+
+
 class UserCreate(BaseModel):
     model_config = examples({"name": "Budi Santoso", "role": "OFFICER", "office": "MLG"})
     name: Text
-    role: Role
+    role: RoleInAnyCase
     office: str = Field(min_length=2, max_length=8, pattern=r"^[A-Z]+$")
 
 

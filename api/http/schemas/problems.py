@@ -39,7 +39,7 @@ class FieldProblem(BaseModel):
     """One field that breaks one rule (the offending value is never echoed)."""
 
     location: Literal["body", "query", "path", "header"] | None = Field(
-        description="Where the field was sent; null for rules the domain checks on the whole command"
+        None, description="Where the field was sent; absent for rules the domain checks on the whole command"
     )
     field: str = Field(description="The field's name; nested fields are joined by dots", examples=["applicant.nik"])
     detail: str = Field(description="The rule it breaks", examples=["must be 16 digits"])
@@ -94,7 +94,8 @@ class ProblemPublic(BaseModel):
     held_by: str | None = Field(None, description="409 taken: the case that holds the number or application")
 
     def body(self) -> dict[str, Any]:
-        return {key: value for key, value in self.model_dump().items() if value is not None}
+        """The answer's members; an absent one is left out, never sent as null (nested ones too)."""
+        return self.model_dump(exclude_none=True)
 
 
 def problem_type(name: str) -> str:
