@@ -1,0 +1,31 @@
+"""The web interface for offices other than Malang and years other than 2024: an auditor
+in another time zone, a supervisor of another office, over real HTTP on both backends."""
+
+from __future__ import annotations
+
+from api.cli.common import console_admin
+from domain.usecases import users
+from projections.runner import catch_up
+from tests.ui_support import csrf_of, nonce_for, sign_in
+
+
+def test_a_national_list_shows_each_row_in_its_own_offices_time_not_the_auditors(client, system, office):
+    jayapura_auditor = users.register(system.app, console_admin("JYP"), "auditor JYP", "AUDITOR", "JYP")[1]
+    sign_in(client, office.tokens["SUPERVISOR"])
+    url = f"/ui/cases/{office.interviewed}"
+    refusal = {
+        "csrf": csrf_of(client.get(url).text),
+        "version": "4",
+        "nonce": nonce_for("refusal"),
+        "reason_code": "INCOMPLETE_DOCUMENTS",
+        "legal_basis": "Permenkumham 18/2022",
+    }
+    assert client.post(f"{url}/commands/refusal", data=refusal, follow_redirects=False).status_code == 303
+    catch_up(system.store, system.projections())
+    client.cookies.clear()
+    sign_in(client, jayapura_auditor)
+    for page in ("/ui/cases", "/ui/audit"):
+        html = client.get(page).text
+        assert f'href="/ui/cases/{office.interviewed}"' in html, page
+        # Malang's records in Malang's time (WIB), as its own staff and its case page show them.
+        assert " WIB</td>" in html and " WIT</td>" not in html, page
