@@ -3,7 +3,11 @@ in another time zone, a supervisor of another office, over real HTTP on both bac
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from api.cli.common import console_admin
+from api.ui import i18n
 from domain.usecases import users
 from projections.runner import catch_up
 from tests.ui_support import csrf_of, nonce_for, sign_in
@@ -29,3 +33,20 @@ def test_a_national_list_shows_each_row_in_its_own_offices_time_not_the_auditors
         assert f'href="/ui/cases/{office.interviewed}"' in html, page
         # Malang's records in Malang's time (WIB), as its own staff and its case page show them.
         assert " WIB</td>" in html and " WIT</td>" not in html, page
+
+
+def test_the_report_opens_on_the_current_year_with_the_apis_figures(client, system, office):
+    this_year = datetime.now(ZoneInfo("Asia/Jakarta")).year  # Malang's; the seeded fee was paid just now
+    api = client.get(
+        f"/reports/annual/{this_year}",
+        params={"office": "MLG"},
+        headers={"Authorization": f"Bearer {office.tokens['SUPERVISOR']}"},
+    ).json()
+    assert api["summary"]["passport_revenue"] > 0
+    sign_in(client, office.tokens["SUPERVISOR"])
+    client.cookies.set("berkas_lang", "en", path="/ui")
+    html = client.get("/ui/reports").text
+    assert f"Annual report {this_year} — MLG" in html
+    assert f"<dd>{i18n.rupiah('en', api['summary']['passport_revenue'])}</dd>" in html
+    csv = client.get("/ui/reports/annual.csv")
+    assert f"laporan-{this_year}-MLG.csv" in csv.headers["content-disposition"]
