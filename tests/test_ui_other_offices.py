@@ -10,7 +10,7 @@ from api.cli.common import console_admin
 from api.ui import i18n
 from domain.usecases import users
 from projections.runner import catch_up
-from tests.ui_support import csrf_of, nonce_for, sign_in
+from tests.ui_support import csrf_of, nonce_for, seed_office, sign_in
 
 
 def test_a_national_list_shows_each_row_in_its_own_offices_time_not_the_auditors(client, system, office):
@@ -50,3 +50,19 @@ def test_the_report_opens_on_the_current_year_with_the_apis_figures(client, syst
     assert f"<dd>{i18n.rupiah('en', api['summary']['passport_revenue'])}</dd>" in html
     csv = client.get("/ui/reports/annual.csv")
     assert f"laporan-{this_year}-MLG.csv" in csv.headers["content-disposition"]
+
+
+def test_a_business_time_in_year_one_is_refused_naming_the_field_and_the_years(client, system):
+    office = seed_office(system, "MTR", regency_code="5271")
+    sign_in(client, office.tokens["OFFICER"])
+    url = f"/ui/cases/{office.submitted}"
+    form = {
+        "csrf": csrf_of(client.get(url).text),
+        "version": "1",
+        "nonce": nonce_for("payment"),
+        "billing_code": "820240300009",
+        "occurred_at": "0001-01-01T00:00",
+    }
+    refused = client.post(f"{url}/commands/payment", data=form)
+    assert refused.status_code == 422
+    assert "occurred_at: must be between the years 1900 and 2100" in refused.text
