@@ -41,15 +41,15 @@ class Office:
     submitted: UUID  # a fresh application, for commands
 
 
-def seed_office(system: System, office: str = "MLG") -> Office:
+def seed_office(system: System, office: str = "MLG", regency_code: str = "3573") -> Office:
     admin = console_admin(office)
     tokens = {
         role: users.register(system.app, admin, f"{role.lower()} {office}", role, office)[1]
         for role in ("OFFICER", "SUPERVISOR", "AUDITOR", "ADMIN")
     }
     officer = Actor(users.authenticate(system.app, tokens["OFFICER"]).id, Role.OFFICER, office)
-    interviewed = interviewed_passport(system.app, officer)
-    submitted = system.app.submit_passport_application(officer, **submission())
+    interviewed = interviewed_passport(system.app, officer, regency_code=regency_code)
+    submitted = system.app.submit_passport_application(officer, **submission(regency_code=regency_code))
     catch_up(system.store, system.projections())
     return Office(tokens, interviewed, submitted)
 

@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from api.http.commands import ROUTES, Route
 from api.http.schemas.common import CommandCreate
-from domain.case import Case
+from domain.case import Case, check_calendar
 from domain.errors import InvalidCommand
 from domain.usecases.base import Actor
 
@@ -120,6 +120,9 @@ def _value(item: Input, raw: str, zone: ZoneInfo) -> Any:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             raise InvalidCommand(item.name, "must be a date and time such as 2024-05-01T10:00") from None
+        # Before the zone is added: a zone's offset in year 1 has seconds, which the model refuses
+        # as "extra characters" instead of saying which years it takes.
+        check_calendar(item.name, moment.date())
         return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
     return raw
 

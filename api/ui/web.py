@@ -25,6 +25,7 @@ from api.ui import session as ui_sessions
 from api.ui.session import COOKIE, Session, Sessions
 from domain.case import check_calendar
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
+from domain.reference import office as lookup_office
 from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
@@ -51,6 +52,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local"] = local_time
+    env.filters["office_time"] = office_time
     env.globals["field_label"] = i18n.field_label
     env.globals["command_label"] = i18n.command_label
     env.filters["querystring"] = lambda pairs: urlencode({k: v for k, v in pairs.items() if v})
@@ -62,6 +64,11 @@ def local_time(moment: datetime | str, zone: tzinfo | None) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def office_time(moment: datetime | str, office: str) -> str:
+    """An instant in the time of the office whose record it is: a national list mixes zones."""
+    return local_time(moment, lookup_office(office).tz)
 
 
 def _derived_secret(system: System) -> bytes:

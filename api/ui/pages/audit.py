@@ -62,5 +62,4 @@ def decisions(
         filters=filters,
         following=following,
         offices=sorted(OFFICES),
-        zone=OFFICES[zone_office].tz,
     )

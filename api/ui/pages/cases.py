@@ -120,7 +120,6 @@ def search(
         first_page=after is not None,
         kinds=KINDS,
         statuses=STATUSES,
-        zone=lookup_office(zone_office).tz,
     )
 
 
@@ -146,7 +145,6 @@ def search_people(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
         first_page=False,
         kinds=KINDS,
         statuses=STATUSES,
-        zone=lookup_office(scope or actor.office).tz,
         personal_search=True,
     )
 

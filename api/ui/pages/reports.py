@@ -3,6 +3,7 @@ breakdowns, CSV and a printable page, per office or national, as known at any da
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from api.ui import charts, i18n
 from api.ui.charts import Series
 from api.ui.web import CODE, Viewer, ViewerDep, optional_date, page, state_of
 from domain.reference import OFFICES
+from domain.reference import office as lookup_office
 from projections.reports import SUMMARY, AnnualReport, annual_report, is_rupiah, sections
 
 router = APIRouter()
@@ -32,16 +34,20 @@ HEADLINES = (
 )
 MONTHS = range(1, 13)
 
-Year = Annotated[int, Query(ge=2000, le=2100)]
+# No year: the current one in the viewer's office, not a year fixed in the code.
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
 Office = Annotated[str | None, Query(max_length=8, pattern=CODE)]
 KnownAt = Annotated[str | None, Query(max_length=10)]
 
 
-def _report(request: Request, viewer: Viewer, year: int, office: str | None, known_at: str | None) -> AnnualReport:
+def _report(
+    request: Request, viewer: Viewer, year: int | None, office: str | None, known_at: str | None
+) -> AnnualReport:
     assert viewer.actor is not None
     scope = access.report_scope(viewer.actor, office or None)
     as_known_at = optional_date("as_known_at", known_at)
-    return annual_report(state_of(request).system.store, year, office=scope, as_known_at=as_known_at)
+    chosen = year or datetime.now(lookup_office(viewer.actor.office).tz).year
+    return annual_report(state_of(request).system.store, chosen, office=scope, as_known_at=as_known_at)
 
 
 def value_text(lang: str, metric: str, value: int) -> str:
@@ -93,7 +99,7 @@ def _charts(viewer: Viewer, report: AnnualReport) -> list:
 def dashboard(
     request: Request,
     viewer: ViewerDep,
-    year: Year = 2024,
+    year: Year = None,
     office: Office = None,
     as_known_at: KnownAt = None,
     printable: Annotated[bool, Query(alias="print")] = False,
@@ -115,7 +121,7 @@ def dashboard(
         )
         for title, lines in sections(report)
     ]
-    query = urlencode({"year": year, "office": report.office or "", "as_known_at": report.as_known_at or ""})
+    query = urlencode({"year": report.year, "office": report.office or "", "as_known_at": report.as_known_at or ""})
     return page(
         request,
         viewer,
@@ -135,14 +141,14 @@ def dashboard(
 def download(
     request: Request,
     viewer: ViewerDep,
-    year: Year = 2024,
+    year: Year = None,
     office: Office = None,
     as_known_at: KnownAt = None,
     numbers: Annotated[Literal["plain", "id"], Query(description="id: 73.338 and 333,68, separated by ;")] = "plain",
 ) -> Response:
     report = _report(request, viewer, year, office, as_known_at)
     known = f"-{report.as_known_at.isoformat()}" if report.as_known_at else ""
-    name = f"laporan-{year}-{report.office or 'nasional'}{known}"
+    name = f"laporan-{report.year}-{report.office or 'nasional'}{known}"
     return Response(
         report.to_csv(numbers),
         media_type="text/csv; charset=utf-8",
