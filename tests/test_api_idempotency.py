@@ -4,7 +4,6 @@ request it is 422 and nothing is written, on an SQLite file and on PostgreSQL al
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -13,17 +12,13 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from api.http import idempotency
-from api.http.app import create_app
 from api.http.idempotency import KEYS, REUSED
 from projections.eventstore import sql
+from tests.api_on_both import client
 from tests.api_support import auth, key, passport_body, token_for
 from tests.builders import fresh_nik
 
-
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system), raise_server_exceptions=False) as test_client:
-        yield test_client
+__all__ = ["client"]  # a fixture, on both backends
 
 
 @pytest.fixture

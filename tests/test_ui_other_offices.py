@@ -10,20 +10,16 @@ from api.cli.common import console_admin
 from api.ui import i18n
 from domain.usecases import users
 from projections.runner import catch_up
-from tests.ui_support import csrf_of, nonce_for, seed_office, sign_in
+from tests.ui_support import command_form, seed_office, sign_in
 
 
 def test_a_national_list_shows_each_row_in_its_own_offices_time_not_the_auditors(client, system, office):
     jayapura_auditor = users.register(system.app, console_admin("JYP"), "auditor JYP", "AUDITOR", "JYP")[1]
     sign_in(client, office.tokens["SUPERVISOR"])
     url = f"/ui/cases/{office.interviewed}"
-    refusal = {
-        "csrf": csrf_of(client.get(url).text),
-        "version": "4",
-        "nonce": nonce_for("refusal"),
-        "reason_code": "INCOMPLETE_DOCUMENTS",
-        "legal_basis": "Permenkumham 18/2022",
-    }
+    refusal = command_form(
+        client, url, "refusal", 4, {"reason_code": "INCOMPLETE_DOCUMENTS", "legal_basis": "Permenkumham 18/2022"}
+    )
     assert client.post(f"{url}/commands/refusal", data=refusal, follow_redirects=False).status_code == 303
     catch_up(system.store, system.projections())
     client.cookies.clear()
@@ -56,13 +52,7 @@ def test_a_business_time_in_year_one_is_refused_naming_the_field_and_the_years(c
     office = seed_office(system, "MTR", regency_code="5271")
     sign_in(client, office.tokens["OFFICER"])
     url = f"/ui/cases/{office.submitted}"
-    form = {
-        "csrf": csrf_of(client.get(url).text),
-        "version": "1",
-        "nonce": nonce_for("payment"),
-        "billing_code": "820240300009",
-        "occurred_at": "0001-01-01T00:00",
-    }
+    form = command_form(client, url, "payment", 1, {"billing_code": "820240300009", "occurred_at": "0001-01-01T00:00"})
     refused = client.post(f"{url}/commands/payment", data=form)
     assert refused.status_code == 422
     assert "occurred_at: must be between the years 1900 and 2100" in refused.text

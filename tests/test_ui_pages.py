@@ -17,7 +17,7 @@ from domain.usecases import users
 from domain.values import PersonalData
 from projections.runner import catch_up
 from tests.builders import APPLICANT_NAME, APPLICANT_NIK, fresh_nik, submission
-from tests.ui_support import csrf_of, nonce_for, sign_in, verify_from_the_ops_page
+from tests.ui_support import command_form, csrf_of, nonce_for, sign_in, verify_from_the_ops_page
 
 PERSONAL = (APPLICANT_NAME, APPLICANT_NIK, "1990-12-05", "Jl. Ijen 12")
 
@@ -272,14 +272,17 @@ def test_the_page_offers_what_the_lifecycle_allows_the_viewers_role_in_this_stat
 def test_a_refusal_with_a_referral_is_validated_like_the_api_and_lands_in_the_audit_trail(client, system, office):
     sign_in(client, office.tokens["SUPERVISOR"])
     url = f"/ui/cases/{office.interviewed}"
-    form = {
-        "csrf": csrf_of(client.get(url).text),
-        "version": "4",
-        "nonce": nonce_for("refusal"),
-        "reason_code": "PMI_NONPROCEDURAL",
-        "legal_basis": "SE Dirjen Imigrasi IMI-0277.GR.02.06/2017",
-        "referral.agency": "BP3MI Jawa Timur",
-    }
+    form = command_form(
+        client,
+        url,
+        "refusal",
+        4,
+        {
+            "reason_code": "PMI_NONPROCEDURAL",
+            "legal_basis": "SE Dirjen Imigrasi IMI-0277.GR.02.06/2017",
+            "referral.agency": "BP3MI Jawa Timur",
+        },
+    )
     half = client.post(f"{url}/commands/refusal", data=form)
     assert half.status_code == 422 and "referral.instructions" in half.text
     form["referral.instructions"] = "register as a migrant worker first"
@@ -299,13 +302,14 @@ def test_a_late_entry_keeps_its_business_time_and_is_marked_in_the_timeline(clie
     sign_in(client, office.tokens["OFFICER"])
     url = f"/ui/cases/{case_id}"
     two_days_ago = (three_days_ago + timedelta(days=1)).astimezone(ZoneInfo("Asia/Jakarta")).replace(microsecond=0)
-    form = {
-        "csrf": csrf_of(client.get(url).text),
-        "version": "1",
-        "nonce": nonce_for("payment"),
-        "billing_code": "820240300077",
-        "occurred_at": two_days_ago.strftime("%Y-%m-%dT%H:%M:%S"),  # office time, as the form sends it
-    }
+    form = command_form(
+        client,
+        url,
+        "payment",
+        1,
+        # office time, as the form sends it
+        {"billing_code": "820240300077", "occurred_at": two_days_ago.strftime("%Y-%m-%dT%H:%M:%S")},
+    )
     assert client.post(f"{url}/commands/payment", data=form, follow_redirects=False).status_code == 303
     assert system.app.history(case_id)[-1].provenance.occurred_at == two_days_ago
     timeline = client.get(url).text

@@ -99,6 +99,19 @@ def nonce_for(command: str) -> str:
     return f"{secrets.token_urlsafe(12)}-{command}"
 
 
+def command_form(
+    client: TestClient, case_url: str, command: str, version: int, fields: dict[str, str]
+) -> dict[str, str]:
+    """A case page's command form as the page posts it: the page's CSRF token, the case version it
+    showed, a fresh nonce, and the command's own fields (dotted names, e.g. ``referral.agency``)."""
+    return {
+        "csrf": csrf_of(client.get(case_url).text),
+        "version": str(version),
+        "nonce": nonce_for(command),
+        **fields,
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
