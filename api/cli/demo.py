@@ -126,6 +126,7 @@ def _print_how_to_try(tokens: dict[str, str], host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     out.print(f"\nAPI docs: {base}/docs", soft_wrap=True)
     out.print(f"web interface: {base}/ui/ (paste a token below)", soft_wrap=True)
+    out.print(f"the demo year in it: {base}/ui/reports?year={YEAR}&office={OFFICE}", soft_wrap=True)
     for role, token in tokens.items():
         out.print(f"{role.lower():<10} token: {token}", soft_wrap=True)
     bearer = f'-H "Authorization: Bearer {tokens["AUDITOR"]}"'
