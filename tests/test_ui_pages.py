@@ -177,7 +177,7 @@ def test_a_decision_by_an_officer_is_refused_with_the_rule(client, system, offic
         f"/ui/cases/{office.interviewed}/commands/approval",
         data={"csrf": csrf_of(page), "version": "4", "nonce": nonce_for("approval"), "legal_basis": "Pasal 27"},
     )
-    assert refused.status_code == 403 and "supervisor" in refused.text
+    assert refused.status_code == 403 and "hanya kepala seksi yang boleh melakukan Persetujuan" in refused.text
     assert system.app.get_case(office.interviewed).version == 4
 
 

@@ -45,6 +45,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cases.to": ("Aktivitas sampai", "Active until"),
     "cases.reason": ("Kode alasan", "Reason code"),
     "cases.search": ("Cari", "Search"),
+    "days.national": (
+        "Tanggal disaring menurut hari kalender kantor tiap baris (WIB, WITA atau WIT), "
+        "seperti waktu yang ditampilkan, bukan menurut zona waktu Anda.",
+        "Dates filter by each row's own office's calendar day (WIB, WITA or WIT), "
+        "as its times are shown, not by your own time zone.",
+    ),
+    "days.office": (
+        "Tanggal menurut hari kalender kantor {office} ({zone}).",
+        "Dates are office {office}'s calendar days ({zone}).",
+    ),
     "cases.personal": ("Cari menurut data pribadi", "Search by personal data"),
     "cases.personal_help": (
         "NIK, nomor paspor/izin, atau nama lengkap persis; dicocokkan lewat indeks buta, "
@@ -160,6 +170,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ops.state": ("Keadaan", "State"),
     "ops.new_user": ("Akun baru dan tokennya", "A new account and its token"),
     "ops.create": ("Buat akun", "Create account"),
+    "ops.operator_account": (
+        "Akun auditor dikelola operator server (berkas users revoke).",
+        "An auditor's account is the server operator's (berkas users revoke).",
+    ),
     "ops.office_help": (
         "Administrator hanya mengelola akun kantornya sendiri.",
         "An admin manages only the accounts of their own office.",
@@ -183,6 +197,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.forbidden": ("Anda tidak berwenang untuk ini.", "You are not allowed to do this."),
     "error.not_found": ("Tidak ditemukan.", "Not found."),
     "error.invalid": ("Isian tidak sah", "Invalid input"),
+    "error.method": ("Halaman ini tidak menerima {method}.", "This page does not take {method}."),
     "yes": ("ya", "yes"),
     "no": ("tidak", "no"),
 }
@@ -318,3 +333,65 @@ def rupiah(lang: str, amount: int) -> str:
 
 def percent(lang: str, value: Decimal | None) -> str:
     return "—" if value is None else f"{number(lang, value, 2)} %"
+
+
+# A case's attributes as its page shows them, by the API's field name (Bahasa Indonesia,
+# English); a form field's label (FIELDS) serves when the name is the same thing.
+ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "actions": ("Tindakan administratif", "Administrative actions"),
+    "adjudicator": ("Pemutus (ID kepala seksi)", "Adjudicator (supervisor's id)"),
+    "agencies": ("Instansi", "Agencies"),
+    "alleged_violation": ("Dugaan pelanggaran", "Alleged violation"),
+    "applicant": ("Pemohon", "Applicant"),
+    "application_type": ("Jenis permohonan", "Application type"),
+    "area": ("Wilayah operasi", "Area"),
+    "article": ("Pasal", "Article"),
+    "basis": ("Dasar", "Basis"),
+    "channel": ("Saluran", "Channel"),
+    "charge_due": ("Biaya beban terutang", "Charge due"),
+    "charge_paid": ("Biaya beban dibayar", "Charge paid"),
+    "deported_on": ("Tanggal dideportasi", "Deported on"),
+    "destination": ("Negara tujuan", "Destination"),
+    "detained": ("Dalam detensi", "Detained"),
+    "enforcement_case_id": ("Berkas penindakan (ID)", "Enforcement case (id)"),
+    "executed_on": ("Tanggal pelaksanaan", "Executed on"),
+    "expedited": ("Layanan percepatan", "Expedited"),
+    "expiry_date": ("Tanggal habis berlaku", "Expiry date"),
+    "extensions": ("Jumlah perpanjangan", "Extensions"),
+    "fee_paid": ("PNBP dibayar", "Fee paid"),
+    "findings": ("Temuan", "Findings"),
+    "foreigner": ("Orang asing", "Foreigner"),
+    "indicators": ("Indikator", "Indicators"),
+    "instructions": ("Petunjuk", "Instructions"),
+    "interviewed_by": ("Pewawancara (ID petugas)", "Interviewed by (officer's id)"),
+    "issue_date": ("Tanggal terbit", "Issue date"),
+    "last_occurred_at": ("Peristiwa terakhir", "Latest event"),
+    "nationality": ("Kewarganegaraan", "Nationality"),
+    "objection_pending": ("Keberatan diproses", "Objection pending"),
+    "operation_id": ("Operasi gabungan (ID)", "Joint operation (id)"),
+    "outcome": ("Hasil", "Outcome"),
+    "permit_kind": ("Jenis izin tinggal", "Permit kind"),
+    "port": ("Tempat pemeriksaan imigrasi", "Port"),
+    "postponement_reason": ("Alasan penundaan", "Postponement reason"),
+    "product": ("Produk", "Product"),
+    "purpose": ("Tujuan perjalanan", "Purpose of travel"),
+    "reason_code": ("Kode alasan", "Reason code"),
+    "regency_code": ("Kode kabupaten/kota", "Regency code"),
+    "report_number": ("Nomor BAP", "Report number"),
+    "requested_term": ("Jangka waktu dimohon", "Requested term"),
+    "source": ("Sumber perkara", "Source"),
+    "sponsor": ("Penjamin", "Sponsor"),
+    "subject": ("Subjek", "Subject"),
+    "successor_id": ("Izin penerus (ID)", "Successor permit (id)"),
+    "successor_kind": ("Jenis izin penerus", "Successor kind"),
+    "validity_years": ("Masa berlaku (tahun)", "Validity (years)"),
+    "zero_tariff_basis": ("Dasar tarif nol", "Zero-tariff basis"),
+}
+
+
+def attribute_label(lang: str, key: str) -> str:
+    """A case attribute's label; a name without one reads as words (``new_field`` → New Field)."""
+    found = ATTRIBUTES.get(key) or FIELDS.get(key)
+    if found is None:
+        return key.replace("_", " ").strip().title() or key
+    return found[LANGUAGES.index(lang)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any
@@ -15,12 +16,13 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.bootstrap import System
 from api.http.gate import TokenCache
 from api.http.jobs import Jobs
-from api.ui import i18n
+from api.ui import i18n, refusals
 from api.ui import session as ui_sessions
 from api.ui.session import COOKIE, Session, Sessions
 from domain.case import check_calendar
@@ -53,7 +55,9 @@ def templates() -> Environment:
     )
     env.filters["local"] = local_time
     env.filters["office_time"] = office_time
+    env.filters["soft"] = soft_breaks
     env.globals["field_label"] = i18n.field_label
+    env.globals["attribute_label"] = i18n.attribute_label
     env.globals["command_label"] = i18n.command_label
     env.filters["querystring"] = lambda pairs: urlencode({k: v for k, v in pairs.items() if v})
     return env
@@ -64,6 +68,15 @@ def local_time(moment: datetime | str, zone: tzinfo | None) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.astimezone(zone or UTC).strftime("%Y-%m-%d %H:%M %Z")
+
+
+_SOFT = re.compile(r"(?<=[_/])(?=.)|(?<=[a-z])(?=[A-Z])")
+
+
+def soft_breaks(text: object) -> Markup:
+    """A code as a narrow column may break it: after ``_`` and ``/``, between camel-case words
+    (Passport·Application, FIELD_·SUPERVISION); the text itself is unchanged when copied."""
+    return Markup("<wbr>").join(escape(part) for part in _SOFT.split(str(text if text is not None else "")))
 
 
 def office_time(moment: datetime | str, office: str) -> str:
@@ -207,23 +220,26 @@ def problem_page(request: Request, status: int, message: str, *, field_name: str
 
 
 def _domain_error(request: Request, error: Exception) -> Response:
+    """A refusal in the page's language: a known rule in Indonesian, the field by its label."""
+    assert isinstance(error, DomainError)
     viewer = visitor(request)
+    said = refusals.refusal(viewer.lang, error)
     if isinstance(error, InvalidCommand):
-        return problem_page(request, 422, error.rule, field_name=error.field)
+        return problem_page(request, 422, refusals.rule(viewer.lang, error.rule), field_name=error.field)
     if isinstance(error, NotPermitted):
-        return problem_page(request, 403, viewer.t("error.forbidden") + f" ({error})")
+        return problem_page(request, 403, viewer.t("error.forbidden") + f" ({said})")
     if isinstance(error, CaseNotFound):
         return problem_page(request, 404, viewer.t("error.not_found"))
     if isinstance(error, ConflictError | IllegalTransition):
-        return problem_page(request, 409, str(error))
-    return problem_page(request, 422, str(error))
+        return problem_page(request, 409, said)
+    return problem_page(request, 422, said)
 
 
 def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     first = error.errors()[0] if error.errors() else {"loc": ["?"], "msg": "invalid"}
     name = str(first["loc"][-1])
-    return problem_page(request, 422, str(first["msg"]), field_name=name)
+    return problem_page(request, 422, refusals.rule(visitor(request).lang, str(first["msg"])), field_name=name)
 
 
 def _sign_in(request: Request, _: Exception) -> Response:
@@ -241,7 +257,7 @@ def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 404:
         return problem_page(request, 404, visitor(request).t("error.not_found"))
     if error.status_code == 405:
-        return problem_page(request, 405, f"{request.method} is not allowed on {request.url.path}")
+        return problem_page(request, 405, visitor(request).t("error.method", method=request.method))
     detail = error.detail if isinstance(error.detail, str) else ""
     return problem_page(request, error.status_code, detail)
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.http import access
 from api.http.listing import MAX_PAGE, MAX_POSITION
-from api.ui.pages.cases import day_bound
+from api.ui import days
 from api.ui.web import CODE, ViewerDep, optional_date, page, state_of
 from domain.reference import OFFICES
 from projections.views import audit_trail
@@ -34,17 +34,19 @@ def decisions(
     assert viewer.actor is not None
     scope = access.report_scope(viewer.actor, office or None)
     occurred_from, occurred_to = optional_date("from", since), optional_date("to", until)
-    zone_office = scope or viewer.actor.office
-    rows = audit_trail.decisions(
+    # A day is the office's: one office's own, or in a national list each row's office's.
+    first, last = days.bounds(occurred_from, occurred_to, scope)
+    fetched = audit_trail.decisions(
         state_of(request).system.store,
         officer=officer or None,
         reason=reason or None,
         office=scope,
-        occurred_from=day_bound(occurred_from, zone_office, end=False),
-        occurred_to=day_bound(occurred_to, zone_office, end=True),
+        occurred_from=first,
+        occurred_to=last,
         after=after,
         limit=limit,
     )
+    rows = days.within(fetched, "occurred_at", occurred_from, occurred_to) if scope is None else fetched
     filters = {
         "officer": officer or "",
         "reason": reason or "",
@@ -53,7 +55,7 @@ def decisions(
         "to": occurred_to.isoformat() if occurred_to else "",
         "limit": limit if limit != PAGE else "",
     }
-    following = rows[-1]["notification_id"] if len(rows) >= limit else None
+    following = fetched[-1]["notification_id"] if len(fetched) >= limit else None
     return page(
         request,
         viewer,
@@ -62,4 +64,6 @@ def decisions(
         filters=filters,
         following=following,
         offices=sorted(OFFICES),
+        scope=scope,
+        zone=days.zone_name(scope) if scope else None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from api import privacy
 from api.http import access
 from api.http.listing import MAX_PAGE, WORD
 from api.http.present import case_public, event_public
+from api.ui import days, refusals
 from api.ui.forms import body, form_of, forms
 from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
 from domain import CASE_KINDS
@@ -55,12 +56,6 @@ STATUSES = sorted(
 )
 
 
-def day_bound(day: date | None, office: str, end: bool) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day, time.max if end else time.min, tzinfo=lookup_office(office).tz)
-
-
 @router.get("/cases")
 def search(
     request: Request,
@@ -88,19 +83,21 @@ def search(
         return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
     if kind and kind not in KINDS:
         raise InvalidCommand("kind", f"must be one of {', '.join(KINDS)}")
-    zone_office = scope or actor.office
-    rows = case_index.list_cases(
+    # A day is the office's: one office's own, or in a national list each row's office's.
+    first, last = days.bounds(occurred_from, occurred_to, scope)
+    fetched = case_index.list_cases(
         state_of(request).system.store,
         office=scope,
         status=status or None,
         kind=kind or None,
         regency=regency or None,
-        occurred_from=day_bound(occurred_from, zone_office, end=False),
-        occurred_to=day_bound(occurred_to, zone_office, end=True),
+        occurred_from=first,
+        occurred_to=last,
         after=after,
         limit=limit,
     )
-    following = rows[-1]["sort_key"] if len(rows) >= limit else None
+    rows = days.within(fetched, "last_occurred_at", occurred_from, occurred_to) if scope is None else fetched
+    following = fetched[-1]["sort_key"] if len(fetched) >= limit else None
     filters = {
         "kind": kind or "",
         "status": status or "",
@@ -120,6 +117,8 @@ def search(
         first_page=after is not None,
         kinds=KINDS,
         statuses=STATUSES,
+        scope=scope,
+        zone=days.zone_name(scope) if scope else None,
     )
 
 
@@ -146,6 +145,8 @@ def search_people(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
         kinds=KINDS,
         statuses=STATUSES,
         personal_search=True,
+        scope=scope,
+        zone=days.zone_name(scope) if scope else None,
     )
 
 
@@ -293,7 +294,7 @@ def run(request: Request, viewer: ViewerDep, case_id: UUID, name: str, form: For
         return case_page(request, viewer, case_id, status=409, stale=stale)
     except DomainError as error:
         code = 422 if isinstance(error, InvalidCommand) else 403 if isinstance(error, NotPermitted) else 409
-        detail = f"{error.field}: {error.rule}" if isinstance(error, InvalidCommand) else str(error)
+        detail = refusals.refusal(viewer.lang, error)
         return case_page(request, viewer, case_id, status=code, problem=detail)
     if route.opens is not None:
         return RedirectResponse(f"/ui/cases/{route.opens(case)}?done=1", status_code=303)

@@ -3,6 +3,7 @@ breakdowns, CSV and a printable page, per office or national, as known at any da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -67,12 +68,12 @@ def _charts(viewer: Viewer, report: AnnualReport) -> list:
     def count(value: float) -> str:
         return i18n.number(lang, value)
 
-    money = charts.compact(lambda v, p: i18n.number(lang, v, p), 10**9, " M" if lang == "id" else " B")
+    revenue = report.monthly.get("passport_revenue", {})
+    target = report.total("revenue_target")
+    money = money_axis(lang, max(sum(revenue.values()), target))
     refusals = report.monthly_by_key.get("refusals", {})
     pmi = [refusals.get("PMI_NONPROCEDURAL", {}).get(m, 0) for m in MONTHS]
     other = [sum(v.get(m, 0) for k, v in refusals.items() if k != "PMI_NONPROCEDURAL") for m in MONTHS]
-    revenue = report.monthly.get("passport_revenue", {})
-    target = report.total("revenue_target")
     return [
         charts.stacked_bars("c-passports", t("chart.passports"), months, _series(report, "passports_issued"), count),
         charts.stacked_bars(
@@ -93,6 +94,18 @@ def _charts(viewer: Viewer, report: AnnualReport) -> list:
             money,
         ),
     ]
+
+
+# An axis's rupiah in the unit its largest value needs: a small office or January of a year
+# is in juta or ribu (in miliar every tick of Rp 950.000 read "0,0 M").
+MONEY_UNITS = ((10**9, " M", " B"), (10**6, " jt", " M"), (10**3, " rb", " K"))
+
+
+def money_axis(lang: str, largest: int) -> Callable[[float], str]:
+    for size, indonesian, english in MONEY_UNITS:
+        if largest >= size:
+            return charts.compact(lambda v, p: i18n.number(lang, v, p), size, indonesian if lang == "id" else english)
+    return lambda value: i18n.number(lang, value)
 
 
 @router.get("/reports")
