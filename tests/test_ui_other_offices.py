@@ -3,13 +3,17 @@ in another time zone, a supervisor of another office, over real HTTP on both bac
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from api.cli.common import console_admin
 from api.ui import i18n
 from domain.usecases import users
+from domain.usecases.base import Actor
+from domain.values import Role
 from projections.runner import catch_up
+from tests.builders import submission
 from tests.ui_support import command_form, seed_office, sign_in
 
 
@@ -61,3 +65,36 @@ def test_a_business_time_in_year_one_is_refused_naming_the_field_and_the_years(c
     # In the page's language (Indonesian), the field by its label and its name.
     assert "Waktu kejadian (bila bukan sekarang) (occurred_at): harus antara tahun 1900 dan 2100" in refused.text
 
+
+def test_an_offices_admin_is_offered_no_revocation_the_rules_would_refuse(client, system):
+    """Jayapura's admin may revoke Jayapura's officer, never an auditor (the server operator's
+    account): the page offers no form it would refuse, and says who manages that account."""
+    office = seed_office(system, "JYP", regency_code="9471")
+    auditor = users.authenticate(system.app, office.tokens["AUDITOR"]).id
+    officer = users.authenticate(system.app, office.tokens["OFFICER"]).id
+    sign_in(client, office.tokens["ADMIN"])
+    html = client.get("/ui/ops").text
+    assert f'action="/ui/ops/users/{officer}/revocation"' in html
+    assert f'action="/ui/ops/users/{auditor}/revocation"' not in html
+    row = re.search(rf'<tr data-account="{auditor}">.*?</tr>', html, re.S)
+    assert row and "berkas users" in row.group(0), row
+
+
+def test_a_business_time_typed_in_jayapura_is_wit_and_the_form_says_so(client, system):
+    office = seed_office(system, "JYP", regency_code="9471")
+    wit = ZoneInfo("Asia/Jayapura")
+    earlier = datetime.now(wit).replace(second=0, microsecond=0) - timedelta(hours=2)
+    officer = Actor(users.authenticate(system.app, office.tokens["OFFICER"]).id, Role.OFFICER, "JYP")
+    case_id = system.app.submit_passport_application(
+        officer, occurred_at=earlier - timedelta(hours=1), **submission(regency_code="9471")
+    )
+    sign_in(client, office.tokens["OFFICER"])
+    url = f"/ui/cases/{case_id}"
+    html = client.get(url).text
+    assert re.search(r'for="payment-occurred_at">[^<]*<span class="zone" data-zone>WIT</span>', html)
+    assert re.search(r'for="as_of">[^<]*<span class="zone" data-zone>WIT</span>', html)
+    form = command_form(
+        client, url, "payment", 1, {"billing_code": "820250300011", "occurred_at": earlier.strftime("%Y-%m-%dT%H:%M")}
+    )
+    assert client.post(f"{url}/commands/payment", data=form, follow_redirects=False).status_code == 303
+    assert system.app.history(case_id)[-1].provenance.occurred_at == earlier  # 2 h ago in WIT, not WIB

@@ -229,6 +229,7 @@ def case_page(
         historical=historical,
         events=events,
         zone=zone,
+        zone_name=days.zone_name(current.office),  # a date and time typed here is the office's
         redacted=not reveal,
         commands=forms(current, actor) if may_act else [],
         nonce=new_nonce(),
