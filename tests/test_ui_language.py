@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +19,7 @@ from domain.usecases.base import Actor
 from domain.values import Role
 from projections.runner import catch_up
 from tests.builders import finding, stay_application, submission
-from tests.ui_support import command_form, seed_office, sign_in
+from tests.ui_support import command_form, csrf_of, seed_office, sign_in
 
 ENGLISH_RULES = ("Field required", "String should", "Input should", "must be", "must not", "only a", "cannot")
 
@@ -170,3 +171,20 @@ def test_a_small_offices_revenue_axis_is_in_a_unit_its_ticks_can_tell_apart(clie
     assert all(tick.endswith((" rb", " jt")) or tick == "0" or tick.startswith("0 ") for tick in ticks), ticks
     described = re.search(r'<desc id="c-revenue-d">([^<]+)</desc>', chart).group(1)
     assert "0,0 M" not in described, described
+
+
+def test_the_language_switch_on_an_answer_to_a_form_returns_to_the_forms_page(client, system):
+    """After a refused command or a personal-data search the switch once led to the form's
+    own address (a GET there: 405, or 422 for "search" taken as a case id)."""
+    office = seed_office(system, "DPS", regency_code="5171")
+    sign_in(client, office.tokens["OFFICER"])
+    url = f"/ui/cases/{office.submitted}"
+    refused = client.post(f"{url}/commands/payment", data=command_form(client, url, "payment", 1, {}))
+    searched = client.post("/ui/cases/search", data={"csrf": csrf_of(refused.text), "nik": "3573010101900001"})
+    for answer, back in ((refused, url), (searched, "/ui/cases")):
+        switch = re.search(r'href="(/ui/lang/en\?next=[^"]+)"', answer.text).group(1)
+        assert switch.endswith("next=" + quote(back)), switch
+        assert "3573010101900001" not in switch
+        landed = client.get(switch.replace("&amp;", "&"))
+        assert landed.status_code == 200 and '<html lang="en">' in landed.text, landed.url
+

@@ -186,11 +186,34 @@ def set_session_cookie(request: Request, response: Response, value: str) -> None
     )
 
 
+# An answer to a form (a refused command, a personal-data search, an account made) is no page
+# of its own: the language switch returns to the page the form was on, never to the form's
+# address (a GET there is a 405 or a 422) and never with what was posted.
+_FORM_PAGES = (
+    (re.compile(r"(/ui/cases/[0-9a-fA-F-]{36})/commands/[^/]+"), r"\1"),
+    (re.compile(r"/ui/cases/search"), "/ui/cases"),
+    (re.compile(r"/ui/ops/.*"), "/ui/ops"),
+    (re.compile(r"/ui/sign-in"), "/ui/sign-in"),
+)
+
+
+def here(request: Request) -> str:
+    """The address the language switch returns to."""
+    path = request.url.path
+    if request.method in ("GET", "HEAD"):
+        return path + (f"?{request.url.query}" if request.url.query else "")
+    for pattern, target in _FORM_PAGES:
+        found = pattern.fullmatch(path)
+        if found:
+            return found.expand(target)
+    return "/ui/"
+
+
 def page(request: Request, viewer: Viewer, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = (
         state_of(request)
         .templates.get_template(template)
-        .render(viewer=viewer, t=viewer.t, lang=viewer.lang, path=request.url.path, query=request.url.query, **context)
+        .render(viewer=viewer, t=viewer.t, lang=viewer.lang, path=request.url.path, here=here(request), **context)
     )
     response = HTMLResponse(html, status_code=status)
     new_cookie = getattr(request.state, "new_cookie", None)
