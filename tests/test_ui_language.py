@@ -188,3 +188,11 @@ def test_the_language_switch_on_an_answer_to_a_form_returns_to_the_forms_page(cl
         landed = client.get(switch.replace("&amp;", "&"))
         assert landed.status_code == 200 and '<html lang="en">' in landed.text, landed.url
 
+
+def test_an_auditor_picks_a_case_lists_office_from_the_offices_not_free_text(client, system):
+    office = seed_office(system, "DPS", regency_code="5171")
+    sign_in(client, office.tokens["AUDITOR"])
+    html = client.get("/ui/cases", params={"office": "JYP"}).text
+    assert '<select id="office" name="office">' in html
+    assert "<option selected>JYP</option>" in html and "<option>DPS</option>" in html
+    assert "kantor JYP (WIT)" in html

@@ -24,6 +24,7 @@ from domain.enforcement import EnforcementStatus
 from domain.errors import CaseNotFound, ConflictError, DomainError, InvalidCommand, NotPermitted
 from domain.joint_operation import OperationStatus
 from domain.passport import PassportStatus
+from domain.reference import OFFICES
 from domain.reference import office as lookup_office
 from domain.stay_permit import PermitStatus
 from projections.views import case_index
@@ -117,6 +118,7 @@ def search(
         first_page=after is not None,
         kinds=KINDS,
         statuses=STATUSES,
+        offices=sorted(OFFICES),
         scope=scope,
         zone=days.zone_name(scope) if scope else None,
     )
@@ -144,6 +146,7 @@ def search_people(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
         first_page=False,
         kinds=KINDS,
         statuses=STATUSES,
+        offices=sorted(OFFICES),
         personal_search=True,
         scope=scope,
         zone=days.zone_name(scope) if scope else None,
