@@ -130,7 +130,11 @@ def test_each_kind_of_case_page_shows_labels_not_attribute_names(client, system)
             for key, shown in terms:
                 assert shown != key or key in ("nik",), f"{case_id}: {key} shown by its name"
             assert "_" not in "".join(shown for _, shown in terms)
-        assert f">{label}</dt>" in client.get(f"/ui/cases/{office.interviewed}").text
+        passport = client.get(f"/ui/cases/{office.interviewed}").text
+        assert f">{label}</dt>" in passport
+        # Money in whole rupiah, exactly, as the page's language writes it (not 950000).
+        fee = {"id": "Rp 950.000", "en": "Rp 950,000"}[lang]
+        assert re.search(rf'data-key="fee_paid">[^<]*</dt>\s*<dd>{fee}</dd>', passport), lang
 
 
 WIT = ZoneInfo("Asia/Jayapura")

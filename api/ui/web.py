@@ -58,6 +58,7 @@ def templates() -> Environment:
     env.filters["soft"] = soft_breaks
     env.globals["field_label"] = i18n.field_label
     env.globals["attribute_label"] = i18n.attribute_label
+    env.globals["number"] = i18n.number
     env.globals["command_label"] = i18n.command_label
     env.filters["querystring"] = lambda pairs: urlencode({k: v for k, v in pairs.items() if v})
     return env

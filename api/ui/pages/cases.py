@@ -15,6 +15,7 @@ from api import privacy
 from api.http import access
 from api.http.listing import MAX_PAGE, WORD
 from api.http.present import case_public, event_public
+from api.http.schemas.cases import CASE_MODELS
 from api.ui import days, refusals
 from api.ui.forms import body, form_of, forms
 from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
@@ -161,6 +162,13 @@ def _case(request: Request, case_id: UUID, version: int | None = None) -> Case:
 
 
 _HEADER = ("id", "kind", "version", "status", "office")
+# Attributes in whole rupiah (the models' ``Rupiah``): shown as Rp 950.000, exactly.
+MONEY = frozenset(
+    name
+    for model in CASE_MODELS.values()
+    for name, field in model.model_fields.items()
+    if field.description == "Whole rupiah (IDR)"
+)
 
 
 def _state(case: Case, reveal: bool) -> dict[str, Any]:
@@ -232,7 +240,8 @@ def case_page(
         historical=historical,
         events=events,
         zone=zone,
-        zone_name=days.zone_name(current.office),  # a date and time typed here is the office's
+        zone_name=days.zone_name(current.office),
+        money=MONEY,  # a date and time typed here is the office's
         redacted=not reveal,
         commands=forms(current, actor) if may_act else [],
         nonce=new_nonce(),
