@@ -14,6 +14,9 @@ from pydantic import BaseModel
 
 from api.http.schemas.cases import CASE_MODELS
 from api.ui import i18n, refusals
+from domain import plain_text
+from domain.case import DIGITS_RULE
+from domain.reservation import RULE_TEXT
 from domain.usecases import users
 from domain.usecases.base import Actor
 from domain.values import Role
@@ -200,3 +203,21 @@ def test_an_auditor_picks_a_case_lists_office_from_the_offices_not_free_text(cli
     assert '<select id="office" name="office">' in html
     assert "<option selected>JYP</option>" in html and "<option>DPS</option>" in html
     assert "kantor JYP (WIT)" in html
+
+
+def test_the_domains_named_rules_and_the_apis_messages_each_have_an_indonesian_rendering():
+    named = [value for name, value in vars(plain_text).items() if name.endswith("_RULE") and isinstance(value, str)]
+    messages = [
+        *named,
+        *RULE_TEXT.values(),
+        DIGITS_RULE,
+        "String should have at most 500 characters",
+        "String should match pattern '^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]+$'",
+        "Input should be a valid integer, unable to parse string as an integer",
+        "an admin of office DPS manages only that office's accounts, not JYP's",
+        "late entry (older than 30 days): only a supervisor may record it",
+    ]
+    assert len(named) >= 8
+    for message in messages:
+        assert refusals.known(message), message
+        assert refusals.rule("id", message) != message, message
