@@ -52,6 +52,26 @@ def test_a_refused_account_creation_does_not_use_its_key_up(client: TestClient, 
     assert created.status_code == 201 and created.json()["token"]
 
 
+def test_an_account_for_an_office_that_does_not_exist_is_a_422_naming_the_field(client: TestClient, system):
+    admin = token_for(system, "ADMIN", "DPS")
+    for office in ("XYZ", "ZZZZZZZ"):
+        refused = client.post(
+            "/users", json={"name": "Nowhere", "role": "OFFICER", "office": office}, headers=auth(admin)
+        )
+        assert refused.status_code == 422, refused.text[:300]
+        assert refused.json()["errors"][0]["field"] == "office"
+        assert office not in refused.text  # the unknown value is not echoed
+    listed = client.get("/users", params={"office": "XYZ"}, headers=auth(admin))
+    assert listed.status_code == 422 and "XYZ" not in listed.text
+    # A real office of someone else's stays a 403: the rule, not the reference data.
+    assert (
+        client.post(
+            "/users", json={"name": "Elsewhere", "role": "OFFICER", "office": "JYP"}, headers=auth(admin)
+        ).status_code
+        == 403
+    )
+
+
 def test_two_concurrent_retries_of_an_account_creation_make_one_account(client: TestClient, system, monkeypatch):
     """Both requests look the key up before either saves (forced: each waits for the other
     after its lookup), the worst interleaving. One account; the other answer is it, token null."""

@@ -69,6 +69,7 @@ def require_account_admin(actor: Actor, office: str, role: Role | None = None) -
     auditor's account (``role``), since an auditor reads every office, so an office's admin
     may neither mint national readers nor revoke the auditor looking into the office."""
     require_role(actor, Role.ADMIN)
+    lookup_office(office)  # an office that does not exist is a 422 naming the field, not a 403
     if actor.office != office:
         raise NotPermitted(f"an admin of office {actor.office} manages only that office's accounts, not {office}'s")
     if role is Role.AUDITOR:
