@@ -119,10 +119,9 @@ def _public(subject: DataSubject) -> SubjectPublic:
     )
 
 
-def _saved(system, subject_id: UUID) -> SubjectPublic:
-    subject = system.app.get_subject(subject_id)
-    assert subject is not None  # a command just saved it
-    return _public(subject)
+def _saved(system, subject_id: UUID, version: int) -> SubjectPublic:
+    """The subject's record as the command left it (a retry's answer is the first one's)."""
+    return _public(system.app.repository.get(subject_id, version=version))
 
 
 @router.post("/cases/search", response_model=FoundCasesPublic, responses=errors(401, 403, 422))
@@ -200,22 +199,32 @@ def release_case_hold(
 
 
 @router.post(
-    "/subjects/{subject_id}/erasure-approval", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
+    "/subjects/{subject_id}/erasure-approval", response_model=SubjectPublic, responses=errors(401, 403, 404, 409, 422)
 )
-def approve_erasure(subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
-    """A supervisor of an office with one of the subject's cases approves; an admin erases."""
-    access.require_role(actor, Role.SUPERVISOR)
-    system.app.approve_erasure(actor, subject_id, body.reason_code, body.legal_basis)
-    return _saved(system, subject_id)
+def approve_erasure(
+    subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep, key: CommandIdDep
+) -> SubjectPublic:
+    """A supervisor of an office with one of the subject's cases approves; an admin erases.
+    A retry with the same `Idempotency-Key` records no second approval."""
+    with bound(key) as command_id:
+        access.require_role(actor, Role.SUPERVISOR)
+        version = system.app.approve_erasure(actor, subject_id, body.reason_code, body.legal_basis, command_id)
+    return _saved(system, subject_id, version)
 
 
-@router.post("/subjects/{subject_id}/erasure", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
-def erase(subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
+@router.post("/subjects/{subject_id}/erasure", response_model=SubjectPublic, responses=errors(401, 403, 404, 409, 422))
+def erase(
+    subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep, key: CommandIdDep
+) -> SubjectPublic:
     """Crypto-shredding by an admin, after a supervisor's approval: refused (409) under a legal
-    hold, while a case is open, or within the retention period after the last one closed."""
-    access.require_role(actor, Role.ADMIN)
-    system.app.erase_subject(actor, subject_id, body.reason_code, body.legal_basis, privacy.retention(system))
-    return _saved(system, subject_id)
+    hold, while a case is open, or within the retention period after the last one closed.
+    A retry with the same `Idempotency-Key` is answered as the erasure was (200), not refused
+    as erasing twice is."""
+    with bound(key) as command_id:
+        access.require_role(actor, Role.ADMIN)
+        retention = privacy.retention(system)
+        version = system.app.erase_subject(actor, subject_id, body.reason_code, body.legal_basis, retention, command_id)
+    return _saved(system, subject_id, version)
 
 
 @router.get("/subjects/due", response_model=SubjectsDuePublic, responses=errors(401, 403))
