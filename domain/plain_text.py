@@ -170,25 +170,19 @@ def _checked(field: str, value: Any, taken: Callable[[str], bool], rule: str) ->
     return value
 
 
-# Numbers an office or a system gives (kode billing, nomor keputusan, nomor BAP) and reason
-# codes are plain too: written as the API's models take them (``Code``, ``ReasonCode``), never
-# as words with spaces, so a name typed into one is refused whoever the caller.
+# Numbers an office or a system gives (kode billing, nomor keputusan, nomor BAP) are plain
+# too: written as the API's models take them (``Code``), never as words with spaces, so a
+# name typed into one is refused whoever the caller. (Reasons are listed codes: ``domain.values``.)
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_()-]{0,63}$")
-_REASON_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 NUMBER_RULE = (
     "must be a number an office or a system gives: letters, digits and . / _ ( ) -, no space, a digit at least"
 )
-REASON_CODE_RULE = "must be a reason code: capital letters, digits and _, e.g. OVERSTAY"
 COUNTRY_RULE = "must be an ISO 3166-1 alpha-3 code, e.g. JPN"
 
 
 def check_number(field: str, value: Any) -> str:
     return _checked(field, value, lambda v: bool(_NUMBER.match(v)) and any(c.isdigit() for c in v), NUMBER_RULE)
-
-
-def check_reason_code(field: str, value: Any) -> str:
-    return _checked(field, value, lambda v: bool(_REASON_CODE.match(v)), REASON_CODE_RULE)
 
 
 def check_country(field: str, value: Any) -> str:
