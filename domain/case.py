@@ -131,6 +131,17 @@ def check_enum(field: str, value: Any, enum: type[Enum]) -> None:
         raise InvalidCommand(field, f"must be one of {allowed}")
 
 
+def enum_code(field: str, value: Any, enum: type[Enum]) -> str:
+    """The code of a listed reason, given as the member or its value (the string a stored
+    event holds): anything else is refused naming the field and the allowed values."""
+    if not isinstance(value, enum):
+        try:
+            value = enum(value)
+        except (ValueError, TypeError):
+            check_enum(field, value, enum)
+    return value.value
+
+
 def recording_time() -> datetime:
     """When what is being written now is recorded: the clock, or the simulated one."""
     return _simulated_recording_time.get() or datetime.now(UTC)

@@ -9,14 +9,15 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_enum, check_text, whole_rupiah
+from domain.case import Case, check_enum, check_text, enum_code, whole_rupiah
 from domain.errors import IllegalTransition, InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
-from domain.plain_text import check_citation, check_number, check_place, check_port, check_reason_code
+from domain.plain_text import check_citation, check_number, check_place, check_port
 from domain.reference import office as lookup_office
 from domain.values import (
     AdministrativeAction,
     CaseSource,
+    EnforcementReason,
     ObjectionOutcome,
     PersonalData,
     PersonalNote,
@@ -159,22 +160,24 @@ class EnforcementCase(Case):
         provenance: Provenance,
         action: AdministrativeAction,
         decision_number: str,
-        reason_code: str,
+        reason_code: EnforcementReason | str,
         legal_basis: str,
     ) -> None:
-        """Tindakan administratif keimigrasian (TAK): a supervisor's decision."""
+        """Tindakan administratif keimigrasian (TAK): a supervisor's decision, for a listed
+        reason. The event keeps the code as a string, as it always has: events recorded
+        before the list (any capitalised code) replay as they are."""
         self.check_can("impose_action", provenance)
         check_enum("action", action, AdministrativeAction)
         if action in self.actions:
             raise InvalidCommand("action", f"{action.value} is already imposed on this case")
         check_number("decision_number", decision_number)
-        check_reason_code("reason_code", reason_code)
+        code = enum_code("reason_code", reason_code, EnforcementReason)
         check_citation("legal_basis", legal_basis)
         self._action_imposed(
             provenance=provenance,
             action=action,
             decision_number=decision_number,
-            reason_code=reason_code,
+            reason_code=code,
             legal_basis=legal_basis,
         )
 

@@ -170,25 +170,27 @@ def _checked(field: str, value: Any, taken: Callable[[str], bool], rule: str) ->
     return value
 
 
-# Numbers an office or a system gives (kode billing, nomor keputusan, nomor BAP) and reason
-# codes are plain too: written as the API's models take them (``Code``, ``ReasonCode``), never
-# as words with spaces, so a name typed into one is refused whoever the caller.
+# Numbers an office or a system gives (kode billing, nomor keputusan, nomor BAP) are plain
+# too: written as the API's models take them (``Code``), never as words with spaces, so a
+# name typed into one is refused whoever the caller. Nor do they hold a NIK: no number an
+# office gives has 16 digits in a row (a SIMPONI billing code has 15, a decision or report
+# number a few), a NIK has exactly that. (Reasons are listed codes: ``domain.values``.)
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_()-]{0,63}$")
-_REASON_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+_NIK_RUN = re.compile(r"[0-9]{16}")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 NUMBER_RULE = (
     "must be a number an office or a system gives: letters, digits and . / _ ( ) -, no space, a digit at least"
 )
-REASON_CODE_RULE = "must be a reason code: capital letters, digits and _, e.g. OVERSTAY"
+NIK_RUN_RULE = (
+    "must not hold 16 or more digits in a row, the shape of a NIK: "
+    "a number an office gives has fewer (a SIMPONI billing code has 15)"
+)
 COUNTRY_RULE = "must be an ISO 3166-1 alpha-3 code, e.g. JPN"
 
 
 def check_number(field: str, value: Any) -> str:
-    return _checked(field, value, lambda v: bool(_NUMBER.match(v)) and any(c.isdigit() for c in v), NUMBER_RULE)
-
-
-def check_reason_code(field: str, value: Any) -> str:
-    return _checked(field, value, lambda v: bool(_REASON_CODE.match(v)), REASON_CODE_RULE)
+    _checked(field, value, lambda v: bool(_NUMBER.match(v)) and any(c.isdigit() for c in v), NUMBER_RULE)
+    return _checked(field, value, lambda v: _NIK_RUN.search(v) is None, NIK_RUN_RULE)
 
 
 def check_country(field: str, value: Any) -> str:

@@ -9,13 +9,22 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.case import Case, check_calendar, check_enum, check_text
+from domain.case import Case, check_calendar, check_enum, check_text, enum_code
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
-from domain.plain_text import check_citation, check_number, check_reason_code
+from domain.plain_text import check_citation, check_number
 from domain.reference import office as lookup_office
 from domain.reference import permit_fee, permit_fee_code
-from domain.values import Fee, PermitBasis, PermitKind, PersonalData, PersonalNote, Provenance, StayTerm
+from domain.values import (
+    Fee,
+    PermitBasis,
+    PermitKind,
+    PersonalData,
+    PersonalNote,
+    Provenance,
+    StayRefusalReason,
+    StayTerm,
+)
 
 
 class PermitStatus(Enum):
@@ -135,15 +144,17 @@ class StayPermit(Case):
     def _fee_paid(self, provenance: Provenance, fee: Fee, total: Decimal) -> None:
         self.fee_paid += total
 
-    def refuse(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
+    def refuse(self, provenance: Provenance, reason_code: StayRefusalReason | str, legal_basis: str) -> None:
+        """Penolakan: a supervisor's decision, for a listed reason. The event keeps the code as
+        a string, as it always has: refusals recorded before the list replay as they are."""
         self.check_can("refuse", provenance)
-        check_reason_code("reason_code", reason_code)
+        code = enum_code("reason_code", reason_code, StayRefusalReason)
         check_citation("legal_basis", legal_basis)
-        self._refused(provenance=provenance, reason_code=reason_code, legal_basis=legal_basis)
+        self._refused(provenance=provenance, reason_code=code, legal_basis=legal_basis)
 
     @event("Refused", topic=_T + "Refused")
     def _refused(self, provenance: Provenance, reason_code: str, legal_basis: str) -> None:
-        self.reason_code = reason_code
+        self.reason_code = reason_code  # the code as recorded, listed or (before the list) not
 
     def issue(
         self, provenance: Provenance, permit_number: str, valid_from: date, valid_until: date, legal_basis: str

@@ -167,10 +167,43 @@ class ObjectionOutcome(Enum):
     REJECTED = "REJECTED"
 
 
-# The reason codes of decisions the domain lists; an office's own codes (a stay permit's
-# refusal, an administrative action's reason) come on top, as decisions record them.
+class EnforcementReason(Enum):
+    """Alasan tindakan administratif keimigrasian: the violation a supervisor's action answers.
+    A code, never free text: it is a report and audit key, read by whoever reads those."""
+
+    OVERSTAY = "OVERSTAY"  # tinggal melebihi izin (Pasal 78 UU 6/2011)
+    OVERSTAY_UNDER_60_DAYS = "OVERSTAY_UNDER_60_DAYS"  # Pasal 78 ayat (1): biaya beban
+    OVERSTAY_OVER_60_DAYS = "OVERSTAY_OVER_60_DAYS"  # Pasal 78 ayat (3): deportasi dan penangkalan
+    OVERSTAY_REPEATED = "OVERSTAY_REPEATED"
+    WORK_WITHOUT_PERMIT = "WORK_WITHOUT_PERMIT"  # bekerja tanpa izin (e.g. on an ITK)
+    PERMIT_MISUSE = "PERMIT_MISUSE"  # kegiatan tidak sesuai izin tinggal (Pasal 75 ayat (1))
+    ADDRESS_NOT_REPORTED = "ADDRESS_NOT_REPORTED"  # perubahan alamat tidak dilaporkan (Pasal 71)
+    PUBLIC_ORDER = "PUBLIC_ORDER"  # membahayakan keamanan dan ketertiban umum
+
+
+class StayRefusalReason(Enum):
+    """Alasan penolakan izin tinggal: a code, like a passport's refusal; what is said about the
+    foreigner or the sponsor is sealed personal data, never this."""
+
+    INCOMPLETE_DOCUMENTS = "INCOMPLETE_DOCUMENTS"  # persyaratan tidak lengkap
+    NO_SPONSOR = "NO_SPONSOR"  # tanpa penjamin
+    SPONSOR_UNVERIFIED = "SPONSOR_UNVERIFIED"  # penjamin tidak dapat diverifikasi
+    SPONSOR_DOCUMENTS_INVALID = "SPONSOR_DOCUMENTS_INVALID"  # dokumen penjamin tidak sah
+    PURPOSE_MISMATCH = "PURPOSE_MISMATCH"  # maksud tinggal tidak sesuai izin yang dimohon
+
+
+# The reason codes of decisions: every one is a member of one of these lists.
 REASON_CODES = frozenset(
-    member.value for codes in (RefusalReason, PostponementReason, ZeroTariffGroup, ObjectionOutcome) for member in codes
+    member.value
+    for codes in (
+        RefusalReason,
+        PostponementReason,
+        ZeroTariffGroup,
+        ObjectionOutcome,
+        EnforcementReason,
+        StayRefusalReason,
+    )
+    for member in codes
 )
 
 

@@ -1,17 +1,20 @@
 """A filter value the API does not know is a 422 naming the parameter, never an empty 200 that
 a client reads as "nothing found" (an adversarial review: `/audit/decisions?reason=NOPE`
-answered 200). Reason codes of stay-permit refusals and administrative actions are an
-office's own codes, not a closed list: one is known once a decision has recorded it."""
+answered 200). Reason codes are listed, but decisions recorded before the lists may hold an
+office's own code: one is known once a decision has recorded it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.values import AdministrativeAction
 from projections.runner import catch_up
 from tests.api_support import auth, finding_body, key, token_for
+from tests.builders import Clock, supervisor_of
 
 
 def _problem(answer: Any, field: str) -> None:
@@ -33,7 +36,8 @@ def test_a_reason_code_of_the_domain_or_of_a_recorded_decision_is_a_filter(clien
     for path in ("/audit/decisions", "/passport-applications"):
         answer = client.get(path, params={"reason": "PREVENTION_LIST", "office": "JYP"}, headers=auth(auditor))
         assert answer.status_code == 200 and answer.json()["data"] == [], answer.text[:300]
-    # An office's own code, once a decision records it.
+    # An office's own code, which a decision recorded before reasons were listed holds (a new
+    # command takes listed codes only): a filter once recorded, a 422 before.
     code = f"REVIEW_{key()[4:12].upper()}"
     _problem(client.get("/audit/decisions", params={"reason": code}, headers=auth(auditor)), "reason")
     opened = dict(finding_body(), source="COUNTER")
@@ -48,7 +52,13 @@ def test_a_reason_code_of_the_domain_or_of_a_recorded_decision_is_a_filter(clien
         "reason_code": code,
         "legal_basis": "Pasal 78 UU 6/2011",
     }
-    assert client.post(f"{case}/actions", json=action, headers=auth(supervisor)).status_code == 200
+    assert client.post(f"{case}/actions", json=action, headers=auth(supervisor)).status_code == 422
+    earlier = system.app.get_case(uuid.UUID(case_id))
+    recorded = {name: action[name] for name in ("decision_number", "reason_code", "legal_basis")}
+    earlier._action_imposed(
+        provenance=supervisor_of(Clock()), action=AdministrativeAction.CHARGE, **recorded
+    )  # as an earlier version recorded it
+    system.app.bulk_save([earlier])
     catch_up(system.store, system.projections())
     for path in ("/audit/decisions", "/enforcement-cases"):
         answer = client.get(path, params={"reason": code}, headers=auth(auditor))

@@ -129,7 +129,7 @@ def test_an_enforcement_case_goes_from_a_joint_operation_to_deportation(client: 
         {
             "action": "DEPORTATION",
             "decision_number": "KEP-17/2024",
-            "reason_code": "ILLEGAL_WORK",
+            "reason_code": "WORK_WITHOUT_PERMIT",
             "legal_basis": "Pasal 75 ayat (2) huruf f UU 6/2011",
         },
     )

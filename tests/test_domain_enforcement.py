@@ -11,7 +11,7 @@ import pytest
 
 from domain.enforcement import EnforcementCase, EnforcementStatus
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
-from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
+from domain.values import AdministrativeAction, CaseSource, EnforcementReason, ObjectionOutcome
 from tests.builders import (
     DEPORTATION_BASIS,
     FOREIGNER_NAME,
@@ -185,9 +185,11 @@ def test_imposing_an_action_needs_a_supervisor_a_reason_and_a_basis():
     case = enforcement_case(clock, "EXAMINED")
     with unchanged(case), pytest.raises(NotPermitted, match="only a supervisor"):
         case.impose_action(officer_of(clock), A.DEPORTATION, "KEP-1", "OVERSTAY", DEPORTATION_BASIS)
-    with unchanged(case), pytest.raises(InvalidCommand) as raised:
-        case.impose_action(supervisor_of(clock), A.DEPORTATION, "KEP-1", "", DEPORTATION_BASIS)
-    assert raised.value.field == "reason_code"
+    for code in ("", "OVERSTAY_KADEK", "overstay", None):
+        with unchanged(case), pytest.raises(InvalidCommand) as raised:
+            case.impose_action(supervisor_of(clock), A.DEPORTATION, "KEP-1", code, DEPORTATION_BASIS)
+        assert raised.value.field == "reason_code"
+        assert raised.value.rule == "must be one of " + ", ".join(reason.value for reason in EnforcementReason)
     with unchanged(case), pytest.raises(InvalidCommand) as raised:
         case.impose_action(supervisor_of(clock), A.DEPORTATION, "KEP-1", "OVERSTAY", " ")
     assert raised.value.field == "legal_basis"

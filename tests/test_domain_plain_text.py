@@ -28,11 +28,10 @@ from domain.plain_text import (
     NUMBER_RULE,
     PLACE_RULE,
     PORT_RULE,
-    REASON_CODE_RULE,
     check_document,
 )
 from domain.usecases.base import Actor
-from domain.values import Role
+from domain.values import EnforcementReason, Role, StayRefusalReason
 from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, finding, interviewed_passport, stay_application, submission
 
 NAME = "Yohanes Testwenda"
@@ -178,7 +177,7 @@ REFUSALS: dict[str, tuple[str, str, Prepare, Call]] = {
     ),
     "administrative action's reason code": (
         "reason_code",
-        REASON_CODE_RULE,
+        "must be one of " + ", ".join(reason.value for reason in EnforcementReason),
         lambda app, o, s: _enforcement(app, o, s, action=None),
         lambda app, o, s, case: app.impose_action(s, case, "DEPORTATION", "KEP-1", NAME, DEPORTATION_BASIS),
     ),
@@ -197,7 +196,7 @@ REFUSALS: dict[str, tuple[str, str, Prepare, Call]] = {
     ),
     "stay permit refusal's reason code": (
         "reason_code",
-        REASON_CODE_RULE,
+        "must be one of " + ", ".join(reason.value for reason in StayRefusalReason),
         lambda app, o, s: _paid_permit(app, o),
         lambda app, o, s, case: app.refuse_stay_permit(s, case, NAME, LEGAL_BASIS),
     ),

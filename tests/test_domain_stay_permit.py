@@ -12,7 +12,7 @@ from eventsourcing.utils import get_topic
 
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.stay_permit import PermitStatus, StayPermit
-from domain.values import PermitBasis, PermitKind, StayTerm
+from domain.values import PermitBasis, PermitKind, StayRefusalReason, StayTerm
 from tests.builders import (
     FOREIGNER_NAME,
     FOREIGNER_NIK,
@@ -95,9 +95,9 @@ def test_an_issued_permit_ends():
 def test_a_supervisor_refuses_an_undecided_application(until):
     clock = Clock()
     permit = stay_permit(clock, until)
-    permit.refuse(supervisor_of(clock), "SPONSOR_NOT_VERIFIED", LEGAL_BASIS)
+    permit.refuse(supervisor_of(clock), StayRefusalReason.SPONSOR_UNVERIFIED, LEGAL_BASIS)
     assert permit.status is S.REFUSED
-    assert permit.reason_code == "SPONSOR_NOT_VERIFIED"
+    assert permit.reason_code == "SPONSOR_UNVERIFIED"  # the code, as the event keeps it
 
 
 def test_every_event_has_an_explicit_stay_permit_topic():
@@ -199,12 +199,14 @@ def test_a_permit_must_end_after_it_starts():
     assert raised.value.field == "valid_until"
 
 
-def test_refusal_requires_a_reason_code():
+@pytest.mark.parametrize("code", ["", "SPONSOR_NOT_VERIFIED", "BAGUS_PRAKOSO", None, 3])
+def test_refusal_requires_a_listed_reason_code(code):
     clock = Clock()
     permit = stay_permit(clock, "PAID")
     with unchanged(permit), pytest.raises(InvalidCommand) as raised:
-        permit.refuse(supervisor_of(clock), "", LEGAL_BASIS)
+        permit.refuse(supervisor_of(clock), code, LEGAL_BASIS)
     assert raised.value.field == "reason_code"
+    assert raised.value.rule == "must be one of " + ", ".join(reason.value for reason in StayRefusalReason)
 
 
 def test_acting_for_another_office_is_not_permitted():

@@ -15,9 +15,10 @@ from api.demo.site import MALANG, Site
 from domain.enforcement import EnforcementCase
 from domain.joint_operation import JointOperation
 from domain.reference import tariff_on
-from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
+from domain.values import AdministrativeAction, CaseSource, EnforcementReason, ObjectionOutcome
 
 A = AdministrativeAction
+R = EnforcementReason
 EC = EnforcementCase
 
 # Pasal 75 ayat (2) UU 6/2011: the letter of each action.
@@ -36,7 +37,7 @@ class CaseKind:
     actions: tuple[AdministrativeAction, ...]
     count: int
     source: CaseSource  # when not found by a joint operation
-    reason_code: str
+    reason_code: EnforcementReason | None  # none when nothing is proven: no action
     violation: str
     article: str
 
@@ -46,7 +47,7 @@ CASE_KINDS = (
         (A.DEPORTATION, A.LISTED_PREVENTION_DETERRENCE),
         9,
         CaseSource.FIELD_SUPERVISION,
-        "OVERSTAY_OVER_60_DAYS",
+        R.OVERSTAY_OVER_60_DAYS,
         "tinggal melebihi izin lebih dari 60 hari",
         "Pasal 78 ayat (3) UU 6/2011",
     ),
@@ -54,7 +55,7 @@ CASE_KINDS = (
         (A.DEPORTATION,),
         6,
         CaseSource.PUBLIC_REPORT,
-        "WORK_WITHOUT_PERMIT",
+        R.WORK_WITHOUT_PERMIT,
         "bekerja dengan izin tinggal kunjungan",
         "Pasal 75 ayat (1) UU 6/2011",
     ),
@@ -62,7 +63,7 @@ CASE_KINDS = (
         (A.CHARGE, A.LISTED_PREVENTION_DETERRENCE),
         2,
         CaseSource.COUNTER,
-        "OVERSTAY_REPEATED",
+        R.OVERSTAY_REPEATED,
         "tinggal melebihi izin, berulang",
         "Pasal 78 ayat (1) UU 6/2011",
     ),
@@ -70,7 +71,7 @@ CASE_KINDS = (
         (A.CHARGE,),
         9,
         CaseSource.COUNTER,
-        "OVERSTAY_UNDER_60_DAYS",
+        R.OVERSTAY_UNDER_60_DAYS,
         "tinggal melebihi izin kurang dari 60 hari",
         "Pasal 78 ayat (1) UU 6/2011",
     ),
@@ -78,7 +79,7 @@ CASE_KINDS = (
         (A.PERMIT_RESTRICTED_OR_CANCELLED,),
         9,
         CaseSource.FIELD_SUPERVISION,
-        "PERMIT_MISUSE",
+        R.PERMIT_MISUSE,
         "kegiatan tidak sesuai izin tinggal",
         "Pasal 75 ayat (1) UU 6/2011",
     ),
@@ -86,7 +87,7 @@ CASE_KINDS = (
         (A.ORDERED_TO_RESIDE,),
         4,
         CaseSource.REFERRAL,
-        "ADDRESS_NOT_REPORTED",
+        R.ADDRESS_NOT_REPORTED,
         "perubahan alamat tidak dilaporkan",
         "Pasal 71 UU 6/2011",
     ),
@@ -94,7 +95,7 @@ CASE_KINDS = (
         (A.BANNED_FROM_PLACE,),
         3,
         CaseSource.PUBLIC_REPORT,
-        "PUBLIC_ORDER",
+        R.PUBLIC_ORDER,
         "mengganggu ketertiban di kawasan wisata",
         "Pasal 75 ayat (1) UU 6/2011",
     ),
@@ -102,7 +103,7 @@ CASE_KINDS = (
         (),
         4,
         CaseSource.FIELD_SUPERVISION,
-        "NOT_PROVEN",
+        None,  # not proven
         "dugaan pelanggaran izin tinggal",
         "Pasal 75 ayat (1) UU 6/2011",
     ),

@@ -15,7 +15,7 @@ from api.demo.calendar import Calendar
 from api.demo.engine import Deferred, Script, Step, weighted
 from api.demo.site import Site
 from domain.stay_permit import StayPermit
-from domain.values import PermitBasis, PermitKind, PersonalData, StayTerm
+from domain.values import PermitBasis, PermitKind, PersonalData, StayRefusalReason, StayTerm
 
 ITK_PERMITS = 1_150
 ITK_EXTENDED_TWICE = 86
@@ -50,7 +50,11 @@ _ITAS_BASES = weighted(
 )
 _ITAS_TERMS = weighted({StayTerm.MONTHS_6: 15, StayTerm.YEARS_1: 70, StayTerm.YEARS_2: 15})
 _BILLING_DIGIT = {PermitKind.ITAS: 3, PermitKind.ITAP: 4}
-_REFUSALS = ("SPONSOR_DOCUMENTS_INVALID", "PURPOSE_MISMATCH", "INCOMPLETE_DOCUMENTS")
+_REFUSALS = (
+    StayRefusalReason.SPONSOR_DOCUMENTS_INVALID,
+    StayRefusalReason.PURPOSE_MISMATCH,
+    StayRefusalReason.INCOMPLETE_DOCUMENTS,
+)
 
 
 def _foreigner(site: Site, rng: Random, day: date) -> tuple[PersonalData, str, str]:

@@ -12,7 +12,14 @@ from eventsourcing.domain import Aggregate
 from domain.enforcement import EnforcementCase
 from domain.joint_operation import JointOperation
 from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
-from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome, PersonalData, Provenance
+from domain.values import (
+    AdministrativeAction,
+    CaseSource,
+    EnforcementReason,
+    ObjectionOutcome,
+    PersonalData,
+    Provenance,
+)
 
 EC = EnforcementCase
 JO = JointOperation
@@ -51,14 +58,14 @@ class EnforcementUseCases(BerkasBase):
         case_id: UUID,
         action: str | AdministrativeAction,
         decision_number: str,
-        reason_code: str,
+        reason_code: str | EnforcementReason,
         legal_basis: str,
         **opts: Unpack[CommandOptions],
     ) -> int:
         arguments = {
             "action": as_enum(AdministrativeAction, action, "action"),
             "decision_number": decision_number,
-            "reason_code": reason_code,
+            "reason_code": as_enum(EnforcementReason, reason_code, "reason_code"),
             "legal_basis": legal_basis,
         }
         return self.act(EC, case_id, actor, "impose_action", **arguments, **opts).version

@@ -21,6 +21,7 @@ from domain.values import (
     PermitKind,
     PersonalData,
     Provenance,
+    StayRefusalReason,
     StayTerm,
     recorded_text,
 )
@@ -70,9 +71,15 @@ class StayPermitUseCases(BerkasBase):
         return self.act(SP, case_id, actor, "pay", billing_code=billing_code, **opts).version
 
     def refuse_stay_permit(
-        self, actor: Actor, case_id: UUID, reason_code: str, legal_basis: str, **opts: Unpack[CommandOptions]
+        self,
+        actor: Actor,
+        case_id: UUID,
+        reason_code: str | StayRefusalReason,
+        legal_basis: str,
+        **opts: Unpack[CommandOptions],
     ) -> int:
-        return self.act(SP, case_id, actor, "refuse", reason_code=reason_code, legal_basis=legal_basis, **opts).version
+        reason = as_enum(StayRefusalReason, reason_code, "reason_code")
+        return self.act(SP, case_id, actor, "refuse", reason_code=reason, legal_basis=legal_basis, **opts).version
 
     def issue_stay_permit(
         self,

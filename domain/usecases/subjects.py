@@ -165,32 +165,34 @@ class SubjectUseCases(BerkasBase):
         """Place or release the hold on ``record`` (a subject's or a case's, ``held``), once
         per command: a retry answers the record as the command left it."""
         done = record.outcome_of(command_id)
-        if done is not None:
-            return self.repository.get(record.id, version=done)
-        loaded_version = record.version
-        change(record, self.provenance(actor, None, command_id))
-        try:
-            self.save(record)
-        except IntegrityError:  # another hold or release came first: a retry of this one?
-            current = self.repository.get(record.id)
-            done = current.outcome_of(command_id)
-            if done is not None:
-                return self.repository.get(record.id, version=done)
-            raise ConflictError(held, current.version, loaded_version) from None
-        return record
+        if done is None:
+            change(record, self.provenance(actor, None, command_id))
+            done = self._save_once(record, held, command_id)
+            if done == record.version:
+                return record
+        return self.repository.get(record.id, version=done)
 
     def held_cases(self, case_ids: list[UUID]) -> list[UUID]:
         """Which of these cases stand under a legal hold."""
         return [case_id for case_id in case_ids if (hold := self.get_case_hold(case_id)) and hold.hold is not None]
 
     def approve_erasure(
-        self, actor: Actor, subject_id: UUID, reason_code: str | ErasureReason, legal_basis: str
+        self,
+        actor: Actor,
+        subject_id: UUID,
+        reason_code: str | ErasureReason,
+        legal_basis: str,
+        command_id: str | None = None,
     ) -> int:
+        """A retry of the same command (``command_id``) records no second approval: it
+        answers the version the first one left."""
         reason = as_enum(ErasureReason, reason_code, "reason_code")
         subject, _ = self._subject(actor, subject_id, None)
-        subject.approve_erasure(self.provenance(actor, None, None), reason, legal_basis)
-        self.save(subject)
-        return subject.version
+        done = subject.outcome_of(command_id)
+        if done is not None:
+            return done
+        subject.approve_erasure(self.provenance(actor, None, command_id), reason, legal_basis)
+        return self._save_once(subject, subject_id, command_id)
 
     def erase_subject(
         self,
@@ -199,20 +201,39 @@ class SubjectUseCases(BerkasBase):
         reason_code: str | ErasureReason,
         legal_basis: str,
         retention: timedelta,
+        command_id: str | None = None,
     ) -> int:
         """Record the erasure, then destroy the key. An erasure recorded but not carried
-        out (a crash between the two) is finished by asking again."""
+        out (a crash between the two) is finished by asking again; a retry of the same
+        command (``command_id``) is answered with the version the erasure left."""
         reason = as_enum(ErasureReason, reason_code, "reason_code")
         subject, where = self._subject(actor, subject_id, None)
         if subject.erased:
             self.vault.shred(subject_id.hex)
+        done = subject.outcome_of(command_id)
+        if done is not None:
+            return done
         held = len(self.held_cases([case.id for case in where.cases]))
-        subject.erase(
-            self.provenance(actor, None, None), reason, legal_basis, where.open, where.last_closed_at, retention, held
-        )
-        self.save(subject)
+        provenance = self.provenance(actor, None, command_id)
+        subject.erase(provenance, reason, legal_basis, where.open, where.last_closed_at, retention, held)
+        version = self._save_once(subject, subject_id, command_id)
         self.vault.shred(subject_id.hex)
-        return subject.version
+        return version
+
+    def _save_once(self, record: DataSubject | CaseHold, named: UUID, command_id: str | None) -> int:
+        """Save a command on a subject's or a case's record (``named`` in a conflict); when
+        another command saved first, a retry of this one racing it answers the version that
+        one left, anything else is a conflict (409)."""
+        loaded_version = record.version - len(record.pending_events)
+        try:
+            self.save(record)
+        except IntegrityError:
+            current = self.repository.get(record.id)
+            done = current.outcome_of(command_id)
+            if done is not None:
+                return done
+            raise ConflictError(named, current.version, loaded_version, current.held_as) from None
+        return record.version
 
     def export_subject(self, actor: Actor, subject_id: UUID) -> SubjectExport:
         """Hak akses subjek data: every case and event about the subject; the request is recorded."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from api import privacy
@@ -19,6 +19,7 @@ from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, DocumentBasis, Text, errors, examples
+from domain.errors import InvalidCommand
 from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
@@ -119,10 +120,9 @@ def _public(subject: DataSubject) -> SubjectPublic:
     )
 
 
-def _saved(system, subject_id: UUID) -> SubjectPublic:
-    subject = system.app.get_subject(subject_id)
-    assert subject is not None  # a command just saved it
-    return _public(subject)
+def _saved(system, subject_id: UUID, version: int) -> SubjectPublic:
+    """The subject's record as the command left it (a retry's answer is the first one's)."""
+    return _public(system.app.repository.get(subject_id, version=version))
 
 
 @router.post("/cases/search", response_model=FoundCasesPublic, responses=errors(401, 403, 422))
@@ -141,6 +141,27 @@ def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> Foun
         for row in rows
     ]
     return FoundCasesPublic(data=found, count=len(found))
+
+
+_IN_A_URL = (
+    "is personal data, never taken in a URL (access logs, proxies and browser history keep URLs): "
+    "search with POST /cases/search, the value in the body"
+)
+
+
+@router.get("/cases", responses=errors(401, 422))
+def search_in_a_url(
+    actor: ActorDep,
+    nik: Annotated[str | None, Query(include_in_schema=False)] = None,
+    passport_number: Annotated[str | None, Query(include_in_schema=False)] = None,
+    name: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> None:
+    """Always 422: search by NIK, passport or permit number, or name is `POST /cases/search`,
+    the value in the body; the answer names the field given here, never its value."""
+    given = [field for field, value in (("nik", nik), ("passport_number", passport_number), ("name", name)) if value]
+    if given:
+        raise InvalidCommand(given[0], _IN_A_URL)
+    raise InvalidCommand("nik", "or passport_number or name: search with POST /cases/search, the value in the body")
 
 
 @router.post(
@@ -200,22 +221,32 @@ def release_case_hold(
 
 
 @router.post(
-    "/subjects/{subject_id}/erasure-approval", response_model=SubjectPublic, responses=errors(401, 403, 404, 409)
+    "/subjects/{subject_id}/erasure-approval", response_model=SubjectPublic, responses=errors(401, 403, 404, 409, 422)
 )
-def approve_erasure(subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
-    """A supervisor of an office with one of the subject's cases approves; an admin erases."""
-    access.require_role(actor, Role.SUPERVISOR)
-    system.app.approve_erasure(actor, subject_id, body.reason_code, body.legal_basis)
-    return _saved(system, subject_id)
+def approve_erasure(
+    subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep, key: CommandIdDep
+) -> SubjectPublic:
+    """A supervisor of an office with one of the subject's cases approves; an admin erases.
+    A retry with the same `Idempotency-Key` records no second approval."""
+    with bound(key) as command_id:
+        access.require_role(actor, Role.SUPERVISOR)
+        version = system.app.approve_erasure(actor, subject_id, body.reason_code, body.legal_basis, command_id)
+    return _saved(system, subject_id, version)
 
 
-@router.post("/subjects/{subject_id}/erasure", response_model=SubjectPublic, responses=errors(401, 403, 404, 409))
-def erase(subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep) -> SubjectPublic:
+@router.post("/subjects/{subject_id}/erasure", response_model=SubjectPublic, responses=errors(401, 403, 404, 409, 422))
+def erase(
+    subject_id: UUID, body: ErasureCreate, system: SystemDep, actor: ActorDep, key: CommandIdDep
+) -> SubjectPublic:
     """Crypto-shredding by an admin, after a supervisor's approval: refused (409) under a legal
-    hold, while a case is open, or within the retention period after the last one closed."""
-    access.require_role(actor, Role.ADMIN)
-    system.app.erase_subject(actor, subject_id, body.reason_code, body.legal_basis, privacy.retention(system))
-    return _saved(system, subject_id)
+    hold, while a case is open, or within the retention period after the last one closed.
+    A retry with the same `Idempotency-Key` is answered as the erasure was (200), not refused
+    as erasing twice is."""
+    with bound(key) as command_id:
+        access.require_role(actor, Role.ADMIN)
+        retention = privacy.retention(system)
+        version = system.app.erase_subject(actor, subject_id, body.reason_code, body.legal_basis, retention, command_id)
+    return _saved(system, subject_id, version)
 
 
 @router.get("/subjects/due", response_model=SubjectsDuePublic, responses=errors(401, 403))

@@ -27,14 +27,14 @@ def _has_digit(value: str) -> str:
 
 
 # A number an office or a system gives (billing code, decision, report, passport or permit
-# number): letters, digits and . / _ ( ) -, no space, at least one digit; and a reason code,
-# upper case. Both are plain in every auditor's view, so neither takes a name.
+# number): letters, digits and . / _ ( ) -, no space, at least one digit. Plain in every
+# auditor's view, so it takes no name (nor, the domain checks, a NIK). Reason codes are the
+# domain's enums, so the schema lists them.
 Code = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./_()-]*$"),
     AfterValidator(_has_digit),
 ]
-ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
 # ISO 3166-1 alpha-3: a nationality, a destination. A code, never free text: these fields are
 # plain in every auditor's view, so a name typed into one would reach them all.
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

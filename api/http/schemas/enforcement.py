@@ -13,13 +13,12 @@ from api.http.schemas.common import (
     CommandCreate,
     Nationality,
     PersonalDataCreate,
-    ReasonCode,
     Text,
     examples,
 )
 from api.http.schemas.places import Agency, DetentionPlace, Port
 from domain.case import DIGITS_RULE, MAX_RUPIAH
-from domain.values import AdministrativeAction, CaseSource, ObjectionOutcome
+from domain.values import AdministrativeAction, CaseSource, EnforcementReason, ObjectionOutcome
 
 SUBJECT = {"name": "Li Wei", "nik": "9990001112223335", "birth_date": "1980-01-02", "address": "Jl. Batu 1, Batu"}
 
@@ -86,7 +85,7 @@ class ActionCreate(CommandCreate):
     )
     action: AdministrativeAction
     decision_number: Code
-    reason_code: ReasonCode
+    reason_code: EnforcementReason
     legal_basis: Citation
 
 

@@ -11,11 +11,10 @@ from api.http.schemas.common import (
     Day,
     Nationality,
     PersonalDataCreate,
-    ReasonCode,
     Text,
     examples,
 )
-from domain.values import PermitBasis, PermitKind, StayTerm
+from domain.values import PermitBasis, PermitKind, StayRefusalReason, StayTerm
 
 LEGAL_BASIS = "Pasal 48 UU 6/2011"
 
@@ -48,7 +47,7 @@ class StayPermitCreate(CommandCreate):
 
 class StayRefusalCreate(CommandCreate):
     model_config = examples({"reason_code": "SPONSOR_UNVERIFIED", "legal_basis": LEGAL_BASIS})
-    reason_code: ReasonCode
+    reason_code: StayRefusalReason
     legal_basis: Citation
 
 
