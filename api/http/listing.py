@@ -56,8 +56,8 @@ def invalid_query(field: str, rule: str, kind: str = "value_error") -> RequestVa
 
 def check_reason(system: System, reason: str | None, rows: list[Any], after: object) -> None:
     """A reason code filtering to an empty first page is a 422 unless the domain lists it or
-    a decision has recorded it (an office's own codes, e.g. an administrative action's, are
-    no closed list): a misspelt code is never answered "nothing found"."""
+    a decision has recorded it (a code recorded by an older version, before its list was
+    closed): a misspelt code is never answered "nothing found"."""
     if reason is None or rows or after is not None or reason in REASON_CODES:
         return
     if not audit_trail.has_reason(system.store, reason):
