@@ -17,10 +17,10 @@ from domain.plain_text import (
     CITATION_RULE,
     COUNTRY_RULE,
     DOCUMENT_RULE,
+    NIK_RUN_RULE,
     NUMBER_RULE,
     PLACE_RULE,
     PORT_RULE,
-    REASON_CODE_RULE,
 )
 from domain.reservation import RULE_TEXT, Rule
 
@@ -71,7 +71,8 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
         "hanya kata nama instansi dan tempat serta angka yang diterima, agar tidak ada nama orang di jejak audit",
         NUMBER_RULE: "harus nomor yang diberikan kantor atau sistem: huruf, angka dan . / _ ( ) -, tanpa spasi, "
         "sedikitnya satu angka",
-        REASON_CODE_RULE: "harus kode alasan: huruf kapital, angka dan _, misalnya OVERSTAY",
+        NIK_RUN_RULE: "tidak boleh memuat 16 angka atau lebih berturut-turut, bentuk sebuah NIK: nomor yang "
+        "diberikan kantor lebih pendek (kode billing SIMPONI 15 angka)",
         COUNTRY_RULE: "harus kode negara ISO 3166-1 alpha-3, misalnya JPN",
         RULE_TEXT[Rule.PASSPORT_NUMBER]: "nomor paspor hanya diterbitkan sekali",
         RULE_TEXT[Rule.PERMIT_NUMBER]: "nomor izin tinggal hanya diterbitkan sekali",
