@@ -61,9 +61,10 @@ def export_document(system: System, actor: Actor, subject_id: UUID) -> dict[str,
     }
 
 
-def due(system: System, now: datetime | None = None) -> list[dict[str, Any]]:
+def due(system: System, now: datetime | None = None, office: str | None = None) -> list[dict[str, Any]]:
     """Subjects whose cases are all closed (per the case index) and whose retention has run
-    out; those under a legal hold are left out. Bring the case index up to date first."""
+    out; those under a legal hold are left out; with ``office``, only subjects with a case
+    there (those its admin may erase). Bring the case index up to date first."""
     cutoff = utc_text((now or datetime.now(UTC)) - retention(system))
     closed = " OR ".join(
         f"(c.kind = '{kind}' AND c.status IN ({', '.join(repr(s) for s in sorted(statuses))}))"
@@ -78,8 +79,10 @@ def due(system: System, now: datetime | None = None) -> list[dict[str, Any]]:
             f"JOIN {SUBJECTS} s ON s.subject_id = l.subject_id AND s.erased_at IS NULL "
             f"JOIN {CASE_INDEX} c ON c.case_id = l.case_id "
             f"GROUP BY l.subject_id HAVING sum(CASE WHEN {closed} THEN 0 ELSE 1 END) = 0 "
-            "AND max(c.last_occurred_at) <= ? ORDER BY 3, 1",
-            [cutoff],
+            "AND max(c.last_occurred_at) <= ? "
+            + ("AND sum(CASE WHEN c.office = ? THEN 1 ELSE 0 END) > 0 " if office else "")
+            + "ORDER BY 3, 1",
+            [cutoff, office] if office else [cutoff],
         )
     found = []
     for subject_id, cases, last_closed in rows:

@@ -20,6 +20,7 @@ from api import privacy
 from api.cli.common import office_code, system
 from domain.application import Berkas
 from domain.errors import InvalidCommand
+from domain.reference import office as lookup_office
 from domain.usecases.base import Actor, as_enum
 from domain.values import Role
 from projections.runner import catch_up
@@ -216,11 +217,17 @@ def export(
 
 
 @app.command("due")
-def due() -> None:
+def due(
+    office: str | None = typer.Option(
+        None, "--office", help="Only subjects with a case in this office (e.g. DPS)", callback=office_code
+    ),
+) -> None:
     """Subjects whose retention has ended (every case closed long enough, no legal hold)."""
+    if office is not None:
+        lookup_office(office)
     with system() as built:
         catch_up(built.store, built.projections())
-        found = privacy.due(built)
+        found = privacy.due(built, office=office)
     for row in found:
         out.print(f"{row['subject_id']}  {row['cases']} cases, last closed {row['last_closed_at']:%Y-%m-%d}")
     out.print(f"{len(found)} subjects due for erasure (retention {built.settings.retention_days} days)")

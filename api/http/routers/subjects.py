@@ -19,7 +19,7 @@ from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, DocumentBasis, Text, errors, examples
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, NotPermitted
 from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
@@ -250,10 +250,22 @@ def erase(
 
 
 @router.get("/subjects/due", response_model=SubjectsDuePublic, responses=errors(401, 403))
-def due(system: SystemDep, actor: ActorDep) -> SubjectsDuePublic:
-    """Subjects whose retention has ended, per the case index (admins and auditors)."""
+def due(
+    system: SystemDep,
+    actor: ActorDep,
+    office: Annotated[str | None, Query(max_length=8, pattern=r"^[A-Z]+$")] = None,
+) -> SubjectsDuePublic:
+    """Subjects whose retention has ended, per the case index: an admin's are those with a
+    case in their own office (those they may erase); an auditor's every office's, or
+    ``office``'s."""
     access.require_role(actor, Role.ADMIN, Role.AUDITOR)
-    found = privacy.due(system)
+    if office is not None:
+        access.lookup_office(office)
+    if actor.role is Role.ADMIN:
+        if office is not None and office != actor.office:
+            raise NotPermitted(f"an admin of office {actor.office} erases only that office's subjects")
+        office = actor.office
+    found = privacy.due(system, office=office)
     return SubjectsDuePublic(
         data=[SubjectsDuePublic.Due(**row) for row in found],
         count=len(found),
