@@ -49,6 +49,9 @@ RULES[HOLDER] = ("SUPERVISOR own", "AUDITOR own", "AUDITOR other")
 # Personal data opened or destroyed: by the staff of an office holding one of the subject's cases.
 RULES[EXPORTER] = ("SUPERVISOR own", "ADMIN own")
 RULES[ERASER] = ("ADMIN own",)
+# Subjects due for erasure: an admin lists those of their own office (the ones they may erase).
+DUE_LISTER = "due-lister"
+RULES[DUE_LISTER] = ("ADMIN own", "AUDITOR own", "AUDITOR other")
 # Any account: the answer (a 422 saying where search is) is the same for everyone.
 ACCOUNT = "account"
 RULES[ACCOUNT] = tuple(f"{role} {where}" for role in ROLES for where in ("own", "other"))
@@ -134,7 +137,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/subjects/{subject_id}/legal-hold/release"): HOLDER,
     ("POST", "/subjects/{subject_id}/erasure-approval"): DECIDER,
     ("POST", "/subjects/{subject_id}/erasure"): ERASER,
-    ("GET", "/subjects/due"): ADMIN_OR_AUDITOR,
+    ("GET", "/subjects/due"): DUE_LISTER,
     ("GET", "/subjects/{subject_id}/export"): EXPORTER,
     ("POST", "/ledger/verification"): ADMIN_OR_AUDITOR,
     ("GET", "/ledger/verification/jobs/{job_id}"): ADMIN_OR_AUDITOR,
