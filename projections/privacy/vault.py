@@ -56,9 +56,14 @@ _WRITER_CACHE_KIB = 65_536  # SQLite: the vault writer's page cache (64 MiB: a d
 # however often it was written, so checkpointing a quarter as often copied ~37 MB fewer of
 # the ~215 MB a sealed demo year at 1/16 wrote (plain: ~85 MB). The WAL grows to ~16 MiB.
 _CHECKPOINT_PAGES = 4_000
+# SQLite: the page cache of those connections (the library's pool: up to 15 of them), half the
+# vault writer's. A demo year's vault at 1/8 is ~6 MB; the whole year's ~50 MB is more, but
+# its B-trees' upper levels and the last days' pages, which saves touch most, fit.
+_RECORDER_CACHE_KIB = 32_768
 _ERASURE_LOCK = 0x4265726B6173  # PostgreSQL: the advisory lock key saves share and a shredding takes ("Berkas")
 # Document numbers on events that identify their holder: indexed blind, per case.
 _DOCUMENT_FIELDS = ("passport_number", "permit_number")
+_UNKNOWN = ("?",)  # an event class whose document fields were not looked up yet
 
 
 _DAY_MS = 86_400_000
@@ -145,8 +150,7 @@ class _Pending:
     events' ids as integers (hashed in C, where a UUID hashes in Python) and written as text
     once, in ``prepare``: most events seal nothing."""
 
-    case: int | None = None  # the case of the event being encoded (``UUID.int``)
-    event: Any = None  # the event being encoded: when a subject it creates was first recorded
+    event: Any = None  # the event being encoded: its case, when a subject it creates was first recorded
     new: dict[str, _Subject] = field(default_factory=dict)  # nik index -> new subject
     used: set[str] = field(default_factory=set)  # known subjects sealed for
     links: set[tuple[str, int]] = field(default_factory=set)  # (subject, case)
@@ -271,16 +275,21 @@ class Vault(SubjectSeal):
         return pending
 
     def begin_event(self, event: Any) -> None:
-        # Every event passes here, most sealing nothing: no property, no UUID hashing.
+        # Every event passes here, most sealing nothing and carrying no document number: no
+        # property, no UUID hashing; its case is read by ``seal``, when something is sealed.
         pending = self._local.__dict__.get("pending") or self._pending
         pending.event = event
-        case = pending.case = event.originator_id.int
+        if self._documents_on.get(event.__class__, _UNKNOWN):
+            self._index_documents(pending, event)
+
+    def _index_documents(self, pending: _Pending, event: Any) -> None:
         state = event.__dict__
         names = self._documents_on.get(event.__class__)
         if names is None:
             names = tuple(name for name in _DOCUMENT_FIELDS if name in state)
             if is_dataclass(event):  # every event of the class has the same fields
                 self._documents_on[event.__class__] = names
+        case = event.originator_id.int
         for name in names:
             number = state[name]
             if number.__class__ is PersonalNote:  # sealed with its holder's key: index the number
@@ -307,8 +316,9 @@ class Vault(SubjectSeal):
                 pending.used.add(subject.subject_id)
         if name:
             pending.index.add((self.blind.digest("name", name), subject.subject_id, ""))
-        if pending.case is not None:
-            pending.links.add((subject.subject_id, pending.case))
+        event = pending.event
+        if event is not None:  # the case of the event being encoded
+            pending.links.add((subject.subject_id, event.originator_id.int))
         nonce = os.urandom(12)  # random 96 bits per encryption, never a counter shared by processes
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.aad)
         return subject.subject_id, b2a_base64(sealed, newline=False).decode()
@@ -399,14 +409,14 @@ class Vault(SubjectSeal):
             [(s, _case_text(c)) for s, c in pending.links],
             "ON CONFLICT DO NOTHING",
         )
-        sql.insert_rows(conn, INDEX, text3, pending.index, "ON CONFLICT DO NOTHING")
         # A document's holder is whoever the case is about: linked in this batch (known
-        # here) or before (looked up).
+        # here, indexed with the names in one statement) or before (looked up).
         holders: dict[int, list[str]] = {}
         for subject_id, case in pending.links:
             holders.setdefault(case, []).append(subject_id)
-        known = [(d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
-        sql.insert_rows(conn, INDEX, text3, known, "ON CONFLICT DO NOTHING")
+        rows = list(pending.index)
+        rows += [(d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
+        sql.insert_rows(conn, INDEX, text3, rows, "ON CONFLICT DO NOTHING")
         earlier = sorted((d, _case_text(c)) for d, c in pending.documents if c not in holders)
         if earlier:
             sql.executemany(
@@ -486,7 +496,7 @@ class Vault(SubjectSeal):
                 # vault's indexes (SQLite's 2 MiB did not: each save read their pages from the
                 # file again, ~40 MB of reads in a demo year at 1/16), and fewer checkpoints.
                 # Setting a value it has already is a no-op; connections are not weak-referable.
-                conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
+                conn.execute(f"PRAGMA cache_size = -{_RECORDER_CACHE_KIB}")
                 conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
             # Only subjects known before can have been erased: this save's new subjects go in
             # below, in this transaction, under ids no one else has seen (sorting and sending
