@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import logging
 import os
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg.rows import tuple_row
@@ -67,6 +69,11 @@ _UNKNOWN = ("?",)  # an event class whose document fields were not looked up yet
 
 
 _DAY_MS = 86_400_000
+
+log = logging.getLogger("berkas.privacy")
+# After a shredding, how long the vault tries to wipe the old row versions from the store's
+# files (SQLite: truncate the WAL, which readers still on an older snapshot hold back).
+_WIPE_SECONDS = 2.0
 
 
 def _ordered_id(at: datetime | None = None, random: bytes | None = None) -> str:
@@ -796,3 +803,103 @@ class Vault(SubjectSeal):
         for nik_index, subject in list(self._by_nik.items()):
             if subject.subject_id == subject_id:
                 del self._by_nik[nik_index]
+        self.wipe_old_versions()
+
+    def wipe_old_versions(self) -> bool:
+        """Once a shredding has committed, remove the old versions of the rows it changed
+        from the store's files: the wrapped key, NIK index and digests must not stay readable
+        to whoever later holds those files and the key file. SQLite: every connection of the
+        store has ``secure_delete`` on (the cells and pages freed are zeroed), and the WAL,
+        which still holds the pages as they were, is checkpointed and truncated to nothing.
+        PostgreSQL: ``VACUUM`` of the vault's tables removes the dead row versions, and
+        ``REINDEX ... CONCURRENTLY`` rebuilds their indexes (a deleted B-tree entry's bytes stay
+        in its page's free space otherwise). ``False``, with a warning logged (no subject, no personal data), when
+        that could not be done now: readers held the WAL back past ``_WIPE_SECONDS``, or the
+        role may not VACUUM (not the tables' owner); the next shredding, a checkpoint or
+        autovacuum, or ``VACUUM`` run by the owner, finishes it."""
+        if self.store.dialect.name == "sqlite":
+            return self._truncate_wal()
+        return self._vacuum()
+
+    def _truncate_wal(self) -> bool:
+        deadline = time.monotonic() + _WIPE_SECONDS
+        with self.store.session() as conn:
+            conn.execute("PRAGMA busy_timeout = 200")  # per attempt: a reader's snapshot ends soon
+            while True:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.05)
+        log.warning(
+            "erasure: the SQLite WAL could not be truncated within %.0f s (readers still on an older "
+            "snapshot); the shredded key's old page stays in the -wal file until the next checkpoint",
+            _WIPE_SECONDS,
+        )
+        return False
+
+    def _vacuum(self) -> bool:
+        refused: list[str] = []
+
+        def notice(diagnostic: Any) -> None:
+            if diagnostic.sqlstate == "42501":  # "permission denied to vacuum ..., skipping it"
+                refused.append(diagnostic.message_primary or "")
+
+        held = False
+        try:
+            # A connection of the store's pool (autocommit: VACUUM runs outside a transaction),
+            # without its statement timeout for this: the tables' size sets how long it takes.
+            with self.store.read() as conn:
+                conn.add_notice_handler(notice)
+                try:
+                    conn.execute("SET statement_timeout = 0")
+                    held = not self._horizon_passed(conn)
+                    for table in (SUBJECTS, INDEX, CASES):
+                        conn.execute(f"VACUUM {table}")
+                    for table in (SUBJECTS, INDEX, CASES):
+                        if refused:
+                            break
+                        # VACUUM takes the dead entries out of the B-tree pages but leaves their
+                        # bytes in the pages' free space (pageinspect showed the digests there):
+                        # the indexes are built anew, without blocking saves, and the old files go.
+                        conn.execute(f"REINDEX TABLE CONCURRENTLY {table}")
+                finally:
+                    conn.remove_notice_handler(notice)
+                    conn.execute("RESET statement_timeout")
+        except psycopg.Error as error:
+            refused.append(type(error).__name__)
+        if refused:
+            log.warning(
+                "erasure: VACUUM or REINDEX of the personal-data tables was refused (%s); the shredded key's "
+                "dead row version and index entries stay in their pages until the tables' owner runs VACUUM "
+                "and REINDEX",
+                "; ".join(refused),
+            )
+            return False
+        if held:
+            log.warning(
+                "erasure: transactions older than the shredding were still open after %.0f s; VACUUM could not "
+                "remove the row versions they may read, which stay until the next VACUUM and REINDEX",
+                _WIPE_SECONDS,
+            )
+            return False
+        return True
+
+    @staticmethod
+    def _horizon_passed(conn: Any) -> bool:
+        """Wait (up to ``_WIPE_SECONDS``) for the transactions of this database that began
+        before now to end: VACUUM keeps every row version a snapshot still open may read."""
+        deadline = time.monotonic() + _WIPE_SECONDS
+        since = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        while True:
+            older = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND xact_start < %s",
+                (since,),
+            ).fetchone()[0]
+            if not older:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
