@@ -19,7 +19,9 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from api.bootstrap import System
+from domain.application import Berkas
 from projections.eventstore import sql
+from projections.eventstore.sqlite_settings import CACHE_KIB, WAL_CHECKPOINT_PAGES
 from projections.eventstore.store import Store
 from tests.api_support import auth, token_for
 from tests.test_privacy_review_remnants import _secrets
@@ -82,10 +84,16 @@ def test_no_file_index_page_or_tuple_of_the_vault_keeps_an_erased_subjects_key_o
 
 
 def test_every_sqlite_connection_of_the_store_zeroes_what_it_deletes(sqlite_system):
+    """And has the same cache and checkpoint settings, sealed or not (``bench privacy``'s plain side)."""
+    plain = Berkas(env=sqlite_system.store.library_env())
+    expected = [(1,), (WAL_CHECKPOINT_PAGES,), (-CACHE_KIB,)]
+    pragmas = ("secure_delete", "wal_autocheckpoint", "cache_size")
     with sqlite_system.store.connect() as conn:
-        assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
-    with sqlite_system.app.recorder.datastore.get_connection(commit=True) as conn:
-        assert conn._sqlite_conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+        assert [conn.execute(f"PRAGMA {name}").fetchone() for name in pragmas] == expected
+    for app in (sqlite_system.app, plain):
+        with app.recorder.datastore.get_connection(commit=True) as conn:
+            assert [tuple(conn._sqlite_conn.execute(f"PRAGMA {name}").fetchone()) for name in pragmas] == expected
+    plain.close()
 
 
 def test_a_reader_holding_the_wal_back_leaves_a_warning_not_a_failure(sqlite_system, caplog):

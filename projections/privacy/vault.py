@@ -52,16 +52,6 @@ _DDL = (
 )
 _KEY_CHECK = b"berkas personal-data key check"
 _WRITER_CACHE_KIB = 65_536  # SQLite: the vault writer's page cache (64 MiB: a demo year's vault indexes fit)
-# SQLite: the WAL size (pages) at which a connection writing subjects in the events' own
-# transaction checkpoints, four times SQLite's 1,000. Blind indexes and NIK indexes take
-# rows on random pages, dirtied again commit after commit; a checkpoint copies each page once
-# however often it was written, so checkpointing a quarter as often copied ~37 MB fewer of
-# the ~215 MB a sealed demo year at 1/16 wrote (plain: ~85 MB). The WAL grows to ~16 MiB.
-_CHECKPOINT_PAGES = 4_000
-# SQLite: the page cache of those connections (the library's pool: up to 15 of them), half the
-# vault writer's. A demo year's vault at 1/8 is ~6 MB; the whole year's ~50 MB is more, but
-# its B-trees' upper levels and the last days' pages, which saves touch most, fit.
-_RECORDER_CACHE_KIB = 32_768
 _ERASURE_LOCK = 0x4265726B6173  # PostgreSQL: the advisory lock key saves share and a shredding takes ("Berkas")
 # Document numbers on events that identify their holder: indexed blind, per case.
 _DOCUMENT_FIELDS = ("passport_number", "permit_number")
@@ -498,13 +488,6 @@ class Vault(SubjectSeal):
             conn = _Within(target, dialect)
             if dialect.name != "sqlite":
                 sql.execute(conn, f"SELECT pg_advisory_xact_lock_shared({_ERASURE_LOCK})", [])
-            else:
-                # The recorder's connection (the library's pool): a page cache that holds the
-                # vault's indexes (SQLite's 2 MiB did not: each save read their pages from the
-                # file again, ~40 MB of reads in a demo year at 1/16), and fewer checkpoints.
-                # Setting a value it has already is a no-op; connections are not weak-referable.
-                conn.execute(f"PRAGMA cache_size = -{_RECORDER_CACHE_KIB}")
-                conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
             # Only subjects known before can have been erased: this save's new subjects go in
             # below, in this transaction, under ids no one else has seen (sorting and sending
             # them cost a statement of ~100 parameters per save, compiled anew per count).
