@@ -130,9 +130,10 @@ class SealedEventStore(EventStore):
 
     def _encode(self, domain_events: Sequence[Any]) -> list[Any]:
         stored = []
+        begin, encode = self.seal.begin_event, self.mapper.to_stored_event
         for event in domain_events:
-            self.seal.begin_event(event)
-            stored.append(self.mapper.to_stored_event(event))
+            begin(event)
+            stored.append(encode(event))
         return stored
 
     def insert(self, domain_events: Sequence[Any], **kwargs: Any) -> tuple[list[Any], Sequence[int] | None]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from api.bootstrap import System
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES
@@ -50,7 +48,6 @@ def _stored_bytes(system: System) -> bytes:
     return b"".join(chunks)
 
 
-@pytest.mark.xfail(strict=True, reason="Vault.shred leaves the old key row (SQLite WAL, PostgreSQL dead tuple)")
 def test_no_copy_of_an_erased_subjects_key_or_indexes_is_left_in_the_stores_bytes(http, system):  # noqa: F811
     cases = closed_history_in(system, denpasar_person(), office="DPS", year=2025)
     subject = system.app.get_case(cases[0].id).applicant.subject_id

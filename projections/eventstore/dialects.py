@@ -23,6 +23,7 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
 from projections.eventstore.log import StoredRow
+from projections.eventstore.sqlite_settings import configure_sqlite
 from projections.eventstore.wake import LocalWaiter
 
 if TYPE_CHECKING:
@@ -537,6 +538,7 @@ class SQLite(Dialect):
             store.sqlite_path, timeout=30, isolation_level=isolation, factory=SQLiteConnection, check_same_thread=False
         )
         try:
+            configure_sqlite(conn)
             if autocommit:
                 yield conn
             else:

@@ -18,6 +18,8 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from projections.eventstore.sqlite_settings import configure_sqlite
+
 
 class _Announcements:
     """A counter per database file, bumped on every committed append in this process."""
@@ -71,6 +73,18 @@ class AnnouncingSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.guard = threading.local()
+        # The pool's connections get the store's SQLite settings, as the store's own do.
+        pool = self.datastore.pool
+        if not getattr(pool, "berkas_configured", False):
+            make = pool._create_connection
+
+            def configured() -> Any:
+                connection = make()
+                configure_sqlite(connection._sqlite_conn)
+                return connection
+
+            pool._create_connection = configured
+            pool.berkas_configured = True
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
