@@ -14,7 +14,7 @@ from projections.ledger.bundle import build_bundle
 from projections.ledger.verify import verify
 from projections.runner import catch_up
 from tests.api_support import auth, token_for
-from tests.test_privacy_review_retries import ERASURE, closed_history_in, denpasar_person, http  # noqa: F401
+from tests.test_privacy_review_retries import closed_history_in, denpasar_person, erase_over_http, http  # noqa: F401
 
 
 def _figures(http, system, auditor: str) -> str:  # noqa: F811
@@ -40,12 +40,7 @@ def test_erasing_a_denpasar_subject_keeps_every_figure_and_proof_and_hides_the_p
     found = http.post("/cases/search", json={"nik": person.nik}, headers=auth(officer)).json()
     assert {row["id"] for row in found["data"]} == {str(case.id) for case in cases}
 
-    assert http.post(f"/subjects/{subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)).is_success
-    system.settings.retention_days = 0
-    try:
-        erased = http.post(f"/subjects/{subject}/erasure", json=ERASURE, headers=auth(admin))
-    finally:
-        system.settings.retention_days = 5 * 365
+    erased = erase_over_http(http, system, subject, "DPS", supervisor, admin)
     assert erased.status_code == 200 and erased.json()["erased"], erased.text
 
     assert _figures(http, system, auditor) == before

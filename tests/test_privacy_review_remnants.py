@@ -15,8 +15,7 @@ import uuid
 from api.bootstrap import System
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES
-from tests.api_support import auth, token_for
-from tests.test_privacy_review_retries import ERASURE, closed_history_in, denpasar_person, http  # noqa: F401
+from tests.test_privacy_review_retries import closed_history_in, denpasar_person, erase_over_http, http  # noqa: F401
 
 SUBJECTS, INDEX = VAULT_TABLES[0], "personal_data_index"
 
@@ -53,13 +52,7 @@ def test_no_copy_of_an_erased_subjects_key_or_indexes_is_left_in_the_stores_byte
     subject = system.app.get_case(cases[0].id).applicant.subject_id
     secrets = _secrets(system, subject)
     assert all(secret in _stored_bytes(system) for secret in secrets)  # the scan sees them while they live
-    supervisor, admin = token_for(system, "SUPERVISOR", "DPS"), token_for(system, "ADMIN", "DPS")
-    assert http.post(f"/subjects/{subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)).is_success
-    system.settings.retention_days = 0
-    try:
-        erased = http.post(f"/subjects/{subject}/erasure", json=ERASURE, headers=auth(admin))
-    finally:
-        system.settings.retention_days = 5 * 365
+    erased = erase_over_http(http, system, subject)
     assert erased.status_code == 200, erased.text
     left = _stored_bytes(system)
     assert [secret for secret in secrets if secret in left] == [], uuid.UUID(subject)

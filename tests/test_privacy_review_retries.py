@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
@@ -21,6 +22,29 @@ from tests import builders
 from tests.api_support import all_at_once, auth, token_for
 
 ERASURE = {"reason_code": "SUBJECT_REQUEST", "legal_basis": "Pasal 8 UU 27/2022"}
+
+
+@contextmanager
+def retention_ended(system: System) -> Iterator[None]:
+    """Within: the retention period is over for every closed case (back to five years after)."""
+    system.settings.retention_days = 0
+    try:
+        yield
+    finally:
+        system.settings.retention_days = 5 * 365
+
+
+def erase_over_http(
+    http: TestClient, system: System, subject: str, office: str = "DPS", supervisor: str = "", admin: str = ""
+):
+    """A supervisor of ``office`` approves, and its admin erases (``supervisor``, ``admin``: their
+    tokens, new accounts if not given), once the retention has ended: the erasure's answer."""
+    supervisor = supervisor or token_for(system, "SUPERVISOR", office)
+    assert http.post(f"/subjects/{subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)).is_success
+    with retention_ended(system):
+        return http.post(
+            f"/subjects/{subject}/erasure", json=ERASURE, headers=auth(admin or token_for(system, "ADMIN", office))
+        )
 
 
 def denpasar_person() -> PersonalData:
@@ -106,9 +130,8 @@ def test_an_erasure_retried_with_its_key_answers_as_the_first_did(http, system, 
     assert http.post(
         f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
     ).is_success
-    system.settings.retention_days = 0
     key = uuid.uuid4().hex
-    try:
+    with retention_ended(system):
         first = http.post(
             f"/subjects/{approved_subject}/erasure", json=ERASURE, headers=auth(admin, **{"Idempotency-Key": key})
         )
@@ -116,8 +139,6 @@ def test_an_erasure_retried_with_its_key_answers_as_the_first_did(http, system, 
             f"/subjects/{approved_subject}/erasure", json=ERASURE, headers=auth(admin, **{"Idempotency-Key": key})
         )
         twice = http.post(f"/subjects/{approved_subject}/erasure", json=ERASURE, headers=auth(admin))
-    finally:
-        system.settings.retention_days = 5 * 365
     assert first.status_code == 200 and first.json()["erased"], first.text
     assert (again.status_code, again.json()) == (200, first.json())
     # Without the key, erasing again is refused, naming the rule.
@@ -130,13 +151,10 @@ def test_concurrent_erasures_erase_once_and_the_rest_are_told_why(http, system, 
     assert http.post(
         f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
     ).is_success
-    system.settings.retention_days = 0
-    try:
+    with retention_ended(system):
         answers = all_at_once(
             [lambda: http.post(f"/subjects/{approved_subject}/erasure", json=ERASURE, headers=auth(admin))] * 4
         )
-    finally:
-        system.settings.retention_days = 5 * 365
     codes = sorted(answer.status_code for answer in answers)
     assert codes.count(200) == 1 and set(codes) <= {200, 409}, [a.text for a in answers]
     for refused in (a for a in answers if a.status_code == 409):
@@ -150,13 +168,10 @@ def test_concurrent_retries_of_one_erasure_all_answer_200(http, system, approved
         f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
     ).is_success
     headers = auth(admin, **{"Idempotency-Key": uuid.uuid4().hex})
-    system.settings.retention_days = 0
-    try:
+    with retention_ended(system):
         answers = all_at_once(
             [lambda: http.post(f"/subjects/{approved_subject}/erasure", json=ERASURE, headers=headers)] * 3
         )
-    finally:
-        system.settings.retention_days = 5 * 365
     # A retry racing the first one waits for it (409 "in progress") or answers as it did.
     assert all(a.status_code in (200, 409) for a in answers), [a.text for a in answers]
     assert [a.status_code for a in answers].count(200) >= 1

@@ -11,7 +11,7 @@ import pytest
 
 from projections.runner import catch_up
 from tests.api_support import auth, token_for
-from tests.test_privacy_review_retries import ERASURE, closed_history_in, denpasar_person, http  # noqa: F401
+from tests.test_privacy_review_retries import closed_history_in, denpasar_person, erase_over_http, http  # noqa: F401
 
 
 @pytest.mark.parametrize("field", ["nik", "name", "passport_number"])
@@ -53,12 +53,7 @@ def test_the_body_search_finds_a_jayapura_subject_until_erased(http, system):  #
     elsewhere = http.post("/cases/search", json={"nik": person.nik}, headers=auth(token_for(system, "OFFICER", "DPS")))
     assert elsewhere.json()["count"] == 0
     subject = found["data"][0]["subject_ids"][0]
-    assert http.post(f"/subjects/{subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)).is_success
-    system.settings.retention_days = 0
-    try:
-        erased = http.post(f"/subjects/{subject}/erasure", json=ERASURE, headers=auth(admin))
-    finally:
-        system.settings.retention_days = 5 * 365
+    erased = erase_over_http(http, system, subject, "JYP", supervisor, admin)
     assert erased.status_code == 200, erased.text
     for body in ({"nik": person.nik}, {"name": person.name.upper()}):
         assert http.post("/cases/search", json=body, headers=auth(auditor)).json()["count"] == 0

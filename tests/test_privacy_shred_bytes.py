@@ -23,9 +23,8 @@ from domain.application import Berkas
 from projections.eventstore import sql
 from projections.eventstore.sqlite_settings import CACHE_KIB, WAL_CHECKPOINT_PAGES
 from projections.eventstore.store import Store
-from tests.api_support import auth, token_for
 from tests.test_privacy_review_remnants import _secrets
-from tests.test_privacy_review_retries import ERASURE, closed_history_in, denpasar_person, http  # noqa: F401
+from tests.test_privacy_review_retries import closed_history_in, denpasar_person, erase_over_http, http  # noqa: F401
 
 
 def _raw_bytes(system: System) -> bytes:
@@ -57,13 +56,7 @@ def _raw_pages(system: System) -> dict[str, bytes]:
 
 
 def _erase(http, system: System, subject: str) -> None:  # noqa: F811
-    supervisor, admin = token_for(system, "SUPERVISOR", "DPS"), token_for(system, "ADMIN", "DPS")
-    assert http.post(f"/subjects/{subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)).is_success
-    system.settings.retention_days = 0
-    try:
-        erased = http.post(f"/subjects/{subject}/erasure", json=ERASURE, headers=auth(admin))
-    finally:
-        system.settings.retention_days = 5 * 365
+    erased = erase_over_http(http, system, subject)
     assert erased.status_code == 200, erased.text
 
 
