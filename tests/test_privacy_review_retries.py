@@ -94,6 +94,16 @@ def approved_subject(system: System) -> str:
     return system.app.get_case(cases[0].id).applicant.subject_id
 
 
+@pytest.fixture
+def erasure_admin(http: TestClient, system: System, approved_subject: str) -> str:
+    """A Denpasar admin's token, once a Denpasar supervisor has approved the subject's erasure."""
+    supervisor = token_for(system, "SUPERVISOR", "DPS")
+    assert http.post(
+        f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
+    ).is_success
+    return token_for(system, "ADMIN", "DPS")
+
+
 def _subject_topics(system: System, subject_id: str) -> list[str]:
     return [stored.topic for stored in system.app.recorder.select_events(uuid.UUID(subject_id))]
 
@@ -125,11 +135,8 @@ def test_an_approval_retried_with_its_key_is_recorded_once(http, system, approve
     assert _subject_topics(system, approved_subject).count("berkas:DataSubject.ErasureApproved") == 1
 
 
-def test_an_erasure_retried_with_its_key_answers_as_the_first_did(http, system, approved_subject):
-    supervisor, admin = token_for(system, "SUPERVISOR", "DPS"), token_for(system, "ADMIN", "DPS")
-    assert http.post(
-        f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
-    ).is_success
+def test_an_erasure_retried_with_its_key_answers_as_the_first_did(http, system, approved_subject, erasure_admin):
+    admin = erasure_admin
     key = uuid.uuid4().hex
     with retention_ended(system):
         first = http.post(
@@ -146,11 +153,8 @@ def test_an_erasure_retried_with_its_key_answers_as_the_first_did(http, system, 
     assert _subject_topics(system, approved_subject).count("berkas:DataSubject.SubjectErased") == 1
 
 
-def test_concurrent_erasures_erase_once_and_the_rest_are_told_why(http, system, approved_subject):
-    supervisor, admin = token_for(system, "SUPERVISOR", "DPS"), token_for(system, "ADMIN", "DPS")
-    assert http.post(
-        f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
-    ).is_success
+def test_concurrent_erasures_erase_once_and_the_rest_are_told_why(http, system, approved_subject, erasure_admin):
+    admin = erasure_admin
     with retention_ended(system):
         answers = all_at_once(
             [lambda: http.post(f"/subjects/{approved_subject}/erasure", json=ERASURE, headers=auth(admin))] * 4
@@ -162,11 +166,8 @@ def test_concurrent_erasures_erase_once_and_the_rest_are_told_why(http, system, 
     assert _subject_topics(system, approved_subject).count("berkas:DataSubject.SubjectErased") == 1
 
 
-def test_concurrent_retries_of_one_erasure_all_answer_200(http, system, approved_subject):
-    supervisor, admin = token_for(system, "SUPERVISOR", "DPS"), token_for(system, "ADMIN", "DPS")
-    assert http.post(
-        f"/subjects/{approved_subject}/erasure-approval", json=ERASURE, headers=auth(supervisor)
-    ).is_success
+def test_concurrent_retries_of_one_erasure_all_answer_200(http, system, approved_subject, erasure_admin):
+    admin = erasure_admin
     headers = auth(admin, **{"Idempotency-Key": uuid.uuid4().hex})
     with retention_ended(system):
         answers = all_at_once(
