@@ -14,7 +14,7 @@ from domain.application import Berkas
 from projections.catalog import all_projections
 from projections.eventstore.store import Store
 from projections.ledger import keys
-from projections.privacy import keyfile
+from projections.privacy import keyfile, rotation
 from projections.privacy.vault import KeyFileMismatch, Vault
 from projections.runner import Projection
 
@@ -93,8 +93,15 @@ def open_vault(settings: Settings, store: Store) -> Vault:
         else:
             personal_keys = keyfile.load_or_create(path)  # a sibling worker may make it first
         vault = Vault(store, personal_keys, settings.personal_data_cache_seconds)
-        vault.check_keys()
-    except (keyfile.PersonalDataKeyError, KeyFileMismatch) as error:
+        try:
+            vault.check_keys()
+        except KeyFileMismatch:
+            # A key rotation killed once the store was re-wrapped: its new key file finishes it.
+            finished = rotation.finish(store, path)
+            if finished is None:
+                raise
+            vault = Vault(store, finished[0], settings.personal_data_cache_seconds)
+    except (keyfile.PersonalDataKeyError, KeyFileMismatch, rotation.RotationRefused) as error:
         raise StoreNotReady(str(error)) from None
     return vault
 

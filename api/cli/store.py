@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from api import backup as backups
-from api.bootstrap import settings_from_environment, store_for
+from api.bootstrap import StoreNotReady, settings_from_environment, store_for
 from api.cli.common import system
 from api.cli.ledger import announce_key
 from api.http import tables as http_tables
@@ -20,12 +20,14 @@ from projections.eventstore.store import Store
 from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
 from projections.ledger.results import RESULTS, create_results
-from projections.privacy import keyfile
+from projections.privacy import keyfile, rotation
 from projections.privacy.legacy import plaintext_events
+from projections.privacy.vault import Vault
 from projections.runner import positions
 
 app = typer.Typer(help="The event store (tables, append-only guards).", no_args_is_help=True)
 out = Console()
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("init")
@@ -156,3 +158,53 @@ def create_app_role(
         with built.store.connect() as conn:
             ui_sessions.grant_to(conn, name)
     out.print(f"role {name} may read and append to {built.store.events_table}, nothing more")
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Re-wrap every subject's data key (and every erasure's tombstone) under a new
+    key-encryption key and put the new personal-data key file in place of the old, which is
+    removed; the index key is kept (searches keep finding). Stop the API and the workers
+    first: it is refused while another session uses the store. Killed at any point, the
+    store opens with the key file then in place; running it again finishes or repeats it."""
+    path = settings_from_environment().personal_data_key_file
+    with bare_store() as store:
+        if not Vault.store_holds_subjects(store):
+            raise StoreNotReady("this store holds no sealed personal data yet: there is no key to rotate")
+        try:
+            done = rotation.rotate(store, path)
+        except (rotation.RotationRefused, keyfile.PersonalDataKeyError) as error:
+            raise StoreNotReady(str(error)) from None
+    if done.resumed:
+        out.print(f"finished an interrupted rotation: {path} is the store's key file now", soft_wrap=True)
+    else:
+        out.print(
+            f"{done.keys} data keys and {done.tombstones} erasure tombstones re-wrapped under a new key; "
+            f"{path} replaced; the old key is removed, and backups taken before cannot be read without a copy of it",
+            soft_wrap=True,
+        )
+    if not done.wiped:
+        raise _not_wiped()
+
+
+def _not_wiped() -> typer.Exit:
+    err.print(
+        "berkas: the old row versions could not be wiped now (readers held them back, or the role may not "
+        "VACUUM): run `berkas store wipe` again, as the tables' owner, when the store is quiet",
+        markup=False,
+        highlight=False,
+    )
+    return typer.Exit(1)
+
+
+@app.command("wipe")
+def wipe() -> None:
+    """Remove the old versions of the personal-data rows from the store's files (what an
+    erasure and a key rotation leave): SQLite truncates its WAL, PostgreSQL VACUUMs and
+    reindexes the personal-data tables (as their owner). Exit 0 when done, 1 when it could
+    not be done now."""
+    with system() as built:
+        wiped = built.vault.wipe_old_versions()
+    if not wiped:
+        raise _not_wiped()
+    out.print("old versions of the personal-data rows wiped from the store's files")

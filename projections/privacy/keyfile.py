@@ -34,13 +34,14 @@ class KeyFileExists(PersonalDataKeyError):
     """The key file is there already: another process (a sibling worker) may have made it."""
 
 
-def generate(path: Path) -> PersonalDataKeys:
-    """Write new keys readable by the owner only; never overwrite a key file.
+def generate(path: Path, index_key: bytes | None = None) -> PersonalDataKeys:
+    """Write new keys readable by the owner only; never overwrite a key file. ``index_key``:
+    keep this one (a rotation of the KEK: the blind indexes must keep finding).
 
     The file appears whole or not at all: written and synced under a name of its own, then
     linked into place (a link never replaces a file). Workers starting together on a fresh
     store race here; one wins, the others find a complete file, never a half-written one."""
-    keys = PersonalDataKeys(secrets.token_bytes(32), secrets.token_bytes(32))
+    keys = PersonalDataKeys(secrets.token_bytes(32), index_key or secrets.token_bytes(32))
     body = {
         "format": FORMAT,
         "kek": base64.b64encode(keys.kek).decode(),

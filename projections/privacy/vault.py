@@ -769,7 +769,10 @@ class Vault(SubjectSeal):
         with self.store.connect() as conn:
             yield conn
 
-    def shred(self, subject_id: str) -> None:
+    def shred(self, subject_id: str, wipe: bool = True) -> None:
+        """Destroy the subject's key (its tombstone in its place). ``wipe``: then remove the
+        old row versions from the store's files (``wipe_old_versions``); a batch of erasures
+        passes ``False`` and wipes once after the last (``berkas store wipe``)."""
         now = datetime.now(UTC).isoformat()
         with self._transaction() as conn:
             if conn.dialect.name != "sqlite":
@@ -786,7 +789,8 @@ class Vault(SubjectSeal):
         for nik_index, subject in list(self._by_nik.items()):
             if subject.subject_id == subject_id:
                 del self._by_nik[nik_index]
-        self.wipe_old_versions()
+        if wipe:
+            self.wipe_old_versions()
 
     def wipe_old_versions(self) -> bool:
         """Once a shredding has committed, remove the old versions of the rows it changed
