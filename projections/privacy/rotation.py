@@ -9,7 +9,8 @@ The steps, each leaving a store that opens with a key file present:
    on the file; PostgreSQL: the start-up and erasure locks, refused while any other session
    is connected, since a running server would go on wrapping new subjects under the KEK it
    cached);
-3. ``<file>.next`` replaces ``<file>`` (one rename, synced): the old KEK is gone from disk;
+3. ``<file>.next`` replaces ``<file>`` (one rename, synced): the old key file is unlinked
+   (not overwritten: the file system, its snapshots and backups may still hold its bytes);
 4. the old row versions (keys wrapped under the old KEK) are wiped from the store's files,
    as after an erasure (``Vault.wipe_old_versions``).
 
