@@ -60,6 +60,8 @@ def _on_postgresql(store: Store) -> bool:
 def backup(store: Store, target: Path) -> None:
     if target.exists():
         raise BackupError(f"{target} exists already: choose a new file name")
+    if not target.parent.is_dir():
+        raise BackupError(f"{target}: the folder {target.parent} does not exist")
     if _on_postgresql(store):
         url, env = _libpq(store)
         _run([_tool("pg_dump"), "--format=custom", "--file", str(target), "--dbname", url], env)

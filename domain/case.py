@@ -252,7 +252,9 @@ class Case(Aggregate):
         self._check_role(transition, provenance)
         if self.status not in transition.sources:
             raise IllegalTransition(self.KIND, self.id, self.status.value, command.replace("_", " "))
-        check_occurred_at(provenance.occurred_at, not_before=self.last_occurred_at)
+        # Named, if refused, as the API shows times: in the office's own offset.
+        previous = self.last_occurred_at.astimezone(lookup_office(self.office).tz)
+        check_occurred_at(provenance.occurred_at, not_before=previous)
         return transition
 
     @property

@@ -159,11 +159,12 @@ _PERMIT_FEE_CODES = {
 }
 
 
-def permit_fee_code(kind: PermitKind, term: StayTerm) -> str:
+def permit_fee_code(kind: PermitKind, term: StayTerm, field: str = "term") -> str:
+    """``field``: the request's name for the term (an application's is ``requested_term``)."""
     try:
         return _PERMIT_FEE_CODES[(kind, term)]
     except KeyError:
-        raise InvalidCommand("term", f"{term.value} is not a term for {kind.value}") from None
+        raise InvalidCommand(field, f"{term.value} is not a term for {kind.value}") from None
 
 
 def permit_fee(billing_code: str, day: date, kind: PermitKind, term: StayTerm) -> Fee:

@@ -89,7 +89,7 @@ class StayPermit(Case):
             raise InvalidCommand("nationality", "must be an ISO 3166 alpha-3 code, e.g. AUS")
         check_text("passport_number", passport_number)
         check_text("sponsor", sponsor)
-        permit_fee_code(kind, requested_term)
+        permit_fee_code(kind, requested_term, "requested_term")
         return cls._create(
             cls.Applied,
             id=case_id,

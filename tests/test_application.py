@@ -133,7 +133,7 @@ def test_a_transfer_whose_successor_is_invalid_writes_nothing(system, officer, s
     before = _last_id(app)
     with pytest.raises(InvalidCommand) as raised:
         app.transfer_stay_permit(supervisor, permit_id, "DAYS_30", LEGAL_BASIS)  # not a term of an ITAS
-    assert raised.value.field == "term"
+    assert raised.value.field == "requested_term"  # the transfer's field, as the successor's application
     assert _last_id(app) == before
     assert app.get_case(permit_id).status.value == "ISSUED"
 

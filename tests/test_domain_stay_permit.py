@@ -239,7 +239,7 @@ def test_business_time_must_be_aware_past_and_after_the_previous_event(at, rule)
         ("foreigner", {"foreigner": "John"}),
         ("sponsor", {"sponsor": " "}),
         ("requested_term", {"requested_term": "DAYS_30"}),
-        ("term", {"requested_term": StayTerm.YEARS_5}),
+        ("requested_term", {"requested_term": StayTerm.YEARS_5}),  # a term, but not an ITAS one
     ],
 )
 def test_an_application_checks_its_fields(field, change):

@@ -25,7 +25,7 @@ from api.cli import store as store_commands
 from api.cli import subjects as subject_commands
 from api.cli import targets as target_commands
 from api.cli import users as user_commands
-from api.http.errors import LOG_ALTERED, UNDECODABLE
+from api.http.errors import LOG_ALTERED, UNDECODABLE, VIEWS_STOPPED, VIEWS_UNDECODABLE
 from domain.errors import DomainError
 from domain.privacy import PersonalDataUnreadable
 
@@ -162,6 +162,9 @@ def run(arguments: list[str]) -> int:
         return 2
     except (psycopg.Error, PersistenceError, sqlite3.DatabaseError) as error:
         say(database_error(error))
+        return 1
+    except VIEWS_UNDECODABLE as error:  # its text quotes the event
+        say(f"{VIEWS_STOPPED} ({type(error).__name__})")
         return 1
     except UNDECODABLE as error:  # the library's text quotes the event
         if isinstance(error.__cause__, PersonalDataUnreadable):  # names a random subject id only

@@ -19,8 +19,8 @@ app = typer.Typer(help="Serve the HTTP API.")
 @app.callback(invoke_without_command=True)
 def serve(
     host: str | None = typer.Option(None, "--host", help="Address to listen on (BERKAS_HOST)"),
-    port: int | None = typer.Option(None, "--port", help="Port to listen on (BERKAS_PORT)"),
-    workers: int = typer.Option(1, "--workers", help="Worker processes, each with its own connection pool"),
+    port: int | None = typer.Option(None, "--port", min=1, max=65535, help="Port to listen on (BERKAS_PORT)"),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes, each with its own connection pool"),
 ) -> None:
     """Run the API; the app is built by a factory in each worker, never at import."""
     settings = settings_from_environment()

@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from typing import Any
 
+import msgspec
 import psycopg
 from eventsourcing import persistence
 from eventsourcing.utils import TopicError
@@ -166,10 +167,12 @@ def http_error(request: Request, error: Exception) -> JSONResponse:
 # append-only triggers). Not the request's fault, nor a passing outage: a 409 naming the way
 # to find what changed; the exceptions' text may quote the event.
 UNDECODABLE: tuple[type[Exception], ...] = (persistence.MapperDeserialisationError, TopicError, ProofError)
-LOG_ALTERED = (
-    "a stored event of this case does not decode: the event log was changed outside Berkas; "
-    "`berkas ledger verify` names the first altered event"
-)
+_CHANGED = "the event log was changed outside Berkas; `berkas ledger verify` names the first altered event"
+LOG_ALTERED = f"a stored event of this case does not decode: {_CHANGED}"
+# The views read the log as data (``projections.views.decode``): an altered row stops them all
+# before it, in a rebuild as in a follower, until the row is mended.
+VIEWS_UNDECODABLE: tuple[type[Exception], ...] = (msgspec.DecodeError,)
+VIEWS_STOPPED = f"the views stop at a stored event that does not decode: {_CHANGED}"
 
 
 def log_altered(request: Request, error: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from api.http.errors import VIEWS_STOPPED, VIEWS_UNDECODABLE
 from projections.eventstore.store import Store
 from projections.runner import Projection, run_forever
 
@@ -27,6 +28,9 @@ class Follower:
         while not self.stop.is_set():
             try:
                 run_forever(self.store, self.projections, self.poll_interval, self.stop)
+            except VIEWS_UNDECODABLE as error:  # a row altered with psql: retried, in case it is mended
+                log.error("projection follower: %s (%s); retrying in 5 s", VIEWS_STOPPED, type(error).__name__)
+                self.stop.wait(5)
             except Exception as error:  # a dropped connection must not stop the views for good
                 # The type only: an exception's text may quote the data it choked on.
                 log.error("projection follower failed (%s); retrying in 5 s", type(error).__name__)

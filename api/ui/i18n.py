@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from api.http.errors import LOG_ALTERED
+
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 
@@ -198,6 +200,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.not_found": ("Tidak ditemukan.", "Not found."),
     "error.invalid": ("Isian tidak sah", "Invalid input"),
     "error.method": ("Halaman ini tidak menerima {method}.", "This page does not take {method}."),
+    "error.log_altered": (
+        "Sebuah peristiwa tersimpan dari berkas ini tidak dapat dibaca: log peristiwa diubah di luar Berkas; "
+        "`berkas ledger verify` menunjukkan peristiwa pertama yang diubah.",
+        LOG_ALTERED + ".",
+    ),
     "yes": ("ya", "yes"),
     "no": ("tidak", "no"),
 }

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.bootstrap import System
+from api.http.errors import UNDECODABLE
 from api.http.gate import TokenCache
 from api.http.jobs import Jobs
 from api.ui import i18n, refusals
@@ -27,6 +28,7 @@ from api.ui import session as ui_sessions
 from api.ui.session import COOKIE, Session, Sessions
 from domain.case import check_calendar
 from domain.errors import CaseNotFound, ConflictError, DomainError, IllegalTransition, InvalidCommand, NotPermitted
+from domain.privacy import PersonalDataUnreadable
 from domain.reference import office as lookup_office
 from domain.usecases import users
 from domain.usecases.base import Actor
@@ -254,9 +256,17 @@ def _domain_error(request: Request, error: Exception) -> Response:
         return problem_page(request, 403, viewer.t("error.forbidden") + f" ({said})")
     if isinstance(error, CaseNotFound):
         return problem_page(request, 404, viewer.t("error.not_found"))
-    if isinstance(error, ConflictError | IllegalTransition):
+    if isinstance(error, ConflictError | IllegalTransition | PersonalDataUnreadable):
         return problem_page(request, 409, said)
     return problem_page(request, 422, said)
+
+
+def _log_altered(request: Request, error: Exception) -> Response:
+    """A stored event that no longer decodes: the API's 409 (``errors.log_altered``), as a page."""
+    log.error("a stored event does not decode (%s) while serving a page", type(error).__name__)
+    if isinstance(error.__cause__, PersonalDataUnreadable):  # its message names a random subject id only
+        return _domain_error(request, error.__cause__)
+    return problem_page(request, 409, visitor(request).t("error.log_altered"))
 
 
 def _validation_error(request: Request, error: Exception) -> Response:
@@ -297,6 +307,7 @@ HANDLERS = {
     SignInRequired: _sign_in,
     CsrfRefused: _csrf,
     StarletteHTTPException: _http_error,
+    **{kind: _log_altered for kind in UNDECODABLE},
     Exception: _unexpected,
 }
 

@@ -157,11 +157,16 @@ def search_in_a_url(
     name: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> None:
     """Always 422: search by NIK, passport or permit number, or name is `POST /cases/search`,
-    the value in the body; the answer names the field given here, never its value."""
+    the value in the body; the answer names the field given here, never its value. Without
+    one (a client after a list), it names the lists too: one per kind."""
     given = [field for field, value in (("nik", nik), ("passport_number", passport_number), ("name", name)) if value]
     if given:
         raise InvalidCommand(given[0], _IN_A_URL)
-    raise InvalidCommand("nik", "or passport_number or name: search with POST /cases/search, the value in the body")
+    raise InvalidCommand(
+        "nik",
+        "or passport_number or name: search with POST /cases/search, the value in the body; "
+        "cases are listed per kind: GET /passport-applications, /stay-permits, /enforcement-cases, /joint-operations",
+    )
 
 
 @router.post(

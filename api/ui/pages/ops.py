@@ -16,7 +16,7 @@ from api.ui.web import FormDep, Viewer, ViewerDep, check_csrf, page, state_of
 from domain.usecases import users
 from domain.values import Role
 from projections import runner
-from projections.ledger import facts, keys, results
+from projections.ledger import facts, results
 
 router = APIRouter()
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -47,7 +47,6 @@ def ops_page(request: Request, viewer: Viewer, status: int = 200, **extra: Any) 
         status,
         projections=rows,
         latest=found[-1] if found else None,
-        key_id=keys.key_id(system.ledger_key.public_key()) if system.ledger_key else None,
         verification=results.last_recorded(system.store),  # (finished at, result) or None
         verifying=_verification_job(request),
         jobs=ui.jobs.recent(),
