@@ -29,6 +29,7 @@ from psycopg.rows import tuple_row
 
 from domain.case import recording_time
 from domain.privacy import PersonalDataUnreadable, SubjectErasedMeanwhile, SubjectsChangedMeanwhile, SubjectSeal
+from domain.transcodings import SEALED_TAGS
 from domain.values import PersonalNote
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES, Store
@@ -37,18 +38,33 @@ from projections.privacy.keyfile import PersonalDataKeys
 
 SUBJECTS, CASES, INDEX, META = VAULT_TABLES
 
+# A subject's row names the case it was first recorded in (``case_id``; none for a subject
+# made for a reservation); ``CASES`` links it to every other case its data is sealed in (few:
+# most people have one case). No index by case: a case's subjects are read from its own
+# events, which carry their ids (``subjects_in``). Each index by case or second link row cost
+# a save B-tree inserts on random pages of the file (written to the WAL again each save).
 _DDL = (
     f"CREATE TABLE IF NOT EXISTS {SUBJECTS} (subject_id TEXT PRIMARY KEY, nik_index TEXT, wrapped_key TEXT, "
-    "created_at TEXT NOT NULL, erased_at TEXT)",
+    "created_at TEXT NOT NULL, erased_at TEXT, case_id TEXT)",
     f"CREATE UNIQUE INDEX IF NOT EXISTS {SUBJECTS}_nik ON {SUBJECTS} (nik_index)",
     f"CREATE TABLE IF NOT EXISTS {CASES} (subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
     "PRIMARY KEY (subject_id, case_id))",
-    f"CREATE INDEX IF NOT EXISTS {CASES}_case ON {CASES} (case_id)",
+    f"DROP INDEX IF EXISTS {CASES}_case",  # stores made before: links were found by case
     # case_id '' marks an index of the subject as a whole (NIK, name), else of one case's
     # document (passport or permit number).
     f"CREATE TABLE IF NOT EXISTS {INDEX} (digest TEXT NOT NULL, subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
     "PRIMARY KEY (digest, subject_id, case_id))",
     f"CREATE TABLE IF NOT EXISTS {META} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+# Every case a subject's data is sealed in: the one its row names, and its links.
+LINKS_OF_SUBJECT = (
+    f"SELECT case_id FROM {SUBJECTS} WHERE subject_id = ? AND case_id IS NOT NULL "
+    f"UNION SELECT case_id FROM {CASES} WHERE subject_id = ? ORDER BY 1"
+)
+# Every (subject, case) link: a subject's first case (its row) and the others (``CASES``).
+LINKS = (
+    f"SELECT subject_id, case_id FROM {SUBJECTS} WHERE case_id IS NOT NULL "
+    f"UNION SELECT subject_id, case_id FROM {CASES}"
 )
 _KEY_CHECK = b"berkas personal-data key check"
 _WRITER_CACHE_KIB = 65_536  # SQLite: the vault writer's page cache (64 MiB: a demo year's vault indexes fit)
@@ -82,6 +98,19 @@ def _ordered_id(at: datetime | None = None, random: bytes | None = None) -> str:
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
     return f"{value:032x}"
+
+
+def _sealed_for(value: Any, subjects: set[str]) -> None:
+    """Add the subject ids of the sealed values in an event's stored state to ``subjects``."""
+    if isinstance(value, dict):
+        if value.get("_type_") in SEALED_TAGS:
+            subjects.add(value["_data_"]["s"])
+            return
+        for item in value.values():
+            _sealed_for(item, subjects)
+    elif isinstance(value, list):
+        for item in value:
+            _sealed_for(item, subjects)
 
 
 def _case_text(case: int) -> str:
@@ -128,12 +157,13 @@ _ERASED_TOPIC = "berkas:DataSubject.SubjectErased"
 class _Subject:
     """A subject's id, its data key (ready to use) and the key as wrapped in its row."""
 
-    __slots__ = ("aad", "key", "subject_id", "wrapped")
+    __slots__ = ("aad", "case", "key", "subject_id", "wrapped")
 
-    def __init__(self, subject_id: str, key: AESGCM, wrapped: str = ""):
+    def __init__(self, subject_id: str, key: AESGCM, wrapped: str = "", case: int | None = None):
         self.subject_id = subject_id
         self.key = key
         self.wrapped = wrapped
+        self.case = case  # a new subject's: the case it is first recorded in (``UUID.int``)
         # The associated data every value sealed under this key is bound to: the subject's id.
         self.aad = subject_id.encode()
 
@@ -190,6 +220,8 @@ class Vault(SubjectSeal):
                 if conn.dialect.name == "sqlite" and statement.startswith("CREATE TABLE"):
                     statement += " WITHOUT ROWID"
                 sql.execute(conn, statement)
+                if statement.startswith(f"CREATE TABLE IF NOT EXISTS {SUBJECTS} "):
+                    conn.dialect.add_column(conn, SUBJECTS, "case_id", "TEXT")  # stores made before
 
     @staticmethod
     def store_holds_subjects(store: Store) -> bool:
@@ -243,14 +275,14 @@ class Vault(SubjectSeal):
         the NIK under, or finding, the wrong person."""
         return f"{subject_id}\x00nik\x00{nik_index}".encode()
 
-    def _new_subject(self, nik_index: str, at: datetime | None = None) -> _Subject:
+    def _new_subject(self, nik_index: str, at: datetime | None = None, case: int | None = None) -> _Subject:
         # One draw from the OS's random source for the id's random bits, the 256-bit data key
         # and the nonce wrapping it, not three (a demo year at 1/8 makes ~9,500 subjects).
         random = os.urandom(10 + 32 + 12)
         subject_id = _ordered_id(at, random[:10])
         data_key = random[10:42]
         wrapped = _BOUND + self._wrap(data_key, self._bound(subject_id, nik_index), random[42:])
-        return _Subject(subject_id, AESGCM(data_key), wrapped)
+        return _Subject(subject_id, AESGCM(data_key), wrapped, case)
 
     def _known(self, subject_id: str, wrapped: str, nik_index: str | None) -> _Subject:
         """A stored subject's key. Keys wrapped before the NIK index was bound in carry no
@@ -306,9 +338,11 @@ class Vault(SubjectSeal):
             if subject is None:
                 # Its NIK is found by the subject's own row (``nik_index``): no index row.
                 event = pending.event
-                subject = pending.new[nik_index] = self._new_subject(
-                    nik_index, None if event is None else event.timestamp
-                )
+                if event is None:
+                    subject = pending.new[nik_index] = self._new_subject(nik_index)
+                else:  # its row names the case: no link row for it
+                    case = event.originator_id.int
+                    subject = pending.new[nik_index] = self._new_subject(nik_index, event.timestamp, case)
             else:
                 pending.used.add(subject.subject_id)
         if name:
@@ -338,7 +372,7 @@ class Vault(SubjectSeal):
             new = {nik_index: self._new_subject(nik_index) for nik_index in by_index if nik_index not in found}
             if new:
                 now = datetime.now(UTC).isoformat()
-                rows = [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new.items()]
+                rows = [(s.subject_id, nik_index, s.wrapped, now, None) for nik_index, s in new.items()]
                 if self._insert_subjects(conn, rows) == len(rows):
                     found |= {nik_index: (s.subject_id, s.wrapped) for nik_index, s in new.items()}
                 else:  # another writer made a subject for one of these NIKs first: theirs
@@ -395,33 +429,36 @@ class Vault(SubjectSeal):
         ``committing``, once the events' transaction that holds them has committed."""
         now = datetime.now(UTC).isoformat()
         new = list(pending.new.items())
-        inserted = self._insert_subjects(conn, [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new])
+        inserted = self._insert_subjects(
+            conn,
+            [
+                (s.subject_id, nik_index, s.wrapped, now, None if s.case is None else _case_text(s.case))
+                for nik_index, s in new
+            ],
+        )
         if self._stale(conn, pending, new, inserted == len(new), durable):
             return False  # (``durable``: the subjects that did go in stay, cached: the next encoding uses them)
         text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+        first = {(s.subject_id, s.case) for _, s in new}  # named by the subjects' own rows
         sql.insert_rows(
             conn,
             CASES,
             (("subject_id", "text"), ("case_id", "text")),
-            [(s, _case_text(c)) for s, c in pending.links],
+            [(s, _case_text(c)) for s, c in pending.links if (s, c) not in first],
             "ON CONFLICT DO NOTHING",
         )
-        # A document's holder is whoever the case is about: linked in this batch (known
-        # here, indexed with the names in one statement) or before (looked up).
+        # A document's holder is whoever the case is about: sealed for in this batch (known
+        # here, indexed with the names in one statement) or before (read from its events).
         holders: dict[int, list[str]] = {}
         for subject_id, case in pending.links:
             holders.setdefault(case, []).append(subject_id)
+        earlier = sorted({c for _, c in pending.documents if c not in holders})
+        if earlier:
+            found = self.subjects_in(conn, [UUID(int=c) for c in earlier])
+            holders.update((c, found.get(UUID(int=c), [])) for c in earlier)
         rows = list(pending.index)
         rows += [(d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
         sql.insert_rows(conn, INDEX, text3, rows, "ON CONFLICT DO NOTHING")
-        earlier = sorted((d, _case_text(c)) for d, c in pending.documents if c not in holders)
-        if earlier:
-            sql.executemany(
-                conn,
-                f"INSERT INTO {INDEX} (digest, subject_id, case_id) SELECT ?, subject_id, case_id FROM {CASES} "
-                "WHERE case_id = ? ON CONFLICT DO NOTHING",
-                earlier,
-            )
         return True
 
     @contextmanager
@@ -529,24 +566,25 @@ class Vault(SubjectSeal):
             exists = f"SELECT 1 FROM {dialect.events_table} WHERE originator_id = ?"
             unwritten = [str(case) for case in cases if not dialect.raw_rows(conn, exists, (dialect.case_key(case),))]
             if unwritten:
-                sql.executemany(
-                    conn,
-                    f"DELETE FROM {CASES} WHERE subject_id = ? AND case_id = ?",
-                    [(s, c) for s in sorted(gone) for c in unwritten],
-                )
+                pairs = [(s, c) for s in sorted(gone) for c in unwritten]
+                sql.executemany(conn, f"DELETE FROM {CASES} WHERE subject_id = ? AND case_id = ?", pairs)
+                forgotten = f"UPDATE {SUBJECTS} SET case_id = NULL WHERE subject_id = ? AND case_id = ?"
+                sql.executemany(conn, forgotten, pairs)
 
     @staticmethod
-    def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str]]) -> int:
-        """Insert new subjects' rows (id, NIK index, wrapped key, created at), a NIK another
-        writer gave a subject first left out: how many went in."""
+    def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str, str | None]]) -> int:
+        """Insert new subjects' rows (id, NIK index, wrapped key, created at, first case), a
+        NIK another writer gave a subject first left out: how many went in."""
         if not rows:
             return 0
-        statement = f"INSERT INTO {SUBJECTS} (subject_id, nik_index, wrapped_key, created_at) "
+        statement = f"INSERT INTO {SUBJECTS} (subject_id, nik_index, wrapped_key, created_at, case_id) "
         if conn.dialect.name == "sqlite":
             # ``executemany``'s rowcount is the rows it changed: a row left out counts none.
-            return int(conn.executemany(statement + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows).rowcount)
+            return int(conn.executemany(statement + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows).rowcount)
         columns = [list(values) for values in zip(*rows, strict=True)]
-        statement += "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) ON CONFLICT DO NOTHING"
+        statement += (
+            "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[]) ON CONFLICT DO NOTHING"
+        )
         return int(conn.execute(statement, columns).rowcount)
 
     def _stale(
@@ -717,15 +755,27 @@ class Vault(SubjectSeal):
 
     def cases_of(self, subject_id: str) -> list[UUID]:
         with self.store.read() as conn:
-            rows = sql.fetchall(
-                conn, f"SELECT case_id FROM {CASES} WHERE subject_id = ? ORDER BY case_id", [subject_id]
-            )
+            rows = sql.fetchall(conn, LINKS_OF_SUBJECT, [subject_id, subject_id])
         return [UUID(row[0]) for row in rows]
 
     def subjects_of(self, case_id: UUID) -> list[str]:
         with self.store.read() as conn:
-            rows = sql.fetchall(conn, f"SELECT subject_id FROM {CASES} WHERE case_id = ? ORDER BY 1", [str(case_id)])
-        return [row[0] for row in rows]
+            return self.subjects_in(conn, [case_id]).get(case_id, [])
+
+    @staticmethod
+    def subjects_in(conn: Any, case_ids: list[UUID]) -> dict[UUID, list[str]]:
+        """The subjects whose personal data each case's events are sealed for (each sealed
+        value names its subject: ``{"s": id, "c": ciphertext}``), in order; read from the
+        events, which the vault's links merely repeat (a case has a handful)."""
+        dialect = conn.dialect
+        found: dict[UUID, list[str]] = {}
+        statement = f"SELECT state FROM {dialect.events_table} WHERE originator_id = ?"
+        for case_id in case_ids:
+            subjects: set[str] = set()
+            for (state,) in dialect.fetchall(conn, statement, [dialect.case_key(case_id)]):
+                _sealed_for(orjson.loads(bytes(state)), subjects)
+            found[case_id] = sorted(subjects)
+        return found
 
     def find(self, kind: str, value: str) -> list[tuple[str, str]]:
         """(subject, case) pairs a blind index finds; case '' means every case of the subject."""
