@@ -38,6 +38,11 @@ from projections.privacy.keyfile import PersonalDataKeys
 
 SUBJECTS, CASES, INDEX, META = VAULT_TABLES
 
+_INDEX_COLUMNS = (("bucket", "int8"), ("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+_INDEX_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {INDEX} (bucket INTEGER NOT NULL DEFAULT 0, digest TEXT NOT NULL, "
+    "subject_id TEXT NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (bucket, digest, subject_id, case_id))"
+)
 # A subject's row names the case it was first recorded in (``case_id``; none for a subject
 # made for a reservation); ``CASES`` links it to every other case its data is sealed in (few:
 # most people have one case). No index by case: a case's subjects are read from its own
@@ -51,9 +56,10 @@ _DDL = (
     "PRIMARY KEY (subject_id, case_id))",
     f"DROP INDEX IF EXISTS {CASES}_case",  # stores made before: links were found by case
     # case_id '' marks an index of the subject as a whole (NIK, name), else of one case's
-    # document (passport or permit number).
-    f"CREATE TABLE IF NOT EXISTS {INDEX} (digest TEXT NOT NULL, subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
-    "PRIMARY KEY (digest, subject_id, case_id))",
+    # document (passport or permit number). Keyed by ``bucket`` first (``_bucket``: the week
+    # the subject was first recorded): a save's rows go to the last weeks' few pages, where
+    # keyed by digest (random) they went to a page each, all over the table.
+    _INDEX_TABLE,
     f"CREATE TABLE IF NOT EXISTS {META} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 # Every case a subject's data is sealed in: the one its row names, and its links.
@@ -75,6 +81,20 @@ _UNKNOWN = ("?",)  # an event class whose document fields were not looked up yet
 
 
 _DAY_MS = 86_400_000
+_WEEK_MS = 7 * _DAY_MS
+# Every bucket of the blind index, each found by one seek (a loose index scan): a digest is
+# looked up in each (a few hundred in ten years), not in every row.
+_BUCKETS = (
+    f"WITH RECURSIVE b (w) AS (SELECT min(bucket) FROM {INDEX} "
+    f"UNION ALL SELECT (SELECT min(bucket) FROM {INDEX} WHERE bucket > b.w) FROM b WHERE b.w IS NOT NULL) "
+)
+
+
+def _bucket(subject_id: str) -> int:
+    """The blind-index bucket of a subject's rows: the week its id was made in (a UUIDv7's
+    first 48 bits are milliseconds); 0 for an id of another kind."""
+    return int(subject_id[:12], 16) // _WEEK_MS if subject_id[12] == "7" else 0
+
 
 log = logging.getLogger("berkas.privacy")
 # After a shredding, how long the vault tries to wipe the old row versions from the store's
@@ -217,11 +237,40 @@ class Vault(SubjectSeal):
             for statement in _DDL:
                 # SQLite: a table keyed by its primary key alone, not by a rowid beside it, is
                 # one B-tree instead of two to write (every subject and link, on every save).
+                made = statement
                 if conn.dialect.name == "sqlite" and statement.startswith("CREATE TABLE"):
-                    statement += " WITHOUT ROWID"
-                sql.execute(conn, statement)
+                    made += " WITHOUT ROWID"
+                sql.execute(conn, made)
                 if statement.startswith(f"CREATE TABLE IF NOT EXISTS {SUBJECTS} "):
                     conn.dialect.add_column(conn, SUBJECTS, "case_id", "TEXT")  # stores made before
+                if statement is _INDEX_TABLE:
+                    Vault._bucket_index(conn)
+
+    @staticmethod
+    def _bucket_index(conn: Any) -> None:
+        """A blind index made before buckets (keyed by digest) moved into one keyed by bucket,
+        its rows and its grants (the application's role, on PostgreSQL) kept; at start-up,
+        which the store serialises."""
+        if "bucket" in sql.columns(conn, INDEX):
+            return
+        earlier = f"{INDEX}_by_digest"
+        sql.execute(conn, f"ALTER TABLE {INDEX} RENAME TO {earlier}")
+        statement = _INDEX_TABLE + (" WITHOUT ROWID" if conn.dialect.name == "sqlite" else "")
+        sql.execute(conn, statement)
+        rows = sql.fetchall(conn, f"SELECT digest, subject_id, case_id FROM {earlier}")
+        rows = [(_bucket(s), d, s, c) for d, s, c in rows]
+        sql.insert_rows(conn, INDEX, _INDEX_COLUMNS, rows, "ON CONFLICT DO NOTHING")
+        if conn.dialect.name != "sqlite":
+            grants = sql.fetchall(
+                conn,
+                "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+                "WHERE table_name = ? AND grantee <> current_user",
+                [earlier],
+            )
+            for grantee, privilege in grants:
+                to = "PUBLIC" if grantee == "PUBLIC" else '"' + grantee.replace('"', '""') + '"'
+                sql.execute(conn, f"GRANT {privilege} ON {INDEX} TO {to}")
+        sql.execute(conn, f"DROP TABLE {earlier}")
 
     @staticmethod
     def store_holds_subjects(store: Store) -> bool:
@@ -438,7 +487,6 @@ class Vault(SubjectSeal):
         )
         if self._stale(conn, pending, new, inserted == len(new), durable):
             return False  # (``durable``: the subjects that did go in stay, cached: the next encoding uses them)
-        text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
         first = {(s.subject_id, s.case) for _, s in new}  # named by the subjects' own rows
         sql.insert_rows(
             conn,
@@ -456,9 +504,9 @@ class Vault(SubjectSeal):
         if earlier:
             found = self.subjects_in(conn, [UUID(int=c) for c in earlier])
             holders.update((c, found.get(UUID(int=c), [])) for c in earlier)
-        rows = list(pending.index)
-        rows += [(d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
-        sql.insert_rows(conn, INDEX, text3, rows, "ON CONFLICT DO NOTHING")
+        rows = [(_bucket(s), d, s, c) for d, s, c in pending.index]
+        rows += [(_bucket(s), d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
+        sql.insert_rows(conn, INDEX, _INDEX_COLUMNS, rows, "ON CONFLICT DO NOTHING")
         return True
 
     @contextmanager
@@ -781,8 +829,8 @@ class Vault(SubjectSeal):
         """(subject, case) pairs a blind index finds; case '' means every case of the subject."""
         digest = self.blind.digest(kind, value)
         statement = (
-            f"SELECT i.subject_id, i.case_id FROM {INDEX} i JOIN {SUBJECTS} s ON s.subject_id = i.subject_id "
-            "WHERE i.digest = ? AND s.erased_at IS NULL"
+            f"{_BUCKETS}SELECT i.subject_id, i.case_id FROM b JOIN {INDEX} i ON i.bucket = b.w AND i.digest = ? "
+            f"JOIN {SUBJECTS} s ON s.subject_id = i.subject_id WHERE s.erased_at IS NULL"
         )
         params = [digest]
         if kind == "nik":
