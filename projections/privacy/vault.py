@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from binascii import a2b_base64, b2a_base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
 from datetime import UTC, datetime
@@ -198,10 +198,11 @@ class _Pending:
     once, in ``prepare``: most events seal nothing."""
 
     event: Any = None  # the event being encoded: its case, when a subject it creates was first recorded
+    sealing: dict[str, _Subject] = field(default_factory=dict)  # NIK -> its subject, in this save
     new: dict[str, _Subject] = field(default_factory=dict)  # nik index -> new subject
     used: set[str] = field(default_factory=set)  # known subjects sealed for
     links: set[tuple[str, int]] = field(default_factory=set)  # (subject, case)
-    index: set[tuple[str, str, str]] = field(default_factory=set)  # (digest, subject, "")
+    names: set[tuple[str, str]] = field(default_factory=set)  # (name, subject): digested once, written
     documents: set[tuple[str, int]] = field(default_factory=set)  # (digest, case)
 
 
@@ -353,12 +354,23 @@ class Vault(SubjectSeal):
         return pending
 
     def begin_event(self, event: Any) -> None:
-        # Every event passes here, most sealing nothing and carrying no document number: no
-        # property, no UUID hashing; its case is read by ``seal``, when something is sealed.
         pending = self._local.__dict__.get("pending") or self._pending
         pending.event = event
         if self._documents_on.get(event.__class__, _UNKNOWN):
             self._index_documents(pending, event)
+
+    def encode_events(self, events: Sequence[Any], encode: Callable[[Any], Any]) -> list[Any]:
+        # Every event passes here, most sealing nothing and carrying no document number: one
+        # loop, no call per event; its case is read by ``seal``, when something is sealed.
+        pending = self._local.__dict__.get("pending") or self._pending
+        documents_on = self._documents_on
+        stored = []
+        for event in events:
+            pending.event = event
+            if documents_on.get(event.__class__, _UNKNOWN):
+                self._index_documents(pending, event)
+            stored.append(encode(event))
+        return stored
 
     def _index_documents(self, pending: _Pending, event: Any) -> None:
         state = event.__dict__
@@ -379,29 +391,38 @@ class Vault(SubjectSeal):
         return self.blind.digest(kind, value)
 
     def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
+        # A save seals a person's data and notes several times over: the subject is looked up
+        # once per save (``pending.sealing``), a name digested once, when written.
         pending = self._local.__dict__.get("pending") or self._pending
-        nik_index = self.blind.digest("nik", nik)
-        subject = pending.new.get(nik_index)
+        subject = pending.sealing.get(nik)
         if subject is None:
-            subject = self._by_nik.get(nik_index)
-            if subject is None:
-                # Its NIK is found by the subject's own row (``nik_index``): no index row.
-                event = pending.event
-                if event is None:
-                    subject = pending.new[nik_index] = self._new_subject(nik_index)
-                else:  # its row names the case: no link row for it
-                    case = event.originator_id.int
-                    subject = pending.new[nik_index] = self._new_subject(nik_index, event.timestamp, case)
-            else:
-                pending.used.add(subject.subject_id)
+            subject = pending.sealing[nik] = self._subject_to_seal(pending, nik)
         if name:
-            pending.index.add((self.blind.digest("name", name), subject.subject_id, ""))
+            pending.names.add((name, subject.subject_id))
         event = pending.event
         if event is not None:  # the case of the event being encoded
             pending.links.add((subject.subject_id, event.originator_id.int))
         nonce = os.urandom(12)  # random 96 bits per encryption, never a counter shared by processes
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.aad)
         return subject.subject_id, b2a_base64(sealed, newline=False).decode()
+
+    def _subject_to_seal(self, pending: _Pending, nik: str) -> _Subject:
+        nik_index = self.blind.digest("nik", nik)
+        subject = pending.new.get(nik_index)
+        if subject is not None:
+            return subject
+        subject = self._by_nik.get(nik_index)
+        if subject is not None:
+            pending.used.add(subject.subject_id)
+            return subject
+        # Its NIK is found by the subject's own row (``nik_index``): no index row.
+        event = pending.event
+        if event is None:
+            subject = self._new_subject(nik_index)
+        else:  # its row names the case: no link row for it
+            subject = self._new_subject(nik_index, event.timestamp, event.originator_id.int)
+        pending.new[nik_index] = subject
+        return subject
 
     def seal_values(self, nik: str, name: str, values: list[str]) -> tuple[str, str]:
         # orjson writes the standard library's compact form (``separators=(",", ":")``,
@@ -504,7 +525,8 @@ class Vault(SubjectSeal):
         if earlier:
             found = self.subjects_in(conn, [UUID(int=c) for c in earlier])
             holders.update((c, found.get(UUID(int=c), [])) for c in earlier)
-        rows = [(_bucket(s), d, s, c) for d, s, c in pending.index]
+        digest = self.blind.digest
+        rows = [(_bucket(s), digest("name", name), s, "") for name, s in pending.names]
         rows += [(_bucket(s), d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
         sql.insert_rows(conn, INDEX, _INDEX_COLUMNS, rows, "ON CONFLICT DO NOTHING")
         return True
