@@ -14,10 +14,11 @@ from domain.usecases.base import Actor
 from domain.usecases.subjects import CLOSED_STATUSES
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES
+from projections.privacy.vault import LINKS
 from projections.views.case_index import TABLE as CASE_INDEX
 from projections.views.timefmt import from_utc_text, utc_text
 
-SUBJECTS, CASES = VAULT_TABLES[0], VAULT_TABLES[1]
+SUBJECTS = VAULT_TABLES[0]
 
 
 def retention(system: System) -> timedelta:
@@ -75,7 +76,7 @@ def due(system: System, now: datetime | None = None, office: str | None = None) 
             return []
         rows = sql.fetchall(
             conn,
-            f"SELECT l.subject_id, count(*), max(c.last_occurred_at) FROM {CASES} l "
+            f"SELECT l.subject_id, count(*), max(c.last_occurred_at) FROM ({LINKS}) l "
             f"JOIN {SUBJECTS} s ON s.subject_id = l.subject_id AND s.erased_at IS NULL "
             f"JOIN {CASE_INDEX} c ON c.case_id = l.case_id "
             f"GROUP BY l.subject_id HAVING sum(CASE WHEN {closed} THEN 0 ELSE 1 END) = 0 "

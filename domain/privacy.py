@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -78,6 +78,14 @@ class SubjectSeal(ABC):
     def begin_event(self, event: Any) -> None:
         """What is sealed next belongs to this event (and so to its case)."""
 
+    def encode_events(self, events: Sequence[Any], encode: Callable[[Any], Any]) -> list[Any]:
+        """``encode`` each event, what it seals belonging to it (``begin_event``)."""
+        stored = []
+        for event in events:
+            self.begin_event(event)
+            stored.append(encode(event))
+        return stored
+
     @abstractmethod
     def prepare(self, recorder: Any = None, count: int = 0) -> bool:
         """Before the sealed events are inserted, make what sealing created durable (new
@@ -129,12 +137,7 @@ class SealedEventStore(EventStore):
         self.seal = seal
 
     def _encode(self, domain_events: Sequence[Any]) -> list[Any]:
-        stored = []
-        begin, encode = self.seal.begin_event, self.mapper.to_stored_event
-        for event in domain_events:
-            begin(event)
-            stored.append(encode(event))
-        return stored
+        return self.seal.encode_events(domain_events, self.mapper.to_stored_event)
 
     def insert(self, domain_events: Sequence[Any], **kwargs: Any) -> tuple[list[Any], Sequence[int] | None]:
         """Seal, make the seal's keys durable, insert: the stored events and their ids. What

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from binascii import a2b_base64, b2a_base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
 from datetime import UTC, datetime
@@ -29,6 +29,7 @@ from psycopg.rows import tuple_row
 
 from domain.case import recording_time
 from domain.privacy import PersonalDataUnreadable, SubjectErasedMeanwhile, SubjectsChangedMeanwhile, SubjectSeal
+from domain.transcodings import SEALED_TAGS
 from domain.values import PersonalNote
 from projections.eventstore import sql
 from projections.eventstore.store import VAULT_TABLES, Store
@@ -37,18 +38,39 @@ from projections.privacy.keyfile import PersonalDataKeys
 
 SUBJECTS, CASES, INDEX, META = VAULT_TABLES
 
+_INDEX_COLUMNS = (("bucket", "int8"), ("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+_INDEX_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {INDEX} (bucket INTEGER NOT NULL DEFAULT 0, digest TEXT NOT NULL, "
+    "subject_id TEXT NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (bucket, digest, subject_id, case_id))"
+)
+# A subject's row names the case it was first recorded in (``case_id``; none for a subject
+# made for a reservation); ``CASES`` links it to every other case its data is sealed in (few:
+# most people have one case). No index by case: a case's subjects are read from its own
+# events, which carry their ids (``subjects_in``). Each index by case or second link row cost
+# a save B-tree inserts on random pages of the file (written to the WAL again each save).
 _DDL = (
     f"CREATE TABLE IF NOT EXISTS {SUBJECTS} (subject_id TEXT PRIMARY KEY, nik_index TEXT, wrapped_key TEXT, "
-    "created_at TEXT NOT NULL, erased_at TEXT)",
+    "created_at TEXT NOT NULL, erased_at TEXT, case_id TEXT)",
     f"CREATE UNIQUE INDEX IF NOT EXISTS {SUBJECTS}_nik ON {SUBJECTS} (nik_index)",
     f"CREATE TABLE IF NOT EXISTS {CASES} (subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
     "PRIMARY KEY (subject_id, case_id))",
-    f"CREATE INDEX IF NOT EXISTS {CASES}_case ON {CASES} (case_id)",
+    f"DROP INDEX IF EXISTS {CASES}_case",  # stores made before: links were found by case
     # case_id '' marks an index of the subject as a whole (NIK, name), else of one case's
-    # document (passport or permit number).
-    f"CREATE TABLE IF NOT EXISTS {INDEX} (digest TEXT NOT NULL, subject_id TEXT NOT NULL, case_id TEXT NOT NULL, "
-    "PRIMARY KEY (digest, subject_id, case_id))",
+    # document (passport or permit number). Keyed by ``bucket`` first (``_bucket``: the week
+    # the subject was first recorded): a save's rows go to the last weeks' few pages, where
+    # keyed by digest (random) they went to a page each, all over the table.
+    _INDEX_TABLE,
     f"CREATE TABLE IF NOT EXISTS {META} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+# Every case a subject's data is sealed in: the one its row names, and its links.
+LINKS_OF_SUBJECT = (
+    f"SELECT case_id FROM {SUBJECTS} WHERE subject_id = ? AND case_id IS NOT NULL "
+    f"UNION SELECT case_id FROM {CASES} WHERE subject_id = ? ORDER BY 1"
+)
+# Every (subject, case) link: a subject's first case (its row) and the others (``CASES``).
+LINKS = (
+    f"SELECT subject_id, case_id FROM {SUBJECTS} WHERE case_id IS NOT NULL "
+    f"UNION SELECT subject_id, case_id FROM {CASES}"
 )
 _KEY_CHECK = b"berkas personal-data key check"
 _WRITER_CACHE_KIB = 65_536  # SQLite: the vault writer's page cache (64 MiB: a demo year's vault indexes fit)
@@ -59,6 +81,20 @@ _UNKNOWN = ("?",)  # an event class whose document fields were not looked up yet
 
 
 _DAY_MS = 86_400_000
+_WEEK_MS = 7 * _DAY_MS
+# Every bucket of the blind index, each found by one seek (a loose index scan): a digest is
+# looked up in each (a few hundred in ten years), not in every row.
+_BUCKETS = (
+    f"WITH RECURSIVE b (w) AS (SELECT min(bucket) FROM {INDEX} "
+    f"UNION ALL SELECT (SELECT min(bucket) FROM {INDEX} WHERE bucket > b.w) FROM b WHERE b.w IS NOT NULL) "
+)
+
+
+def _bucket(subject_id: str) -> int:
+    """The blind-index bucket of a subject's rows: the week its id was made in (a UUIDv7's
+    first 48 bits are milliseconds); 0 for an id of another kind."""
+    return int(subject_id[:12], 16) // _WEEK_MS if subject_id[12] == "7" else 0
+
 
 log = logging.getLogger("berkas.privacy")
 # After a shredding, how long the vault tries to wipe the old row versions from the store's
@@ -82,6 +118,19 @@ def _ordered_id(at: datetime | None = None, random: bytes | None = None) -> str:
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
     return f"{value:032x}"
+
+
+def _sealed_for(value: Any, subjects: set[str]) -> None:
+    """Add the subject ids of the sealed values in an event's stored state to ``subjects``."""
+    if isinstance(value, dict):
+        if value.get("_type_") in SEALED_TAGS:
+            subjects.add(value["_data_"]["s"])
+            return
+        for item in value.values():
+            _sealed_for(item, subjects)
+    elif isinstance(value, list):
+        for item in value:
+            _sealed_for(item, subjects)
 
 
 def _case_text(case: int) -> str:
@@ -128,12 +177,13 @@ _ERASED_TOPIC = "berkas:DataSubject.SubjectErased"
 class _Subject:
     """A subject's id, its data key (ready to use) and the key as wrapped in its row."""
 
-    __slots__ = ("aad", "key", "subject_id", "wrapped")
+    __slots__ = ("aad", "case", "key", "subject_id", "wrapped")
 
-    def __init__(self, subject_id: str, key: AESGCM, wrapped: str = ""):
+    def __init__(self, subject_id: str, key: AESGCM, wrapped: str = "", case: int | None = None):
         self.subject_id = subject_id
         self.key = key
         self.wrapped = wrapped
+        self.case = case  # a new subject's: the case it is first recorded in (``UUID.int``)
         # The associated data every value sealed under this key is bound to: the subject's id.
         self.aad = subject_id.encode()
 
@@ -148,10 +198,11 @@ class _Pending:
     once, in ``prepare``: most events seal nothing."""
 
     event: Any = None  # the event being encoded: its case, when a subject it creates was first recorded
+    sealing: dict[str, _Subject] = field(default_factory=dict)  # NIK -> its subject, in this save
     new: dict[str, _Subject] = field(default_factory=dict)  # nik index -> new subject
     used: set[str] = field(default_factory=set)  # known subjects sealed for
     links: set[tuple[str, int]] = field(default_factory=set)  # (subject, case)
-    index: set[tuple[str, str, str]] = field(default_factory=set)  # (digest, subject, "")
+    names: set[tuple[str, str]] = field(default_factory=set)  # (name, subject): digested once, written
     documents: set[tuple[str, int]] = field(default_factory=set)  # (digest, case)
 
 
@@ -187,9 +238,40 @@ class Vault(SubjectSeal):
             for statement in _DDL:
                 # SQLite: a table keyed by its primary key alone, not by a rowid beside it, is
                 # one B-tree instead of two to write (every subject and link, on every save).
+                made = statement
                 if conn.dialect.name == "sqlite" and statement.startswith("CREATE TABLE"):
-                    statement += " WITHOUT ROWID"
-                sql.execute(conn, statement)
+                    made += " WITHOUT ROWID"
+                sql.execute(conn, made)
+                if statement.startswith(f"CREATE TABLE IF NOT EXISTS {SUBJECTS} "):
+                    conn.dialect.add_column(conn, SUBJECTS, "case_id", "TEXT")  # stores made before
+                if statement is _INDEX_TABLE:
+                    Vault._bucket_index(conn)
+
+    @staticmethod
+    def _bucket_index(conn: Any) -> None:
+        """A blind index made before buckets (keyed by digest) moved into one keyed by bucket,
+        its rows and its grants (the application's role, on PostgreSQL) kept; at start-up,
+        which the store serialises."""
+        if "bucket" in sql.columns(conn, INDEX):
+            return
+        earlier = f"{INDEX}_by_digest"
+        sql.execute(conn, f"ALTER TABLE {INDEX} RENAME TO {earlier}")
+        statement = _INDEX_TABLE + (" WITHOUT ROWID" if conn.dialect.name == "sqlite" else "")
+        sql.execute(conn, statement)
+        rows = sql.fetchall(conn, f"SELECT digest, subject_id, case_id FROM {earlier}")
+        rows = [(_bucket(s), d, s, c) for d, s, c in rows]
+        sql.insert_rows(conn, INDEX, _INDEX_COLUMNS, rows, "ON CONFLICT DO NOTHING")
+        if conn.dialect.name != "sqlite":
+            grants = sql.fetchall(
+                conn,
+                "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+                "WHERE table_name = ? AND grantee <> current_user",
+                [earlier],
+            )
+            for grantee, privilege in grants:
+                to = "PUBLIC" if grantee == "PUBLIC" else '"' + grantee.replace('"', '""') + '"'
+                sql.execute(conn, f"GRANT {privilege} ON {INDEX} TO {to}")
+        sql.execute(conn, f"DROP TABLE {earlier}")
 
     @staticmethod
     def store_holds_subjects(store: Store) -> bool:
@@ -243,14 +325,14 @@ class Vault(SubjectSeal):
         the NIK under, or finding, the wrong person."""
         return f"{subject_id}\x00nik\x00{nik_index}".encode()
 
-    def _new_subject(self, nik_index: str, at: datetime | None = None) -> _Subject:
+    def _new_subject(self, nik_index: str, at: datetime | None = None, case: int | None = None) -> _Subject:
         # One draw from the OS's random source for the id's random bits, the 256-bit data key
         # and the nonce wrapping it, not three (a demo year at 1/8 makes ~9,500 subjects).
         random = os.urandom(10 + 32 + 12)
         subject_id = _ordered_id(at, random[:10])
         data_key = random[10:42]
         wrapped = _BOUND + self._wrap(data_key, self._bound(subject_id, nik_index), random[42:])
-        return _Subject(subject_id, AESGCM(data_key), wrapped)
+        return _Subject(subject_id, AESGCM(data_key), wrapped, case)
 
     def _known(self, subject_id: str, wrapped: str, nik_index: str | None) -> _Subject:
         """A stored subject's key. Keys wrapped before the NIK index was bound in carry no
@@ -272,12 +354,23 @@ class Vault(SubjectSeal):
         return pending
 
     def begin_event(self, event: Any) -> None:
-        # Every event passes here, most sealing nothing and carrying no document number: no
-        # property, no UUID hashing; its case is read by ``seal``, when something is sealed.
         pending = self._local.__dict__.get("pending") or self._pending
         pending.event = event
         if self._documents_on.get(event.__class__, _UNKNOWN):
             self._index_documents(pending, event)
+
+    def encode_events(self, events: Sequence[Any], encode: Callable[[Any], Any]) -> list[Any]:
+        # Every event passes here, most sealing nothing and carrying no document number: one
+        # loop, no call per event; its case is read by ``seal``, when something is sealed.
+        pending = self._local.__dict__.get("pending") or self._pending
+        documents_on = self._documents_on
+        stored = []
+        for event in events:
+            pending.event = event
+            if documents_on.get(event.__class__, _UNKNOWN):
+                self._index_documents(pending, event)
+            stored.append(encode(event))
+        return stored
 
     def _index_documents(self, pending: _Pending, event: Any) -> None:
         state = event.__dict__
@@ -298,27 +391,38 @@ class Vault(SubjectSeal):
         return self.blind.digest(kind, value)
 
     def seal(self, nik: str, name: str, plaintext: bytes) -> tuple[str, str]:
+        # A save seals a person's data and notes several times over: the subject is looked up
+        # once per save (``pending.sealing``), a name digested once, when written.
         pending = self._local.__dict__.get("pending") or self._pending
-        nik_index = self.blind.digest("nik", nik)
-        subject = pending.new.get(nik_index)
+        subject = pending.sealing.get(nik)
         if subject is None:
-            subject = self._by_nik.get(nik_index)
-            if subject is None:
-                # Its NIK is found by the subject's own row (``nik_index``): no index row.
-                event = pending.event
-                subject = pending.new[nik_index] = self._new_subject(
-                    nik_index, None if event is None else event.timestamp
-                )
-            else:
-                pending.used.add(subject.subject_id)
+            subject = pending.sealing[nik] = self._subject_to_seal(pending, nik)
         if name:
-            pending.index.add((self.blind.digest("name", name), subject.subject_id, ""))
+            pending.names.add((name, subject.subject_id))
         event = pending.event
         if event is not None:  # the case of the event being encoded
             pending.links.add((subject.subject_id, event.originator_id.int))
         nonce = os.urandom(12)  # random 96 bits per encryption, never a counter shared by processes
         sealed = nonce + subject.key.encrypt(nonce, plaintext, subject.aad)
         return subject.subject_id, b2a_base64(sealed, newline=False).decode()
+
+    def _subject_to_seal(self, pending: _Pending, nik: str) -> _Subject:
+        nik_index = self.blind.digest("nik", nik)
+        subject = pending.new.get(nik_index)
+        if subject is not None:
+            return subject
+        subject = self._by_nik.get(nik_index)
+        if subject is not None:
+            pending.used.add(subject.subject_id)
+            return subject
+        # Its NIK is found by the subject's own row (``nik_index``): no index row.
+        event = pending.event
+        if event is None:
+            subject = self._new_subject(nik_index)
+        else:  # its row names the case: no link row for it
+            subject = self._new_subject(nik_index, event.timestamp, event.originator_id.int)
+        pending.new[nik_index] = subject
+        return subject
 
     def seal_values(self, nik: str, name: str, values: list[str]) -> tuple[str, str]:
         # orjson writes the standard library's compact form (``separators=(",", ":")``,
@@ -338,7 +442,7 @@ class Vault(SubjectSeal):
             new = {nik_index: self._new_subject(nik_index) for nik_index in by_index if nik_index not in found}
             if new:
                 now = datetime.now(UTC).isoformat()
-                rows = [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new.items()]
+                rows = [(s.subject_id, nik_index, s.wrapped, now, None) for nik_index, s in new.items()]
                 if self._insert_subjects(conn, rows) == len(rows):
                     found |= {nik_index: (s.subject_id, s.wrapped) for nik_index, s in new.items()}
                 else:  # another writer made a subject for one of these NIKs first: theirs
@@ -395,33 +499,36 @@ class Vault(SubjectSeal):
         ``committing``, once the events' transaction that holds them has committed."""
         now = datetime.now(UTC).isoformat()
         new = list(pending.new.items())
-        inserted = self._insert_subjects(conn, [(s.subject_id, nik_index, s.wrapped, now) for nik_index, s in new])
+        inserted = self._insert_subjects(
+            conn,
+            [
+                (s.subject_id, nik_index, s.wrapped, now, None if s.case is None else _case_text(s.case))
+                for nik_index, s in new
+            ],
+        )
         if self._stale(conn, pending, new, inserted == len(new), durable):
             return False  # (``durable``: the subjects that did go in stay, cached: the next encoding uses them)
-        text3 = (("digest", "text"), ("subject_id", "text"), ("case_id", "text"))
+        first = {(s.subject_id, s.case) for _, s in new}  # named by the subjects' own rows
         sql.insert_rows(
             conn,
             CASES,
             (("subject_id", "text"), ("case_id", "text")),
-            [(s, _case_text(c)) for s, c in pending.links],
+            [(s, _case_text(c)) for s, c in pending.links if (s, c) not in first],
             "ON CONFLICT DO NOTHING",
         )
-        # A document's holder is whoever the case is about: linked in this batch (known
-        # here, indexed with the names in one statement) or before (looked up).
+        # A document's holder is whoever the case is about: sealed for in this batch (known
+        # here, indexed with the names in one statement) or before (read from its events).
         holders: dict[int, list[str]] = {}
         for subject_id, case in pending.links:
             holders.setdefault(case, []).append(subject_id)
-        rows = list(pending.index)
-        rows += [(d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
-        sql.insert_rows(conn, INDEX, text3, rows, "ON CONFLICT DO NOTHING")
-        earlier = sorted((d, _case_text(c)) for d, c in pending.documents if c not in holders)
+        earlier = sorted({c for _, c in pending.documents if c not in holders})
         if earlier:
-            sql.executemany(
-                conn,
-                f"INSERT INTO {INDEX} (digest, subject_id, case_id) SELECT ?, subject_id, case_id FROM {CASES} "
-                "WHERE case_id = ? ON CONFLICT DO NOTHING",
-                earlier,
-            )
+            found = self.subjects_in(conn, [UUID(int=c) for c in earlier])
+            holders.update((c, found.get(UUID(int=c), [])) for c in earlier)
+        digest = self.blind.digest
+        rows = [(_bucket(s), digest("name", name), s, "") for name, s in pending.names]
+        rows += [(_bucket(s), d, s, _case_text(c)) for d, c in pending.documents for s in holders.get(c, ())]
+        sql.insert_rows(conn, INDEX, _INDEX_COLUMNS, rows, "ON CONFLICT DO NOTHING")
         return True
 
     @contextmanager
@@ -529,24 +636,25 @@ class Vault(SubjectSeal):
             exists = f"SELECT 1 FROM {dialect.events_table} WHERE originator_id = ?"
             unwritten = [str(case) for case in cases if not dialect.raw_rows(conn, exists, (dialect.case_key(case),))]
             if unwritten:
-                sql.executemany(
-                    conn,
-                    f"DELETE FROM {CASES} WHERE subject_id = ? AND case_id = ?",
-                    [(s, c) for s in sorted(gone) for c in unwritten],
-                )
+                pairs = [(s, c) for s in sorted(gone) for c in unwritten]
+                sql.executemany(conn, f"DELETE FROM {CASES} WHERE subject_id = ? AND case_id = ?", pairs)
+                forgotten = f"UPDATE {SUBJECTS} SET case_id = NULL WHERE subject_id = ? AND case_id = ?"
+                sql.executemany(conn, forgotten, pairs)
 
     @staticmethod
-    def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str]]) -> int:
-        """Insert new subjects' rows (id, NIK index, wrapped key, created at), a NIK another
-        writer gave a subject first left out: how many went in."""
+    def _insert_subjects(conn: Any, rows: list[tuple[str, str, str, str, str | None]]) -> int:
+        """Insert new subjects' rows (id, NIK index, wrapped key, created at, first case), a
+        NIK another writer gave a subject first left out: how many went in."""
         if not rows:
             return 0
-        statement = f"INSERT INTO {SUBJECTS} (subject_id, nik_index, wrapped_key, created_at) "
+        statement = f"INSERT INTO {SUBJECTS} (subject_id, nik_index, wrapped_key, created_at, case_id) "
         if conn.dialect.name == "sqlite":
             # ``executemany``'s rowcount is the rows it changed: a row left out counts none.
-            return int(conn.executemany(statement + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows).rowcount)
+            return int(conn.executemany(statement + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows).rowcount)
         columns = [list(values) for values in zip(*rows, strict=True)]
-        statement += "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) ON CONFLICT DO NOTHING"
+        statement += (
+            "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[]) ON CONFLICT DO NOTHING"
+        )
         return int(conn.execute(statement, columns).rowcount)
 
     def _stale(
@@ -717,22 +825,34 @@ class Vault(SubjectSeal):
 
     def cases_of(self, subject_id: str) -> list[UUID]:
         with self.store.read() as conn:
-            rows = sql.fetchall(
-                conn, f"SELECT case_id FROM {CASES} WHERE subject_id = ? ORDER BY case_id", [subject_id]
-            )
+            rows = sql.fetchall(conn, LINKS_OF_SUBJECT, [subject_id, subject_id])
         return [UUID(row[0]) for row in rows]
 
     def subjects_of(self, case_id: UUID) -> list[str]:
         with self.store.read() as conn:
-            rows = sql.fetchall(conn, f"SELECT subject_id FROM {CASES} WHERE case_id = ? ORDER BY 1", [str(case_id)])
-        return [row[0] for row in rows]
+            return self.subjects_in(conn, [case_id]).get(case_id, [])
+
+    @staticmethod
+    def subjects_in(conn: Any, case_ids: list[UUID]) -> dict[UUID, list[str]]:
+        """The subjects whose personal data each case's events are sealed for (each sealed
+        value names its subject: ``{"s": id, "c": ciphertext}``), in order; read from the
+        events, which the vault's links merely repeat (a case has a handful)."""
+        dialect = conn.dialect
+        found: dict[UUID, list[str]] = {}
+        statement = f"SELECT state FROM {dialect.events_table} WHERE originator_id = ?"
+        for case_id in case_ids:
+            subjects: set[str] = set()
+            for (state,) in dialect.fetchall(conn, statement, [dialect.case_key(case_id)]):
+                _sealed_for(orjson.loads(bytes(state)), subjects)
+            found[case_id] = sorted(subjects)
+        return found
 
     def find(self, kind: str, value: str) -> list[tuple[str, str]]:
         """(subject, case) pairs a blind index finds; case '' means every case of the subject."""
         digest = self.blind.digest(kind, value)
         statement = (
-            f"SELECT i.subject_id, i.case_id FROM {INDEX} i JOIN {SUBJECTS} s ON s.subject_id = i.subject_id "
-            "WHERE i.digest = ? AND s.erased_at IS NULL"
+            f"{_BUCKETS}SELECT i.subject_id, i.case_id FROM b JOIN {INDEX} i ON i.bucket = b.w AND i.digest = ? "
+            f"JOIN {SUBJECTS} s ON s.subject_id = i.subject_id WHERE s.erased_at IS NULL"
         )
         params = [digest]
         if kind == "nik":
