@@ -338,10 +338,16 @@ class Vault(SubjectSeal):
         """A stored subject's key. Keys wrapped before the NIK index was bound in carry no
         ``_BOUND`` prefix and unwrap under the id alone; stripping the prefix from a newer
         key does not help an attacker (its tag covers the longer associated data)."""
-        if wrapped.startswith(_BOUND):
-            key = self._unwrap(wrapped[len(_BOUND) :], self._bound(subject_id, nik_index))
-        else:
-            key = self._unwrap(wrapped, subject_id.encode())
+        try:
+            if wrapped.startswith(_BOUND):
+                key = self._unwrap(wrapped[len(_BOUND) :], self._bound(subject_id, nik_index))
+            else:
+                key = self._unwrap(wrapped, subject_id.encode())
+        except PersonalDataUnreadable:  # the key file matched the store's key check at start-up
+            raise PersonalDataUnreadable(
+                f"the key of data subject {subject_id} does not unwrap: its row in {SUBJECTS} was altered "
+                "(or the personal-data key file does not match this store)"
+            ) from None
         return _Subject(subject_id, AESGCM(key), wrapped)
 
     # --- sealing (writers) -----------------------------------------------------------
