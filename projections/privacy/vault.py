@@ -344,8 +344,9 @@ class Vault(SubjectSeal):
             else:
                 key = self._unwrap(wrapped, subject_id.encode())
         except PersonalDataUnreadable:  # the key file matched the store's key check at start-up
+            # Not naming the subject: the answer to a search by NIK would tie the NIK to it.
             raise PersonalDataUnreadable(
-                f"the key of data subject {subject_id} does not unwrap: its row in {SUBJECTS} was altered "
+                f"a data subject's key does not unwrap: its row in {SUBJECTS} was altered "
                 "(or the personal-data key file does not match this store)"
             ) from None
         return _Subject(subject_id, AESGCM(key), wrapped)
