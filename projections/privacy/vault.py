@@ -243,7 +243,8 @@ class Vault(SubjectSeal):
                     made += " WITHOUT ROWID"
                 sql.execute(conn, made)
                 if statement.startswith(f"CREATE TABLE IF NOT EXISTS {SUBJECTS} "):
-                    conn.dialect.add_column(conn, SUBJECTS, "case_id", "TEXT")  # stores made before
+                    # Stores made before; only then: ALTER TABLE locks the table even when it has the column.
+                    sql.add_column(conn, SUBJECTS, "case_id", "TEXT")
                 if statement is _INDEX_TABLE:
                     Vault._bucket_index(conn)
 
