@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import enforcement, joint_operation, passport, revenue_target, stay_permit, subject, values
-from domain.privacy import SubjectSeal
+from domain.privacy import PersonalDataUnreadable, SubjectSeal
 from domain.values import Fee, FeeLine, LateEntryReason, PersonalData, PersonalNote, Provenance, Referral, Role
 
 
@@ -77,6 +80,38 @@ class ProvenanceAsList(Transcoding):
         return Provenance(actor_id, Role(role), office, datetime.fromisoformat(occurred_at), command_id, reason)
 
 
+# Whether sealed personal data that does not open reads as a marked value (``unreadable``)
+# rather than raising: only where the reader will not be shown it (``marking_unreadable``).
+_marking = ContextVar("berkas_marking_unreadable", default=False)
+
+
+@contextmanager
+def marking_unreadable() -> Iterator[None]:
+    """Events decoded within read sealed personal data that does not open (a subject's key row
+    altered in the database, a wrong key file) as ``PersonalData.unreadable`` /
+    ``PersonalNote.unreadable`` instead of raising ``PersonalDataUnreadable``: for readers the
+    data is not shown to (an auditor's replay, a bundle's office), whose answers mark it so. The
+    marked value is never shown as data (``api.http.present`` raises where it would be), never
+    written again (``encode`` refuses it). Commands, exports and every read showing personal
+    data decode outside it, and so still refuse loudly."""
+    token = _marking.set(True)
+    try:
+        yield
+    finally:
+        _marking.reset(token)
+
+
+def _open(seal: SubjectSeal, data: dict[str, str]) -> bytes | PersonalDataUnreadable | None:
+    """The sealed value's plaintext, None when erased; within ``marking_unreadable``, the
+    refusal of a value that does not open (else raised)."""
+    try:
+        return seal.open(data["s"], data["c"])
+    except PersonalDataUnreadable as refused:
+        if not _marking.get():
+            raise
+        return refused
+
+
 class SealedPersonalData(Transcoding):
     """Personal data as ``{"s": subject id, "c": ciphertext}``: the subject's id is the key's
     id, stored beside the ciphertext; the fields travel inside it, never beside it, as a
@@ -90,6 +125,8 @@ class SealedPersonalData(Transcoding):
         self.seal = seal
 
     def encode(self, obj: PersonalData) -> dict[str, str]:
+        if obj.is_unreadable:
+            raise PersonalDataUnreadable("personal data that did not open cannot be written again")
         if obj.is_erased or obj.birth_date is None:
             raise ValueError("erased personal data cannot be written again")
         fields = [obj.name, obj.nik, obj.birth_date.isoformat(), obj.address]
@@ -97,9 +134,11 @@ class SealedPersonalData(Transcoding):
         return {"s": subject_id, "c": token}
 
     def decode(self, data: dict[str, str]) -> PersonalData:
-        plaintext = self.seal.open(data["s"], data["c"])
+        plaintext = _open(self.seal, data)
         if plaintext is None:
             return PersonalData.erased(data["s"])
+        if isinstance(plaintext, PersonalDataUnreadable):
+            return PersonalData.unreadable(data["s"])
         name, nik, birth_date, address = json.loads(plaintext)
         return PersonalData(name, nik, date.fromisoformat(birth_date), address, data["s"])
 
@@ -114,13 +153,17 @@ class SealedNote(Transcoding):
         self.seal = seal
 
     def encode(self, obj: PersonalNote) -> dict[str, str]:
+        if obj.is_unreadable:
+            raise PersonalDataUnreadable("personal data that did not open cannot be written again")
         subject_id, token = self.seal.seal_values(obj.nik, "", [obj.text, obj.nik])
         return {"s": subject_id, "c": token}
 
     def decode(self, data: dict[str, str]) -> PersonalNote:
-        plaintext = self.seal.open(data["s"], data["c"])
+        plaintext = _open(self.seal, data)
         if plaintext is None:
             return PersonalNote.erased(data["s"])
+        if isinstance(plaintext, PersonalDataUnreadable):
+            return PersonalNote.unreadable(data["s"])
         text, nik = json.loads(plaintext)
         return PersonalNote(text, nik, data["s"])
 

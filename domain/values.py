@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.errors import InvalidCommand
 from domain.plain_text import check_agency
+from domain.privacy import PersonalDataUnreadable
 
 
 class Role(Enum):
@@ -209,6 +210,10 @@ REASON_CODES = frozenset(
 
 # What a read shows where a data subject's key was destroyed (crypto-shredding).
 ERASED = "<erased>"
+# What stands for sealed personal data that did not open (the subject's key row altered, a
+# wrong key file), read where the data is not shown (``domain.transcodings.marking_unreadable``):
+# never shown as data, never written again, never taken for ``<erased>``.
+UNREADABLE = "<unreadable>"
 
 
 @dataclass(frozen=True)
@@ -232,9 +237,17 @@ class PersonalData:
     def erased(cls, subject_id: str | None) -> PersonalData:
         return cls(ERASED, ERASED, None, ERASED, subject_id)
 
+    @classmethod
+    def unreadable(cls, subject_id: str | None) -> PersonalData:
+        return cls(UNREADABLE, UNREADABLE, None, UNREADABLE, subject_id)
+
     @property
     def is_erased(self) -> bool:
         return self.nik == ERASED
+
+    @property
+    def is_unreadable(self) -> bool:
+        return self.nik == UNREADABLE
 
     def __repr__(self) -> str:
         return "PersonalData(<redacted>)"
@@ -257,6 +270,8 @@ class PersonalNote:
         sealed with that person's key. Nothing more is written about an erased person."""
         if person.is_erased:
             raise InvalidCommand(field, "the person's data was erased: nothing more is written about them")
+        if person.is_unreadable:  # a command reads its case unmarked, so never here: refused anyway
+            raise PersonalDataUnreadable("the person's data does not open: nothing is written about them")
         return cls(text, person.nik)
 
     @classmethod
@@ -271,6 +286,14 @@ class PersonalNote:
     @classmethod
     def erased(cls, subject_id: str | None) -> PersonalNote:
         return cls(ERASED, ERASED, subject_id)
+
+    @classmethod
+    def unreadable(cls, subject_id: str | None) -> PersonalNote:
+        return cls(UNREADABLE, UNREADABLE, subject_id)
+
+    @property
+    def is_unreadable(self) -> bool:
+        return self.nik == UNREADABLE
 
     def __repr__(self) -> str:
         return "PersonalNote(<redacted>)"

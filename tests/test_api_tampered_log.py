@@ -74,6 +74,8 @@ def test_reading_a_case_whose_sealed_personal_data_was_altered_is_a_409_naming_i
         assert builders.APPLICANT_NAME not in answer.text and builders.APPLICANT_NIK not in answer.text
     for name, value in cli_env(ledger).items():
         monkeypatch.setenv(name, value)
+    # The bundle reads the case's personal data marked (an auditor's tool: a key row altered is no
+    # reason to refuse it), so what refuses it is the ledger: the event's bytes changed.
     assert cli(["case", "bundle", str(case_id), "-o", "/dev/null"]) == 1
     said = capsys.readouterr().err
-    assert said.count("\n") == 1 and "personal data" in said, said
+    assert said.count("\n") == 1 and "ledger verify" in said, said

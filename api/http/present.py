@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -18,8 +18,22 @@ from api.http.schemas.admin import EventPublic
 from api.http.schemas.cases import CASE_MODELS, SOURCES, CasePublic
 from api.http.schemas.events import ENVELOPE, EVENT_MODELS
 from domain.case import Case
+from domain.privacy import PersonalDataUnreadable
 from domain.reference import OFFICES
 from domain.values import PersonalData, PersonalNote
+
+# Where an answer would show personal data that did not open (read ``marking_unreadable``):
+# the loud refusal its reader would have had before (a 409), never the marked value.
+UNREADABLE = (
+    "sealed personal data of this case does not open: a data subject's key row or the sealed bytes were "
+    "altered in the database, or the personal-data key file does not match this store "
+    "(`berkas ledger verify` tells whether the log was changed)"
+)
+
+
+def _refuse(value: PersonalData | PersonalNote) -> None:
+    if value.is_unreadable:
+        raise PersonalDataUnreadable(UNREADABLE)
 
 
 def local(moment: datetime, office: str) -> datetime:
@@ -48,6 +62,7 @@ def plain(value: Any, reveal: bool, office: str) -> Any:
     if isinstance(value, PersonalData | PersonalNote):
         if not reveal:
             return None
+        _refuse(value)
         # The subject id (the key's id) is not part of what was recorded about the person.
         fields = (f.name for f in dataclasses.fields(value) if f.name != "subject_id")
         return {name: plain(getattr(value, name), reveal, office) for name in fields}
@@ -76,12 +91,42 @@ def _attribute(value: Any, reveal: bool, office: str) -> Any:
     if type(value) in _AS_IS:
         return value
     if isinstance(value, PersonalNote):
-        return value.text if reveal else None
+        if not reveal:
+            return None
+        _refuse(value)
+        return value.text
     if value.__class__ is tuple and value and value[0].__class__ is PersonalNote:
         # Notes of one kind (an interview's indicators): their texts, or null where personal
         # data is not shown (not even how many there are).
-        return [note.text for note in value] if reveal else None
+        if not reveal:
+            return None
+        for note in value:
+            _refuse(note)
+        return [note.text for note in value]
     return plain(value, reveal, office)
+
+
+# Types no personal data is inside, answered first (exactly these types).
+_LEAVES = frozenset({datetime, date, Decimal, UUID})
+
+
+def unreadable(value: Any) -> bool:
+    """Whether ``value`` (an attribute, an event's payload) holds personal data that did not
+    open: what a redacted answer flags, its fields null like any personal data not shown."""
+    kind = type(value)
+    if kind in _AS_IS or kind in _LEAVES:
+        return False
+    if kind is PersonalData or kind is PersonalNote:
+        return value.is_unreadable
+    if isinstance(value, Enum):
+        return False
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(unreadable(item) for item in value)
+    if isinstance(value, dict):
+        return any(unreadable(item) for item in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(unreadable(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
 
 
 def case_public(case: Case, reveal: bool) -> CasePublic:
@@ -94,18 +139,20 @@ def case_public(case: Case, reveal: bool) -> CasePublic:
         value = getattr(case, source, _ABSENT)
         if value is not _ABSENT:
             values[name] = _attribute(value, reveal, case.office)
+            if not reveal and unreadable(value):
+                values["personal_data_unreadable"] = True
     return model.model_validate({**values, "kind": case.KIND, "id": case.id, "version": case.version})
 
 
 _ABSENT = object()
+# Fields ``case_public`` sets itself, not from an attribute of the case.
+_NOT_SOURCED = frozenset({"kind", "id", "version", "personal_data_unreadable"})
 
 
 @functools.cache
 def _sources(model: type[CasePublic]) -> tuple[tuple[str, str], ...]:
     """A public model's fields a case fills, each with the case's attribute it comes from."""
-    return tuple(
-        (name, SOURCES.get(name, name)) for name in model.model_fields if name not in ("kind", "id", "version")
-    )
+    return tuple((name, SOURCES.get(name, name)) for name in model.model_fields if name not in _NOT_SOURCED)
 
 
 def event_public(event: Aggregate.Event, reveal: bool) -> EventPublic:
@@ -127,4 +174,5 @@ def event_public(event: Aggregate.Event, reveal: bool) -> EventPublic:
         legal_basis=payload.get("legal_basis"),
         late_entry_reason=provenance.late_entry_reason,
         payload=plain(payload, reveal, office),
+        personal_data_unreadable=not reveal and unreadable(payload),
     )

@@ -1,4 +1,9 @@
-"""/cases/{id}: any case, replayed for auditors: its history, any version, any instant."""
+"""/cases/{id}: any case, replayed for auditors: its history, any version, any instant.
+
+Replayed ``marking_unreadable``: personal data that does not open (a data subject's key row
+altered) is null and flagged ``personal_data_unreadable`` where it is not shown (an auditor,
+another office), and refused (409 personal-data-unreadable) where it would be
+(``api.http.present``)."""
 
 from __future__ import annotations
 
@@ -17,12 +22,14 @@ from api.http.schemas.common import errors
 from api.http.schemas.events import EventsPublic
 from domain.case import Case
 from domain.errors import CaseNotFound, InvalidCommand
+from domain.transcodings import marking_unreadable
 
 router = APIRouter(prefix="/cases", tags=["replay (auditors)"])
 
 
 def _case(system, case_id: UUID, version: int | None = None) -> Case:
-    case = system.app.get_case(case_id, version=version)
+    with marking_unreadable():
+        case = system.app.get_case(case_id, version=version)
     if not isinstance(case, Case):  # accounts share the log but are not cases
         raise CaseNotFound(case_id)
     return case
@@ -47,7 +54,8 @@ def get_case(
     if version is not None:
         return answer(system, actor, _case(system, case_id, version), response)
     if as_of is not None:
-        then = system.app.case_as_of(case_id, as_of)
+        with marking_unreadable():
+            then = system.app.case_as_of(case_id, as_of)
         if then is None:
             raise InvalidCommand("as_of", "the case did not exist yet at that instant")
         return answer(system, actor, then, response)
@@ -58,7 +66,8 @@ def get_case(
 def history(case_id: UUID, system: SystemDep, actor: ActorDep) -> EventsPublic:
     """Every event in order, with actor, role, office, occurred and recorded time, reason and legal basis."""
     # One read of the log: the case's office is its first event's (no replay of the case besides).
-    recorded = system.app.history(case_id)
+    with marking_unreadable():
+        recorded = system.app.history(case_id)
     if not isinstance(recorded[0], Case.Event):  # accounts share the log but are not cases
         raise CaseNotFound(case_id)
     office = recorded[0].provenance.office

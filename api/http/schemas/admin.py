@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from api.http.schemas.cases import LocalTime, Rupiah
+from api.http.schemas.cases import UNREADABLE, LocalTime, Rupiah
 from api.http.schemas.common import DocumentBasis, Text, examples
 from api.http.schemas.enforcement import Amount
 from domain.values import LateEntryReason, Role
@@ -115,6 +115,7 @@ class EventPublic(BaseModel):
         description="The event's own fields as recorded (codes, amounts in rupiah, dates); "
         "personal data null unless the caller's office handles the case"
     )
+    personal_data_unreadable: bool = Field(False, description=UNREADABLE)
 
 
 class DecisionPublic(BaseModel):

@@ -36,6 +36,10 @@ LocalTime = Annotated[
     datetime, Field(description="RFC 3339, in the office's own offset", examples=["2024-06-03T09:15:00+07:00"])
 ]
 PERSONAL = "Data pribadi; null unless the caller's office handles the case (UU 27/2022)"
+UNREADABLE = (
+    "True where personal data shown null here does not open (a data subject's key row altered in the "
+    "database, or a wrong key file): a caller it would be shown to is refused (409 personal-data-unreadable)"
+)
 
 
 class PersonalDataPublic(BaseModel):
@@ -63,6 +67,7 @@ class _Case(BaseModel):
     version: int = Field(ge=1, description='The case\'s version, also sent as the ETag ("3"); send it back as If-Match')
     office: str = Field(description="The office handling the case (kode kantor), e.g. MLG", examples=["MLG"])
     last_occurred_at: LocalTime = Field(description="Business time of the case's latest event, in the office's offset")
+    personal_data_unreadable: bool = Field(False, description=UNREADABLE)
 
 
 class PassportApplicationPublic(_Case):
