@@ -160,7 +160,7 @@ def _register(router: APIRouter, kind: type[Case], path: str, route: Route) -> N
         status_code=201 if route.opens else 200,
         # A command that opens a case answers with that case, of its own kind.
         response_model=CasePublic if route.opens else CASE_MODELS[kind.KIND],
-        responses=errors(401, 403, 404, 409, 422),
+        responses=errors(401, 403, 404, 409, 412, 422),
         summary=route.summary + (" (supervisor)" if transition.supervisor_only else ""),
         description=transition.describe(),
         name=route.command,

@@ -22,7 +22,19 @@ from domain.subject import ErasureRefused
 from domain.usecases.base import Actor
 from projections.eventstore.store import Store
 
-ETAG = re.compile(r'\s*(?:W/)?"?([0-9]{1,9})"?\s*')
+# Every ETag this API sends is strong: the version, ``"3"`` (RFC 9110 §8.8.3).
+ETAG = re.compile(r'\s*"?([0-9]{1,9})"?\s*')
+WEAK = "W/"
+
+
+def none_match(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names the current ``etag``: ``*``, or any tag of its list by
+    the weak comparison (RFC 9110 §13.1.2: ``W/"3"`` names ``"3"``)."""
+    if if_none_match is None:
+        return False
+    tags = [tag.strip() for tag in if_none_match.split(",")]
+    return "*" in tags or any(tag.removeprefix(WEAK) == etag for tag in tags)
+
 
 bearer = HTTPBearer(auto_error=False, description="A token from `berkas users add`")
 
@@ -62,6 +74,10 @@ async def expected_version(
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
+    if if_match.lstrip().startswith(WEAK):  # the strong comparison: a weak tag matches nothing
+        raise HTTPException(
+            412, 'If-Match takes the strong ETag read ("3"): a weak one never matches (RFC 9110 §13.1.1)'
+        )
     found = ETAG.fullmatch(if_match)
     if found is None:
         rule = 'must be an ETag such as "3"'

@@ -64,6 +64,7 @@ _BY_STATUS = {
     405: "method-not-allowed",
     406: "not-acceptable",
     409: "busy",
+    412: "precondition-failed",
     413: "body-too-large",
     415: "unsupported-media-type",
     422: "invalid-request",

@@ -8,20 +8,21 @@ linked by an absolute ``Link: <…>; rel="next"``."""
 import base64
 import binascii
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from api.bootstrap import System
 from api.http import access
 from api.http.present import local
 from api.http.schemas.cases import CasesPublic, CaseSummaryPublic
-from api.http.schemas.common import BusinessInstant
+from api.http.schemas.common import BusinessInstant, Day
 from domain.case import Case
 from domain.reference import OFFICES
 from domain.usecases.base import Actor
@@ -47,6 +48,30 @@ def _plus_restored(value: Any) -> Any:
 Instant = Annotated[BusinessInstant, BeforeValidator(_plus_restored)]
 INSTANT_HELP = (
     "RFC 3339 with an offset, e.g. 2024-06-30T00:00:00+07:00 (encode `+` as %2B; an unencoded one is accepted)"
+)
+_PLAIN_DAY = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")
+_AS_DAY, _AS_INSTANT = TypeAdapter(Day), TypeAdapter(Instant)
+
+
+def _day_or_instant(value: Any) -> date | datetime:
+    """A plain date (2025-12-01) stays a day, the office's (``api.http.days``); anything
+    else is an instant, its offset required. A refusal is one error of the field's own."""
+    adapter = _AS_DAY if isinstance(value, str) and _PLAIN_DAY.fullmatch(value) else _AS_INSTANT
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as refused:
+        first = refused.errors()[0]
+        raise PydanticCustomError(first["type"], first["msg"].replace("{", "{{").replace("}", "}}")) from None
+
+
+DayOrInstant = Annotated[
+    date | datetime,
+    PlainValidator(_day_or_instant),
+    WithJsonSchema({"type": "string", "examples": ["2025-12-01", "2025-12-01T08:00:00+08:00"]}),
+]
+DAY_OR_INSTANT_HELP = (
+    "A date (2025-12-01: the office's calendar day, from its start or through its end; in a list of "
+    "every office each row's own office's day), or " + INSTANT_HELP
 )
 
 

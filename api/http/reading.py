@@ -30,6 +30,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.bootstrap import System
 from api.http import access
+from api.http.deps import none_match
 from api.http.present import case_public
 from domain.case import Case
 from domain.errors import CaseNotFound
@@ -246,7 +247,7 @@ class CaseReads:
             raise CaseNotFound(case_id)
         access.require_case_reader(actor, entry.office)
         etag = f'"{entry.version}"'
-        if request.headers.get("if-none-match") == etag:
+        if none_match(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag})
         return Response(entry.body, media_type=JSON, headers={"ETag": etag})
 

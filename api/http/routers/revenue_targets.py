@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from api.http import access
-from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, IdempotencyKey, SystemDep, bound
+from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, IdempotencyKey, SystemDep, bound, none_match
 from api.http.listing import WORD
 from api.http.schemas.admin import RevenueTargetCreate, RevenueTargetPublic, RevenueTargetUpdate
-from api.http.schemas.common import errors
+from api.http.schemas.common import NOT_MODIFIED, errors
 from domain.errors import InvalidCommand
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor
@@ -83,7 +83,7 @@ def _created(target: RevenueTargetPublic, response: Response) -> RevenueTargetPu
     return target
 
 
-@router.post("", response_model=RevenueTargetPublic, responses={**_ANSWERS, **errors(401, 403, 409, 422)})
+@router.post("", response_model=RevenueTargetPublic, responses={**_ANSWERS, **errors(401, 403, 409, 412, 422)})
 def set_target(
     body: RevenueTargetCreate,
     system: SystemDep,
@@ -120,12 +120,15 @@ def put_target(
     return _created(answer, response)
 
 
-@router.get("/{year}", response_model=RevenueTargetPublic, responses=errors(401, 403, 404, 422))
+@router.get("/{year}", response_model=RevenueTargetPublic, responses={**NOT_MODIFIED, **errors(401, 403, 404, 422)})
 def get_target(
     year: Year,
     system: SystemDep,
     actor: ActorDep,
     response: Response,
+    if_none_match: Annotated[
+        str | None, Header(alias="If-None-Match", max_length=200, description="The ETag read: unchanged, 304")
+    ] = None,
     office: Annotated[
         str | None,
         Query(
@@ -134,11 +137,15 @@ def get_target(
             description="Office code, e.g. MLG: required of auditors; officers and supervisors read their own",
         ),
     ] = None,
-) -> RevenueTargetPublic:
+) -> RevenueTargetPublic | Response:
     """An office's target for the year. Auditors read every office, so they name it (`office`;
     without it, a 422 naming `office`); officers and supervisors read their own office's, which
-    `office` may name (another office is a 403)."""
+    `office` may name (another office is a 403). Its version is the ETag; an unchanged
+    version answers a matching `If-None-Match` with 304."""
     scope = access.list_scope(actor, office)
     if scope is None:  # an auditor, who reads every office, named none: no single target to answer
         raise InvalidCommand("office", "is required of an auditor, who reads every office's target: e.g. ?office=MLG")
-    return _public(system.app.revenue_target(scope, year), response)
+    target = _public(system.app.revenue_target(scope, year), response)
+    if none_match(if_none_match, response.headers["ETag"]):
+        return Response(status_code=304, headers={"ETag": response.headers["ETag"]})
+    return target

@@ -173,6 +173,8 @@ class HealthPublic(BaseModel):
 
 
 class ReadyPublic(BaseModel):
-    status: str
+    status: Literal["ready", "unavailable", "halted", "lagging"]
     database: str
     lag: dict[str, int] | None = Field(description="Events each projection is behind the log")
+    reason: str | None = Field(None, description="Why not ready: `halted` and `lagging` (never personal data)")
+    halted_at: int | None = Field(None, description="`halted`: the notification id of the event the views cannot read")

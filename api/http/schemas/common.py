@@ -159,7 +159,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ProblemPublic, "description": "Not allowed for this role or office"},
     404: {"model": ProblemPublic, "description": "Not found"},
     409: {"model": ProblemPublic, "description": "Illegal transition or stale version"},
-    412: {"model": ProblemPublic, "description": "`If-None-Match: *` (create only), and it exists already"},
+    412: {
+        "model": ProblemPublic,
+        "description": "`If-Match` a weak ETag (it never matches), or `If-None-Match: *` (create only) "
+        "and it exists already",
+    },
     422: {"model": ProblemPublic, "description": "A field breaks a rule (`errors` lists every one)"},
     503: {"model": ProblemPublic, "description": "Not available here (e.g. no ledger key configured)"},
 }

@@ -18,7 +18,7 @@ TITLES: dict[str, str] = {
     "method-not-allowed": "Method not allowed",
     "illegal-transition": "The case's status does not allow this command",
     "conflict": "The case has changed since you read it",
-    "precondition-failed": "It exists already (the request said If-None-Match: *)",
+    "precondition-failed": "A precondition of the request does not hold (If-Match or If-None-Match)",
     "taken": "The number or application is already held by another case",
     "busy": "Already running",
     "ledger-not-ready": "The ledger has not sealed this case yet",

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.http import access
+from api.http import access, days
 from api.http.listing import MAX_PAGE, MAX_POSITION
-from api.ui import days
 from api.ui.web import CODE, ViewerDep, optional_date, page, state_of
 from domain.reference import OFFICES
 from projections.views import audit_trail

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api import privacy
-from api.http import access
+from api.http import access, days
 from api.http.listing import MAX_PAGE, WORD
 from api.http.present import case_public, event_public
 from api.http.schemas.cases import CASE_MODELS
-from api.ui import days, refusals
+from api.ui import refusals
 from api.ui.forms import body, form_of, forms
 from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
 from domain import CASE_KINDS

@@ -1,4 +1,4 @@
-"""Date filters of the lists: a day is an office's calendar day.
+"""Date filters of the lists, the API's and the web interface's: a day is an office's calendar day.
 
 A list of one office takes that office's days (its own zone: WIB, WITA or WIT). A national
 list (an auditor's, every office) takes each row's own office's days, the days its rows
@@ -37,6 +37,23 @@ def bounds(since: date | None, until: date | None, office: str | None) -> tuple[
     first = min((datetime.combine(since, time.min, tzinfo=zone) for zone in _zones()), default=None) if since else None
     last = max((datetime.combine(until, time.max, tzinfo=zone) for zone in _zones()), default=None) if until else None
     return first, last
+
+
+def day_of(value: date | datetime | None) -> date | None:
+    """A bound given as a day (a ``date``, not a ``datetime``), else None."""
+    return None if isinstance(value, datetime) else value
+
+
+def span(
+    since: date | datetime | None, until: date | datetime | None, office: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """What to ask the store for when each bound is a day (``bounds``: from its start, to
+    its end) or an instant, taken as given."""
+    first, last = bounds(day_of(since), day_of(until), office)
+    return (
+        since if isinstance(since, datetime) else first,
+        until if isinstance(until, datetime) else last,
+    )
 
 
 def _instant(value: datetime | str) -> datetime:
