@@ -1004,13 +1004,16 @@ class Vault(SubjectSeal):
     @staticmethod
     def _horizon_passed(conn: Any) -> bool:
         """Wait (up to ``_WIPE_SECONDS``) for the transactions of this database that began
-        before now to end: VACUUM keeps every row version a snapshot still open may read."""
+        before now to end: VACUUM keeps every row version a snapshot still open may read, and
+        every one deleted after the oldest transaction still running began (one idle between
+        statements holds no snapshot, but its id holds the horizon back all the same)."""
         deadline = time.monotonic() + _WIPE_SECONDS
         since = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         while True:
             older = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND xact_start < %s",
+                "AND pid <> pg_backend_pid() AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) "
+                "AND xact_start < %s",
                 (since,),
             ).fetchone()[0]
             if not older:
