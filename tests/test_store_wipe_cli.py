@@ -5,16 +5,14 @@ could; no personal data in what it says."""
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
-from api.bootstrap import System, bootstrap
+from api.bootstrap import System
 from api.cli.app import run
-from api.settings import Settings
 from tests.builders import fresh_applicant, submission
+from tests.stores import fresh_system
 from tests.test_privacy_review_remnants import _secrets
 from tests.test_privacy_shred_bytes import _raw_pages
 
@@ -47,21 +45,8 @@ def _shredded_without_wiping(system, officer, monkeypatch, count: int = 2) -> tu
 def own_system(request, tmp_path, pg_admin_url) -> Iterator[System]:
     """A store of the test's own: on a database shared with other tests, a transaction they
     left open holds VACUUM's horizon back, and the wipe rightly says it could not finish."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_system")
-        return
-    name = f"berkas_test_wipe_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    system = bootstrap(
-        Settings(database_url=f"{pg_admin_url.rpartition('/')[0]}/{name}", sqlite_path=tmp_path / "x.db")
-    )
-    try:
+    with fresh_system(request.param, pg_admin_url, tmp_path) as system:
         yield system
-    finally:
-        system.close()
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_one_wipe_removes_what_a_batch_of_erasures_left(own_system, officer, monkeypatch, capsys):
