@@ -345,6 +345,10 @@ def percent(lang: str, value: Decimal | None) -> str:
 # A case's attributes as its page shows them, by the API's field name (Bahasa Indonesia,
 # English); a form field's label (FIELDS) serves when the name is the same thing.
 ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "personal_data_unreadable": (
+        "Data pribadi tidak dapat dibuka (baris kunci diubah)",
+        "Personal data unreadable (key row altered)",
+    ),
     "actions": ("Tindakan administratif", "Administrative actions"),
     "adjudicator": ("Pemutus (ID kepala seksi)", "Adjudicator (supervisor's id)"),
     "agencies": ("Instansi", "Agencies"),

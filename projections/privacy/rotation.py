@@ -25,6 +25,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -254,11 +255,18 @@ def _alone(store: Store) -> Iterator[Any]:
         # The lock every start-up takes: no process starts (and caches the old KEK) meanwhile.
         conn.dialect.lock(conn, _SETUP_LOCK)
         sql.execute(conn, f"SELECT pg_advisory_xact_lock({_ERASURE_LOCK})")
-        others = sql.fetchall(
-            conn,
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
-        )[0][0]
+        # A session closed just now still shows until its server process has exited: wait
+        # (up to ``_SESSIONS_GONE_SECONDS``) before calling it another process's.
+        deadline = time.monotonic() + _SESSIONS_GONE_SECONDS
+        while True:
+            others = sql.fetchall(
+                conn,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            )[0][0]
+            if not others or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
         if others:
             raise RotationRefused(_IN_USE.format(what=f"{others} other sessions are connected to this database"))
         try:
@@ -269,6 +277,7 @@ def _alone(store: Store) -> Iterator[Any]:
 
 
 _STALE = "the personal-data key file no longer matches this store: nothing was rotated"
+_SESSIONS_GONE_SECONDS = 2.0
 _IN_USE = "{what}: stop the API, the workers and other sessions on this store, then rotate"
 
 
