@@ -20,7 +20,7 @@ from domain.privacy import PersonalDataUnreadable
 from domain.values import PersonalData
 from projections.eventstore.store import VAULT_TABLES
 from projections.privacy import keyfile
-from projections.privacy.vault import Vault
+from projections.privacy.vault import _SHRED_INDEX, Vault
 from tests import builders
 
 SUBJECTS, CASES, INDEX, _ = VAULT_TABLES
@@ -204,3 +204,37 @@ def test_a_bucket_is_the_week_of_a_version_7_id_and_zero_for_any_other():
     at = datetime(2025, 6, 2, 8, tzinfo=UTC)
     assert _bucket(_ordered_id(at)) == int(at.timestamp() * 1000) // WEEK_MS
     assert _bucket(uuid.uuid4().hex) == 0
+
+
+def test_an_erasure_removes_the_subjects_rows_from_its_bucket_and_bucket_0_and_no_one_elses(system):
+    """Shredding deletes by bucket (two seeks under the erasure lock, not a scan of every
+    subject's rows); a row in bucket 0 (the column's default: written before buckets) goes too."""
+    person, other = someone(), someone()
+    first, _ = two_cases_weeks_apart(system, person)
+    other_first, _ = two_cases_weeks_apart(system, other)
+    subject = system.app.get_case(first).applicant.subject_id
+    other_subject = system.app.get_case(other_first).applicant.subject_id
+    with system.store.connect() as conn:
+        conn.execute(
+            system.store.dialect.native(f"INSERT INTO {INDEX} (digest, subject_id, case_id) VALUES (?, ?, ?)"),
+            ("an-earlier-digest", subject, str(first)),
+        )
+    before = rows(system, f"SELECT bucket, digest, case_id FROM {INDEX} WHERE subject_id = ?", (other_subject,))
+    assert {row[0] for row in rows(system, f"SELECT bucket FROM {INDEX} WHERE subject_id = ?", (subject,))} == {
+        0,
+        datetime(2024, 1, 3, tzinfo=UTC).timestamp() * 1000 // WEEK_MS,
+    }
+
+    system.vault.shred(subject)
+
+    assert rows(system, f"SELECT * FROM {INDEX} WHERE subject_id = ?", (subject,)) == []
+    assert rows(system, f"SELECT bucket, digest, case_id FROM {INDEX} WHERE subject_id = ?", (other_subject,)) == before
+    assert privacy.search(system, None, None, person.name) == (set(), set())
+    assert privacy.search(system, None, None, other.name)[0] == {other_subject}
+
+
+def test_the_erasures_delete_seeks_the_blind_index_by_bucket(sqlite_system):
+    plan = rows(sqlite_system, f"EXPLAIN QUERY PLAN {_SHRED_INDEX}", (1, "x"))
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "SEARCH" in details and "bucket=?" in details, details
+    assert "SCAN" not in details, details

@@ -96,6 +96,8 @@ def _bucket(subject_id: str) -> int:
     return int(subject_id[:12], 16) // _WEEK_MS if subject_id[12] == "7" else 0
 
 
+_SHRED_INDEX = f"DELETE FROM {INDEX} WHERE bucket IN (?, 0) AND subject_id = ?"
+
 log = logging.getLogger("berkas.privacy")
 # After a shredding, how long the vault tries to wipe the old row versions from the store's
 # files (SQLite: truncate the WAL, which readers still on an older snapshot hold back).
@@ -912,7 +914,9 @@ class Vault(SubjectSeal):
                 "WHERE subject_id = ?",
                 [self._tombstone(subject_id), now, subject_id],
             )
-            sql.execute(conn, f"DELETE FROM {INDEX} WHERE subject_id = ?", [subject_id])
+            # Its rows are in its own bucket (or 0: written before buckets, or an id of another
+            # kind): two seeks, not a scan of every subject's rows under the erasure lock.
+            sql.execute(conn, _SHRED_INDEX, [_bucket(subject_id), subject_id])
         self._by_id[subject_id] = (None, time.monotonic())
         for nik_index, subject in list(self._by_nik.items()):
             if subject.subject_id == subject_id:
