@@ -39,6 +39,12 @@ def token_for(system: System, role: str, office: str = "MLG") -> str:
     return token
 
 
+def account_for(system: System, role: str, office: str = "MLG") -> str:
+    """A registered account's id: what the CLI's ``--as`` takes."""
+    user, _ = users.register(system.app, console_admin(office), f"{role.lower()} tester", role, office)
+    return str(user.id)
+
+
 def auth(token: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **headers}
 

@@ -5,6 +5,8 @@ line naming the amount from the CLI; nothing is written."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -64,6 +66,8 @@ def test_the_cli_refuses_an_amount_not_written_in_digits(capsys, amount, tmp_pat
     monkeypatch.setenv("BERKAS_SQLITE_PATH", str(tmp_path / "berkas.db"))
     monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
     monkeypatch.delenv("BERKAS_LEDGER_KEY_PATH", raising=False)
-    assert run(["target", "set", "--office", "MLG", "--", "2030", amount]) == 2
+    assert run(["users", "add", "Sari", "--role", "supervisor", "--office", "MLG"]) == 0
+    supervisor = re.search(r"user (\S+) \(", capsys.readouterr().out).group(1)
+    assert run(["target", "set", "--as", supervisor, "--office", "MLG", "--", "2030", amount]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("berkas: amount:") and "digits" in err[0], err

@@ -3,6 +3,7 @@ non-zero exit (2: the input or the domain refused; 1: the environment failed).""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -33,6 +34,12 @@ def one_line(capsys: pytest.CaptureFixture[str], arguments: list[str], code: int
     return lines[0]
 
 
+def registered(capsys: pytest.CaptureFixture[str], role: str, office: str = "MLG") -> str:
+    """A new account's id (``berkas users add``): what ``--as`` takes."""
+    assert run(["users", "add", f"{role} tester", "--role", role, "--office", office]) == 0
+    return re.search(r"user (\S+) \(", capsys.readouterr().out).group(1)
+
+
 @pytest.mark.parametrize(
     ("amount", "rule"),
     [
@@ -45,7 +52,8 @@ def one_line(capsys: pytest.CaptureFixture[str], arguments: list[str], code: int
     ],
 )
 def test_a_target_that_is_not_whole_rupiah_is_one_line_naming_the_amount(capsys, amount, rule):
-    line = one_line(capsys, ["target", "set", "--office", "MLG", "--", "2030", amount], 2)
+    supervisor = registered(capsys, "supervisor")
+    line = one_line(capsys, ["target", "set", "--as", supervisor, "--office", "MLG", "--", "2030", amount], 2)
     assert "amount" in line and rule in line
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,9 @@ def test_a_nik_that_is_not_16_digits_is_one_line(capsys, monkeypatch, store, nik
 
 def test_an_office_code_is_taken_in_lower_case_by_every_command_as_by_users_add(capsys, store):
     """``--office jyp`` was refused by ``report`` and ``target`` while ``users add`` took it."""
-    assert run(["target", "set", "2026", "1500000", "--office", " jyp"]) == 0
+    assert run(["users", "add", "Ani", "--role", "supervisor", "--office", "jyp"]) == 0
+    supervisor = re.search(r"user (\S+) \(supervisor, JYP\)", capsys.readouterr().out).group(1)
+    assert run(["target", "set", "2026", "1500000", "--as", supervisor, "--office", " jyp"]) == 0
     assert "target for JYP 2026" in capsys.readouterr().out
     assert run(["report", "annual", "2026", "--office", "jyp", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)

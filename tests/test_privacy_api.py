@@ -16,7 +16,7 @@ from api.cli.app import app as cli
 from api.http.app import create_app
 from domain.values import PersonalData
 from projections.runner import catch_up
-from tests.api_support import all_at_once, auth, client, server_process, token_for  # noqa: F401 (fixtures)
+from tests.api_support import account_for, all_at_once, auth, client, server_process, token_for  # noqa: F401 (fixtures)
 from tests.test_privacy_erasure import closed_history
 
 
@@ -89,12 +89,11 @@ def test_unknown_subjects_and_bad_bodies_are_named(client, pg_system):  # noqa: 
     assert empty.status_code == 422
 
 
-def test_the_cli_finds_holds_erases_and_exports_without_printing_personal_data(
-    sqlite_system, tmp_path, monkeypatch, supervisor
-):
+def test_the_cli_finds_holds_erases_and_exports_without_printing_personal_data(sqlite_system, tmp_path, monkeypatch):
     person = someone()
     passport_id, _ = closed_history(sqlite_system, person)
     subject = sqlite_system.app.get_case(passport_id).applicant.subject_id
+    auditor, supervisor, admin = (account_for(sqlite_system, role) for role in ("AUDITOR", "SUPERVISOR", "ADMIN"))
     sqlite_system.close()
     monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
     monkeypatch.setenv("BERKAS_SQLITE_PATH", str(sqlite_system.store.sqlite_path))
@@ -104,21 +103,21 @@ def test_the_cli_finds_holds_erases_and_exports_without_printing_personal_data(
     found = run(cli, ["subjects", "find", "--nik", person.nik])
     assert found.exit_code == 0 and f"subject {subject}" in found.output and person.name not in found.output
     assert subject in run(cli, ["subjects", "due"]).output
-    held = run(cli, ["subjects", "hold", subject, "--reason", "COURT_ORDER", "--legal-basis", "PN", "--as", "aud-1"])
+    held = run(cli, ["subjects", "hold", subject, "--reason", "COURT_ORDER", "--legal-basis", "PN", "--as", auditor])
     assert held.exit_code == 0, held.output
     approve = ["subjects", "approve-erasure", subject, "--reason", "SUBJECT_REQUEST", "--legal-basis", "Pasal 8"]
-    assert run(cli, [*approve, "--as", supervisor.id]).exit_code == 0
-    erase = ["subjects", "erase", subject, "--reason", "SUBJECT_REQUEST", "--legal-basis", "Pasal 8", "--as", "adm"]
+    assert run(cli, [*approve, "--as", supervisor]).exit_code == 0
+    erase = ["subjects", "erase", subject, "--reason", "SUBJECT_REQUEST", "--legal-basis", "Pasal 8", "--as", admin]
     refused = run(cli, erase)
     assert refused.exit_code != 0 and "legal hold" in str(refused.exception)
-    assert run(cli, ["subjects", "release", subject, "--legal-basis", "PN", "--as", "aud-1"]).exit_code == 0
+    assert run(cli, ["subjects", "release", subject, "--legal-basis", "PN", "--as", auditor]).exit_code == 0
     assert run(cli, erase).exit_code == 0
     assert "no subject found" in run(cli, ["subjects", "find", "--nik", person.nik]).output
     out = tmp_path / "export.json"
-    exported = run(cli, ["subjects", "export", subject, "-o", str(out), "--as", "adm", "--role", "ADMIN"])
+    exported = run(cli, ["subjects", "export", subject, "-o", str(out), "--as", admin, "--role", "ADMIN"])
     assert exported.exit_code == 0, exported.output
     document = json.loads(out.read_text())
-    assert document["erased"] and person.nik not in out.read_text()
+    assert document["erased"] and person.nik not in out.read_text() and document["exported_by"] == admin
 
 
 @pytest.fixture

@@ -316,11 +316,12 @@ def test_the_cli_holds_and_releases_a_case(sqlite_system, monkeypatch):
     from typer.testing import CliRunner
 
     from api.cli.app import app as cli
+    from tests.api_support import account_for
 
     passport_id, _ = closed_history(sqlite_system, someone())
     monkeypatch.delenv("BERKAS_DATABASE_URL", raising=False)
     monkeypatch.setenv("BERKAS_SQLITE_PATH", str(sqlite_system.store.sqlite_path))
-    common = ["--legal-basis", BASIS, "--as", "auditor-1"]
+    common = ["--legal-basis", BASIS, "--as", account_for(sqlite_system, "AUDITOR")]
     held = CliRunner().invoke(cli, ["subjects", "hold-case", str(passport_id), "--reason", "AUDIT", *common])
     assert held.exit_code == 0, held.output
     assert sqlite_system.app.get_case_hold(passport_id).hold.value == "AUDIT"

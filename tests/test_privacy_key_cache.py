@@ -20,7 +20,7 @@ from api.bootstrap import System, bootstrap
 from api.http.app import create_app
 from domain.values import ERASED
 from projections.privacy.vault import Vault
-from tests.api_support import auth, token_for
+from tests.api_support import account_for, auth, token_for
 from tests.test_privacy_erasure import ADMIN, BASIS, REASON, closed_history, someone
 
 TTL = 0.5  # seconds: the bound under test
@@ -43,7 +43,8 @@ def _cli_erase(system: System, subject: str) -> subprocess.Popen[str]:
         env["BERKAS_DATABASE_URL"] = settings.database_url
     if settings.personal_data_key_path:
         env["BERKAS_PERSONAL_DATA_KEY_PATH"] = str(settings.personal_data_key_path)
-    erase = ["subjects", "erase", subject, "--reason", REASON, "--legal-basis", BASIS, "--as", "adm"]
+    admin = account_for(system, "ADMIN")
+    erase = ["subjects", "erase", subject, "--reason", REASON, "--legal-basis", BASIS, "--as", admin]
     command = [sys.executable, "-c", "from api.cli import main; main()", *erase]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 from api.bootstrap import System, bootstrap
-from domain.usecases.base import Actor
+from domain.errors import InvalidCommand, NotPermitted
+from domain.usecases import users
+from domain.usecases.base import Actor, as_enum
 from domain.values import Role
+
+LISTED = "berkas users list shows them"
 
 
 @contextmanager
@@ -28,3 +33,42 @@ def office_code(value: str | None) -> str | None:
 def console_admin(office: str) -> Actor:
     """Whoever runs the CLI on the server is trusted as an administrator."""
     return Actor(f"console:{getpass.getuser()}", Role.ADMIN, office)
+
+
+def _a(role: Role) -> str:
+    name = role.value.lower()
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
+def acting_user(
+    built: System,
+    user_id: str,
+    roles: Iterable[Role],
+    what: str,
+    office: str | None = None,
+    role: str | None = None,
+) -> Actor:
+    """The registered account ``--as`` names, as a bearer token would name it to the API: a
+    decision's provenance (an erasure's approval, then the erasure: four eyes) names a real
+    person, never whatever was typed. Refused when the id is no live account's, or the
+    account's role may not ``what`` (``roles``). The role and office are the account's;
+    ``--office`` and ``--role``, when given, only cross-check them."""
+    try:
+        account_id = UUID(user_id)
+    except ValueError:
+        raise InvalidCommand("--as", f"must be an account's id, a UUID ({LISTED})") from None
+    try:
+        user = users.get_user(built.app, account_id)
+    except users.AccountNotFound:
+        raise InvalidCommand("--as", f"no account has this id ({LISTED})") from None
+    if user.revoked:
+        raise NotPermitted("--as: this account is revoked")
+    allowed = tuple(roles)
+    if user.role not in allowed:
+        only = " or ".join(_a(each) for each in allowed)
+        raise NotPermitted(f"--as: only {only} may {what}; this account is {_a(user.role)}'s")
+    if role is not None and (claimed := as_enum(Role, role.strip().upper(), "--role")) is not user.role:
+        raise NotPermitted(f"--as: this account is {_a(user.role)}'s, not {_a(claimed)}'s (--role)")
+    if office is not None and office != user.office:
+        raise NotPermitted(f"--as: this account is of office {user.office}, not {office} (--office)")
+    return Actor(str(user.id), user.role, user.office)

@@ -17,11 +17,11 @@ import typer
 from rich.console import Console
 
 from api import privacy
-from api.cli.common import office_code, system
+from api.cli.common import acting_user, office_code, system
 from domain.application import Berkas
 from domain.errors import InvalidCommand
 from domain.reference import office as lookup_office
-from domain.usecases.base import Actor, as_enum
+from domain.subject import HOLDERS
 from domain.values import Role
 from projections.runner import catch_up
 
@@ -30,11 +30,17 @@ out = Console(soft_wrap=True)
 warn = Console(stderr=True, soft_wrap=True)
 
 SubjectArg = typer.Argument(..., help="The data subject's id (from `berkas subjects find`)", metavar="subject")
-AsOpt = typer.Option(..., "--as", help="The acting user's id")
-OfficeOpt = typer.Option("MLG", "--office", help="The acting user's office code", callback=office_code)
+AsOpt = typer.Option(
+    ..., "--as", help="The acting user's account id (berkas users list): the role and office are the account's"
+)
+OfficeOpt = typer.Option(
+    None, "--office", help="Optional check: refused unless it is the account's office", callback=office_code
+)
 BasisOpt = typer.Option(..., "--legal-basis", help="e.g. Pasal 8 UU 27/2022")
 ErasureReasonOpt = typer.Option(..., "--reason", help="e.g. SUBJECT_REQUEST, RETENTION_ENDED, COURT_ORDER")
-HolderRoleOpt = typer.Option("AUDITOR", "--role", help="AUDITOR or SUPERVISOR")
+HolderRoleOpt = typer.Option(
+    None, "--role", help="Optional check: refused unless it is the account's role (an AUDITOR's or a SUPERVISOR's)"
+)
 HoldReasonOpt = typer.Option(..., "--reason", help="LITIGATION, AUDIT, INVESTIGATION or COURT_ORDER")
 
 
@@ -51,10 +57,6 @@ def _subject(value: str) -> UUID:
 
 def _case(value: str) -> UUID:
     return _id(value, "case_id", "a case id (a UUID)")
-
-
-def _actor(user: str, role: str, office: str) -> Actor:
-    return Actor(user, as_enum(Role, role.upper(), "role"), office)
 
 
 NIK = re.compile(r"[0-9]{16}")
@@ -122,11 +124,13 @@ def _hold_commands(
         reason: str = HoldReasonOpt,
         legal_basis: str = BasisOpt,
         user: str = AsOpt,
-        role: str = HolderRoleOpt,
-        office: str = OfficeOpt,
+        role: str | None = HolderRoleOpt,
+        office: str | None = OfficeOpt,
     ) -> None:
+        held_id = parse(target)
         with system() as built:
-            place(built.app, _actor(user, role, office), parse(target), reason, legal_basis)
+            actor = acting_user(built, user, HOLDERS, "place a legal hold", office, role)
+            place(built.app, actor, held_id, reason, legal_basis)
         out.print(f"{held} {target} is under a legal hold")
 
     @app.command(f"release{suffix}", help=helps[1])
@@ -134,11 +138,13 @@ def _hold_commands(
         target: str = argument,
         legal_basis: str = BasisOpt,
         user: str = AsOpt,
-        role: str = HolderRoleOpt,
-        office: str = OfficeOpt,
+        role: str | None = HolderRoleOpt,
+        office: str | None = OfficeOpt,
     ) -> None:
+        held_id = parse(target)
         with system() as built:
-            release(built.app, _actor(user, role, office), parse(target), legal_basis)
+            actor = acting_user(built, user, HOLDERS, "release a legal hold", office, role)
+            release(built.app, actor, held_id, legal_basis)
         out.print(f"{held} {target}: legal hold released")
 
 
@@ -150,8 +156,9 @@ _hold_commands(
     Berkas.place_legal_hold,
     Berkas.release_legal_hold,
     (
-        "Place a legal hold: nothing about the subject may be erased until it is released.",
-        "Release the subject's legal hold.",
+        "Place a legal hold: nothing about the subject may be erased until it is released "
+        "(--as: an auditor's account, or a supervisor's of an office holding one of the subject's cases).",
+        "Release the subject's legal hold (--as: an auditor's or such a supervisor's account).",
     ),
 )
 _hold_commands(
@@ -162,8 +169,9 @@ _hold_commands(
     Berkas.place_case_hold,
     Berkas.release_case_hold,
     (
-        "Place a legal hold on one case: nobody whose data it holds may be erased until it is released.",
-        "Release a case's legal hold.",
+        "Place a legal hold on one case: nobody whose data it holds may be erased until it is released "
+        "(--as: an auditor's account, or the case's office's supervisor's).",
+        "Release a case's legal hold (--as: an auditor's account, or the case's office's supervisor's).",
     ),
 )
 
@@ -174,11 +182,14 @@ def approve_erasure(
     reason: str = ErasureReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
-    office: str = OfficeOpt,
+    office: str | None = OfficeOpt,
 ) -> None:
-    """A supervisor of an office holding one of the subject's cases approves the erasure."""
+    """A supervisor of an office holding one of the subject's cases approves the erasure
+    (--as: the supervisor's account)."""
+    subject_id = _subject(subject)
     with system() as built:
-        built.app.approve_erasure(_actor(user, "SUPERVISOR", office), _subject(subject), reason, legal_basis)
+        actor = acting_user(built, user, (Role.SUPERVISOR,), "approve an erasure", office)
+        built.app.approve_erasure(actor, subject_id, reason, legal_basis)
     out.print(f"erasure of subject {subject} approved")
 
 
@@ -188,14 +199,15 @@ def erase(
     reason: str = ErasureReasonOpt,
     legal_basis: str = BasisOpt,
     user: str = AsOpt,
-    office: str = OfficeOpt,
+    office: str | None = OfficeOpt,
 ) -> None:
     """An admin erases an approved subject: the data key is destroyed, the erasure recorded.
-    Refused under a legal hold, with an open case, or within the retention period."""
+    Refused under a legal hold, with an open case, or within the retention period
+    (--as: the admin's account)."""
+    subject_id = _subject(subject)
     with system() as built:
-        built.app.erase_subject(
-            _actor(user, "ADMIN", office), _subject(subject), reason, legal_basis, privacy.retention(built)
-        )
+        actor = acting_user(built, user, (Role.ADMIN,), "erase a data subject", office)
+        built.app.erase_subject(actor, subject_id, reason, legal_basis, privacy.retention(built))
     out.print(f"subject {subject} erased: its personal data now reads <erased>")
 
 
@@ -204,14 +216,19 @@ def export(
     subject: str = SubjectArg,
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the export (JSON)"),
     user: str = AsOpt,
-    role: str = typer.Option("SUPERVISOR", "--role", help="SUPERVISOR (of the subject's office) or ADMIN"),
-    office: str = OfficeOpt,
+    role: str | None = typer.Option(
+        None, "--role", help="Optional check: refused unless it is the account's role (a SUPERVISOR's or an ADMIN's)"
+    ),
+    office: str | None = OfficeOpt,
 ) -> None:
-    """Subject access: every case and event about the subject, opened, as JSON; recorded."""
+    """Subject access: every case and event about the subject, opened, as JSON; recorded
+    (--as: the account of a supervisor or an admin of an office holding one of its cases)."""
     if not output.parent.is_dir():
         raise InvalidCommand("output", f"folder {output.parent} does not exist")
+    subject_id = _subject(subject)
     with system() as built:
-        document = privacy.export_document(built, _actor(user, role, office), _subject(subject))
+        actor = acting_user(built, user, (Role.SUPERVISOR, Role.ADMIN), "export a data subject's data", office, role)
+        document = privacy.export_document(built, actor, subject_id)
     output.write_text(json.dumps(document, ensure_ascii=False, indent=1))
     out.print(f"subject {subject}: {len(document['cases'])} cases written to {output}")
 

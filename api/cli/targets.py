@@ -5,9 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from api.cli.common import office_code, system
+from api.cli.common import acting_user, office_code, system
 from domain.case import rupiah_from_text
-from domain.usecases.base import Actor
 from domain.values import Role
 
 app = typer.Typer(help="Revenue targets (target PNBP) per office and year.", no_args_is_help=True)
@@ -18,12 +17,21 @@ out = Console()
 def set_target(
     year: int = typer.Argument(..., help="Budget year, e.g. 2024"),
     amount: str = typer.Argument(..., help="Target in rupiah, e.g. 10132500000"),
-    office: str = typer.Option(..., "--office", help="Office code, e.g. MLG", callback=office_code),
-    supervisor: str = typer.Option("cli-supervisor", "--as", help="Acting supervisor's id"),
+    supervisor: str = typer.Option(
+        ..., "--as", help="The supervisor's account id (berkas users list): the target is their office's"
+    ),
+    office: str | None = typer.Option(
+        None,
+        "--office",
+        help="Optional check, e.g. MLG: refused unless it is the account's office",
+        callback=office_code,
+    ),
     legal_basis: str = typer.Option("DIPA", "--legal-basis", help="Where the target comes from"),
 ) -> None:
-    """Set or revise a target; the change is an event, so earlier targets stay on record."""
+    """Set or revise the target of the supervisor's office; the change is an event, so
+    earlier targets stay on record."""
     value = rupiah_from_text("amount", amount)
     with system() as built:
-        version = built.app.set_revenue_target(Actor(supervisor, Role.SUPERVISOR, office), year, value, legal_basis)
-    out.print(f"target for {office} {year} set to Rp {value:,.0f} (version {version})")
+        actor = acting_user(built, supervisor, (Role.SUPERVISOR,), "set a revenue target", office)
+        version = built.app.set_revenue_target(actor, year, value, legal_basis)
+    out.print(f"target for {actor.office} {year} set to Rp {value:,.0f} (version {version})")
