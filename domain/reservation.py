@@ -1,11 +1,12 @@
 """Reservation: uniqueness the event-sourced way (klaim nomor dan permohonan).
 
 A natural key that must be unique (a passport number, a permit number, the one open
-passport application of a person for a product) is an aggregate of its own, whose id is
-derived from the key. The case that claims the key saves the reservation's event in the
-same atomic ``save`` as its own, so of two claims only one can write the reservation's
-next version: the other fails on the version conflict, on either database and under any
-concurrency. Releasing a key (a withdrawal, a refusal, a hand-over) is an event too.
+passport application of a person for a product, the one open stay-permit application of a
+foreigner for a permit kind) is an aggregate of its own, whose id is derived from the key.
+The case that claims the key saves the reservation's event in the same atomic ``save`` as
+its own, so of two claims only one can write the reservation's next version: the other
+fails on the version conflict, on either database and under any concurrency. Releasing a
+key (a withdrawal, a refusal, a hand-over, a permit's issue) is an event too.
 
 The key itself is never stored: only its derived id, the rule and the case that holds
 it. A key about a person is their data subject's id (random; only the subject vault, under
@@ -33,6 +34,7 @@ RULE_TEXT = {
     Rule.PASSPORT_NUMBER: "a passport number is issued once",
     Rule.PERMIT_NUMBER: "a stay permit number is issued once",
     Rule.OPEN_APPLICATION: "a person has one open application per passport product",
+    Rule.OPEN_STAY_PERMIT: "a foreigner has one open application per stay permit kind",
 }
 
 
@@ -130,5 +132,6 @@ def claim(existing: Reservation | None, rule: Rule, key: str, holder: Case, prov
 
 def open_application_key(person: str, product: Enum) -> str:
     """``person``: the applicant's data subject id (a bare application without personal-data
-    keys, which stores the NIK in plaintext anyway, has only the NIK)."""
+    keys, which stores the NIK in plaintext anyway, has only the NIK); ``product``: what the
+    application is for (a passport product, a stay permit kind)."""
     return f"{person}:{product.value}"

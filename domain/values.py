@@ -100,7 +100,8 @@ class Uniqueness(Enum):
 
     PASSPORT_NUMBER = "PASSPORT_NUMBER"  # nomor paspor: one passport per number, for ever
     PERMIT_NUMBER = "PERMIT_NUMBER"  # nomor izin tinggal: one permit per number, for ever
-    OPEN_APPLICATION = "OPEN_APPLICATION"  # one open passport application per NIK and product
+    OPEN_APPLICATION = "OPEN_APPLICATION"  # one open passport application per person and product
+    OPEN_STAY_PERMIT = "OPEN_STAY_PERMIT"  # one open stay-permit application per foreigner and kind
 
 
 class Collector(Enum):

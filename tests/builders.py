@@ -61,8 +61,13 @@ def fresh_applicant() -> PersonalData:
     return PersonalData(APPLICANT_NAME, fresh_nik(), date(1990, 12, 5), "Jl. Ijen 12, Kota Malang")
 
 
-def foreigner() -> PersonalData:
-    return PersonalData(FOREIGNER_NAME, FOREIGNER_NIK, date(1985, 3, 14), "Jl. Kawi 3, Kota Malang")
+def foreigner(nik: str = FOREIGNER_NIK) -> PersonalData:
+    return PersonalData(FOREIGNER_NAME, nik, date(1985, 3, 14), "Jl. Kawi 3, Kota Malang")
+
+
+def fresh_foreigner() -> PersonalData:
+    """A foreigner of their own: one foreigner has one open application per stay permit kind."""
+    return foreigner(FOREIGNER_NIK[:6] + f"{uuid.uuid4().int % 10**10:010d}")
 
 
 def new_id() -> uuid.UUID:
@@ -212,10 +217,11 @@ def submission(**overrides: Any) -> dict[str, Any]:
 
 
 def stay_application(**overrides: Any) -> dict[str, Any]:
+    """Keyword arguments of ``apply_for_stay_permit``, as primitives (a fresh foreigner)."""
     return {
         "kind": "ITK",
         "basis": "VISA_ON_ARRIVAL",
-        "foreigner": foreigner(),
+        "foreigner": fresh_foreigner(),
         "nationality": "AUS",
         "passport_number": "PA7654321",
         "sponsor": "PT Sponsor Malang",

@@ -10,7 +10,7 @@ from eventsourcing.utils import get_topic
 
 from domain.errors import CaseNotFound, ConflictError, IllegalTransition, InvalidCommand, NotPermitted
 from domain.revenue_target import revenue_target_id
-from domain.values import Role
+from domain.values import Role, Uniqueness
 from tests.builders import (
     DEPORTATION_BASIS,
     LEGAL_BASIS,
@@ -113,7 +113,14 @@ def test_a_stay_permit_is_extended_then_transferred_with_its_successor_in_one_tr
     app.extend_stay_permit(officer, permit_id, "820240300102", "DAYS_30", date(2024, 5, 30))
     before = _last_id(app)
     successor_id = app.transfer_stay_permit(supervisor, permit_id, "YEARS_1", LEGAL_BASIS)
-    assert _notifications_since(app, before) == [(permit_id, "Transferred"), (successor_id, "Applied")]
+    # The successor claims its foreigner's one open ITAS application in the same transaction.
+    claim = app.reservation(Uniqueness.OPEN_STAY_PERMIT, app.open_stay_permit(app.get_case(successor_id)))
+    assert claim.holder_id == successor_id
+    assert _notifications_since(app, before) == [
+        (permit_id, "Transferred"),
+        (successor_id, "Applied"),
+        (claim.id, "Claimed"),
+    ]
     permit, successor = app.get_case(permit_id), app.get_case(successor_id)
     assert (permit.status.value, permit.successor_id, permit.extensions) == ("TRANSFERRED", successor_id, 1)
     assert (successor.kind.value, successor.basis.value, successor.status.value) == (

@@ -53,9 +53,10 @@ def _examined_case(http, officer: str) -> str:  # noqa: F811
 
 
 def _stay_permit(http, officer: str) -> str:  # noqa: F811
+    """An ITAS application of a NIK of its own: a foreigner has one open application per kind."""
     applied = _ok(
         _post(http, officer, "/stay-permits", {
-            "kind": "ITAS", "basis": "VISA", "foreigner": person(NAME, NIK), "nationality": "AUS",
+            "kind": "ITAS", "basis": "VISA", "foreigner": person(NAME), "nationality": "AUS",
             "passport_number": f"PA{uuid.uuid4().int % 10**7:07d}", "sponsor": f"PT Sponsor {NAME}",
             "requested_term": "YEARS_1",
         })

@@ -77,6 +77,8 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
         RULE_TEXT[Rule.PASSPORT_NUMBER]: "nomor paspor hanya diterbitkan sekali",
         RULE_TEXT[Rule.PERMIT_NUMBER]: "nomor izin tinggal hanya diterbitkan sekali",
         RULE_TEXT[Rule.OPEN_APPLICATION]: "satu orang hanya boleh punya satu permohonan terbuka per produk paspor",
+        RULE_TEXT[Rule.OPEN_STAY_PERMIT]: "satu orang asing hanya boleh punya satu permohonan terbuka per jenis "
+        "izin tinggal",
     }.items()
 ] + [
     (re.compile(pattern), words)

@@ -22,6 +22,8 @@ from domain.values import LateEntryReason, PersonalData, Provenance, Role, recor
 
 C = TypeVar("C", bound=Case)
 E = TypeVar("E", bound=Enum)
+# Whether a case of the person still holds an open-case key without a reservation.
+Rival = Callable[[Case], bool]
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -356,6 +358,31 @@ class BerkasBase(Application):
         if found is None and rule in DOCUMENTS:
             self._check_no_document_unreserved(rule, key, holder)
         return claim(found, rule, self.reservation_key(rule, key), holder, provenance)
+
+    def claim_open(
+        self, rule: Rule, key: str, holder: Case, provenance: Provenance, person: PersonalData, rival: Rival
+    ) -> Reservation:
+        """The reservation of ``person``'s one open case under ``key`` (e.g. per passport
+        product), to save with ``holder``'s creation; KeyTaken if another case holds it."""
+        found = self.reservation(rule, key)
+        if found is None:
+            self._check_no_open_case_unreserved(rule, person, rival)
+        return claim(found, rule, key, holder, provenance)
+
+    def _check_no_open_case_unreserved(self, rule: Rule, person: PersonalData, rival: Rival) -> None:
+        """Cases opened before reservations existed (or reserved under the NIK-derived key
+        they once had) hold no reservation this key finds: the person's first claim looks for
+        them among the subject's cases, and ``rival`` says which of those holds the key. After
+        it the reservation answers alone."""
+        if self.seal is None:
+            return  # a bare application (tests, benchmarks) cannot look a person up
+        for case_id in self.seal.cases_of(self.subject_key(person)):
+            try:
+                other = self.get_case(case_id)
+            except CaseNotFound:  # a save that failed after its data was sealed
+                continue
+            if rival(other):
+                raise KeyTaken(RULE_TEXT[rule], other.KIND, other.id)
 
     def _check_no_document_unreserved(self, rule: Rule, number: str, holder: Case) -> None:
         """A number reserved under the id its plain text once gave (stores written before the

@@ -9,10 +9,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.case import check_calendar, check_text
-from domain.errors import CaseNotFound, InvalidCommand, KeyTaken
+from domain.case import Case, check_calendar, check_text
+from domain.errors import InvalidCommand
 from domain.passport import PassportApplication
-from domain.reservation import RULE_TEXT, Rule, claim, open_application_key
+from domain.reservation import Rule, open_application_key
 from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
 from domain.values import (
     ApplicationType,
@@ -94,25 +94,12 @@ class PassportUseCases(BerkasBase):
     def _submit(self, case_id: UUID, provenance: Provenance, **arguments: Any) -> Sequence[Aggregate]:
         """One open application per person and product: the submission claims it."""
         case = P.submit(case_id, provenance, **arguments)
-        key = self.open_application(case)
-        found = self.reservation(Rule.OPEN_APPLICATION, key)
-        if found is None:
-            self._check_no_open_application_unreserved(case)
-        return [case, claim(found, Rule.OPEN_APPLICATION, key, case, provenance)]
 
-    def _check_no_open_application_unreserved(self, case: PassportApplication) -> None:
-        """Applications submitted before reservations existed (or reserved under the NIK-derived
-        key they once had) hold no reservation this key finds: the person's first claim looks
-        for them among the subject's cases. After it the reservation answers alone."""
-        if self.seal is None:
-            return  # a bare application (tests, benchmarks) cannot look a person up
-        for case_id in self.seal.cases_of(self.subject_key(case.applicant)):
-            try:
-                other = self.get_case(case_id)
-            except CaseNotFound:  # a save that failed after its data was sealed
-                continue
-            if isinstance(other, P) and other.product is case.product and other.status not in ENDED:
-                raise KeyTaken(RULE_TEXT[Rule.OPEN_APPLICATION], other.KIND, other.id)
+        def rival(other: Case) -> bool:
+            return isinstance(other, P) and other.product is case.product and other.status not in ENDED
+
+        key = self.open_application(case)
+        return [case, self.claim_open(Rule.OPEN_APPLICATION, key, case, provenance, case.applicant, rival)]
 
     @extends(P, "issue")
     def _issue(self, case: PassportApplication, provenance: Provenance, passport_number: str) -> Sequence[Aggregate]:
