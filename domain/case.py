@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import IllegalTransition, InvalidCommand, NotPermitted
 from domain.lifecycle import Lifecycle, Transition
+from domain.plain_text import is_blank
 from domain.reference import office as lookup_office
 from domain.values import LateEntryReason, PersonalData, PersonalNote, Provenance, Role
 
@@ -83,7 +84,7 @@ def check_provenance(provenance: Provenance) -> None:
 
 
 def check_text(field: str, value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or is_blank(value):
         raise InvalidCommand(field, "must not be empty")
 
 

@@ -12,6 +12,7 @@ the audit trail through one of these fields, whoever the caller (HTTP, the CLI, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -162,8 +163,14 @@ def is_port(value: str) -> bool:
     return bool(_PORT_CODE.match(value)) or named_by_words(value)
 
 
+def is_blank(value: str) -> bool:
+    """Whether ``value`` shows nothing: spaces and invisible format characters only (a
+    zero-width space, a right-to-left override), which every reader sees as empty."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+
+
 def _checked(field: str, value: Any, taken: Callable[[str], bool], rule: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or is_blank(value):
         raise InvalidCommand(field, "must not be empty")
     if not taken(value):
         raise InvalidCommand(field, rule)

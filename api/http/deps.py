@@ -76,7 +76,7 @@ async def expected_version(
         return None
     if if_match.lstrip().startswith(WEAK):  # the strong comparison: a weak tag matches nothing
         raise HTTPException(
-            412, 'If-Match takes the strong ETag read ("3"): a weak one never matches (RFC 9110 §13.1.1)'
+            412, 'If-Match takes the strong ETag as read, e.g. "3": a weak one never matches (RFC 9110 §13.1.1)'
         )
     found = ETAG.fullmatch(if_match)
     if found is None:

@@ -5,19 +5,31 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from api.http.schemas.places import Agency
 from api.http.schemas.problems import ProblemPublic
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
-from domain.plain_text import CITATION_RULE, DOCUMENT_RULE, is_citation, is_document
+from domain.plain_text import CITATION_RULE, DOCUMENT_RULE, is_blank, is_citation, is_document
 from domain.usecases.passports import personal_data
 from domain.values import LateEntryReason, PersonalData, Referral
 
+
+def _shown(value: str) -> str:
+    if is_blank(value):
+        raise ValueError("must not be empty")
+    return value
+
+
 # Printable text, newlines and tabs allowed: other control characters have no business
-# in a case file and some databases refuse them (NUL in PostgreSQL text).
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
+# in a case file and some databases refuse them (NUL in PostgreSQL text). Nor does text a
+# reader sees as empty (spaces, a zero-width space, a lone right-to-left override).
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$"),
+    AfterValidator(_shown),
+]
 
 
 def _has_digit(value: str) -> str:
@@ -79,10 +91,23 @@ def _not_future(value: date) -> date:
     return value
 
 
+def _written_out(example: str) -> BeforeValidator:
+    """A date or an instant as text (RFC 3339): never a number, which pydantic would read as
+    seconds since 1970 in UTC (``1000000000``, or the string of it), an offset nobody wrote."""
+
+    def check(value: Any) -> Any:
+        numeric = isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+        if numeric or isinstance(value, int | float):
+            raise ValueError(f"must be written as text, e.g. {example}")
+        return value
+
+    return BeforeValidator(check)
+
+
 # Every date and instant the API accepts, in bodies and in query parameters.
-Day = Annotated[date, AfterValidator(_in_calendar)]
+Day = Annotated[date, _written_out("2024-06-30"), AfterValidator(_in_calendar)]
 PastDay = Annotated[Day, AfterValidator(_not_future)]
-BusinessInstant = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
+BusinessInstant = Annotated[AwareDatetime, _written_out("2024-06-30T00:00:00+07:00"), AfterValidator(_in_calendar)]
 
 
 def examples(*items: dict[str, Any]) -> ConfigDict:
