@@ -71,13 +71,17 @@ def check_occurred_at(occurred_at: Any, *, not_before: datetime | None = None) -
         raise InvalidCommand("occurred_at", f"must not be before the case's previous event ({not_before.isoformat()})")
 
 
+def check_case_worker(role: Role) -> None:
+    if role in (Role.AUDITOR, Role.ADMIN):
+        raise NotPermitted(f"an {role.value.lower()} cannot act on cases")
+
+
 def check_provenance(provenance: Provenance) -> None:
     if not provenance.actor_id:
         raise InvalidCommand("actor_id", "must not be empty")
     if not isinstance(provenance.actor_role, Role):
         raise InvalidCommand("actor_role", "must be a Role")
-    if provenance.actor_role in (Role.AUDITOR, Role.ADMIN):
-        raise NotPermitted(f"an {provenance.actor_role.value.lower()} cannot act on cases")
+    check_case_worker(provenance.actor_role)
     lookup_office(provenance.office)
     check_occurred_at(provenance.occurred_at)
     check_late_entry_reason(provenance)
@@ -230,27 +234,35 @@ class Case(Aggregate):
     def check_creation(cls, provenance: Provenance) -> None:
         """Guard of a creation: who may open this kind of case."""
         check_provenance(provenance)
-        cls._check_role(cls.LIFECYCLE.command(cls._creation_command()), provenance)
+        cls._check_role(cls.LIFECYCLE.command(cls._creation_command()), provenance.actor_role)
 
     @classmethod
     def _creation_command(cls) -> str:
         return next(t.command for t in cls.LIFECYCLE if t.creation)
 
+    def check_actor(self, command: str, role: Role, office: str) -> Transition:
+        """Who may run ``command`` on this case (role, office), as ``check_can`` checks it:
+        also before a stale ``expected_version`` is named (``execute``), which would tell the
+        case's version to a caller who may not act on it."""
+        transition = self.LIFECYCLE.command(command)
+        check_case_worker(role)
+        if office != self.office:
+            raise NotPermitted(f"{self.KIND} {self.id} belongs to office {self.office}")
+        self._check_role(transition, role)
+        return transition
+
     @staticmethod
-    def _check_role(transition: Transition, provenance: Provenance) -> None:
-        if provenance.actor_role not in transition.roles:
-            who = " or ".join(sorted(role.value.lower() for role in transition.roles))
+    def _check_role(transition: Transition, role: Role) -> None:
+        if role not in transition.roles:
+            who = " or ".join(sorted(allowed.value.lower() for allowed in transition.roles))
             raise NotPermitted(f"only a {who} may {transition.command.replace('_', ' ')}")
 
     def check_can(self, command: str, provenance: Provenance) -> Transition:
         """Guard run before any change, from the lifecycle table. Who may act (role and
         office) comes before what the state allows, so a refusal never reveals the state
         of another office's case; business time last."""
-        transition = self.LIFECYCLE.command(command)
         check_provenance(provenance)
-        if provenance.office != self.office:
-            raise NotPermitted(f"{self.KIND} {self.id} belongs to office {self.office}")
-        self._check_role(transition, provenance)
+        transition = self.check_actor(command, provenance.actor_role, provenance.office)
         if self.status not in transition.sources:
             raise IllegalTransition(self.KIND, self.id, self.status.value, command.replace("_", " "))
         # Named, if refused, as the API shows times: in the office's own offset.

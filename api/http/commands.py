@@ -31,19 +31,22 @@ from api.bootstrap import System
 from api.http import access
 from api.http.deps import (
     ETAG,
+    NEVER,
     ActorDep,
+    CaseExpectedVersionDep,
     CommandIdDep,
-    ExpectedVersionDep,
     IdempotencyKey,
     SystemDep,
     bound,
     request_fingerprint,
+    weak_if_match,
 )
 from api.http.present import case_public
 from api.http.reading import CaseReads, LeanRoutes, ReadsDep, Template
 from api.http.schemas.cases import CASE_MODELS, CasePublic
 from api.http.schemas.common import CommandCreate, errors
 from domain.case import Case
+from domain.errors import ConflictError
 from domain.usecases.base import Actor
 
 PATHS = {
@@ -69,17 +72,31 @@ class Commands:
     reads: CaseReads
 
     def create(self, kind: type[Case], body: CommandCreate) -> CasePublic:
-        """A new case: 201 with Location."""
+        """A new case: 201 with Location (a weak If-Match refused first, as it was)."""
+        if self.expected_version == NEVER:
+            raise weak_if_match()
         with bound(self.key) as command_id:  # in the command's thread, just before it runs
             case = self.system.app.create(kind, self.actor, **body.arguments(), **self._options(body, command_id))
         return self._created(case)
 
     def on(self, kind: type[Case], case_id: UUID, command: str, body: CommandCreate, **kept: Any) -> Case:
         """A lifecycle command on a case; returns the case as the command left it. ``kept``:
-        ``current`` and ``on_saved`` (``BerkasBase.execute``)."""
-        with bound(self.key) as command_id:
-            options = self._options(body, command_id) | {"expected_version": self.expected_version} | kept
-            case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
+        ``current`` and ``on_saved`` (``BerkasBase.execute``).
+
+        ``If-Match`` is evaluated where RFC 9110 §13.2.1 puts it: after what the request would
+        fail on without it. A case that does not exist is a 404 whatever the tag, not a 412: a
+        POST to it is a 404 without the header (§13.1.1's false condition where there is no
+        current representation counts where the request would succeed without it, as a PUT
+        creating a revenue target would). A caller who may not act on the case is a 403, never
+        told its version. Only then is a stale tag a 409 naming the version, a weak one a 412."""
+        try:
+            with bound(self.key) as command_id:
+                options = self._options(body, command_id) | {"expected_version": self.expected_version} | kept
+                case = self.system.app.act(kind, case_id, self.actor, command, **body.arguments(), **options)
+        except ConflictError:
+            if self.expected_version == NEVER:  # the key was released: nothing was written
+                raise weak_if_match() from None
+            raise
         self.reads.forget(case_id)  # read-your-writes in this process, before the log follower sees it
         return case
 
@@ -102,7 +119,7 @@ class Commands:
 async def commands(
     system: SystemDep,
     actor: ActorDep,
-    expected_version: ExpectedVersionDep,
+    expected_version: CaseExpectedVersionDep,
     command_id: CommandIdDep,
     response: Response,
     reads: ReadsDep,

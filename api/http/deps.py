@@ -66,23 +66,63 @@ async def current_actor(
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-async def expected_version(
-    if_match: Annotated[
-        str | None,
-        Header(alias="If-Match", max_length=32, description='The ETag you read, e.g. "3": stale gives 409'),
-    ] = None,
-) -> int | None:
+# The version a weak If-Match stands for: none (the strong comparison, RFC 9110 §13.1.1: a
+# weak tag matches nothing; a client's tag has digits only, so it never sends this one).
+NEVER = -1
+WEAK_IF_MATCH = 'If-Match takes the strong ETag as read, e.g. "3": a weak one never matches (RFC 9110 §13.1.1)'
+
+
+def weak_if_match() -> HTTPException:
+    return HTTPException(412, WEAK_IF_MATCH)
+
+
+def _if_match(if_match: str | None) -> int | None:
+    """The version ``If-Match`` names (None: none, or ``*``; ``NEVER``: a weak tag)."""
     if if_match is None or if_match.strip() == "*":
         return None
-    if if_match.lstrip().startswith(WEAK):  # the strong comparison: a weak tag matches nothing
-        raise HTTPException(
-            412, 'If-Match takes the strong ETag as read, e.g. "3": a weak one never matches (RFC 9110 §13.1.1)'
-        )
+    if if_match.lstrip().startswith(WEAK):
+        return NEVER
     found = ETAG.fullmatch(if_match)
     if found is None:
         rule = 'must be an ETag such as "3"'
         raise RequestValidationError([{"loc": ("header", "If-Match"), "msg": rule, "type": "etag"}])
     return int(found.group(1))
+
+
+async def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=32,
+            description='The ETag you read, e.g. "3": stale, or no target yet (version 0), gives 409; '
+            'a weak one (W/"3") never matches: 412',
+        ),
+    ] = None,
+) -> int | None:
+    """A revenue target's: a weak tag is refused at once (a PUT without it may create the
+    target, so the precondition is always evaluated, RFC 9110 §13.2.1)."""
+    expected = _if_match(if_match)
+    if expected == NEVER:
+        raise weak_if_match()
+    return expected
+
+
+async def case_expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=32,
+            description='The ETag you read, e.g. "3": stale gives 409; a weak one (W/"3") never matches: 412. '
+            "A command on a case evaluates it once the case is found and you may act on it: a case that does "
+            "not exist is a 404 whatever the tag, a case you may not act on a 403 (RFC 9110 §13.2.1)",
+        ),
+    ] = None,
+) -> int | None:
+    """A case command's: a weak tag stands as ``NEVER``, refused (412) only where a strong tag
+    could be (``commands.Commands.on``)."""
+    return _if_match(if_match)
 
 
 def request_fingerprint(system: System, method: str, path: str, body: bytes) -> str:
@@ -166,4 +206,5 @@ async def command_id(
 
 
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
+CaseExpectedVersionDep = Annotated[int | None, Depends(case_expected_version)]
 CommandIdDep = Annotated[IdempotencyKey | None, Depends(command_id)]

@@ -10,6 +10,13 @@ database is away) the read asks the database for the case's latest version first
 every read did before. An erasure of personal data (a ``SubjectErased`` event) empties
 the cache; entries also age out after ``max_age`` seconds.
 A miss replays the case in a worker thread; a hit costs no database query at all.
+
+A case is replayed ``marking_unreadable``, as ``/cases/{id}`` replays it: personal data that
+does not open (a data subject's key row altered in the database) is null and flagged
+``personal_data_unreadable`` for a reader it is not shown to (an auditor), and refused (409
+personal-data-unreadable) to whoever would be shown it (``api.http.present``); whoever may not
+read the case at all (another office, an admin) is refused as for any case (403). A flagged
+answer is not cached: a key row mended shows at the next read.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from api.http.present import case_public
 from domain.case import Case
 from domain.errors import CaseNotFound
 from domain.subject import DataSubject
+from domain.transcodings import marking_unreadable
 from domain.usecases.base import Actor
 from projections.eventstore import log as event_log
 
@@ -207,14 +215,15 @@ class CaseReads:
     def _render(self, case_id: UUID, reader: Actor) -> Rendered:
         seen = self._position if self._following() else -1
         started = time.monotonic()  # an answer is as old as the keys it may have opened with
-        case = self.system.app.get_case(case_id)
+        with marking_unreadable():
+            case = self.system.app.get_case(case_id)
         if not isinstance(case, Case):
             raise CaseNotFound(case_id)
         reveal = access.reveals_personal_data(reader, case.office)
-        body = case_public(case, reveal).model_dump_json().encode()
-        entry = Rendered(case.KIND, case.office, case.version, body, started)
+        public = case_public(case, reveal)  # shown personal data that did not open: refused here
+        entry = Rendered(case.KIND, case.office, case.version, public.model_dump_json().encode(), started)
         with self._lock:
-            if seen >= 0 and not self._written_since(case_id, seen):
+            if seen >= 0 and not self._written_since(case_id, seen) and not public.personal_data_unreadable:
                 self._cache[(case_id, reveal)] = entry
                 self._cache.move_to_end((case_id, reveal))
                 while len(self._cache) > self.size:

@@ -114,6 +114,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Data pribadi disamarkan untuk peran Anda (UU 27/2022).",
         "Personal data is redacted for your role (UU 27/2022).",
     ),
+    "case.unreadable": (
+        "Data pribadi berkas ini tidak dapat dibuka: baris kunci subjek datanya diubah di basis data "
+        "(atau berkas kunci tidak cocok). Kolom data pribadinya dikosongkan.",
+        "Personal data of this case does not open: its data subject's key row was altered in the database "
+        "(or the key file does not match). Its personal data fields are left empty.",
+    ),
+    "case.unreadable_event": ("data pribadi tidak dapat dibuka", "personal data unreadable"),
     "report.title": ("Laporan tahunan", "Annual report"),
     "report.year": ("Tahun", "Year"),
     "report.office": ("Kantor", "Office"),

@@ -265,9 +265,16 @@ class BerkasBase(Application):
         late_entry_reason: str | LateEntryReason | None = None,
         current: Case | None = None,
         on_saved: Callable[[C], None] | None = None,
+        command: str | None = None,
     ) -> C:
         """Load once, check command id and version, change, save once; returns the case as
         saved (a retried command: the case as its first outcome left it).
+
+        ``command`` names the lifecycle command ``change`` runs: a stale ``expected_version``
+        is then refused (naming the case's version) only to a caller who may run it, the rest
+        refused as ``change`` would refuse them (role and office, 403). A case that does not
+        exist is refused first (RFC 9110 §13.2.1: a precondition is not evaluated where the
+        request would fail without it).
 
         ``current`` is the case as the caller kept it in memory after its last save, to
         decide on without loading it; the caller gives it up (it is changed in place). It
@@ -279,13 +286,22 @@ class BerkasBase(Application):
         if current is not None and isinstance(current, kind) and current.id == case_id:
             try:
                 return self._execute(
-                    kind, current, actor, change, expected_version, occurred_at, command_id, late_entry_reason, on_saved
+                    kind,
+                    current,
+                    actor,
+                    change,
+                    expected_version,
+                    occurred_at,
+                    command_id,
+                    late_entry_reason,
+                    on_saved,
+                    command,
                 )
             except DomainError:
                 pass  # decided on a state that may be stale: decide again on the stored one
         case = self.get_typed(case_id, kind)
         return self._execute(
-            kind, case, actor, change, expected_version, occurred_at, command_id, late_entry_reason, on_saved
+            kind, case, actor, change, expected_version, occurred_at, command_id, late_entry_reason, on_saved, command
         )
 
     def _execute(
@@ -299,12 +315,15 @@ class BerkasBase(Application):
         command_id: str | None,
         late_entry_reason: str | LateEntryReason | None,
         on_saved: Callable[[C], None] | None,
+        command: str | None = None,
     ) -> C:
         case_id = case.id
         done = case.outcome_of(command_id)
         if done is not None:
             return self._at(kind, case_id, done)
         if expected_version is not None and case.version != expected_version:
+            if command is not None:
+                case.check_actor(command, actor.role, actor.office)
             raise ConflictError(case_id, case.version, expected_version)
         loaded_version = case.version
         others = change(case, self.provenance(actor, occurred_at, command_id, late_entry_reason)) or ()
@@ -454,8 +473,12 @@ class BerkasBase(Application):
         options: CommandOptions = {name: arguments.pop(name) for name in OPTIONS if name in arguments}  # type: ignore[misc]
         extension = _EXTENSIONS.get((kind.KIND, command))
         if extension is not None:
-            return self.execute(kind, case_id, actor, lambda c, p: extension(self, c, p, **arguments), **options)
-        return self.execute(kind, case_id, actor, lambda c, p: getattr(c, command)(p, **arguments), **options)
+            return self.execute(
+                kind, case_id, actor, lambda c, p: extension(self, c, p, **arguments), command=command, **options
+            )
+        return self.execute(
+            kind, case_id, actor, lambda c, p: getattr(c, command)(p, **arguments), command=command, **options
+        )
 
     def bulk_save(self, aggregates: Iterable[Aggregate], batch_size: int = 500) -> int:
         """Save many new or changed aggregates, ``batch_size`` per transaction, straight

@@ -1,4 +1,11 @@
-"""/revenue-targets: an office's PNBP target per year, set by its supervisor."""
+"""/revenue-targets: an office's PNBP target per year, set by its supervisor.
+
+``If-Match`` on a year with no target: a PUT or POST without it would create the target, so
+the precondition is evaluated (RFC 9110 §13.2.1) and fails, there being no current
+representation (§13.1.1). The RFC's status is 412; this API answers every strong tag naming
+another version than the current one with 409 and ``current_version`` (here 0), as it answers
+a stale tag on a case, and a weak tag with 412. A case command is different: a case that does
+not exist is a 404 whatever the tag (``commands.Commands.on``)."""
 
 from __future__ import annotations
 

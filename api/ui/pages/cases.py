@@ -28,6 +28,7 @@ from domain.passport import PassportStatus
 from domain.reference import OFFICES
 from domain.reference import office as lookup_office
 from domain.stay_permit import PermitStatus
+from domain.transcodings import marking_unreadable
 from projections.views import case_index
 
 router = APIRouter()
@@ -155,7 +156,19 @@ def search_people(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
 
 
 def _case(request: Request, case_id: UUID, version: int | None = None) -> Case:
-    case = state_of(request).system.app.get_case(case_id, version=version)
+    """The case a command runs on: personal data that does not open refuses it loudly (409)."""
+    return _typed(state_of(request).system.app.get_case(case_id, version=version), case_id)
+
+
+def _read(request: Request, case_id: UUID, version: int | None = None) -> Case:
+    """The case a page shows, replayed ``marking_unreadable`` as the API's reads replay it:
+    personal data that does not open is null and flagged for a reader it is not shown to (an
+    auditor), and refused (409) where it would be shown (``case_public``, ``event_public``)."""
+    with marking_unreadable():
+        return _typed(state_of(request).system.app.get_case(case_id, version=version), case_id)
+
+
+def _typed(case: object, case_id: UUID) -> Case:
     if not isinstance(case, Case):  # accounts share the log but are not cases
         raise CaseNotFound(case_id)
     return case
@@ -208,33 +221,39 @@ def case_page(
     actor = viewer.actor
     assert actor is not None
     app = state_of(request).system.app
-    current = _case(request, case_id)
+    current = _read(request, case_id)
     access.require_case_reader(actor, current.office)
     reveal = access.reveals_personal_data(actor, current.office)
     shown: Case | None = current
     heading = viewer.t("case.now")
     if version is not None:
-        shown = _case(request, case_id, version)
+        shown = _read(request, case_id, version)
         heading = viewer.t("case.as_of_version", v=version)
     elif as_of:
         instant = _local_instant(as_of, current.office)
-        shown = app.case_as_of(case_id, instant)
+        with marking_unreadable():
+            shown = app.case_as_of(case_id, instant)
         heading = viewer.t("case.as_of_instant", t=instant.strftime("%Y-%m-%d %H:%M %Z"))
     zone = lookup_office(current.office).tz
+    with marking_unreadable():
+        recorded = app.history(case_id)
     events = [
         event_public(event, reveal).model_dump(mode="json") | {"late": _late(event, current.office)}
-        for event in app.history(case_id)
+        for event in recorded
     ]
     historical = shown is not current
     may_act = not historical and actor.role in access.CASE_WORKERS and actor.office == current.office
+    state = _state(current, reveal)
+    unreadable_events = any(event["personal_data_unreadable"] for event in events)  # an attribute since replaced
     return page(
         request,
         viewer,
         "case.html",
         status,
         case_id=case_id,
-        current=_state(current, reveal),
+        current=state,
         shown=_state(shown, reveal) if shown is not None else None,
+        unreadable=state["attributes"]["personal_data_unreadable"] or unreadable_events,
         shown_version=shown.version if shown is not None else 0,
         heading=heading,
         historical=historical,
