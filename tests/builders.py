@@ -158,31 +158,52 @@ def passport(
 
 
 def stay_permit(
-    clock: Clock, until: str = "APPLIED", kind: PermitKind = PermitKind.ITAS, term: StayTerm = StayTerm.YEARS_1
+    clock: Clock,
+    until: str = "APPLIED",
+    kind: PermitKind = PermitKind.ITAS,
+    term: StayTerm = StayTerm.YEARS_1,
+    office: str = "MLG",
 ) -> StayPermit:
     """A stay permit driven up to APPLIED, PAID or ISSUED."""
     permit = StayPermit.apply_for(
-        new_id(), officer_of(clock), kind, PermitBasis.VISA, foreigner(), "AUS", "PA1234567", "PT Sponsor Malang", term
+        new_id(),
+        officer_of(clock, office=office),
+        kind,
+        PermitBasis.VISA,
+        foreigner(),
+        "AUS",
+        "PA1234567",
+        "PT Sponsor Malang",
+        term,
     )
     if until in ("PAID", "ISSUED"):
-        permit.pay(officer_of(clock), "820240300101")
+        permit.pay(officer_of(clock, office=office), "820240300101")
     if until == "ISSUED":
-        permit.issue(supervisor_of(clock), "2C11AB1234", date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+        permit.issue(
+            supervisor_of(clock, office=office), "2C11AB1234", date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS
+        )
     return permit
 
 
 def enforcement_case(
-    clock: Clock, until: str = "OPENED", action: AdministrativeAction | None = None
+    clock: Clock, until: str = "OPENED", action: AdministrativeAction | None = None, office: str = "MLG"
 ) -> EnforcementCase:
     """An enforcement case opened at the counter, examined, with ``action`` imposed."""
     case = EnforcementCase.open(
-        new_id(), officer_of(clock), CaseSource.COUNTER, None, foreigner(), "CHN", "overstay", "Pasal 78 UU 6/2011"
+        new_id(),
+        officer_of(clock, office=office),
+        CaseSource.COUNTER,
+        None,
+        foreigner(),
+        "CHN",
+        "overstay",
+        "Pasal 78 UU 6/2011",
     )
     if until in ("EXAMINED", "ACTION_IMPOSED"):
-        case.examine(officer_of(clock), "BAP-001/2024")
+        case.examine(officer_of(clock, office=office), "BAP-001/2024")
     if until == "ACTION_IMPOSED":
         case.impose_action(
-            supervisor_of(clock),
+            supervisor_of(clock, office=office),
             action or AdministrativeAction.DEPORTATION,
             "KEP-01/2024",
             "OVERSTAY",
@@ -191,10 +212,10 @@ def enforcement_case(
     return case
 
 
-def joint_operation(clock: Clock, until: str = "PLANNED") -> JointOperation:
-    operation = JointOperation.plan(new_id(), officer_of(clock), ("POLRI", "SATPOL_PP"), "Kota Batu")
+def joint_operation(clock: Clock, until: str = "PLANNED", office: str = "MLG") -> JointOperation:
+    operation = JointOperation.plan(new_id(), officer_of(clock, office=office), ("POLRI", "SATPOL_PP"), "Kota Batu")
     if until == "EXECUTED":
-        operation.execute(officer_of(clock), ("Jl. Panglima Sudirman",), 40)
+        operation.execute(officer_of(clock, office=office), ("Jl. Panglima Sudirman",), 40)
     return operation
 
 

@@ -18,6 +18,7 @@ from api.http.observe import Observe
 from api.http.reading import CaseReads
 from api.http.routers import (
     audit,
+    case_list,
     cases,
     enforcement,
     health,
@@ -96,6 +97,7 @@ def create_app(system: System, *, owns_system: bool = False, follow_projections:
         joint_operations,
         revenue_targets,
         subjects,
+        case_list,
         cases,
         audit,
         ledger,

@@ -19,7 +19,7 @@ from pydantic import BeforeValidator, PlainValidator, TypeAdapter, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from api.bootstrap import System
-from api.http import access
+from api.http import access, days
 from api.http.present import local
 from api.http.schemas.cases import CasesPublic, CaseSummaryPublic
 from api.http.schemas.common import BusinessInstant, Day
@@ -79,11 +79,14 @@ def invalid_query(field: str, rule: str, kind: str = "value_error") -> RequestVa
     return RequestValidationError([{"loc": ("query", field), "msg": rule, "type": kind}])
 
 
-def check_reason(system: System, reason: str | None, rows: list[Any], after: object) -> None:
-    """A reason code filtering to an empty first page is a 422 unless the domain lists it or
-    a decision has recorded it (a code recorded by an older version, before its list was
-    closed): a misspelt code is never answered "nothing found"."""
-    if reason is None or rows or after is not None or reason in REASON_CODES:
+def check_reason(
+    system: System, reason: str | None, rows: list[Any], after: object, listed: frozenset[str] = REASON_CODES
+) -> None:
+    """A reason code filtering to an empty first page is a 422 unless the domain lists it
+    (``listed``: by default every decision's codes) or a decision has recorded it (a code
+    recorded by an older version, before its list was closed): a misspelt code is never
+    answered "nothing found"."""
+    if reason is None or rows or after is not None or reason in listed:
         return
     if not audit_trail.has_reason(system.store, reason):
         raise invalid_query("reason", "is not the reason code of any recorded decision")
@@ -95,14 +98,25 @@ def page_link(request: Request, response: Response, cursor: str | None) -> None:
         response.headers["Link"] = f'<{request.url.include_query_params(after=cursor)}>; rel="next"'
 
 
-def encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+BY_ACTIVITY, BY_OPENING = case_index.ORDERS
 
 
-def decode_cursor(cursor: str) -> str:
-    """The case index's sort key inside a cursor of ours; anything else is a 422."""
+def encode_cursor(sort_key: str, order: str = BY_ACTIVITY) -> str:
+    """The case index's sort key, opaque; one of another order than the latest activity
+    names its order, so that a list never takes the cursor of a list ordered otherwise."""
+    text = sort_key if order == BY_ACTIVITY else f"{order}|{sort_key}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: str = BY_ACTIVITY) -> str:
+    """The case index's sort key inside a cursor of ours, of this list's order; anything
+    else is a 422."""
     try:
         key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if order != BY_ACTIVITY:
+            named, _, key = key.partition("|")
+            if named != order:
+                raise ValueError(named)
         at, _, case_id = key.partition("|")
         datetime.fromisoformat(at)
         UUID(case_id)
@@ -111,21 +125,46 @@ def decode_cursor(cursor: str) -> str:
     return key
 
 
+def _code(value: Enum | str | None) -> str | None:
+    return value.value if isinstance(value, Enum) else value
+
+
 class CaseFilters:
-    def __init__(self, request: Request, response: Response, **values: Any):
+    """A case list's filters, checked: codes as plain strings, ``after`` as the sort key in
+    the list's ``order``, ``from`` and ``to`` each a day (the office's) or an instant."""
+
+    def __init__(self, request: Request, response: Response, order: str = BY_ACTIVITY, **values: Any):
         self.request = request
         self.response = response
+        self.order = order
         self.office: str | None = values["office"]
-        self.status: str | None = values["status"].value if values["status"] else None
-        reason = values["reason"]
-        self.reason: str | None = reason.value if isinstance(reason, Enum) else reason
+        self.status: str | None = _code(values["status"])
+        self.reason: str | None = _code(values["reason"])
         self.regency: str | None = values["regency"]
-        self.occurred_from: datetime | None = values["occurred_from"]
-        self.occurred_to: datetime | None = values["occurred_to"]
-        self.after: str | None = decode_cursor(values["after"]) if values["after"] else None
+        self.occurred_from: date | datetime | None = values["occurred_from"]
+        self.occurred_to: date | datetime | None = values["occurred_to"]
+        self.after: str | None = decode_cursor(values["after"], order) if values["after"] else None
         self.limit: int = values["limit"]
         if self.regency is not None and self.regency not in REGENCIES:
             raise invalid_query("regency", "is not a regency code any office serves")
+
+
+# The filters every case list takes (a kind's own statuses and reasons apart).
+Office = Annotated[
+    str | None,
+    Query(max_length=8, pattern=WORD, description="Office code; auditors: all when omitted, others: their own"),
+]
+Regency = Annotated[
+    str | None, Query(max_length=8, pattern=WORD, description="Kode kabupaten/kota of residence, e.g. 3573")
+]
+From = Annotated[
+    DayOrInstant | None, Query(alias="from", description="Latest activity at or after. " + DAY_OR_INSTANT_HELP)
+]
+To = Annotated[
+    DayOrInstant | None, Query(alias="to", description="Latest activity at or before. " + DAY_OR_INSTANT_HELP)
+]
+After = Annotated[str | None, Query(max_length=200, pattern=WORD, description="The `next` of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page")]
 
 
 def filters_for(kind: type[Case], reasons: type[Enum] | None = None) -> Any:
@@ -144,25 +183,14 @@ def filters_for(kind: type[Case], reasons: type[Enum] | None = None) -> Any:
     async def case_filters(
         request: Request,
         response: Response,
-        office: Annotated[
-            str | None,
-            Query(max_length=8, pattern=WORD, description="Office code; auditors: all when omitted, others: their own"),
-        ] = None,
+        office: Office = None,
         status: Annotated[statuses | None, Query(description="The case's current status")] = None,
         reason: Reason = None,
-        regency: Annotated[
-            str | None, Query(max_length=8, pattern=WORD, description="Kode kabupaten/kota of residence, e.g. 3573")
-        ] = None,
-        occurred_from: Annotated[
-            Instant | None, Query(alias="from", description="Latest activity at or after. " + INSTANT_HELP)
-        ] = None,
-        occurred_to: Annotated[
-            Instant | None, Query(alias="to", description="Latest activity at or before. " + INSTANT_HELP)
-        ] = None,
-        after: Annotated[
-            str | None, Query(max_length=200, pattern=WORD, description="The `next` of the previous page")
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page")] = 50,
+        regency: Regency = None,
+        occurred_from: From = None,
+        occurred_to: To = None,
+        after: After = None,
+        limit: Limit = 50,
     ) -> CaseFilters:
         return CaseFilters(
             request,
@@ -180,9 +208,14 @@ def filters_for(kind: type[Case], reasons: type[Enum] | None = None) -> Any:
     return Annotated[CaseFilters, Depends(case_filters)]
 
 
+DAYS_HELP = (
+    "`from` and `to` bound the case's latest business time, inclusive: an instant, or a date, the "
+    "office's calendar day (in a list of every office, each row's own office's: such a page may hold "
+    "fewer rows than `limit`, its `next` still leads on)."
+)
 LIST_HELP = (
-    "Filters combine (AND), each matching exactly; `from` and `to` bound the case's latest business "
-    'time, inclusive. Most recently active first. The next page: the `Link` header (rel="next").'
+    "Filters combine (AND), each matching exactly; " + DAYS_HELP + " Most recently active first. "
+    'The next page: the `Link` header (rel="next").'
 )
 
 
@@ -208,20 +241,36 @@ def next_cursor(rows: list[dict[str, Any]], limit: int, key: str) -> str | None:
 
 
 def list_kind(system: System, actor: Actor, kind: str, filters: CaseFilters) -> CasesPublic:
-    rows = case_index.list_cases(
+    return list_page(system, actor, filters, (kind,))
+
+
+def list_page(
+    system: System, actor: Actor, filters: CaseFilters, kinds: tuple[str, ...], listed: frozenset[str] = REASON_CODES
+) -> CasesPublic:
+    """A page of the cases of ``kinds`` the actor may list. A day bounds the office's own
+    calendar day; in a list of every office each row's own office's (``api.http.days``):
+    such a page may hold fewer rows than ``limit``, and its ``next`` still leads on."""
+    scope = access.list_scope(actor, filters.office)
+    first, last = days.span(filters.occurred_from, filters.occurred_to, scope)
+    kind, many = (kinds[0], None) if len(kinds) == 1 else (None, kinds)
+    fetched = case_index.list_cases(
         system.store,
-        office=access.list_scope(actor, filters.office),
+        office=scope,
         status=filters.status,
         kind=kind,
+        kinds=many,
         reason=filters.reason,
         regency=filters.regency,
-        occurred_from=filters.occurred_from,
-        occurred_to=filters.occurred_to,
+        occurred_from=first,
+        occurred_to=last,
         after=filters.after,
         limit=filters.limit,
+        order=filters.order,
     )
-    check_reason(system, filters.reason, rows, filters.after)
-    last = next_cursor(rows, filters.limit, "sort_key")
-    cursor = encode_cursor(last) if last else None
+    since, until = days.day_of(filters.occurred_from), days.day_of(filters.occurred_to)
+    rows = days.within(fetched, "last_occurred_at", since, until) if scope is None else fetched
+    check_reason(system, filters.reason, fetched, filters.after, listed)
+    last_key = next_cursor(fetched, filters.limit, "sort_key")
+    cursor = encode_cursor(last_key, filters.order) if last_key else None
     page_link(filters.request, filters.response, cursor)
     return CasesPublic(data=[_summary(row) for row in rows], count=len(rows), next=cursor)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -181,8 +181,13 @@ class CaseIndex:
         return _Replay(TABLE + suffix)
 
 
-def sort_key(row: dict[str, Any]) -> str:
-    return f"{utc_text(row['last_occurred_at'])}|{row['case_id']}"
+# What a list may be ordered by, newest first (then by case id, which breaks ties): the
+# latest activity, or the opening, which never changes, so a case never moves between pages.
+ORDERS = ("last_occurred_at", "opened_at")
+
+
+def sort_key(row: dict[str, Any], order: str = "last_occurred_at") -> str:
+    return f"{utc_text(row[order])}|{row['case_id']}"
 
 
 def list_cases(
@@ -191,6 +196,7 @@ def list_cases(
     office: str | None = None,
     status: str | None = None,
     kind: str | None = None,
+    kinds: Collection[str] | None = None,
     reason: str | None = None,
     regency: str | None = None,
     occurred_from: datetime | None = None,
@@ -198,10 +204,14 @@ def list_cases(
     after: str | None = None,
     limit: int = 50,
     case_ids: list[str] | None = None,
+    order: str = "last_occurred_at",
 ) -> list[dict[str, Any]]:
-    """Cases, most recently active first. ``after`` is the ``sort_key`` of the last row
-    of the previous page; occurred_from/to bound the case's last business time;
-    ``case_ids`` keeps only those cases (what a blind-index search found)."""
+    """Cases, newest first by ``order`` (one of ``ORDERS``): most recently active unless told.
+    ``after`` is the ``sort_key`` of the last row of the previous page; occurred_from/to
+    bound the case's last business time; ``kinds`` keeps any of those kinds; ``case_ids``
+    keeps only those cases (what a blind-index search found)."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}")
     where, params = ["1 = 1"], []
     for column, value in (
         ("office", office),
@@ -221,19 +231,20 @@ def list_cases(
         params.append(utc_text(occurred_to))
     if after is not None:
         at, _, case_id = after.partition("|")
-        where.append("(last_occurred_at < ? OR (last_occurred_at = ? AND case_id < ?))")
+        where.append(f"({order} < ? OR ({order} = ? AND case_id < ?))")
         params += [at, at, case_id]
     with store.read() as conn:
         if not store.has_table(conn, TABLE):
             return []
-        if case_ids is not None:
-            clause, values = sql.in_list(conn, "case_id", case_ids)
-            where.append(clause)
-            params += values
+        for column, values in (("kind", kinds), ("case_id", case_ids)):
+            if values is not None:
+                clause, listed = sql.in_list(conn, column, list(values))
+                where.append(clause)
+                params += listed
         found = sql.fetchall(
             conn,
             f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE {' AND '.join(where)} "
-            "ORDER BY last_occurred_at DESC, case_id DESC LIMIT ?",
+            f"ORDER BY {order} DESC, case_id DESC LIMIT ?",
             [*params, limit],
         )
     cases = []
@@ -241,6 +252,6 @@ def list_cases(
         case = dict(zip(COLUMNS, values, strict=True))
         case["opened_at"] = from_utc_text(case["opened_at"])
         case["last_occurred_at"] = from_utc_text(case["last_occurred_at"])
-        case["sort_key"] = sort_key(case)
+        case["sort_key"] = sort_key(case, order)
         cases.append(case)
     return cases

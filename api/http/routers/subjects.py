@@ -2,7 +2,8 @@
 access; /cases/search, which finds cases by NIK, document number or name; and a case's
 legal hold (/cases/{id}/legal-hold), which blocks erasing anyone in it.
 
-Personal data travels in request bodies only, never in a URL (URLs reach access logs)."""
+Personal data travels in request bodies only, never in a URL (URLs reach access logs): a
+search written as `GET /cases?nik=…` is refused by that list (``routers.case_list``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, DocumentBasis, Text, errors, examples
-from domain.errors import InvalidCommand, NotPermitted
+from domain.errors import NotPermitted
 from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
 from projections.views import case_index
@@ -141,32 +142,6 @@ def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> Foun
         for row in rows
     ]
     return FoundCasesPublic(data=found, count=len(found))
-
-
-_IN_A_URL = (
-    "is personal data, never taken in a URL (access logs, proxies and browser history keep URLs): "
-    "search with POST /cases/search, the value in the body"
-)
-
-
-@router.get("/cases", responses=errors(401, 422))
-def search_in_a_url(
-    actor: ActorDep,
-    nik: Annotated[str | None, Query(include_in_schema=False)] = None,
-    passport_number: Annotated[str | None, Query(include_in_schema=False)] = None,
-    name: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> None:
-    """Always 422: search by NIK, passport or permit number, or name is `POST /cases/search`,
-    the value in the body; the answer names the field given here, never its value. Without
-    one (a client after a list), it names the lists too: one per kind."""
-    given = [field for field, value in (("nik", nik), ("passport_number", passport_number), ("name", name)) if value]
-    if given:
-        raise InvalidCommand(given[0], _IN_A_URL)
-    raise InvalidCommand(
-        "nik",
-        "or passport_number or name: search with POST /cases/search, the value in the body; "
-        "cases are listed per kind: GET /passport-applications, /stay-permits, /enforcement-cases, /joint-operations",
-    )
 
 
 @router.post(
