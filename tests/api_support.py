@@ -83,6 +83,13 @@ def foreigner() -> dict[str, Any]:
     return person(FOREIGNER_NAME, FOREIGNER_NIK)
 
 
+def fresh_foreigner_in(body: dict[str, Any]) -> dict[str, Any]:
+    """A stay-permit application's body (an OpenAPI example, say) for a foreigner of its own:
+    one foreigner has one open application per permit kind, and tests share a database."""
+    nik = FOREIGNER_NIK[:6] + f"{uuid.uuid4().int % 10**10:010d}"
+    return body | {"foreigner": body["foreigner"] | {"nik": nik}}
+
+
 def finding_body() -> dict[str, Any]:
     return {
         "subject": foreigner(),

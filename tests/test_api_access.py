@@ -16,7 +16,7 @@ from api.http.deps import ActorDep
 from api.settings import Settings
 from domain.usecases import users
 from projections.ledger import keys
-from tests.api_support import auth, finding_body, passport_body, person, token_for
+from tests.api_support import auth, finding_body, fresh_foreigner_in, passport_body, person, token_for
 
 pytestmark = pytest.mark.postgres
 
@@ -190,7 +190,8 @@ def example(app: Any, path: str, method: str = "post") -> dict[str, Any] | None:
     ref = operation["requestBody"]["content"]["application/json"]["schema"]
     ref = next((item for item in ref.get("anyOf", [ref]) if "$ref" in item), ref)
     name = ref["$ref"].rsplit("/", 1)[-1]
-    return app.openapi()["components"]["schemas"][name]["examples"][0]
+    body = app.openapi()["components"]["schemas"][name]["examples"][0]
+    return fresh_foreigner_in(body) if (method, path) == ("post", "/stay-permits") else body
 
 
 def routes(app: Any) -> list[tuple[str, str]]:

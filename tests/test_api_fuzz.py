@@ -72,8 +72,10 @@ def test_the_api_never_fails_and_answers_as_documented(api_schema, fuzzed, super
         def exercise(case):
             sent = case.as_transport_kwargs(headers=supervisor)
             response = client.request(**{k: v for k, v in sent.items() if k in TRANSPORT})
-            case.validate_response(response, checks=CHECKS)
-            if response.status_code >= 400:
+            # /readyz's 503 is its documented answer (not ready: a load balancer's signal), not a failure.
+            ready_503 = (case.operation.path, response.status_code) == ("/readyz", 503)
+            case.validate_response(response, checks=CHECKS[1:] if ready_503 else CHECKS)
+            if response.status_code >= 400 and not ready_503:
                 assert response.headers["content-type"] == "application/problem+json", response.text[:300]
 
         try:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from projections import runner
-from tests.api_support import Clock, auth, client, passport_body, token_for
+from tests.api_support import Clock, auth, client, fresh_foreigner_in, passport_body, token_for
 
 __all__ = ["client"]
 pytestmark = pytest.mark.postgres
@@ -49,7 +49,7 @@ def test_a_case_speaks_the_one_vocabulary(client: TestClient, pg_system: System)
 def test_a_stay_permit_names_its_permit_kind_apart_from_the_case_kind(client: TestClient, pg_system: System):
     officer = token_for(pg_system, "OFFICER")
     app = client.app
-    body = app.openapi()["components"]["schemas"]["StayPermitCreate"]["examples"][0]
+    body = fresh_foreigner_in(app.openapi()["components"]["schemas"]["StayPermitCreate"]["examples"][0])
     permit = client.post("/stay-permits", json=body, headers=auth(officer)).json()
     assert (permit["kind"], permit["permit_kind"]) == ("StayPermit", "ITAS")
     assert client.get(f"/cases/{permit['id']}", headers=auth(officer)).json()["kind"] == "StayPermit"

@@ -59,13 +59,24 @@ def _success_headers(operation: dict[str, Any]) -> None:
             del response["headers"]
 
 
+# What FastAPI documents a refusal with (its own validation error; ours): both become problem+json.
+_REFUSALS = frozenset({"ProblemPublic", "HTTPValidationError"})
+
+
+def _own_body(response: dict[str, Any]) -> bool:
+    """An error answer a route documents with a body of its own (``/readyz``'s 503: its
+    readiness, for load balancers), not a refusal: kept as documented."""
+    refs = [media.get("schema", {}).get("$ref", "") for media in response.get("content", {}).values()]
+    return any(ref and ref.rpartition("/")[2] not in _REFUSALS for ref in refs)
+
+
 def _problems(operation: dict[str, Any], has_body: bool) -> None:
     responses = operation.setdefault("responses", {})
     always = {**_ALWAYS, "413": "The body is larger than the server accepts"} if has_body else _ALWAYS
     for code, text in always.items():
         responses.setdefault(code, {"description": text})
     for code, response in responses.items():
-        if code.isdigit() and int(code) >= 400:
+        if code.isdigit() and int(code) >= 400 and not _own_body(response):
             response["content"] = {MEDIA_TYPE: {"schema": _PROBLEM_REF}}
             if code == "503":
                 response["headers"] = _RETRY_AFTER
