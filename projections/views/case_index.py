@@ -171,6 +171,8 @@ class CaseIndex:
             conn,
             f"CREATE INDEX IF NOT EXISTS {table}_status_recent ON {table} (office, status, last_occurred_at, case_id)",
         )
+        # GET /cases pages an office's cases by opening (newest first): off this one, not a sort of them all.
+        sql.execute(conn, f"CREATE INDEX IF NOT EXISTS {table}_opened ON {table} (office, opened_at, case_id)")
 
     def apply(self, conn: Any, rows: list[StoredRow], suffix: str) -> None:
         entries: dict[str, Entry] = {}
