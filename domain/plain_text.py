@@ -4,9 +4,12 @@ pasal), places (tempat detensi, tempat pemeriksaan imigrasi) and institutions (i
 Auditors must read them (the basis of a deportation, where a foreigner was held, by which
 port they left, which agencies took part), so they are not sealed; free text is refused
 instead. A value is taken only if it is made of the words its kind is written with, numbers
-(not six digits or more: a NIK, a passport number) and single letters; a port may also be
-given as its IATA or UN/LOCODE code. A person's name is none of these, so it never reaches
-the audit trail through one of these fields, whoever the caller (HTTP, the CLI, a use case).
+and single letters; a number's letters too ("IMI-0277.GR.02.06/2017": IMI and GR are words
+of a letter's number, "Ni-1" is no word). A port may also be given as its IATA or UN/LOCODE
+code. What a person is known by is refused in any of these fields, however it is written: a
+name, an identity number however grouped (5171-0145-0690-0001), a date in digits (a birth
+date), and so is markup. So none reaches the audit trail through one of these fields,
+whoever the caller (HTTP, the CLI, a use case).
 """
 
 from __future__ import annotations
@@ -17,89 +20,18 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.errors import InvalidCommand
-from domain.offices import OFFICES
+from domain.plain_words import CITATION_WORDS, DOCUMENT_WORDS, PLACE_WORDS, citation_tokens, place_tokens
 
-# The words of a citation of law, Indonesian and English; with them a citation takes numbers
-# ("6/2011", "(2)", "IMI-0277.GR.02.06/2017") and single letters ("huruf f").
-CITATION_WORDS = frozenset(
-    """
-    pasal ayat huruf angka butir bagian bab paragraf lampiran jo juncto dan atau serta tentang
-    nomor no tahun perubahan atas kedua ketiga keempat pertama sebagaimana dimaksud diubah
-    terakhir dengan yang pada di dalam ketentuan uu undang-undang perppu pp perpres keppres inpres
-    permen permenkumham permenkum permenimipas kepmen kepmenkumham se surat edaran keputusan
-    peraturan pemerintah presiden menteri hukum ham hak asasi manusia direktur jenderal dirjen
-    direktorat imigrasi keimigrasian kuhp kuhap putusan pengadilan mahkamah agung konstitusi ma
-    mk ptun penetapan instruksi kementerian republik indonesia ri negara ketenagakerjaan
-    dukcapil paspor biasa splp visa izin tinggal terbatas tetap kunjungan itk itas itap
-    pelindungan perlindungan pekerja migran pmi pencegahan penangkalan tarif jenis penerimaan
-    bukan pajak pnbp tindakan administratif deportasi pendeportasian detensi pendetensian rumah
-    rudenim pengawasan orang asing data pribadi pemeriksaan tata cara pelaksanaan dokumen
-    perjalanan berlaku pidana sanksi laksana pelaksana penyelenggaraan tenaga kerja non
-    prosedural nonprosedural non-prosedural warga asing wna wni kewarganegaraan keamanan
-    ketertiban umum kegiatan berbahaya membahayakan patut diduga melanggar pelanggaran
-    perundang-undangan pejabat kantor wilayah kanwil tempat tpi melebihi batas waktu tidak sah
-    benar keterangan palsu memberikan menggunakan menyalahgunakan penyalahgunaan tindak
-    perdagangan penyelundupan overstay bebas
-    article law number of on in and or regulation government presidential minister ministerial
-    decree circular letter paragraph point clause section chapter year immigration conjunction
-    with director general directorate the as amended by act concerning regarding amendment
-    first second third pursuant to under provision provisions rule rules foreigner foreigners
-    stay permit visa overstay migrant worker workers protection human rights
-    """.split()
-)
 CITATION_RULE = (
     "must be a citation of law, e.g. UU 6/2011 Pasal 75 ayat (1): only a citation's words, "
     "numbers and single letters are taken, so that no name reaches the audit trail"
 )
+DOCUMENT_RULE = (
+    "must cite a law or a document, e.g. Pasal 8 UU 27/2022, DIPA 2024 Kanim Malang or LHP 12/2025: only "
+    "the words laws, documents, institutions and places are named with, and numbers, are taken, "
+    "so that no name stays in the log"
+)
 
-# The kinds of institution an office works with, Indonesian and English, as their names are
-# written (Polres Malang Kota, Kodim 0833, BIN Daerah Jawa Timur, BP3MI Jawa Timur).
-_INSTITUTION_WORDS = """
-    polri polda polres polresta polrestabes polsek kepolisian resor sektor kota daerah tni ad al au
-    kodam korem kodim koramil lanal lanud lantamal satpol satpol_pp pp disnaker dinas tenaga kerja
-    ketenagakerjaan kemnaker bakesbangpol kesbangpol badan kesatuan bangsa politik bin binda
-    intelijen negara bp3mi bp2mi pelindungan perlindungan pekerja migran indonesia dispendukcapil
-    disdukcapil dukcapil kependudukan pencatatan sipil kejaksaan kejari kejati negeri tinggi
-    pengadilan bea cukai bnn bnnp bnnk narkotika nasional kemenag agama pemda pemkot pemkab
-    pemprov pemerintah kabupaten kab provinsi prov kementerian kemenkumham kemenimipas kanwil
-    wilayah hukum hak asasi manusia imigrasi pemasyarakatan ditjen direktorat jenderal kantor
-    kanim kelas khusus tpi non unit seksi bidang pusat republik ri dan
-    rudenim rumah ruang detensi
-    bandara bandar udara internasional pelabuhan laut penyeberangan plbn pos lintas batas terminal
-    international airport seaport harbour harbor port ferry border crossing immigration detention
-    house centre center office police regional national provincial city regency of the and
-    """.split()
-# Provinces, and the border posts and ports of exit the reference data does not name
-# (no word of a person's given name: an airport named after one is given by its code).
-_PLACE_WORDS = """
-    jawa timur barat tengah utara selatan bali nusa tenggara sumatera sumatra kalimantan sulawesi
-    papua maluku riau kepulauan aceh banten lampung jambi bengkulu gorontalo dki jakarta istimewa
-    yogyakarta diy bangka belitung
-    juanda soekarno-hatta ngurah rai kualanamu minangkabau adisutjipto sepinggan supadio sentani
-    lombok komodo priok perak emas benoa belawan batam centre harbour bay sekupang nongsa
-    entikong skouw motaain aruk badau tanjung
-    """.split()
-
-
-def _citation_tokens(value: str) -> list[str]:
-    return [t.strip("().[]'\"").lower() for t in re.split(r"[\s,;:]+", value)]
-
-
-def _place_tokens(value: str) -> list[str]:
-    return [t.strip("().[]'\"&").lower() for t in re.split(r"[\s,;:/]+", value) if t.strip("().[]'\"&")]
-
-
-def _reference_words() -> set[str]:
-    found: set[str] = set()
-    for office in OFFICES.values():
-        found.update(_place_tokens(office.name))
-        for area in office.jurisdiction:
-            found.update(_place_tokens(area.regency_name))
-    return found
-
-
-PLACE_WORDS = frozenset(_INSTITUTION_WORDS) | frozenset(_PLACE_WORDS) | _reference_words()
-_LONG_NUMBER = re.compile(r"[0-9]{6}")  # a NIK, a passport number: no law or institution is numbered so
 _PORT_CODE = re.compile(r"^(?:[A-Z]{3}|[A-Z]{2} ?[A-Z2-9]{3})$")  # IATA (SUB), UN/LOCODE (ID SUB)
 
 _SUFFIX = (
@@ -113,54 +45,104 @@ PORT_RULE = (
 )
 AGENCY_RULE = "must name an agency, e.g. POLRI, SATPOL_PP, Polres Malang Kota or BP3MI Jawa Timur" + _SUFFIX
 
+# A DIPA's number (BA.eselon I.kewenangan.satker/year, DIPA-013.06.2.400985/2024) is the one
+# document number with a group of six digits (the satker's code): taken whole, by its shape.
+_DIPA_NUMBER = re.compile(r"(?<![\w.])DIPA-[0-9]{3}\.[0-9]{2}\.[0-9]\.[0-9]{6}/(?:19|20)[0-9]{2}(?![\w/.-])", re.I)
 
-# A decision about no case's merits cites a document as often as a law: the budget (DIPA) a
-# revenue target comes from, the audit report (LHP) or court case a legal hold rests on.
-DOCUMENT_WORDS = (
-    CITATION_WORDS
-    | PLACE_WORDS
-    | frozenset(
-        """
-        dipa revisi anggaran ta pok rkakl satker lhp laporan hasil audit closed selesai ditutup settled
-        case perkara st surat tugas inspektorat irjen itjen bpk bpkp pn pt pdt pid sprint perintah
-        penyidikan berita acara bap nota dinas memo request permintaan subjek report court order
-        """.split()
-    )
+# What a citation or a place's name is written with: ASCII letters and digits, spaces (a
+# copied no-break one too) and these signs, typographic quotes and dashes among them. Markup
+# (< >), a spreadsheet's formula (= + @), look-alike letters and digits of other scripts and
+# invisible characters are none of them.
+_SIGNS = re.compile(r"^[A-Za-z0-9 \t\r\n\u00a0.,;:/()\[\]'\"&_\-\u2013\u2014\u2018\u2019\u201c\u201d]*$")
+SIGNS_RULE = (
+    "must be plain text: letters A-Z, digits, spaces and . , ; : / ( ) [ ] - _ ' \" & only, no markup such as < >"
 )
-DOCUMENT_RULE = (
-    "must cite a law or a document, e.g. Pasal 8 UU 27/2022, DIPA 2024 Kanim Malang or LHP 12/2025: only "
-    "the words laws, documents, institutions and places are named with, and numbers, are taken, "
-    "so that no name stays in the log"
+# What a person is known by, however an officer groups its digits: a NIK (16 digits: 5171 0145
+# 0690 0001, 5171-0145-0690-0001) or a passport's number (six digits or more in one group). The
+# digits of a run are counted across every sign but a list's comma ("Pasal 71, 72, 73").
+_DIGIT_RUN = re.compile(r"[0-9](?:[^A-Za-z,;]|[,;](?=\S))*")
+_GROUP = re.compile(r"[0-9]+")
+NIK_DIGITS = 16
+IDENTITY_NUMBER_RULE = (
+    "must not hold an identity number: 16 digits however grouped (a NIK, 5171-0145-0690-0001) "
+    "or 6 digits or more in one group (a passport number); a law's or a letter's number has neither"
 )
+# A date written in digits with one separator (05-06-1990, 5/6/1990, 1990-06-05, 05.06.1990):
+# could be a birth date, and no citation needs one (a law gives its year, UU 6/2011).
+_DAY_FIRST = re.compile(r"(?<![0-9])(?=([0-9]{1,2})([-/. ])([0-9]{1,2})\2(?:19|20)[0-9]{2}(?![0-9]))")
+_YEAR_FIRST = re.compile(r"(?<![0-9])(?=(?:19|20)[0-9]{2}([-/. ])([0-9]{1,2})\1([0-9]{1,2})(?![0-9]))")
+DATE_RULE = (
+    "must not hold a date written in digits (05-06-1990, 1990-06-05), which may be a birth date: "
+    "a law is cited by its number and year, e.g. UU 6/2011"
+)
+
+
+def _longest_run(value: str) -> int:
+    return max((sum(ch.isdigit() for ch in run) for run in _DIGIT_RUN.findall(value)), default=0)
+
+
+def _holds_date(value: str) -> bool:
+    day_first = ((int(day), int(month)) for day, _, month in _DAY_FIRST.findall(value))
+    year_first = ((int(day), int(month)) for _, month, day in _YEAR_FIRST.findall(value))
+    return any(1 <= day <= 31 and 1 <= month <= 12 for day, month in (*day_first, *year_first))
+
+
+def _is_word(words: frozenset[str], word: str) -> bool:
+    return len(word) <= 1 or word in words
 
 
 def _made_of(words: frozenset[str], tokens: list[str]) -> bool:
-    for word in tokens:
-        if any(ch.isdigit() for ch in word):
-            if _LONG_NUMBER.search(word):
+    """Whether each token is a word of ``words`` (BP3MI) or a single letter; another token with
+    a digit is a number, whose letters are words too (IMI, GR in IMI-0277.GR.02.06/2017; f in
+    75(2)(f))."""
+    for token in tokens:
+        if token not in words and any(ch.isdigit() for ch in token):
+            if not all(_is_word(words, part) for part in re.findall(r"[a-z]+", token)):
                 return False
-        elif len(word) > 1 and word not in words:
+        elif not _is_word(words, token):
             return False
     return True
 
 
-def is_citation(value: str) -> bool:
-    """Whether ``value`` is made only of a citation's words, numbers and single letters."""
-    return _made_of(CITATION_WORDS, _citation_tokens(value))
+def _fault(value: str, taken: Callable[[str], bool], rule: str) -> str | None:
+    """The rule ``value`` breaks, if any: its signs, its numbers, then its words."""
+    if not _SIGNS.match(value):
+        return SIGNS_RULE
+    if _longest_run(value) >= NIK_DIGITS or any(len(group) >= 6 for group in _GROUP.findall(value)):
+        return IDENTITY_NUMBER_RULE
+    if _holds_date(value):
+        return DATE_RULE
+    return None if taken(value) else rule
 
 
-def is_document(value: str) -> bool:
-    """Whether ``value`` cites a law or a document (a budget, an audit report, a court case)."""
-    return _made_of(DOCUMENT_WORDS, _citation_tokens(value))
+def citation_fault(value: str) -> str | None:
+    """Dasar hukum, pasal: only a citation's words, numbers and single letters."""
+    return _fault(value, lambda v: _made_of(CITATION_WORDS, citation_tokens(v)), CITATION_RULE)
 
 
-def named_by_words(value: str) -> bool:
-    """Whether ``value`` is made only of an institution's or a place's words and numbers."""
-    return _made_of(PLACE_WORDS, _place_tokens(value))
+def document_fault(value: str) -> str | None:
+    """Dasar: a law or a document (a budget, an audit report, a court case)."""
+    plain = _DIPA_NUMBER.sub("DIPA", value)
+    return _fault(plain, lambda v: _made_of(DOCUMENT_WORDS, citation_tokens(v)), DOCUMENT_RULE)
 
 
-def is_port(value: str) -> bool:
-    return bool(_PORT_CODE.match(value)) or named_by_words(value)
+def _named(value: str) -> bool:
+    return _made_of(PLACE_WORDS, place_tokens(value))
+
+
+def place_fault(value: str) -> str | None:
+    """Tempat detensi: only an institution's or a place's words and numbers."""
+    return _fault(value, _named, PLACE_RULE)
+
+
+def agency_fault(value: str) -> str | None:
+    """Instansi: only an institution's or a place's words and numbers."""
+    return _fault(value, _named, AGENCY_RULE)
+
+
+def port_fault(value: str) -> str | None:
+    """Tempat pemeriksaan imigrasi: its IATA or UN/LOCODE code, or its name."""
+    return None if _PORT_CODE.match(value) else _fault(value, _named, PORT_RULE)
 
 
 def is_blank(value: str) -> bool:
@@ -169,61 +151,66 @@ def is_blank(value: str) -> bool:
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
 
 
-def _checked(field: str, value: Any, taken: Callable[[str], bool], rule: str) -> str:
+def _checked(field: str, value: Any, fault: Callable[[str], str | None]) -> str:
     if not isinstance(value, str) or is_blank(value):
         raise InvalidCommand(field, "must not be empty")
-    if not taken(value):
+    if (rule := fault(value)) is not None:
         raise InvalidCommand(field, rule)
     return value
 
 
 # Numbers an office or a system gives (kode billing, nomor keputusan, nomor BAP) are plain
 # too: written as the API's models take them (``Code``), never as words with spaces, so a
-# name typed into one is refused whoever the caller. Nor do they hold a NIK: no number an
-# office gives has 16 digits in a row (a SIMPONI billing code has 15, a decision or report
-# number a few), a NIK has exactly that. (Reasons are listed codes: ``domain.values``.)
+# name typed into one is refused whoever the caller. Nor do they hold a NIK, however its
+# digits are grouped: no number an office gives has 16 digits in a run (a SIMPONI billing
+# code has 15, a decision or report number a few), a NIK has exactly that. (Reasons are
+# listed codes: ``domain.values``.)
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_()-]{0,63}$")
-_NIK_RUN = re.compile(r"[0-9]{16}")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 NUMBER_RULE = (
     "must be a number an office or a system gives: letters, digits and . / _ ( ) -, no space, a digit at least"
 )
 NIK_RUN_RULE = (
-    "must not hold 16 or more digits in a row, the shape of a NIK: "
-    "a number an office gives has fewer (a SIMPONI billing code has 15)"
+    "must not hold 16 or more digits however grouped (3573014512900001, 3573-0145-1290-0001), the shape "
+    "of a NIK: a number an office gives has fewer (a SIMPONI billing code has 15)"
 )
 COUNTRY_RULE = "must be an ISO 3166-1 alpha-3 code, e.g. JPN"
 
 
+def _number_fault(value: str) -> str | None:
+    if not _NUMBER.match(value) or not any(ch.isdigit() for ch in value):
+        return NUMBER_RULE
+    return NIK_RUN_RULE if _longest_run(value) >= NIK_DIGITS else None
+
+
 def check_number(field: str, value: Any) -> str:
-    _checked(field, value, lambda v: bool(_NUMBER.match(v)) and any(c.isdigit() for c in v), NUMBER_RULE)
-    return _checked(field, value, lambda v: _NIK_RUN.search(v) is None, NIK_RUN_RULE)
+    return _checked(field, value, _number_fault)
 
 
 def check_country(field: str, value: Any) -> str:
-    return _checked(field, value, lambda v: bool(_COUNTRY.match(v)), COUNTRY_RULE)
+    return _checked(field, value, lambda v: None if _COUNTRY.match(v) else COUNTRY_RULE)
 
 
 def check_citation(field: str, value: Any) -> str:
     """Dasar hukum, pasal: a decision's legal basis, an enforcement case's article."""
-    return _checked(field, value, is_citation, CITATION_RULE)
+    return _checked(field, value, citation_fault)
 
 
 def check_document(field: str, value: Any) -> str:
     """Dasar: a revenue target's budget, a legal hold's or an erasure's basis."""
-    return _checked(field, value, is_document, DOCUMENT_RULE)
+    return _checked(field, value, document_fault)
 
 
 def check_place(field: str, value: Any) -> str:
     """Tempat detensi: a detention house (Rudenim) or an office's detention room."""
-    return _checked(field, value, named_by_words, PLACE_RULE)
+    return _checked(field, value, place_fault)
 
 
 def check_port(field: str, value: Any) -> str:
     """Tempat pemeriksaan imigrasi the foreigner leaves by: a code or the port's name."""
-    return _checked(field, value, is_port, PORT_RULE)
+    return _checked(field, value, port_fault)
 
 
 def check_agency(field: str, value: Any) -> str:
     """Instansi: a referral's agency, a joint operation's agencies."""
-    return _checked(field, value, named_by_words, AGENCY_RULE)
+    return _checked(field, value, agency_fault)

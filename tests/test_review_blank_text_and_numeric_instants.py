@@ -60,7 +60,7 @@ def test_a_blank_name_or_address_is_a_422_naming_it(client: TestClient, system: 
 def test_a_blank_purpose_agency_or_area_is_a_422(client: TestClient, system: System, officer: str, blank):
     before = system.app.recorder.max_notification_id()
     _refused(_post(client, officer, "/passport-applications", passport_body(purpose=blank)), "purpose")
-    _refused(_post(client, officer, "/joint-operations", {"agencies": [blank], "area": "Kota Malang"}), "agencies")
+    _refused(_post(client, officer, "/joint-operations", {"agencies": [blank], "area": "Kota Malang"}), "agencies", "0")
     _refused(_post(client, officer, "/joint-operations", {"agencies": ["POLRI"], "area": blank}), "area")
     assert system.app.recorder.max_notification_id() == before
 

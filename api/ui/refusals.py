@@ -16,11 +16,14 @@ from domain.plain_text import (
     AGENCY_RULE,
     CITATION_RULE,
     COUNTRY_RULE,
+    DATE_RULE,
     DOCUMENT_RULE,
+    IDENTITY_NUMBER_RULE,
     NIK_RUN_RULE,
     NUMBER_RULE,
     PLACE_RULE,
     PORT_RULE,
+    SIGNS_RULE,
 )
 from domain.reservation import RULE_TEXT, Rule
 
@@ -71,8 +74,16 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
         "hanya kata nama instansi dan tempat serta angka yang diterima, agar tidak ada nama orang di jejak audit",
         NUMBER_RULE: "harus nomor yang diberikan kantor atau sistem: huruf, angka dan . / _ ( ) -, tanpa spasi, "
         "sedikitnya satu angka",
-        NIK_RUN_RULE: "tidak boleh memuat 16 angka atau lebih berturut-turut, bentuk sebuah NIK: nomor yang "
-        "diberikan kantor lebih pendek (kode billing SIMPONI 15 angka)",
+        NIK_RUN_RULE: "tidak boleh memuat 16 angka atau lebih, bagaimanapun dikelompokkan (3573014512900001, "
+        "3573-0145-1290-0001), bentuk sebuah NIK: nomor yang diberikan kantor lebih pendek (kode billing SIMPONI "
+        "15 angka)",
+        SIGNS_RULE: "harus teks biasa: hanya huruf A-Z, angka, spasi dan . , ; : / ( ) [ ] - _ ' \" &, "
+        "tanpa markup seperti < >",
+        IDENTITY_NUMBER_RULE: "tidak boleh memuat nomor identitas: 16 angka bagaimanapun dikelompokkan (NIK, "
+        "5171-0145-0690-0001) atau 6 angka atau lebih dalam satu kelompok (nomor paspor); nomor peraturan atau "
+        "surat tidak demikian",
+        DATE_RULE: "tidak boleh memuat tanggal yang ditulis dengan angka (05-06-1990, 1990-06-05), yang bisa "
+        "merupakan tanggal lahir: peraturan dikutip dengan nomor dan tahunnya, misalnya UU 6/2011",
         COUNTRY_RULE: "harus kode negara ISO 3166-1 alpha-3, misalnya JPN",
         RULE_TEXT[Rule.PASSPORT_NUMBER]: "nomor paspor hanya diterbitkan sekali",
         RULE_TEXT[Rule.PERMIT_NUMBER]: "nomor izin tinggal hanya diterbitkan sekali",

@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 from domain.case import Case, check_calendar, check_text
 from domain.errors import InvalidCommand
 from domain.passport import PassportApplication
+from domain.plain_text import is_blank
 from domain.reservation import Rule, open_application_key
 from domain.usecases.base import Actor, BerkasBase, CommandOptions, CreationOptions, as_enum, extends
 from domain.values import (
@@ -39,15 +40,15 @@ def personal_data(name: str, nik: str, birth_date: date, address: str) -> Person
     if not isinstance(birth_date, date):
         raise InvalidCommand("birth_date", "must be a date")
     check_calendar("birth_date", birth_date)
-    if not name or not address:
-        raise InvalidCommand("name" if not name else "address", "must not be empty")
+    check_text("name", name)
+    check_text("address", address)
     return PersonalData(name=name, nik=nik, birth_date=birth_date, address=address)
 
 
 def referral(agency: str | None, instructions: str | None) -> Referral | None:
     if agency is None:
         return None
-    if not agency.strip() or not (instructions or "").strip():
+    if is_blank(agency) or is_blank(instructions or ""):
         raise InvalidCommand("referral", "needs both an agency and instructions")
     return Referral(agency=agency, instructions=instructions or "")
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from api.http.schemas.places import Agency
+from api.http.schemas.places import Agency, plain
 from api.http.schemas.problems import ProblemPublic
 from domain.case import check_calendar
 from domain.errors import InvalidCommand
-from domain.plain_text import CITATION_RULE, DOCUMENT_RULE, is_blank, is_citation, is_document
+from domain.plain_text import citation_fault, document_fault, is_blank
 from domain.usecases.passports import personal_data
 from domain.values import LateEntryReason, PersonalData, Referral
 
@@ -53,26 +53,14 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Nationality = Country
 
 
-def _citation(value: str) -> str:
-    if not is_citation(value):
-        raise ValueError(CITATION_RULE)
-    return value
-
-
-def _document(value: str) -> str:
-    if not is_document(value):
-        raise ValueError(DOCUMENT_RULE)
-    return value
-
-
 # Dasar: a revenue target's budget (DIPA), a legal hold's or an erasure's basis. Plain in the
 # log for ever (an erasure's outlives the person it erased): a name is refused.
-DocumentBasis = Annotated[Text, AfterValidator(_document)]
+DocumentBasis = Annotated[Text, plain(document_fault)]
 
 
 # Dasar hukum: a decision's legal basis, an enforcement case's article. Plain, not sealed:
 # an auditor must read the basis of a deportation; so free text is refused instead.
-Citation = Annotated[Text, AfterValidator(_citation)]
+Citation = Annotated[Text, plain(citation_fault)]
 
 
 def _in_calendar(value: date) -> date:
