@@ -3,6 +3,7 @@ the bookkeeping every event does (status, business time, command ids)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,6 +23,8 @@ from domain.values import LateEntryReason, PersonalData, PersonalNote, Provenanc
 
 # A command id may carry the fingerprint of the request it came with: ``key#fingerprint``.
 FINGERPRINT_MARK = "#"
+# An idempotency key sent again with another request (the message names the field first).
+KEY_REUSED_RULE = "was sent before with a different request: a new request takes a new key"
 
 # Clocks of officers' terminals drift; a minute of grace keeps honest entries in.
 CLOCK_SKEW = timedelta(minutes=1)
@@ -87,13 +90,30 @@ def check_provenance(provenance: Provenance) -> None:
     check_late_entry_reason(provenance)
 
 
+# What a person types into a field (a name, a reason, a note): at most 500 characters, and no
+# control character but tab and line breaks. The others (ESC, NUL, C1's CSI) have no business
+# in a case file: a terminal obeys them when an operator lists what was typed, and PostgreSQL
+# refuses NUL. The API's ``Text`` runs ``check_text`` too (its schema shows the pattern), so
+# HTTP, the web pages and the CLI take and refuse the same text, in the same words.
+TEXT_MAX_LENGTH = 500
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+$"
+_TEXT = re.compile(TEXT_PATTERN)
+TEXT_LENGTH_RULE = f"must be at most {TEXT_MAX_LENGTH} characters"
+CONTROL_RULE = "must not hold control characters (escape, NUL, …): only tabs and line breaks"
+
+
 def check_text(field: str, value: Any) -> None:
     if not isinstance(value, str) or is_blank(value):
         raise InvalidCommand(field, "must not be empty")
+    if len(value) > TEXT_MAX_LENGTH:
+        raise InvalidCommand(field, TEXT_LENGTH_RULE)
+    if not _TEXT.fullmatch(value):
+        raise InvalidCommand(field, CONTROL_RULE)
 
 
 # PNBP is billed in whole rupiah (SIMPONI has no sen); no single amount comes near Rp 10^15.
 MAX_RUPIAH = Decimal(10**15)
+MAX_RUPIAH_RULE = f"must be at most Rp {MAX_RUPIAH:,}"
 
 
 def whole_rupiah(field: str, value: Any) -> Decimal:
@@ -109,7 +129,7 @@ def whole_rupiah(field: str, value: Any) -> Decimal:
     if amount <= 0:
         raise InvalidCommand(field, "must be positive")
     if amount > MAX_RUPIAH:
-        raise InvalidCommand(field, "must be at most Rp 1,000,000,000,000,000")
+        raise InvalidCommand(field, MAX_RUPIAH_RULE)
     return amount.quantize(Decimal(1))
 
 
@@ -291,7 +311,7 @@ class Case(Aggregate):
             return None
         version, first = found
         if fingerprint and first and fingerprint != first:
-            raise InvalidCommand("Idempotency-Key", "idempotency key reused for a different request")
+            raise InvalidCommand("Idempotency-Key", KEY_REUSED_RULE)
         return version
 
     def state(self) -> dict[str, Any]:

@@ -39,13 +39,22 @@ class CaseNotFound(DomainError):
 
 
 class KeyTaken(DomainError):
-    """A unique key (a passport number, an open application) is held by another case."""
+    """A unique key (a passport number, an open application) is held by another case.
+
+    The holder is named only to those who may read it: told to another office's staff,
+    ``holder_id`` is None and the message says "in another office", so that a refusal
+    never points one office to which of another's cases holds a person's application."""
 
     def __init__(self, rule: str, holder_kind: str, holder_id: UUID | None):
         self.rule = rule
         self.holder_kind = holder_kind
         self.holder_id = holder_id
-        super().__init__(f"{rule}: already held by {holder_kind} {holder_id}")
+        holder = f"{holder_kind} {holder_id}" if holder_id is not None else f"a {holder_kind} in another office"
+        super().__init__(f"{rule}: already held by {holder}")
+
+    def unnamed(self) -> KeyTaken:
+        """The same refusal without the holding case's id: as another office hears it."""
+        return KeyTaken(self.rule, self.holder_kind, None)
 
 
 class ConflictError(DomainError):

@@ -203,8 +203,13 @@ _OFFICES = (
 OFFICES: dict[str, Office] = {office.code: office for office in _OFFICES}
 
 
+# Every caller's words for a code that is not an office's: the CLI's, the API's query
+# parameters and bodies (``api.http.schemas.common.OfficeCode``), the web pages'.
+OFFICE_RULE = "must be an office code, e.g. MLG: one of the reference data's, in capitals (domain/offices.py)"
+
+
 def office(code: str) -> Office:
     try:
         return OFFICES[code]
-    except KeyError:
-        raise InvalidCommand("office", "is not an office code of the reference data (domain/offices.py)") from None
+    except (KeyError, TypeError):
+        raise InvalidCommand("office", OFFICE_RULE) from None

@@ -143,30 +143,31 @@ SUMMARY: dict[str, tuple[str, str | None, str, str]] = {
     "revenue_target": ("revenue_target", None, "Target PNBP", "Revenue target"),
 }
 
-_SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+# Each section's headlines, in the office's order.
+_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Pelayanan Paspor (Passport services)",
         ("passports_issued", "electronic_passports", "refusals_pmi_nonprocedural", "refusals", "postponements"),
-        ("passports_issued_by_type", "refusals"),
     ),
-    ("Pelayanan Izin Tinggal (Stay permits)", ("stay_permit_documents",), ("stay_permit_documents",)),
+    ("Pelayanan Izin Tinggal (Stay permits)", ("stay_permit_documents",)),
     (
         "Pengawasan dan Penindakan Keimigrasian (Supervision and enforcement)",
         ("administrative_actions", "deportations", "deportations_executed", "joint_operations"),
-        ("administrative_actions",),
     ),
     (
         "PNBP (State revenue)",
         ("passport_revenue", "revenue_target", "stay_permit_revenue", "enforcement_revenue"),
-        ("passport_revenue",),
     ),
 )
-_BREAKDOWN_ID = {
-    "passports_issued_by_type": "menurut jenis permohonan",
-    "refusals": "penolakan menurut alasan",
-    "stay_permit_documents": "menurut jenis dokumen",
-    "administrative_actions": "menurut jenis tindakan (Pasal 75)",
-    "passport_revenue": "menurut kode tarif",
+# A headline broken down, and by what: the breakdown's rows follow the headline they add up
+# to, not the section's last line (where "Penundaan 0" then "by NEW 1" read as one figure).
+# headline -> (metric, Indonesian label, English label)
+_BREAKDOWNS = {
+    "passports_issued": ("passports_issued_by_type", "menurut jenis permohonan", "by application type"),
+    "refusals": ("refusals", "penolakan menurut alasan", "by reason"),
+    "stay_permit_documents": ("stay_permit_documents", "menurut jenis dokumen", "by document type"),
+    "administrative_actions": ("administrative_actions", "menurut jenis tindakan (Pasal 75)", "by action (Pasal 75)"),
+    "passport_revenue": ("passport_revenue", "menurut kode tarif", "by tariff code"),
 }
 
 Line = tuple[str, str, str, str, int]  # metric, key, label_id, label_en, value
@@ -197,16 +198,18 @@ def number_text(value: int | float | Decimal | None, numbers: str = "plain") -> 
 
 
 def sections(report: AnnualReport) -> list[tuple[str, list[Line]]]:
-    """The report's lines in the office's own order: headline figures, then breakdowns."""
+    """The report's lines in the office's own order: each headline figure, followed by its
+    breakdown (indented) if it has one."""
     grouped = []
-    for title, headlines, breakdowns in _SECTIONS:
+    for title, headlines in _SECTIONS:
         lines: list[Line] = []
         for name in headlines:
             metric, key, label_id, label_en = SUMMARY[name]
             lines.append((metric, key or "", label_id, label_en, report.total(metric, key)))
-        for metric in breakdowns:
-            for key, value in sorted(report.figures.get(metric, {}).items()):
-                lines.append((metric, key, f"  {_BREAKDOWN_ID[metric]}: {key}", f"  by {key}", value))
+            if name in _BREAKDOWNS:
+                by, by_id, by_en = _BREAKDOWNS[name]
+                for part, value in sorted(report.figures.get(by, {}).items()):
+                    lines.append((by, part, f"  {by_id}: {part}", f"  {by_en}: {part}", value))
         grouped.append((title, lines))
     return grouped
 
@@ -248,11 +251,10 @@ def annual_report(
 
 
 def rupiah_text(amount: int, numbers: str = "plain") -> str:
-    """Rupiah as an office report writes it: Rp 33.81 miliar, Rp 512.50 juta (or, in
-    Indonesian numbers, Rp 33,81 miliar)."""
-    for unit, word in ((10**9, "miliar"), (10**6, "juta")):
-        if abs(amount) >= unit:
-            return f"Rp {_two(Decimal(amount) / unit, numbers)} {word}"
+    """Rupiah in the table: every amount whole, in one form (Rp 33,810,000,000 and Rp 950,000;
+    in Indonesian numbers Rp 33.810.000.000), so that each reads as the CSV's and the JSON's
+    figure does and no two are written in different units (the web dashboard rounds to
+    miliar and juta for the eye, ``api.ui.i18n.rupiah``)."""
     return f"Rp {amount:,}" if numbers != "id" else f"Rp {number_text(amount, numbers)}"
 
 
@@ -279,14 +281,14 @@ def render_table(report: AnnualReport, numbers: str = "plain") -> Table:
     table = Table(title=title, show_lines=False)
     table.add_column("Indikator")
     table.add_column("Indicator")
-    table.add_column("Nilai / Value", justify="right")
+    table.add_column("Nilai / Value", justify="right", no_wrap=True)  # a figure is never cut in two
     for section, lines in sections(report):
         table.add_section()
         table.add_row(f"[bold]{section}[/bold]", "", "")
-        for metric, _key, label_id, label_en, value in lines:
+        for metric, key, label_id, label_en, value in lines:
             table.add_row(label_id, label_en, _value_text(metric, value, numbers))
-        if section.startswith("PNBP"):
-            percent = report.percent_of_target
-            shown = f"{_two(percent, numbers)} %" if percent is not None else "—"
-            table.add_row("Persentase dari target", "Share of target", shown)
+            if metric == "revenue_target" and not key:  # the share is passport revenue's, of this target
+                percent = report.percent_of_target
+                shown = f"{_two(percent, numbers)} %" if percent is not None else "—"
+                table.add_row(*(f"  {label.removesuffix(' (%)')}" for label in PERCENT_LABELS), shown)
     return table

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System
 from api.http import idempotency
-from api.http.idempotency import KEYS, REUSED
+from api.http.idempotency import KEYS
+from domain.case import KEY_REUSED_RULE as REUSED
 from projections.eventstore import sql
 from tests.api_on_both import client
 from tests.api_support import auth, key, passport_body, token_for

@@ -141,9 +141,9 @@ def test_report_as_known_on_a_day_leaves_out_what_was_recorded_later(system, off
     assert national.total("passports_issued") >= known_now.total("passports_issued")
 
 
-def test_report_renders_revenue_in_miliar_and_the_share_of_target(system, supervisor, monkeypatch):
-    assert rupiah_text(33_810_000_000) == "Rp 33.81 miliar"
-    assert rupiah_text(512_500_000) == "Rp 512.50 juta"
+def test_report_renders_revenue_in_whole_rupiah_and_the_share_of_target(system, supervisor, monkeypatch):
+    assert rupiah_text(33_810_000_000) == "Rp 33,810,000,000"
+    assert rupiah_text(512_500_000, "id") == "Rp 512.500.000"
     system.app.set_revenue_target(supervisor, 2024, Decimal(10_132_500_000), "DIPA 2024")
     report = annual_report(system.store, 2024, "MLG")
     assert report.total("revenue_target") == 10_132_500_000
@@ -160,7 +160,7 @@ def test_report_renders_revenue_in_miliar_and_the_share_of_target(system, superv
         monkeypatch.setenv("BERKAS_SQLITE_PATH", str(system.store.sqlite_path))
     table = CliRunner().invoke(cli, ["report", "annual", "2024", "--office", "MLG"], terminal_width=200)
     assert table.exit_code == 0, table.output
-    assert "Pelayanan Paspor" in table.output and "Rp 10.13 miliar" in table.output
+    assert "Pelayanan Paspor" in table.output and "Rp 10,132,500,000" in table.output
     as_json = CliRunner().invoke(cli, ["report", "annual", "2024", "--office", "MLG", "--format", "json"])
     assert orjson.loads(as_json.output)["summary"]["revenue_target"] == 10_132_500_000
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from uuid import UUID
+
+from rich.text import Text
 
 from api.bootstrap import System, bootstrap
 from domain.errors import InvalidCommand, NotPermitted
@@ -28,6 +31,24 @@ def system() -> Iterator[System]:
 def office_code(value: str | None) -> str | None:
     """An ``--office`` as typed: ``jyp`` is JYP, as ``berkas users add`` always took it."""
     return value.strip().upper() if value else value
+
+
+# Characters a terminal obeys rather than shows (ESC, NUL, a line break, C1's CSI), and those
+# that reorder the text after them (bidi overrides and isolates).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _escaped(character: str) -> str:
+    if unicodedata.category(character) == "Cc" or character in _BIDI_CONTROLS:
+        return character.encode("unicode_escape").decode("ascii")
+    return character
+
+
+def literal(typed: str) -> Text:
+    """What someone typed, as a table cell shows it: never read as rich markup (``[bold]``),
+    and every control character written as its escape (``\\x1b``), so a name stored before
+    the domain refused them can neither drive the operator's terminal nor disguise a row."""
+    return Text("".join(_escaped(character) for character in typed))
 
 
 def console_admin(office: str) -> Actor:

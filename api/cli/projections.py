@@ -59,17 +59,18 @@ def rebuild_command(name: str = typer.Argument(None, help="Projection to rebuild
         TextColumn("{task.fields[rate]:,.0f} ids/s"),
         TimeRemainingColumn(),
     )
-    with system() as built, Progress(*columns, console=out) as bar:
-        chosen = _chosen(built, [name] if name else None)
-        task = bar.add_task(
-            ", ".join(p.name for p in chosen), total=built.app.recorder.max_notification_id() or 0, rate=0.0
-        )
+    with system() as built:
+        chosen = _chosen(built, [name] if name else None)  # before the bar, which leaves a line even unused
+        with Progress(*columns, console=out) as bar:
+            task = bar.add_task(
+                ", ".join(p.name for p in chosen), total=built.app.recorder.max_notification_id() or 0, rate=0.0
+            )
 
-        def advance(position: int, last: int) -> None:
-            bar.update(task, completed=position, total=last)
-            bar.update(task, rate=bar.tasks[task].speed or 0.0)
+            def advance(position: int, last: int) -> None:
+                bar.update(task, completed=position, total=last)
+                bar.update(task, rate=bar.tasks[task].speed or 0.0)
 
-        rebuild(built.store, chosen, progress=advance)
+            rebuild(built.store, chosen, progress=advance)
     out.print("rebuilt: " + ", ".join(p.name for p in chosen))
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api import accounts
-from api.cli.common import console_admin, office_code, system
+from api.cli.common import console_admin, literal, office_code, system
 from domain.usecases import users
 
 app = typer.Typer(help="API accounts and their bearer tokens.", no_args_is_help=True)
@@ -60,5 +60,6 @@ def list_users() -> None:
         table.add_column(heading)
     with system() as built:
         for user in users.all_users(built.app):
-            table.add_row(str(user.id), user.name, user.role.value.lower(), user.office, "yes" if user.revoked else "")
+            revoked = "yes" if user.revoked else ""
+            table.add_row(str(user.id), literal(user.name), user.role.value.lower(), user.office, revoked)
     out.print(table)

@@ -124,7 +124,8 @@ def domain_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, IllegalTransition):
         return problem(request, status, name, str(error), case_status=error.status)
     if isinstance(error, KeyTaken):
-        return problem(request, status, name, str(error), rule=error.rule, held_by=str(error.holder_id))
+        held_by = None if error.holder_id is None else str(error.holder_id)  # another office's: unnamed
+        return problem(request, status, name, str(error), rule=error.rule, held_by=held_by)
     if isinstance(error, ConflictError):
         version = error.current_version
         return problem(request, status, name, str(error), {"ETag": f'"{version}"'}, current_version=version)

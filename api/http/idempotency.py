@@ -35,12 +35,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from domain.case import KEY_REUSED_RULE
 from domain.errors import InvalidCommand
 from projections.eventstore import sql
 from projections.eventstore.store import Store
 
 KEYS = "berkas_idempotency_keys"
-REUSED = "idempotency key reused for a different request"
 PRUNE_EVERY = 600.0  # seconds between prunings of expired bindings, per process and store
 
 _pruned: dict[Store, float] = {}
@@ -90,7 +90,7 @@ def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime
 
 def _checked(first: list[tuple[str, str | None]], fingerprint: str) -> str | None:
     if first[0][0] != fingerprint:
-        raise InvalidCommand("Idempotency-Key", REUSED)
+        raise InvalidCommand("Idempotency-Key", KEY_REUSED_RULE)
     return first[0][1]
 
 

@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable
 
 from api.ui import i18n
+from domain.case import CONTROL_RULE, KEY_REUSED_RULE, TEXT_LENGTH_RULE, TEXT_MAX_LENGTH
 from domain.errors import ConflictError, DomainError, IllegalTransition, InvalidCommand, KeyTaken
+from domain.offices import OFFICE_RULE
 from domain.plain_text import (
     AGENCY_RULE,
     CITATION_RULE,
@@ -85,6 +87,9 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
         DATE_RULE: "tidak boleh memuat tanggal yang ditulis dengan angka (05-06-1990, 1990-06-05), yang bisa "
         "merupakan tanggal lahir: peraturan dikutip dengan nomor dan tahunnya, misalnya UU 6/2011",
         COUNTRY_RULE: "harus kode negara ISO 3166-1 alpha-3, misalnya JPN",
+        TEXT_LENGTH_RULE: f"paling banyak {TEXT_MAX_LENGTH} karakter",
+        CONTROL_RULE: "tidak boleh berisi karakter kendali (escape, NUL, …): hanya tab dan baris baru",
+        KEY_REUSED_RULE: "pernah dikirim dengan permintaan lain: permintaan baru memakai kunci baru",
         RULE_TEXT[Rule.PASSPORT_NUMBER]: "nomor paspor hanya diterbitkan sekali",
         RULE_TEXT[Rule.PERMIT_NUMBER]: "nomor izin tinggal hanya diterbitkan sekali",
         RULE_TEXT[Rule.OPEN_APPLICATION]: "satu orang hanya boleh punya satu permohonan terbuka per produk paspor",
@@ -129,7 +134,7 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
             r"is required for, and only for, a joint-operation finding",
             "wajib untuk, dan hanya untuk, temuan operasi gabungan",
         ),
-        (r"is not an office code of the reference data.*", "bukan kode kantor dalam data referensi"),
+        (re.escape(OFFICE_RULE), "harus kode kantor, misalnya MLG: salah satu dalam data referensi, huruf kapital"),
         (r"no tariff in force on (\S+)", "tidak ada tarif yang berlaku pada {0}"),
         (
             r"must not be before the case's previous event \((.+)\)",
@@ -272,7 +277,9 @@ def refusal(lang: str, error: DomainError) -> str:
         kind = str(error).split(" ", 1)[0]
         return f"{kind} {error.case_id} berstatus {error.status}: {_command(error.command)} tidak dapat dijalankan"
     if isinstance(error, KeyTaken):
-        return f"{rule(lang, error.rule)}: sudah dipegang oleh {error.holder_kind} {error.holder_id}"
+        where = "di kantor lain" if error.holder_id is None else str(error.holder_id)  # another office's: unnamed
+        holder = f"{error.holder_kind} {where}"
+        return f"{rule(lang, error.rule)}: sudah dipegang oleh {holder}"
     if isinstance(error, ConflictError) and error.expected_version is not None:
         return f"berkas ini kini versi {error.current_version}, bukan {error.expected_version}"
     return rule(lang, str(error))

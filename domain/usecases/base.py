@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -222,7 +223,7 @@ class BerkasBase(Application):
         except IntegrityError:
             if command_id is not None and self.exists(case_id):
                 return self._first_outcome(kind, case_id, command_id)
-            self._explain_lost_claims(aggregates)
+            self._explain_lost_claims(aggregates, actor.office)
             raise
         case = aggregates[0]
         assert isinstance(case, kind) and case.id == case_id
@@ -334,7 +335,7 @@ class BerkasBase(Application):
             done = current.outcome_of(command_id)
             if done is not None:
                 return self._at(kind, case_id, done)
-            self._explain_lost_claims(others)
+            self._explain_lost_claims(others, actor.office)
             raise ConflictError(case_id, current.version, expected_version or loaded_version) from None
         if on_saved is not None:
             on_saved(case)
@@ -373,20 +374,44 @@ class BerkasBase(Application):
 
     def claim_key(self, rule: Rule, key: str, holder: Case, provenance: Provenance) -> Reservation:
         """The reservation to save with ``holder``'s event; KeyTaken if another case holds it."""
-        found = self.reservation(rule, key)
-        if found is None and rule in DOCUMENTS:
-            self._check_no_document_unreserved(rule, key, holder)
-        return claim(found, rule, self.reservation_key(rule, key), holder, provenance)
+        with self._holder_named_to(provenance.office):
+            found = self.reservation(rule, key)
+            if found is None and rule in DOCUMENTS:
+                self._check_no_document_unreserved(rule, key, holder)
+            return claim(found, rule, self.reservation_key(rule, key), holder, provenance)
 
     def claim_open(
         self, rule: Rule, key: str, holder: Case, provenance: Provenance, person: PersonalData, rival: Rival
     ) -> Reservation:
         """The reservation of ``person``'s one open case under ``key`` (e.g. per passport
         product), to save with ``holder``'s creation; KeyTaken if another case holds it."""
-        found = self.reservation(rule, key)
-        if found is None:
-            self._check_no_open_case_unreserved(rule, person, rival)
-        return claim(found, rule, key, holder, provenance)
+        with self._holder_named_to(provenance.office):
+            found = self.reservation(rule, key)
+            if found is None:
+                self._check_no_open_case_unreserved(rule, person, rival)
+            return claim(found, rule, key, holder, provenance)
+
+    @contextmanager
+    def _holder_named_to(self, office: str) -> Iterator[None]:
+        """A KeyTaken raised inside, as ``office`` may hear it (``_told_to``)."""
+        try:
+            yield
+        except KeyTaken as taken:
+            raise self._told_to(office, taken) from None
+
+    def _told_to(self, office: str, taken: KeyTaken) -> KeyTaken:
+        """``taken`` naming its holder only if the holder is ``office``'s case. Only officers
+        and supervisors act on cases, and they read their own office's cases alone (auditors
+        read every office but never act): another office's holder is left unnamed, so that
+        a refusal does not point to the case that holds a person's open application or a
+        number (a NIK typed at one office must not lead to another office's case)."""
+        if taken.holder_id is None:
+            return taken
+        try:
+            holder = self.get_case(taken.holder_id)
+        except CaseNotFound:
+            return taken.unnamed()
+        return taken if holder.office == office else taken.unnamed()
 
     def _check_no_open_case_unreserved(self, rule: Rule, person: PersonalData, rival: Rival) -> None:
         """Cases opened before reservations existed (or reserved under the NIK-derived key
@@ -434,13 +459,15 @@ class BerkasBase(Application):
         found.release(holder, provenance, reason)
         return [found] if found.pending_events else []
 
-    def _explain_lost_claims(self, aggregates: Iterable[Aggregate]) -> None:
-        """A save that lost a race for a key: name the rule and the case that won it."""
+    def _explain_lost_claims(self, aggregates: Iterable[Aggregate], office: str) -> None:
+        """A save that lost a race for a key: name the rule and the case that won it (to
+        ``office``, if it may read it)."""
         for aggregate in aggregates:
             if isinstance(aggregate, Reservation):
                 current = self.repository.get(aggregate.id)
                 if current.status is ReservationStatus.HELD and current.holder_id != aggregate.holder_id:
-                    raise KeyTaken(RULE_TEXT[current.rule], current.holder_kind, current.holder_id)
+                    taken = KeyTaken(RULE_TEXT[current.rule], current.holder_kind, current.holder_id)
+                    raise self._told_to(office, taken)
 
     def _first_outcome(self, kind: type[C], case_id: UUID, command_id: str) -> C:
         """A creation retried: the case as it was created, if it was this request that created it."""

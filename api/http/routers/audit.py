@@ -20,7 +20,7 @@ from api.http.listing import (
 )
 from api.http.present import local
 from api.http.schemas.admin import DecisionPublic, DecisionsPublic
-from api.http.schemas.common import errors
+from api.http.schemas.common import OfficeCode, errors
 from projections.views import audit_trail
 
 router = APIRouter(prefix="/audit", tags=["replay (auditors)"])
@@ -34,7 +34,7 @@ def decisions(
     response: Response,
     officer: Annotated[str | None, Query(max_length=100, pattern=WORD, description="The deciding user's id")] = None,
     reason: Annotated[str | None, Query(max_length=64, pattern=WORD)] = None,
-    office: Annotated[str | None, Query(max_length=8, pattern=WORD)] = None,
+    office: Annotated[OfficeCode | None, Query(description="Office code, e.g. MLG")] = None,
     occurred_from: Annotated[
         DayOrInstant | None, Query(alias="from", description="At or after. " + DAY_OR_INSTANT_HELP)
     ] = None,

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Resp
 from api.http import access
 from api.http.deps import ActorDep, SystemDep
 from api.http.jobs import Job, JobBusy, Jobs, projection_name
-from api.http.listing import WORD
 from api.http.present import local
 from api.http.schemas.admin import JobPublic, RebuildCreate
-from api.http.schemas.common import Day, errors
+from api.http.schemas.common import Day, OfficeCode, errors
 from api.http.schemas.problems import ProblemPublic
 from api.http.schemas.reports import ReportPublic
 from domain.errors import InvalidCommand
@@ -47,9 +46,7 @@ def annual(
     year: Annotated[int, Path(ge=2000, le=2100)],
     system: SystemDep,
     actor: ActorDep,
-    office: Annotated[
-        str | None, Query(max_length=8, pattern=WORD, description="Office code; national when omitted")
-    ] = None,
+    office: Annotated[OfficeCode | None, Query(description="Office code, e.g. MLG; national when omitted")] = None,
     as_known_at: Annotated[Day | None, Query(description="The report as it could have been made on this day")] = None,
     format: Annotated[Literal["json", "csv"] | None, Query(description="Instead of the Accept header")] = None,
     numbers: Annotated[

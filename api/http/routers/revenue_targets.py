@@ -16,9 +16,8 @@ from fastapi.exceptions import RequestValidationError
 
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, ExpectedVersionDep, IdempotencyKey, SystemDep, bound, none_match
-from api.http.listing import WORD
 from api.http.schemas.admin import RevenueTargetCreate, RevenueTargetPublic, RevenueTargetUpdate
-from api.http.schemas.common import NOT_MODIFIED, errors
+from api.http.schemas.common import NOT_MODIFIED, OfficeCode, errors
 from domain.errors import InvalidCommand
 from domain.revenue_target import RevenueTarget, revenue_target_id
 from domain.usecases.base import Actor
@@ -137,12 +136,8 @@ def get_target(
         str | None, Header(alias="If-None-Match", max_length=200, description="The ETag read: unchanged, 304")
     ] = None,
     office: Annotated[
-        str | None,
-        Query(
-            max_length=8,
-            pattern=WORD,
-            description="Office code, e.g. MLG: required of auditors; officers and supervisors read their own",
-        ),
+        OfficeCode | None,
+        Query(description="Office code, e.g. MLG: required of auditors; officers and supervisors read their own"),
     ] = None,
 ) -> RevenueTargetPublic | Response:
     """An office's target for the year. Auditors read every office, so they name it (`office`;

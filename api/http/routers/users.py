@@ -11,16 +11,15 @@ from fastapi import APIRouter, Query, Request
 from api import accounts
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
-from api.http.listing import WORD
 from api.http.schemas.admin import PeoplePublic, PersonPublic, RevocationCreate, UserCreate, UserPublic, UsersPublic
-from api.http.schemas.common import errors
+from api.http.schemas.common import OfficeCode, errors
 from domain.usecases import users
 from domain.user import User
 from domain.values import Role
 
 router = APIRouter(prefix="/users", tags=["users"])
 people = APIRouter(prefix="/people", tags=["users"])
-Office = Annotated[str | None, Query(max_length=8, pattern=WORD, description="Office code, e.g. MLG")]
+Office = Annotated[OfficeCode | None, Query(description="Office code, e.g. MLG")]
 
 
 def _public(user: User, token: str | None = None) -> UserPublic:

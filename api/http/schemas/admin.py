@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.http.schemas.cases import UNREADABLE, LocalTime, Rupiah
-from api.http.schemas.common import DocumentBasis, Text, examples
+from api.http.schemas.common import DocumentBasis, OfficeCode, Text, examples
 from api.http.schemas.enforcement import Amount
 from domain.values import LateEntryReason, Role
 
@@ -52,7 +52,7 @@ class UserCreate(BaseModel):
     model_config = examples({"name": "Budi Santoso", "role": "OFFICER", "office": "MLG"})
     name: Text
     role: RoleInAnyCase
-    office: str = Field(min_length=2, max_length=8, pattern=r"^[A-Z]+$")
+    office: OfficeCode = Field(description="Office code (kode kantor), e.g. MLG")
 
 
 class UserPublic(BaseModel):

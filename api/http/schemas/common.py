@@ -5,31 +5,58 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from api.http.schemas.places import Agency, plain
 from api.http.schemas.problems import ProblemPublic
-from domain.case import check_calendar
+from domain.case import TEXT_MAX_LENGTH, TEXT_PATTERN, check_calendar, check_text
 from domain.errors import InvalidCommand
-from domain.plain_text import citation_fault, document_fault, is_blank
+from domain.plain_text import citation_fault, document_fault
+from domain.reference import office as lookup_office
 from domain.usecases.passports import personal_data
 from domain.values import LateEntryReason, PersonalData, Referral
 
 
-def _shown(value: str) -> str:
-    if is_blank(value):
-        raise ValueError("must not be empty")
+def _typed(value: str) -> str:
+    """The domain's rule for typed text (``domain.case.check_text``), refused in its words."""
+    try:
+        check_text("text", value)
+    except InvalidCommand as refused:
+        raise ValueError(refused.rule) from None
     return value
 
 
-# Printable text, newlines and tabs allowed: other control characters have no business
-# in a case file and some databases refuse them (NUL in PostgreSQL text). Nor does text a
-# reader sees as empty (spaces, a zero-width space, a lone right-to-left override).
+# What a person types into a field: the domain's rule (at most 500 characters, printable but
+# for tabs and line breaks, not empty to a reader: spaces, a zero-width space or a lone
+# right-to-left override alone are), checked by the domain's own code. The schema shows it.
 Text = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$"),
-    AfterValidator(_shown),
+    AfterValidator(_typed),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": TEXT_MAX_LENGTH, "pattern": TEXT_PATTERN}),
 ]
+
+
+def _office_code(value: str) -> str:
+    try:
+        lookup_office(value)
+    except InvalidCommand as refused:
+        raise ValueError(refused.rule) from None
+    return value
+
+
+# Kode kantor, in a body or a query: one of the reference data's offices, as the domain names
+# them (``MLG``), refused in the domain's words rather than a pattern's. (The CLI upper-cases
+# what is typed; HTTP takes the code as written.)
+OfficeCode = Annotated[str, AfterValidator(_office_code)]
 
 
 def _has_digit(value: str) -> str:

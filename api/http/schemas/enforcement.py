@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from api.http.schemas.common import (
     Citation,
@@ -17,7 +17,7 @@ from api.http.schemas.common import (
     examples,
 )
 from api.http.schemas.places import Agency, DetentionPlace, Port
-from domain.case import DIGITS_RULE, MAX_RUPIAH
+from domain.case import DIGITS_RULE, MAX_RUPIAH, MAX_RUPIAH_RULE
 from domain.values import AdministrativeAction, CaseSource, EnforcementReason, ObjectionOutcome
 
 SUBJECT = {"name": "Li Wei", "nik": "9990001112223335", "birth_date": "1980-01-02", "address": "Jl. Batu 1, Batu"}
@@ -33,12 +33,20 @@ def _in_digits(value: Any) -> Any:
     raise ValueError(DIGITS_RULE)
 
 
+def _at_most_the_limit(value: Decimal) -> Decimal:
+    """The domain's ceiling, named in rupiah (pydantic's own ``le`` would quote ``Decimal('1E+15')``)."""
+    if value > MAX_RUPIAH:
+        raise ValueError(MAX_RUPIAH_RULE)
+    return value
+
+
 # Whole rupiah, as the domain keeps amounts (domain.case.whole_rupiah checks them again,
 # for every caller): an integer or a string of digits; anything else is refused.
 Amount = Annotated[
     Decimal,
     BeforeValidator(_in_digits),
-    Field(gt=0, le=MAX_RUPIAH, decimal_places=0, allow_inf_nan=False),
+    Field(gt=0, decimal_places=0, allow_inf_nan=False),
+    AfterValidator(_at_most_the_limit),
     WithJsonSchema(
         {
             "anyOf": [

@@ -91,7 +91,11 @@ class ProblemPublic(BaseModel):
     case_status: str | None = Field(None, description="409 illegal transition: the case's current status")
     current_version: int | None = Field(None, description="409 conflict: the case's current version (also the ETag)")
     rule: str | None = Field(None, description="409 taken: the uniqueness rule the command would break")
-    held_by: str | None = Field(None, description="409 taken: the case that holds the number or application")
+    held_by: str | None = Field(
+        None,
+        description="409 taken: the case that holds the number or application; "
+        "left out when it is another office's (the detail then says so)",
+    )
 
     def body(self) -> dict[str, Any]:
         """The answer's members; an absent one is left out, never sent as null (nested ones too)."""
