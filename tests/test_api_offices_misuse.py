@@ -57,20 +57,29 @@ def _issued(client: TestClient, token: str, submitted: str, paid: str) -> str:
 def test_a_payment_just_after_midnight_in_jayapura_counts_in_the_new_year_though_utc_is_still_in_the_old(
     client, system, supervisor
 ):
-    _issued(client, supervisor, "2024-12-31T10:00:00+09:00", "2025-01-01T00:30:00+09:00")  # 2024-12-31 15:30 UTC
-    _issued(client, supervisor, "2024-12-31T11:00:00+09:00", "2024-12-31T23:30:00+09:00")
     auditor = token_for(system, "AUDITOR")
-    for year, month in ((2025, "1"), (2024, "12")):
+
+    def report(year: int) -> dict:
         answer = client.get(f"/reports/annual/{year}", params={"office": OFFICE}, headers=auth(auditor))
         assert answer.status_code == 200, answer.text[:300]
-        report = answer.json()
-        assert report["summary"]["passports_issued"] == 1, (year, report["summary"])
-        assert report["summary"]["passport_revenue"] == 950_000  # PP 45/2024, electronic, 10 years
-        assert {m: n for m, n in report["monthly"]["passports_issued"].items() if n} == {month: 1}
-    csv = client.get(
-        "/reports/annual/2025", params={"office": OFFICE, "format": "csv", "numbers": "id"}, headers=auth(auditor)
-    )
-    assert csv.status_code == 200 and "passport_revenue;;;950.000" in csv.text.replace("summary;", "")
+        return answer.json()
+
+    # Other tests of a shared database may have Jayapura's cases of these years: what these two add counts.
+    before = {year: report(year) for year in (2024, 2025)}
+    _issued(client, supervisor, "2024-12-31T10:00:00+09:00", "2025-01-01T00:30:00+09:00")  # 2024-12-31 15:30 UTC
+    _issued(client, supervisor, "2024-12-31T11:00:00+09:00", "2024-12-31T23:30:00+09:00")
+    for year, month in ((2025, "1"), (2024, "12")):
+        after, earlier = report(year), before[year]
+        summary = {k: after["summary"][k] - earlier["summary"][k] for k in ("passports_issued", "passport_revenue")}
+        assert summary == {"passports_issued": 1, "passport_revenue": 950_000}, (year, summary)  # PP 45/2024
+        monthly = after["monthly"]["passports_issued"]
+        added = {m: n - earlier["monthly"]["passports_issued"][m] for m, n in monthly.items()}
+        assert {m: n for m, n in added.items() if n} == {month: 1}
+    if before[2025]["summary"]["passports_issued"] == 0:  # the CSV's figure is the year's own
+        csv = client.get(
+            "/reports/annual/2025", params={"office": OFFICE, "format": "csv", "numbers": "id"}, headers=auth(auditor)
+        )
+        assert csv.status_code == 200 and "passport_revenue;;;950.000" in csv.text.replace("summary;", "")
 
 
 def test_a_report_of_a_year_without_data_is_zero_and_of_an_unknown_office_a_422(client, system):

@@ -22,7 +22,7 @@ from api.bootstrap import System
 from api.http import access, days
 from api.http.present import local
 from api.http.schemas.cases import CasesPublic, CaseSummaryPublic
-from api.http.schemas.common import BusinessInstant, Day
+from api.http.schemas.common import BusinessInstant, Day, OfficeCode
 from domain.case import Case
 from domain.reference import OFFICES
 from domain.usecases.base import Actor
@@ -151,8 +151,8 @@ class CaseFilters:
 
 # The filters every case list takes (a kind's own statuses and reasons apart).
 Office = Annotated[
-    str | None,
-    Query(max_length=8, pattern=WORD, description="Office code; auditors: all when omitted, others: their own"),
+    OfficeCode | None,
+    Query(description="Office code; auditors: all when omitted, others: their own"),
 ]
 Regency = Annotated[
     str | None, Query(max_length=8, pattern=WORD, description="Kode kabupaten/kota of residence, e.g. 3573")

@@ -19,7 +19,7 @@ from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
 from api.http.listing import MAX_PAGE, _summary
 from api.http.schemas.cases import CaseSummaryPublic
-from api.http.schemas.common import Code, DocumentBasis, Text, errors, examples
+from api.http.schemas.common import Code, DocumentBasis, OfficeCode, Text, errors, examples
 from domain.errors import NotPermitted
 from domain.subject import HOLDERS, CaseHold, DataSubject, ErasureReason, HoldReason
 from domain.values import Role
@@ -233,7 +233,7 @@ def erase(
 def due(
     system: SystemDep,
     actor: ActorDep,
-    office: Annotated[str | None, Query(max_length=8, pattern=r"^[A-Z]+$")] = None,
+    office: Annotated[OfficeCode | None, Query(description="Office code, e.g. MLG")] = None,
 ) -> SubjectsDuePublic:
     """Subjects whose retention has ended, per the case index: an admin's are those with a
     case in their own office (those they may erase); an auditor's every office's, or
