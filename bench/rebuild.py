@@ -98,14 +98,15 @@ def _others(rng: random.Random, at: datetime) -> list:
         "PT X",
         StayTerm.YEARS_1,
     )
-    permit.pay(_prov(Role.OFFICER, at + step), "B")
-    permit.issue(_prov(Role.SUPERVISOR, at + 2 * step), "2C1", date(2024, 1, 1), date(2025, 1, 1), "PP 48/2021")
+    permit.pay(_prov(Role.OFFICER, at + step), "820240300001")
+    start = at.date()
+    permit.issue(_prov(Role.SUPERVISOR, at + 2 * step), "2C1", start, StayTerm.YEARS_1.end(start), "PP 48/2021")
     case = EnforcementCase.open(
         uuid.uuid4(), _prov(Role.OFFICER, at), CaseSource.COUNTER, None, PERSON, "CHN", "overstay", "Pasal 78"
     )
-    case.examine(_prov(Role.OFFICER, at + step), "BAP")
+    case.examine(_prov(Role.OFFICER, at + step), "BAP-1")
     case.impose_action(
-        _prov(Role.SUPERVISOR, at + 2 * step), AdministrativeAction.CHARGE, "KEP", "OVERSTAY", "Pasal 75"
+        _prov(Role.SUPERVISOR, at + 2 * step), AdministrativeAction.CHARGE, "KEP-1", "OVERSTAY", "Pasal 75"
     )
     case.assess_charge(_prov(Role.OFFICER, at + 3 * step), Decimal(1_000_000))
     return [permit, case]

@@ -20,6 +20,7 @@ __all__ = [
     "Jurisdiction",
     "Office",
     "Tariff",
+    "application_fee",
     "office",
     "passport_fee",
     "permit_fee",
@@ -170,3 +171,14 @@ def permit_fee_code(kind: PermitKind, term: StayTerm, field: str = "term") -> st
 def permit_fee(billing_code: str, day: date, kind: PermitKind, term: StayTerm) -> Fee:
     code = permit_fee_code(kind, term)
     return Fee(billing_code, (FeeLine(code, tariff_on(day).amounts[code]),))
+
+
+def application_fee(billing_code: str, day: date, kind: PermitKind, term: StayTerm) -> Fee:
+    """What the office bills for an application. An ITK is granted at the port of entry
+    with its visa, whose fee is paid there (a visa's, not in this tariff): the office records
+    the ITK and bills nothing for it. Its extensions are the office's service and documents,
+    billed ITK_EXTENSION_30D / 60D, so the revenue by tariff code counts what the documents do."""
+    if kind is PermitKind.ITK:
+        permit_fee_code(kind, term, "requested_term")
+        return Fee(billing_code)
+    return permit_fee(billing_code, day, kind, term)

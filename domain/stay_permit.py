@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from uuid import UUID
@@ -13,8 +13,8 @@ from domain.case import Case, check_calendar, check_enum, check_text, enum_code
 from domain.errors import InvalidCommand
 from domain.lifecycle import SUPERVISORS, Lifecycle, Transition
 from domain.plain_text import check_citation, check_number
+from domain.reference import application_fee, permit_fee, permit_fee_code
 from domain.reference import office as lookup_office
-from domain.reference import permit_fee, permit_fee_code
 from domain.values import (
     Fee,
     PermitBasis,
@@ -42,6 +42,10 @@ _T = "berkas:StayPermit."
 _SUCCESSOR = {PermitKind.ITK: PermitKind.ITAS, PermitKind.ITAS: PermitKind.ITAP}
 T = Transition
 _DECISION = {"roles": SUPERVISORS, "decision": True, "basis": "legal_basis"}
+# How far a permit's first day may lie from the decision. Ahead: the 90 days a visa holder
+# has to enter. Behind: an ITK recorded at the office began at entry, up to its 60-day term
+# before, and an application may be decided after a holiday closure.
+START_WINDOW = timedelta(days=90)
 
 LIFECYCLE = Lifecycle(
     "StayPermit",
@@ -137,7 +141,7 @@ class StayPermit(Case):
     def pay(self, provenance: Provenance, billing_code: str) -> None:
         self.check_can("pay", provenance)
         check_number("billing_code", billing_code)
-        fee = permit_fee(billing_code, self._day(provenance), self.kind, self.requested_term)
+        fee = application_fee(billing_code, self._day(provenance), self.kind, self.requested_term)
         self._fee_paid(provenance=provenance, fee=fee, total=fee.total)
 
     @event("FeePaid", topic=_T + "FeePaid")
@@ -167,6 +171,7 @@ class StayPermit(Case):
             raise InvalidCommand("valid_until", "must be a date after valid_from")
         check_calendar("valid_from", valid_from)
         check_calendar("valid_until", valid_until)
+        self._check_validity(self._day(provenance), valid_from, valid_until)
         self._issued(
             provenance=provenance,
             permit_number=PersonalNote.about(self.foreigner, "permit_number", permit_number),
@@ -174,6 +179,18 @@ class StayPermit(Case):
             valid_until=valid_until,
             legal_basis=legal_basis,
         )
+
+    def _check_validity(self, decided: date, valid_from: date, valid_until: date) -> None:
+        """The validity a supervisor grants: within the requested term from its first day,
+        which lies near the day of the decision (see ``START_WINDOW``)."""
+        term = self.requested_term
+        if valid_until > term.end(valid_from):
+            rule = f"valid_from plus the granted term {term.value}"
+            raise InvalidCommand("valid_until", f"must be on or before {term.end(valid_from)}: {rule}")
+        if abs(valid_from - decided) > START_WINDOW:
+            earliest, latest = decided - START_WINDOW, decided + START_WINDOW
+            rule = f"within {START_WINDOW.days} days of the day of the decision ({decided})"
+            raise InvalidCommand("valid_from", f"must be between {earliest} and {latest}: {rule}")
 
     @event("Issued", topic=_T + "Issued")
     def _issued(
@@ -192,10 +209,16 @@ class StayPermit(Case):
         """Perpanjangan izin tinggal: paid, and a document of its own."""
         self.check_can("extend", provenance)
         check_number("billing_code", billing_code)
+        check_enum("term", term, StayTerm)
+        fee = permit_fee(billing_code, self._day(provenance), self.kind, term)
         if not isinstance(new_end, date) or self.valid_until is None or new_end <= self.valid_until:
             raise InvalidCommand("new_end", "must be a date after the current end of the permit")
         check_calendar("new_end", new_end)
-        fee = permit_fee(billing_code, self._day(provenance), self.kind, term)
+        limit = term.end(self.valid_until)
+        if new_end > limit:
+            raise InvalidCommand(
+                "new_end", f"must be on or before {limit}: the current end plus the extension term {term.value}"
+            )
         self._extended(provenance=provenance, term=term, new_end=new_end, fee=fee, total=fee.total)
 
     @event("Extended", topic=_T + "Extended")

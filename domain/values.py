@@ -7,8 +7,9 @@ bare string. Plain enums reach the registered transcodings and round-trip exactl
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from uuid import UUID
@@ -139,6 +140,31 @@ class StayTerm(Enum):
     YEARS_1 = "YEARS_1"
     YEARS_2 = "YEARS_2"
     YEARS_5 = "YEARS_5"
+
+    def end(self, start: date) -> date:
+        """The furthest end of the term from ``start``: its days on, or its calendar months
+        and years on, to the same day of the month (the anniversary, as a passport's expiry),
+        or that month's last day when it has no such day (29 February plus a year is 28
+        February). A permit written to end the day before is within its term too."""
+        months, days = _TERM_LENGTHS[self]
+        return months_after(start, months) + timedelta(days=days)
+
+
+# (calendar months, days) of each term: an ITK's are days, the others' calendar months.
+_TERM_LENGTHS = {
+    StayTerm.DAYS_30: (0, 30),
+    StayTerm.DAYS_60: (0, 60),
+    StayTerm.MONTHS_6: (6, 0),
+    StayTerm.YEARS_1: (12, 0),
+    StayTerm.YEARS_2: (24, 0),
+    StayTerm.YEARS_5: (60, 0),
+}
+
+
+def months_after(day: date, months: int) -> date:
+    """``day`` moved ``months`` calendar months on, kept within the month it lands in."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 class CaseSource(Enum):

@@ -179,10 +179,16 @@ def stay_permit(
     if until in ("PAID", "ISSUED"):
         permit.pay(officer_of(clock, office=office), "820240300101")
     if until == "ISSUED":
-        permit.issue(
-            supervisor_of(clock, office=office), "2C11AB1234", date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS
-        )
+        permit.issue(supervisor_of(clock, office=office), "2C11AB1234", *validity(term, date(2024, 4, 1)), LEGAL_BASIS)
     return permit
+
+
+def validity(term: StayTerm | str, start: date | None = None) -> tuple[date, date]:
+    """``valid_from`` and ``valid_until`` of a permit granted its whole ``term`` from
+    ``start`` (by default today, near a decision made now), the day before the anniversary
+    being its last (an ITAS for 1 year from 2024-04-01 runs until 2025-03-31)."""
+    start = start or datetime.now(UTC).date()
+    return start, StayTerm(term).end(start) - timedelta(days=1)
 
 
 def enforcement_case(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from tests.builders import (
     interviewed_passport,
     stay_application,
     submission,
+    validity,
 )
 
 
@@ -109,8 +110,9 @@ def test_a_stay_permit_is_extended_then_transferred_with_its_successor_in_one_tr
     permit_id = app.apply_for_stay_permit(officer, **stay_application())
     app.pay_stay_permit_fee(officer, permit_id, "820240300101")
     number = f"ITK-{permit_id.hex[:8]}"
-    app.issue_stay_permit(supervisor, permit_id, number, date(2024, 4, 1), date(2024, 4, 30), LEGAL_BASIS)
-    app.extend_stay_permit(officer, permit_id, "820240300102", "DAYS_30", date(2024, 5, 30))
+    valid_from, valid_until = validity("DAYS_30")
+    app.issue_stay_permit(supervisor, permit_id, number, valid_from, valid_until, LEGAL_BASIS)
+    app.extend_stay_permit(officer, permit_id, "820240300102", "DAYS_30", valid_until + timedelta(days=30))
     before = _last_id(app)
     successor_id = app.transfer_stay_permit(supervisor, permit_id, "YEARS_1", LEGAL_BASIS)
     # The successor claims its foreigner's one open ITAS application in the same transaction.
@@ -136,7 +138,7 @@ def test_a_transfer_whose_successor_is_invalid_writes_nothing(system, officer, s
     permit_id = app.apply_for_stay_permit(officer, **stay_application())
     app.pay_stay_permit_fee(officer, permit_id, "8201")
     number = f"ITK-{permit_id.hex[:8]}"
-    app.issue_stay_permit(supervisor, permit_id, number, date(2024, 4, 1), date(2024, 4, 30), LEGAL_BASIS)
+    app.issue_stay_permit(supervisor, permit_id, number, *validity("DAYS_30"), LEGAL_BASIS)
     before = _last_id(app)
     with pytest.raises(InvalidCommand) as raised:
         app.transfer_stay_permit(supervisor, permit_id, "DAYS_30", LEGAL_BASIS)  # not a term of an ITAS

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -30,6 +29,7 @@ from tests.builders import (
     stay_permit,
     submission,
     unchanged,
+    validity,
 )
 
 
@@ -43,9 +43,7 @@ def nothing_appended(app: Any) -> Iterator[None]:
 def issued_permit(app: Any, officer: Actor, supervisor: Actor, number: str | None = None) -> UUID:
     permit_id = app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1"))
     app.pay_stay_permit_fee(officer, permit_id, "820240300101")
-    app.issue_stay_permit(
-        supervisor, permit_id, number or f"2C{uuid4().hex[:8]}", date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS
-    )
+    app.issue_stay_permit(supervisor, permit_id, number or f"2C{uuid4().hex[:8]}", *validity("YEARS_1"), LEGAL_BASIS)
     return permit_id
 
 
@@ -131,7 +129,7 @@ def test_a_stay_permit_number_is_issued_once(system, officer, supervisor):
     other = app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1"))
     app.pay_stay_permit_fee(officer, other, "820240300101")
     with nothing_appended(app), pytest.raises(KeyTaken) as taken:
-        app.issue_stay_permit(supervisor, other, number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+        app.issue_stay_permit(supervisor, other, number, *validity("YEARS_1"), LEGAL_BASIS)
     assert taken.value.holder_id == holder
 
 

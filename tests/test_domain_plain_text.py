@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -33,7 +33,15 @@ from domain.plain_text import (
 )
 from domain.usecases.base import Actor
 from domain.values import EnforcementReason, Role, StayRefusalReason
-from tests.builders import DEPORTATION_BASIS, LEGAL_BASIS, finding, interviewed_passport, stay_application, submission
+from tests.builders import (
+    DEPORTATION_BASIS,
+    LEGAL_BASIS,
+    finding,
+    interviewed_passport,
+    stay_application,
+    submission,
+    validity,
+)
 
 NAME = "Yohanes Testwenda"
 NAMED_BASIS = f"Pasal 75 UU 6/2011 atas nama {NAME}"
@@ -72,9 +80,7 @@ def _paid_permit(app: Any, officer: Actor) -> UUID:
 
 def _issued_permit(app: Any, officer: Actor, supervisor: Actor) -> UUID:
     permit_id = _paid_permit(app, officer)
-    app.issue_stay_permit(
-        supervisor, permit_id, f"2C{uuid4().hex[:8]}", date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS
-    )
+    app.issue_stay_permit(supervisor, permit_id, f"2C{uuid4().hex[:8]}", *validity("YEARS_1"), LEGAL_BASIS)
     return permit_id
 
 
@@ -124,7 +130,7 @@ REFUSALS: dict[str, tuple[str, str, Prepare, Call]] = {
         CITATION_RULE,
         lambda app, o, s: _paid_permit(app, o),
         lambda app, o, s, case: app.issue_stay_permit(
-            s, case, f"2C{uuid4().hex[:8]}", date(2024, 4, 1), date(2025, 3, 31), NAMED_BASIS
+            s, case, f"2C{uuid4().hex[:8]}", *validity("YEARS_1"), NAMED_BASIS
         ),
     ),
     "stay permit transfer": (

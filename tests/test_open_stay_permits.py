@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -20,7 +20,7 @@ from domain.stay_permit import StayPermit
 from domain.values import PermitBasis, PermitKind, Provenance, StayTerm, Uniqueness
 from tests.api_on_both import client
 from tests.api_support import auth, key, person, token_for
-from tests.builders import FOREIGNER_NAME, LEGAL_BASIS, fresh_foreigner, stay_application
+from tests.builders import FOREIGNER_NAME, LEGAL_BASIS, fresh_foreigner, stay_application, validity
 from tests.test_domain_integrity import nothing_appended
 
 __all__ = ["client"]  # a fixture, on both backends
@@ -37,7 +37,8 @@ def apply(app, who, foreigner, **overrides: Any) -> UUID:
 def issue(app, officer, supervisor, permit_id: UUID) -> None:
     app.pay_stay_permit_fee(officer, permit_id, "820240300101")
     number = f"2C{uuid4().hex[:8].upper()}"
-    app.issue_stay_permit(supervisor, permit_id, number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+    term = app.get_case(permit_id).requested_term
+    app.issue_stay_permit(supervisor, permit_id, number, *validity(term), LEGAL_BASIS)
 
 
 def held_by(app, permit_id: UUID) -> UUID | None:
@@ -81,7 +82,8 @@ def test_an_issued_permit_gives_the_key_back_in_its_own_transaction(system, offi
     )
     assert held_by(app, first) is None
     # An extension is a command on the issued permit, not an application: the key stays free.
-    app.extend_stay_permit(officer, first, "820240300102", "YEARS_1", date(2026, 3, 31))
+    new_end = StayTerm.YEARS_1.end(app.get_case(first).valid_until)
+    app.extend_stay_permit(officer, first, "820240300102", "YEARS_1", new_end)
     second = apply(app, officer, foreigner)
     assert held_by(app, second) == second
     reservation = app.reservation(Uniqueness.OPEN_STAY_PERMIT, app.open_stay_permit(app.get_case(second)))

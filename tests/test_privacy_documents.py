@@ -55,7 +55,7 @@ def _issued_documents(system, officer, supervisor, applicant, foreigner):
     )
     permit = app.apply_for_stay_permit(officer, **application)
     app.pay_stay_permit_fee(officer, permit, "820240300101")
-    app.issue_stay_permit(supervisor, permit, permit_number, date(2024, 4, 1), date(2025, 3, 31), builders.LEGAL_BASIS)
+    app.issue_stay_permit(supervisor, permit, permit_number, *builders.validity("YEARS_1"), builders.LEGAL_BASIS)
     app.end_stay_permit(officer, permit, "left Indonesia")
     return passport, permit, (passport_number, foreign_passport, permit_number)
 
@@ -127,7 +127,7 @@ def test_a_second_claim_of_a_sealed_number_is_refused_naming_the_rule_and_the_ho
     system.app.pay_stay_permit_fee(officer, other, "820240300101")
     with nothing_appended(system.app), pytest.raises(KeyTaken) as taken:
         system.app.issue_stay_permit(
-            supervisor, other, permit_number, date(2024, 4, 1), date(2025, 3, 31), builders.LEGAL_BASIS
+            supervisor, other, permit_number, *builders.validity("YEARS_1"), builders.LEGAL_BASIS
         )
     assert (taken.value.rule, taken.value.holder_id) == ("a stay permit number is issued once", permit)
 

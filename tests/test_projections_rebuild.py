@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from projections.views.audit_trail import AuditTrail
 from projections.views.audit_trail import _Replay as audit_trail_replay
 from projections.views.case_index import CaseIndex
 from projections.views.case_index import _Replay as case_index_replay
-from tests.builders import Clock, actor, applicant, finding, foreigner, passport, stay_application
+from tests.builders import Clock, actor, applicant, finding, foreigner, passport, stay_application, validity
 from tests.stores import fresh_system
 
 VIEWS = (CaseIndex(), AnnualReportView(), AuditTrail())
@@ -116,9 +116,8 @@ def run_operation(system: System, state: dict, operation: str, pick: int, varian
             if permit.status.value == "APPLIED":
                 app.pay_stay_permit_fee(officer, permit_id, "8202", **opts)
             elif permit.status.value == "PAID":
-                app.issue_stay_permit(
-                    boss, permit_id, f"P{permit_id.hex[:8]}", date(2024, 1, 1), date(2024, 2, 1), "PP 48/2021", **opts
-                )
+                dates = validity(permit.requested_term, at.date())
+                app.issue_stay_permit(boss, permit_id, f"P{permit_id.hex[:8]}", *dates, "PP 48/2021", **opts)
             elif permit.kind.value == "ITK":
                 new_end = permit.valid_until + timedelta(days=30)
                 app.extend_stay_permit(officer, permit_id, "8203", "DAYS_30", new_end, **opts)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import pytest
@@ -16,7 +16,7 @@ from domain.errors import KeyTaken
 from domain.passport import PassportApplication
 from domain.reservation import Reservation, reservation_id
 from domain.values import ApplicationType, Channel, Product, Provenance, Uniqueness
-from tests.builders import LEGAL_BASIS, fresh_applicant, stay_application, submission
+from tests.builders import LEGAL_BASIS, fresh_applicant, stay_application, submission, validity
 from tests.test_domain_integrity import approved_passport, nothing_appended
 
 RULE = "a person has one open application per passport product"
@@ -160,10 +160,10 @@ def test_a_permit_number_issued_without_a_reservation_is_not_issued_again(system
     app, number = system.app, f"2C{uuid4().hex[:8].upper()}"
     legacy = app.get_case(app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1")))
     legacy.pay(provenance_of(officer), "820240300101")
-    legacy.issue(provenance_of(supervisor), number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+    legacy.issue(provenance_of(supervisor), number, *validity("YEARS_1"), LEGAL_BASIS)
     app.save(legacy)
     second = app.apply_for_stay_permit(officer, **stay_application(kind="ITAS", requested_term="YEARS_1"))
     app.pay_stay_permit_fee(officer, second, "820240300101")
     with nothing_appended(app), pytest.raises(KeyTaken) as taken:
-        app.issue_stay_permit(supervisor, second, number, date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+        app.issue_stay_permit(supervisor, second, number, *validity("YEARS_1"), LEGAL_BASIS)
     assert taken.value.holder_id == legacy.id and taken.value.rule == "a stay permit number is issued once"

@@ -6,11 +6,13 @@ Jayapura 2026, real HTTP, both backends."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from tests.api_on_both import client
 from tests.api_support import auth, person, token_for
+from tests.builders import validity
 
 __all__ = ["client"]  # fixture
 
@@ -39,11 +41,13 @@ def test_a_term_that_does_not_fit_is_refused_naming_the_field_sent(client: TestC
     permit = made.json()["id"]
     assert client.post(f"/stay-permits/{permit}/payment", json={"billing_code": "8202601"}, headers=officer).is_success
     issued = {"permit_number": f"ITK{uuid.uuid4().hex[:7]}", "legal_basis": BASIS}
-    issued |= {"valid_from": "2026-03-01", "valid_until": "2026-03-30"}
+    valid_from, valid_until = validity("DAYS_30")  # near the decision, made now
+    issued |= {"valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat()}
     assert client.post(f"/stay-permits/{permit}/issuance", json=issued, headers=supervisor).is_success
     transfer = {"requested_term": "YEARS_5", "legal_basis": "Pasal 54 UU 6/2011"}  # not a term of an ITAS
     assert _fields(client.post(f"/stay-permits/{permit}/transfer", json=transfer, headers=supervisor)) == [
         "requested_term"
     ]
-    extension = {"billing_code": "8202602", "term": "YEARS_5", "new_end": "2026-04-30"}
+    new_end = (valid_until + timedelta(days=30)).isoformat()
+    extension = {"billing_code": "8202602", "term": "YEARS_5", "new_end": new_end}
     assert _fields(client.post(f"/stay-permits/{permit}/extension", json=extension, headers=officer)) == ["term"]

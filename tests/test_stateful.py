@@ -96,18 +96,24 @@ STAY_PERMIT_ARGUMENTS: Arguments = {
     "issue": lambda c, d: {
         "permit_number": "2C11AB1234",
         "valid_from": date(2024, 4, 1),
-        "valid_until": date(2025, 3, 31),
+        # The whole term, or a day beyond it (refused).
+        "valid_until": c.requested_term.end(date(2024, 4, 1)) + timedelta(days=d(st.sampled_from([-1, -1, 0, 1]))),
         "legal_basis": LEGAL_BASIS,
     },
-    "extend": lambda c, d: {
-        "billing_code": "820240300102",
-        "term": StayTerm.DAYS_30 if c.kind.value == "ITK" else StayTerm.YEARS_1,
-        "new_end": (c.valid_until or date(2025, 3, 31)) + timedelta(days=d(st.sampled_from([30, -1]))),
-    },
+    "extend": lambda c, d: _extension(c, StayTerm.DAYS_30 if c.kind.value == "ITK" else StayTerm.YEARS_1, d),
     "transfer": lambda c, d: {"successor_id": uuid.uuid4(), "legal_basis": LEGAL_BASIS},
     "cancel": lambda c, d: {"enforcement_case_id": uuid.uuid4(), "legal_basis": LEGAL_BASIS},
     "end": lambda c, d: {"reason": "departed"},
 }
+
+
+def _extension(case: Any, term: StayTerm, draw: Draw) -> dict[str, Any]:
+    """The whole term on from the current end; or a day beyond it, or before that end (refused)."""
+    end = case.valid_until or date(2025, 3, 31)
+    new_end = draw(st.sampled_from([term.end(end), term.end(end), term.end(end) + timedelta(days=1), end]))
+    return {"billing_code": "820240300102", "term": term, "new_end": new_end}
+
+
 ENFORCEMENT_ARGUMENTS: Arguments = {
     "examine": lambda c, d: {"report_number": "BAP-7"},
     "impose_action": lambda c, d: {

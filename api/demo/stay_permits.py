@@ -24,14 +24,6 @@ ITAP_ISSUED, ITAP_REFUSED = 69, 3
 DOCUMENTS = ITK_PERMITS + ITK_EXTENDED_TWICE + ITAS_ISSUED + ITAP_ISSUED
 
 LEGAL_BASIS = "PP 31/2013 jo. PP 40/2023; Permenkumham 22/2023 tentang Visa dan Izin Tinggal"
-_TERM_DAYS = {
-    StayTerm.DAYS_30: 30,
-    StayTerm.DAYS_60: 60,
-    StayTerm.MONTHS_6: 182,
-    StayTerm.YEARS_1: 365,
-    StayTerm.YEARS_2: 730,
-    StayTerm.YEARS_5: 1826,
-}
 _SPONSORS = (
     "PT Pasuruan Industrial Estate Rembang",
     "Universitas Brawijaya",
@@ -74,7 +66,7 @@ def itk_script(site: Site, seq: int, day: date, calendar: Calendar) -> Script:
     sponsor = "perorangan" if on_arrival else rng.choice(_SPONSORS)
     ident = site.case_id("itk", seq)
     arrived = day - timedelta(days=rng.randint(3, 20))
-    until = arrived + timedelta(days=_TERM_DAYS[term])
+    until = term.end(arrived)
     t = calendar.at(day, rng.randint(0, 360))
     permit = yield Step(
         t,
@@ -88,9 +80,10 @@ def itk_script(site: Site, seq: int, day: date, calendar: Calendar) -> Script:
     t = calendar.later(t, rng, 0, (30, 240))
     number = f"ITK-{site.code}-{seq:05d}"
     yield Step(t, supervisor, lambda p: permit.issue(p, number, arrived, until, LEGAL_BASIS) or permit)
+    new_end = until
     for extension in range(2 if seq < site.count(ITK_EXTENDED_TWICE) else 1):
         t = calendar.later(t, rng, rng.randint(5, 12), (0, 420))
-        new_end = until + timedelta(days=_TERM_DAYS[term] * (extension + 1))
+        new_end = term.end(new_end)
         code = f"7{day.year}2{seq:07d}{extension:02d}"
         yield Step(t, officer, lambda p, code=code, end=new_end: permit.extend(p, code, term, end) or permit)
 
@@ -121,7 +114,7 @@ def residence_script(site: Site, seq: int, kind: PermitKind, day: date, refused:
         yield Step(t, supervisor, lambda p: permit.refuse(p, reason, LEGAL_BASIS) or permit)
         return
     start = t.date()
-    until = start + timedelta(days=_TERM_DAYS[term])
+    until = term.end(start)
     number = f"{kind.value}-{site.code}-{seq:05d}"
     yield Step(t, supervisor, lambda p: permit.issue(p, number, start, until, LEGAL_BASIS) or permit)
 

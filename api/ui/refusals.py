@@ -125,6 +125,19 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
         (r"(\d+) does not exist: this case has (\d+) versions?", "{0} tidak ada: berkas ini punya {1} versi"),
         (r"must be 5 or 10", "harus 5 atau 10"),
         (r"must be a date after valid_from", "harus tanggal sesudah Berlaku sejak (valid_from)"),
+        (r"must be a date after the current end of the permit", "harus tanggal sesudah akhir izin tinggal saat ini"),
+        (
+            r"must be on or before (\S+): valid_from plus the granted term (\S+)",
+            "paling lambat {0}: Berlaku sejak (valid_from) ditambah jangka waktu yang diberikan, {1}",
+        ),
+        (
+            r"must be between (\S+) and (\S+): within (\d+) days of the day of the decision \((\S+)\)",
+            "harus antara {0} dan {1}: paling jauh {2} hari dari tanggal keputusan ({3})",
+        ),
+        (
+            r"must be on or before (\S+): the current end plus the extension term (\S+)",
+            "paling lambat {0}: akhir izin tinggal saat ini ditambah jangka waktu perpanjangan, {1}",
+        ),
         (r"(\S+) is not a term for (\S+)", "{0} bukan jangka waktu untuk {1}"),
         (r"(\S+) is not in the jurisdiction of (\S+)", "{0} bukan wilayah kerja kantor {1}"),
         (r"needs both an agency and instructions", "harus berisi instansi dan petunjuk sekaligus"),
