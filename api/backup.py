@@ -69,12 +69,29 @@ def backup(store: Store, target: Path) -> None:
     if not store.sqlite_path.exists():
         raise BackupError(f"there is no SQLite file at {store.sqlite_path}")
     source = sqlite3.connect(store.sqlite_path)
-    copy = sqlite3.connect(target)
+    try:
+        _copy(source, target, f"the backup to {target} failed")
+    finally:
+        source.close()
+
+
+def _copy(source: sqlite3.Connection, target: Path, failed: str) -> None:
+    """SQLite's backup API into ``target`` (a new file, or an empty store's): one
+    transaction, and a file it created is removed again if the copy fails, so a backup or a
+    restore leaves a whole copy or nothing. The error is named, never quoted."""
+    created = not target.exists()
+    try:
+        copy = sqlite3.connect(target)
+    except sqlite3.Error as error:
+        raise BackupError(f"{target} cannot be written ({error.sqlite_errorname})") from None
     try:
         source.backup(copy)
-    finally:
+    except sqlite3.Error as error:
         copy.close()
-        source.close()
+        if created:
+            target.unlink(missing_ok=True)
+        raise BackupError(f"{failed} ({error.sqlite_errorname}); nothing was kept") from None
+    copy.close()
 
 
 def _kind(source: Path) -> str:
@@ -114,10 +131,27 @@ def restore(store: Store, source: Path, keep_owners: bool = True) -> None:
             [_tool("pg_restore"), "--exit-on-error", "--single-transaction", *owners, "--dbname", url, str(source)], env
         )
         return
-    copy = sqlite3.connect(source)
-    target = sqlite3.connect(store.sqlite_path)
+    copy = _checked_sqlite_backup(source, store.events_table)
     try:
-        copy.backup(target)
+        _copy(copy, store.sqlite_path, f"the restore of {source} failed")
     finally:
-        target.close()
         copy.close()
+
+
+def _checked_sqlite_backup(source: Path, events_table: str) -> sqlite3.Connection:
+    """The backup opened read-only, once SQLite's own check finds every page whole and it
+    holds an event log: a truncated or altered file, or another program's database, is
+    refused before anything is written."""
+    copy = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        whole = copy.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        holds_log = whole and copy.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (events_table,)
+        ).fetchone() == (1,)
+    except sqlite3.DatabaseError:
+        whole = holds_log = False
+    if not holds_log:
+        copy.close()
+        why = "it has no event log (not a Berkas backup)" if whole else "it is damaged (truncated or altered)"
+        raise BackupError(f"{source} cannot be restored: {why}; nothing was restored")
+    return copy

@@ -10,8 +10,10 @@ import typer
 import uvicorn
 
 from api import logs
-from api.bootstrap import settings_from_environment
+from api.bootstrap import StoreNotReady, settings_from_environment
+from api.cli.common import system
 from api.http import metrics
+from projections.ledger.keys import LedgerKeyError
 
 app = typer.Typer(help="Serve the HTTP API.")
 
@@ -24,7 +26,20 @@ def serve(
 ) -> None:
     """Run the API; the app is built by a factory in each worker, never at import."""
     settings = settings_from_environment()
+    preflight()
     run_server(host or settings.host, port or settings.port, workers)
+
+
+def preflight() -> None:
+    """Open the store once, with both key files, before uvicorn starts a worker: a key file
+    missing, foreign or readable by others, or a database that does not answer, is then one
+    line and a non-zero exit, not a traceback in each worker (which uvicorn, with
+    ``--workers``, starts again and again, or gives up on with exit code 0)."""
+    with system() as built:
+        try:
+            _ = built.ledger_key
+        except LedgerKeyError as error:
+            raise StoreNotReady(str(error)) from None
 
 
 def run_server(host: str, port: int, workers: int = 1) -> None:

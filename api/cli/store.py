@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 
 from api import backup as backups
-from api.bootstrap import StoreNotReady, settings_from_environment, store_for
+from api.bootstrap import StoreNotReady, System, settings_from_environment, store_for
 from api.cli.common import system
 from api.cli.ledger import announce_key
 from api.http import tables as http_tables
 from api.ui import session as ui_sessions
+from berkas_verify import note
 from projections.eventstore.store import Store
 from projections.ledger import facts
 from projections.ledger import keys as ledger_keys
@@ -59,11 +60,25 @@ def info() -> None:
         else:
             out.print(f"personal data is sealed per subject; key file {built.settings.personal_data_key_file}")
         views = positions(built.store)
-        ledger_key = built.ledger_key_path if built.ledger_key_path.exists() else None
+        ledger_key, usable = _ledger_key(built)
     out.print(f"berkas {version('berkas')}")
     for name, position in sorted(views.items()):
         out.print(f"view {name}: at {position} ({last - position} behind)")
-    out.print(f"ledger key: {ledger_key or 'none (checkpoints stay unsigned)'}", soft_wrap=True)
+    out.print(f"ledger key: {ledger_key}", soft_wrap=True, markup=False, highlight=False)
+    if not usable:
+        raise typer.Exit(1)
+
+
+def _ledger_key(built: System) -> tuple[str, bool]:
+    """The ledger key as the API and the worker will load it: a file that is there but
+    cannot sign (not a key, readable by others) is said so, not listed as the key."""
+    try:
+        key = built.ledger_key
+    except ledger_keys.LedgerKeyError as error:
+        return f"unusable: {error}", False
+    if key is None:
+        return "none (checkpoints stay unsigned)", True
+    return f"{built.ledger_key_path} (fingerprint {note.fingerprint(key.public_key())})", True
 
 
 LEDGER_KEY_FILE, PERSONAL_DATA_KEY_FILE = "ledger-key.pem", "personal-data.key"

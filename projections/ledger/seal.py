@@ -221,7 +221,9 @@ def compare_leaf(conn: Any, row: Row, sealed_nid: int, sealed_leaf: bytes, leaf:
     if moved is not None:
         detail = f"holds version {row.originator_version} of case {row.case_id}, sealed at notification id {moved}"
         return Divergence("reordered", nid, row.case_id, detail)
-    return Divergence("changed", nid, row.case_id, "its case, version, topic or stored bytes differ from the sealed")
+    return Divergence(
+        "changed", nid, row.case_id, "its case, version, topic or stored bytes differ from the sealed leaf"
+    )
 
 
 def _sealed_case(conn: Any, nid: int) -> Any:
