@@ -1,7 +1,7 @@
 # Berkas: one image for every service of docker-compose.yml: the owner's one-off set-up
 # (`berkas store init`), the API (`berkas serve`) and the projection worker
 # (`berkas projections run`). Each service declares the healthcheck that fits it.
-FROM python:3.11-slim
+FROM python:3.11.7-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -4,6 +4,7 @@ the code, and no password is written in the repository."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
@@ -167,3 +168,20 @@ def test_the_build_context_leaves_out_local_files(path):
     assert not any(path == rule or path.startswith(rule + "/") for rule in allowed)
     for needed in ("requirements.lock", "pyproject.toml", "api", "domain", "projections", "berkas_verify"):
         assert needed in allowed
+
+
+def test_the_api_trusts_forwarded_headers_from_the_networks_gateway_only():
+    """The host's proxy reaches the published port through Docker's bridge, from the network's
+    gateway: that address (and no wider one) is the API's trusted proxy, so the session cookie
+    is Secure behind TLS and the client's address reaches the log."""
+    [network] = compose()["networks"]["default"]["ipam"]["config"]
+    trusted = environment("api")["BERKAS_FORWARDED_ALLOW_IPS"]
+    assert trusted == network["gateway"]
+    assert ipaddress.ip_address(trusted) in ipaddress.ip_network(network["subnet"])
+    assert Settings(forwarded_allow_ips=trusted).forwarded_allow_ips == trusted  # the setting takes it
+
+
+def test_images_are_pinned_to_a_release_not_a_moving_major():
+    assert re.fullmatch(r"postgres:\d+\.\d+(-\w+)?", services()["db"]["image"])
+    [base] = re.findall(r"^FROM (\S+)", dockerfile(), re.MULTILINE)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?", base), base

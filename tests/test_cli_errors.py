@@ -64,6 +64,12 @@ def test_a_malformed_database_url_is_one_line(capsys, monkeypatch):
     assert "database_url" in one_line(capsys, ["store", "info"], 2)
 
 
+def test_a_database_host_that_does_not_resolve_is_named_as_such_not_the_host(capsys, monkeypatch):
+    monkeypatch.setenv("BERKAS_DATABASE_URL", "postgresql://someone@db-kanim-sby.invalid:5432/berkas")
+    line = one_line(capsys, ["store", "info"], 1)
+    assert "unknown host" in line and "db-kanim-sby" not in line and "someone" not in line, line
+
+
 def test_a_file_that_is_not_a_database_is_one_line(capsys, monkeypatch, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("not a database, just some notes\n" * 100)

@@ -95,6 +95,7 @@ CONNECTION_FAILURES = {
     "connection refused": "connection refused",
     "timeout expired": "connection timed out",
     "could not translate host name": "unknown host",
+    "failed to resolve host": "unknown host",  # psycopg 3 resolves names itself
     "password authentication failed": "invalid user or password",
     "does not exist": "the database or user does not exist",
     "no such file or directory": "no server at that socket",
