@@ -117,14 +117,12 @@ def supervisor_of(clock: Clock, **kw: Any) -> Provenance:
 PASSPORT_STEPS = ("SUBMITTED", "PAID", "BIOMETRICS", "INTERVIEWED", "APPROVED", "ISSUED", "HANDED_OVER")
 
 
-def passport(
-    clock: Clock, until: str | PassportStatus = "SUBMITTED", office: str = "MLG", **overrides: Any
-) -> PassportApplication:
-    """A passport application driven along the happy path up to ``until``."""
-    target = until.value if isinstance(until, PassportStatus) else until
-    args: dict[str, Any] = {
-        "channel": Channel.M_PASPOR,
-        "applicant": applicant(),
+def passport_arguments(person: PersonalData, **overrides: Any) -> dict[str, Any]:
+    """``PassportApplication.submit``'s arguments (as the use case converts them) for a new
+    10-year electronic passport of ``person``'s, applied for at the counter in Kota Malang."""
+    return {
+        "channel": Channel.WALK_IN,
+        "applicant": person,
         "application_type": ApplicationType.NEW,
         "product": Product.ELECTRONIC,
         "validity_years": 10,
@@ -133,6 +131,14 @@ def passport(
         "destination": "JPN",
         "regency_code": "3573",
     } | overrides
+
+
+def passport(
+    clock: Clock, until: str | PassportStatus = "SUBMITTED", office: str = "MLG", **overrides: Any
+) -> PassportApplication:
+    """A passport application driven along the happy path up to ``until``."""
+    target = until.value if isinstance(until, PassportStatus) else until
+    args = passport_arguments(applicant(), channel=Channel.M_PASPOR) | overrides
     case = PassportApplication.submit(new_id(), officer_of(clock, office=office), **args)
     steps = {
         "PAID": lambda: case.pay(officer_of(clock, office=office), "820240300001"),

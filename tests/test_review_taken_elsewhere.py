@@ -6,7 +6,6 @@ Domain (every path that raises it), HTTP and the web pages; both backends."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,10 +16,19 @@ from api.http.app import create_app
 from api.ui import refusals
 from domain.errors import KeyTaken
 from domain.passport import PassportApplication
-from domain.values import ApplicationType, Channel, Product, Role
+from domain.values import Role
 from tests.api_on_both import client  # noqa: F401
 from tests.api_support import auth, passport_body, person, token_for
-from tests.builders import LEGAL_BASIS, actor, fresh_applicant, fresh_foreigner, stay_application, submission
+from tests.builders import (
+    LEGAL_BASIS,
+    actor,
+    fresh_applicant,
+    fresh_foreigner,
+    passport_arguments,
+    stay_application,
+    submission,
+    validity,
+)
 from tests.test_domain_integrity import nothing_appended
 from tests.test_reservations import unreserved_application
 from tests.ui_support import command_form, seed_office, sign_in
@@ -109,7 +117,7 @@ def paid_permit(app, office: str) -> UUID:
 def test_a_permit_number_issued_by_another_office_is_not_named(system):
     app, number = system.app, f"2C{uuid4().hex[:8]}"
     holder, mine = paid_permit(app, DPS), paid_permit(app, SBY)
-    period = (date(2024, 4, 1), date(2025, 3, 31), LEGAL_BASIS)
+    period = (*validity("YEARS_1"), LEGAL_BASIS)
     app.issue_stay_permit(actor(Role.SUPERVISOR, DPS), holder, number, *period)
     with nothing_appended(app), pytest.raises(KeyTaken) as taken:
         app.issue_stay_permit(actor(Role.SUPERVISOR, SBY), mine, number, *period)
@@ -124,7 +132,7 @@ def test_a_race_lost_to_another_office_does_not_name_the_winner(system):
     won: list[UUID] = []
 
     def build(case_id, provenance):
-        built = app._submit(case_id, provenance, **passport_arguments(applicant))
+        built = app._submit(case_id, provenance, **passport_arguments(applicant, regency_code=REGENCY[SBY]))
         won.append(submitted(app, dps, applicant))  # the other office, in between
         return built
 
@@ -132,21 +140,6 @@ def test_a_race_lost_to_another_office_does_not_name_the_winner(system):
         app.establish(PassportApplication, sby, build)
     assert len(won) == 1
     assert_unnamed(taken.value, won[0], "open application")
-
-
-def passport_arguments(applicant) -> dict[str, Any]:
-    """``PassportApplication.submit``'s arguments, as the use case converts them."""
-    return {
-        "channel": Channel.WALK_IN,
-        "applicant": applicant,
-        "application_type": ApplicationType.NEW,
-        "product": Product.ELECTRONIC,
-        "validity_years": 10,
-        "expedited": False,
-        "purpose": "tourism",
-        "destination": "JPN",
-        "regency_code": REGENCY[SBY],
-    }
 
 
 # --- over HTTP and on the web pages ---------------------------------------------------------
