@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -26,13 +27,22 @@ from domain.usecases.passports import personal_data
 from domain.values import LateEntryReason, PersonalData, Referral
 
 
-def _typed(value: str) -> str:
-    """The domain's rule for typed text (``domain.case.check_text``), refused in its words."""
-    try:
-        check_text("text", value)
-    except InvalidCommand as refused:
-        raise ValueError(refused.rule) from None
-    return value
+def _in_domain_words(check: Callable[[Any], object]) -> Callable[[Any], Any]:
+    """A domain check as a pydantic validator: the domain's rule, in its words, is the 422's
+    message (pydantic names the field)."""
+
+    def validate(value: Any) -> Any:
+        try:
+            check(value)
+        except InvalidCommand as refused:
+            raise ValueError(refused.rule) from None
+        return value
+
+    return validate
+
+
+# The domain's rule for typed text (``domain.case.check_text``).
+_typed = _in_domain_words(lambda value: check_text("text", value))
 
 
 # What a person types into a field: the domain's rule (at most 500 characters, printable but
@@ -45,12 +55,7 @@ Text = Annotated[
 ]
 
 
-def _office_code(value: str) -> str:
-    try:
-        lookup_office(value)
-    except InvalidCommand as refused:
-        raise ValueError(refused.rule) from None
-    return value
+_office_code = _in_domain_words(lookup_office)
 
 
 # Kode kantor, in a body or a query: one of the reference data's offices, as the domain names
@@ -90,13 +95,8 @@ DocumentBasis = Annotated[Text, plain(document_fault)]
 Citation = Annotated[Text, plain(citation_fault)]
 
 
-def _in_calendar(value: date) -> date:
-    """1900 to 2100, as the domain keeps dates (``domain.case.check_calendar``): 422, never a 500."""
-    try:
-        check_calendar("date", value)
-    except InvalidCommand as refused:
-        raise ValueError(refused.rule) from None
-    return value
+# 1900 to 2100, as the domain keeps dates (``domain.case.check_calendar``): 422, never a 500.
+_in_calendar = _in_domain_words(lambda value: check_calendar("date", value))
 
 
 def _not_future(value: date) -> date:
