@@ -199,7 +199,7 @@ def test_forms_work_from_the_keyboard_alone(browser_page, world):
             order.append(now)
         if now == "BUTTON":
             break
-    assert order == ["number", "kind", "status", "regency", "from", "to", "BUTTON"]
+    assert order == ["number", "kind", "status", "reason", "regency", "from", "to", "BUTTON"]
     page.locator("#kind").focus()
     page.keyboard.press("End")  # the last kind in the list, chosen without a mouse
     page.locator("#regency").focus()

@@ -16,8 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import System
 from api.http import idempotency
+from api.http.errors import UNDECODABLE
 from domain.case import FINGERPRINT_MARK
 from domain.errors import CaseNotFound, ConflictError, IllegalTransition, InvalidCommand, KeyTaken, NotPermitted
+from domain.privacy import PersonalDataUnreadable
 from domain.subject import ErasureRefused
 from domain.usecases.base import Actor
 from projections.eventstore.store import Store
@@ -153,19 +155,39 @@ class IdempotencyKey:
         """Bind the key, give the command id to run the command under, and release the
         binding if the command was refused (it wrote nothing: a 4xx from the domain)."""
         scoped = f"{self.actor_id}:{self.key}"
-        generation = idempotency.bind(self.store, scoped, self.fingerprint, self.ttl)
+        binding = idempotency.bind(self.store, scoped, self.fingerprint, self.ttl)
+        generation = binding.generation
         # The generation keeps a key bound anew after it expired from matching its predecessor.
         remembered = scoped if generation is None else f"{self.actor_id}:{generation}:{self.key}"
         try:
             yield f"{remembered}{FINGERPRINT_MARK}{self.fingerprint}"
-        except REFUSALS:
-            idempotency.release(self.store, scoped, self.fingerprint, generation)
+        except Exception as error:
+            if binding.made and refused(error):
+                idempotency.release(self.store, scoped, self.fingerprint, generation)
             raise
 
 
 # What a command is refused with before it writes anything. Not an unexpected error: a
 # command that failed after its save committed must keep its key.
-REFUSALS = (InvalidCommand, CaseNotFound, IllegalTransition, ConflictError, KeyTaken, NotPermitted, ErasureRefused)
+REFUSALS = (
+    InvalidCommand,
+    CaseNotFound,
+    IllegalTransition,
+    ConflictError,
+    KeyTaken,
+    NotPermitted,
+    ErasureRefused,
+    PersonalDataUnreadable,  # a case (or a subject's key) that does not open: nothing was decided on it
+)
+
+
+def refused(error: BaseException) -> bool:
+    """Whether ``error`` refused the command before it wrote: one of ``REFUSALS``, or personal
+    data that did not open while the case's events were decoded (answered as the same 409
+    personal-data-unreadable, ``errors.log_altered``)."""
+    if isinstance(error, REFUSALS):
+        return True
+    return isinstance(error, UNDECODABLE) and isinstance(error.__cause__, PersonalDataUnreadable)
 
 
 @contextmanager

@@ -14,13 +14,18 @@ its expired predecessor. Expired bindings are pruned at most once per ``PRUNE_EV
 seconds, in the transaction of a binding (bindings made before generations existed have
 none, and keep their command id as it was).
 
-A request refused before it wrote anything (422 from the domain, 403, 404, 409) releases
-its binding (``release``): nothing was done under the key, so the client may correct the
-request and send it again with the same key (the draft of the Idempotency-Key header
-asks clients to correct a failed request before retrying it). The row stays, marked
-released, with its generation: the same request bound again keeps that generation, so
-should a concurrent twin of it have run meanwhile, the case still answers the retry;
-another request takes the row over with a generation of its own.
+A request refused before it wrote anything (422 from the domain, 403, 404, 409, a 409
+personal-data-unreadable too) releases its binding (``release``): nothing was done under
+the key, so the client may correct the request and send it again with the same key (the
+draft of the Idempotency-Key header asks clients to correct a failed request before
+retrying it). Only a binding the refused request made itself is released (``Binding.made``:
+bound afresh, taken over, or bound again after a release): one it found in force was made
+by an earlier attempt of the same request, which may have run (a retry of a command that
+ran, refused because its case no longer loads, must not free the key for another
+request). The row stays, marked released, with its generation: the same request bound
+again keeps that generation, so should a concurrent twin of it have run meanwhile, the
+case still answers the retry; another request takes the row over with a generation of
+its own.
 
 The binding commits without waiting for the disk on PostgreSQL (``synchronous_commit``
 off): the command that follows commits durably, and its commit record, written after
@@ -33,6 +38,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from domain.case import KEY_REUSED_RULE
@@ -63,35 +69,45 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime | None = None) -> str | None:
+@dataclass(frozen=True)
+class Binding:
+    """A key's binding for one request, as ``bind`` left it."""
+
+    generation: str | None  # None: a binding made before generations existed
+    made: bool  # by this call (afresh, taken over, or again after a release), not found in force
+
+
+def bind(store: Store, key: str, fingerprint: str, ttl: timedelta, now: datetime | None = None) -> Binding:
     """Record ``key`` for the request ``fingerprint`` (afresh if its binding expired), or
     check it was recorded for the same one; ``InvalidCommand`` (422) if it was first sent
-    with another request. Returns the binding's generation (None for an older binding)."""
+    with another request."""
     now = now or datetime.now(UTC)
     expired = _stamp(now - ttl)
     params = [key, fingerprint, _stamp(now), secrets.token_hex(8), expired, expired]
     due = _due(store)
+    made: list[tuple[str, str | None]] = []
     with store.read() as conn:
         if conn.dialect.name == "postgresql":
             # The common case, a key bound afresh (or taken over, or its released binding
             # kept), is one statement in a transaction of its own, which returns the row;
             # ``set_config(..., true)`` is that transaction's ``SET LOCAL synchronous_commit``.
-            first = sql.fetchall(conn, _BIND_POSTGRES, params)
-            if first and not due:
-                return _checked(first, fingerprint)
+            made = sql.fetchall(conn, _BIND_POSTGRES, params)
+            if made and not due:
+                return _checked(made, fingerprint, made=True)
         with sql.transaction(conn):  # a key bound already, or a pruning due: as it always was
             if conn.dialect.name == "postgresql":
                 conn.execute("SET LOCAL synchronous_commit = off")
-            first = sql.fetchall(conn, _BIND, params) or sql.fetchall(conn, _FIRST, [key])
+            made = made or sql.fetchall(conn, _BIND, params)
+            first = made or sql.fetchall(conn, _FIRST, [key])
             if due:
                 sql.execute(conn, f"DELETE FROM {KEYS} WHERE created_at < ?", [expired])
-    return _checked(first, fingerprint)
+    return _checked(first, fingerprint, made=bool(made))
 
 
-def _checked(first: list[tuple[str, str | None]], fingerprint: str) -> str | None:
+def _checked(first: list[tuple[str, str | None]], fingerprint: str, *, made: bool) -> Binding:
     if first[0][0] != fingerprint:
         raise InvalidCommand("Idempotency-Key", KEY_REUSED_RULE)
-    return first[0][1]
+    return Binding(first[0][1], made)
 
 
 _UPSERT = (

@@ -17,11 +17,17 @@ does not open (a data subject's key row altered in the database) is null and fla
 personal-data-unreadable) to whoever would be shown it (``api.http.present``); whoever may not
 read the case at all (another office, an admin) is refused as for any case (403). A flagged
 answer is not cached: a key row mended shows at the next read.
+
+A kind's read takes no query parameter: it answers the case as it stands, its version the
+ETag a command's If-Match sends back. The case at a version or an instant is the auditors'
+replay, ``GET /cases/{id}?version=…`` or ``?as_of=…``; sent here, either (or any other
+parameter) is a 422 naming it and pointing there, never an answer that ignored it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict, deque
@@ -31,6 +37,7 @@ from uuid import UUID
 
 import anyio
 from fastapi import Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route, get_route_path
 from starlette.types import Receive, Scope, Send
@@ -39,6 +46,9 @@ from api.bootstrap import System
 from api.http import access
 from api.http.deps import none_match
 from api.http.present import case_public
+from api.http.schemas.cases import CASE_MODELS
+from api.http.schemas.common import NOT_MODIFIED, errors
+from api.http.schemas.problems import ProblemPublic
 from domain.case import Case
 from domain.errors import CaseNotFound
 from domain.subject import DataSubject
@@ -217,7 +227,7 @@ class CaseReads:
         started = time.monotonic()  # an answer is as old as the keys it may have opened with
         with marking_unreadable():
             case = self.system.app.get_case(case_id)
-        if not isinstance(case, Case):
+        if not isinstance(case, Case) or case.KIND not in CASE_MODELS:  # an account, a revenue target
             raise CaseNotFound(case_id)
         reveal = access.reveals_personal_data(reader, case.office)
         public = case_public(case, reveal)  # shown personal data that did not open: refused here
@@ -345,4 +355,53 @@ async def read_case(request: Request, kind: type[Case], case_id: UUID) -> Respon
     actor = getattr(request.state, "actor", None)
     if actor is None:  # the gate guards every route declaring the bearer scheme
         raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    if request.scope["query_string"]:
+        _refuse_query(request, case_id)
     return await request.app.state.reads.answer(request, actor, kind, case_id)
+
+
+# What each replay parameter asks for.
+REPLAYED = {"version": "the case at a version", "as_of": "the case as it stood at an instant"}
+# A parameter's name is repeated in the answer only when it reads as one (every parameter of
+# this API does): a name could be anything, a NIK too, and an answer never echoes personal data.
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+READ_HELP = (
+    "The case as it stands; its version is the ETag (send it back as a command's `If-Match`), and an "
+    "unchanged version answers a matching If-None-Match with 304. No query parameters: the case at a "
+    "version or as it stood at an instant is `GET /cases/{case_id}?version=…` or `?as_of=…` (the "
+    "auditors' replay); `version`, `as_of` or any other parameter here is a 422 naming it."
+)
+UNREADABLE_409 = {
+    "model": ProblemPublic,
+    "description": "personal-data-unreadable: personal data you would be shown does not open (a data "
+    "subject's key row altered); an auditor is answered the case with it null and flagged instead",
+}
+READ_RESPONSES = (
+    errors(401, 403, 404)
+    | {
+        409: UNREADABLE_409,
+        422: {
+            "model": ProblemPublic,
+            "description": "A malformed id, or a query parameter: this read takes none (`GET /cases/{case_id}` "
+            "takes `version` and `as_of`)",
+        },
+    }
+    | NOT_MODIFIED
+)
+
+
+def _refuse_query(request: Request, case_id: UUID) -> None:
+    """A 422 for the query's first parameter (``version`` or ``as_of`` before any other),
+    pointing to the replay that takes them; no value of the query is ever repeated."""
+    names = list(request.query_params.keys())
+    if not names:  # a bare ``?`` or ``?&``: no parameter at all
+        return
+    replay = f"GET /cases/{case_id}"
+    name = next((given for given in names if given in REPLAYED), names[0])
+    if name in REPLAYED:
+        rule = f"is not taken here, which answers the case as it stands: {REPLAYED[name]} is {replay}?{name}=…"
+    elif _NAME.fullmatch(name):
+        rule = f"is not a parameter of this read, which takes none (the case at a version or an instant: {replay})"
+    else:
+        name, rule = "query", f"is not taken by this read (the case at a version or an instant: {replay})"
+    raise RequestValidationError([{"loc": ("query", name), "msg": rule, "type": "value_error"}])

@@ -47,6 +47,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cases.to": ("Aktivitas sampai", "Active until"),
     "cases.reason": ("Kode alasan", "Reason code"),
     "cases.search": ("Cari", "Search"),
+    "cases.after": ("Penanda halaman", "Page marker"),
+    "cases.limit": ("Baris per halaman", "Rows per page"),
+    "cases.refused": (
+        "Pencarian tidak dijalankan: saringan {filter} tidak sah: {rule}.",
+        "No search was run: the filter {filter} is not valid: {rule}.",
+    ),
+    "cases.in_url": (
+        "data pribadi tidak pernah dicari lewat alamat (URL), yang tersimpan di log dan riwayat peramban: "
+        "gunakan «Cari menurut data pribadi» di bawah",
+        "personal data is never searched through an address (URL), which logs and the browser's history keep: "
+        "use «Search by personal data» below",
+    ),
     "days.national": (
         "Tanggal disaring menurut hari kalender kantor tiap baris (WIB, WITA atau WIT), "
         "seperti waktu yang ditampilkan, bukan menurut zona waktu Anda.",

@@ -52,6 +52,7 @@ def _pattern(pattern: str) -> str:
         "^[0-9]{16}$": "harus 16 digit angka",
         "^[A-Z][A-Z0-9_]*$": "harus kode alasan: huruf kapital, angka dan _, misalnya OVERSTAY",
         "^[A-Za-z0-9][A-Za-z0-9./_()-]*$": "harus nomor: huruf, angka dan . / _ ( ) -, tanpa spasi",
+        "^[!-~]+$": "harus kode: huruf, angka dan tanda baca, tanpa spasi",
     }
     return known.get(pattern, f"tidak sesuai format yang diminta ({pattern})")
 
@@ -185,6 +186,22 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
             "isi NIK, nomor paspor atau izin, atau nama lengkap",
         ),
         (r"must be a whole number from 1", "harus bilangan bulat mulai dari 1"),
+        # The lists' filters (api/http/listing.py, api/http/routers/case_list.py).
+        (r"is not a status of (\S+): one of (.+)", "bukan status {0}: salah satu dari {1}"),
+        (
+            r"is a reason code of (.+), not of (\S+)",
+            lambda m: f"kode alasan {m[1].replace(' and ', ' dan ')}, bukan {m[2]}",
+        ),
+        (
+            r"is a decision's code that no case keeps as its reason code",
+            "kode keputusan yang tidak disimpan berkas mana pun sebagai kode alasannya",
+        ),
+        (r"is not the reason code of any recorded decision", "bukan kode alasan keputusan mana pun yang tercatat"),
+        (r"is not a regency code any office serves", "bukan kode kabupaten/kota wilayah kerja kantor mana pun"),
+        (
+            r"is not a cursor of this list: pass the `next` of the previous page",
+            "bukan penanda halaman daftar ini: ikuti tautan «Halaman berikutnya» halaman sebelumnya",
+        ),
         (r"give either a version or an instant, not both", "isi versi atau waktu, jangan keduanya"),
         (r"the page's version is missing", "versi halaman tidak ada: muat ulang halaman"),
         (
@@ -242,6 +259,10 @@ RULES: list[tuple[re.Pattern[str], _Render]] = [
         (r"Input should be less than or equal to (\S+)", "harus {0} atau kurang"),
         (r"Input should be less than (\S+)", "harus kurang dari {0}"),
         (r"Input should be a valid date or datetime.*", "harus tanggal (misalnya 2025-05-01)"),
+        (
+            r"Input should be a valid datetime or date.*",
+            "harus tanggal (misalnya 2025-05-01) atau tanggal dan jam dengan zona waktu",
+        ),
         (r"Input should be a valid date.*", "harus tanggal (misalnya 2025-05-01)"),
         (r"Input should be a valid datetime.*", "harus tanggal dan jam (misalnya 2025-05-01T10:00)"),
         (r"Input should have timezone info", "harus menyertakan zona waktu"),

@@ -23,6 +23,7 @@ from api.bootstrap import System
 from api.http.errors import UNDECODABLE
 from api.http.gate import TokenCache
 from api.http.jobs import Jobs
+from api.http.routers.case_list import PERSONAL
 from api.ui import i18n, refusals
 from api.ui import session as ui_sessions
 from api.ui.session import COOKIE, Session, Sessions
@@ -201,10 +202,14 @@ _FORM_PAGES = (
 
 
 def here(request: Request) -> str:
-    """The address the language switch returns to."""
+    """The address the language switch returns to: never with personal data an address was
+    given (``?nik=…``, refused, is not repeated in the page's links)."""
     path = request.url.path
     if request.method in ("GET", "HEAD"):
-        return path + (f"?{request.url.query}" if request.url.query else "")
+        query = request.url.query
+        if any(name in PERSONAL for name in request.query_params):
+            query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in PERSONAL])
+        return path + (f"?{query}" if query else "")
     for pattern, target in _FORM_PAGES:
         found = pattern.fullmatch(path)
         if found:

@@ -5,14 +5,21 @@ adds a ``kind`` filter; a status or reason code is checked against the kinds it 
 
 Given personal data in the URL (a search written as a GET), it answers the 422 that says
 where search is, naming the field and never its value: URLs reach access logs.
+
+The web interface's list (``api.ui.pages.cases``) is this list, read from its search form's
+text by ``read_filters``: the same parameters, types and rules, the same 422 naming the
+parameter, never a page that ignored a filter it could not read.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the filters' real types,
 # built here from the lifecycles.
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from api.http.commands import PATHS
 from api.http.deps import ActorDep, SystemDep
@@ -69,23 +76,33 @@ _IN_A_URL = (
 _HIDDEN = Query(include_in_schema=False)
 
 
+PERSONAL = ("nik", "passport_number", "name")
+
+
+def check_no_personal_data(given: Mapping[str, str | None]) -> None:
+    """Search by NIK, passport or permit number, or name is ``POST /cases/search``: a value
+    here is refused before any filter is read, naming the field, never the value."""
+    found = [field for field in PERSONAL if given.get(field)]
+    if found:
+        raise InvalidCommand(found[0], _IN_A_URL)
+
+
 async def refuse_personal_data(
     nik: Annotated[str | None, _HIDDEN] = None,
     passport_number: Annotated[str | None, _HIDDEN] = None,
     name: Annotated[str | None, _HIDDEN] = None,
 ) -> None:
-    """Search by NIK, passport or permit number, or name is ``POST /cases/search``: a value
-    here is refused before any filter is read, naming the field, never the value."""
-    given = [field for field, value in (("nik", nik), ("passport_number", passport_number), ("name", name)) if value]
-    if given:
-        raise InvalidCommand(given[0], _IN_A_URL)
+    check_no_personal_data({"nik": nik, "passport_number": passport_number, "name": name})
 
 
 class AllCasesFilters(CaseFilters):
-    """The list filters with ``kind``: every listed kind when it is omitted."""
+    """The list filters with ``kind``: every listed kind when it is omitted. Ordered by opening
+    (``/cases``) unless told (the web interface's list: by latest activity)."""
 
-    def __init__(self, request: Request, response: Response, kind: str | None, **values: object):
-        super().__init__(request, response, BY_OPENING, **values)
+    def __init__(
+        self, request: Request, response: Response, kind: str | None, order: str = BY_OPENING, **values: object
+    ):
+        super().__init__(request, response, order, **values)
         self.kinds: tuple[str, ...] = (kind,) if kind else tuple(KINDS)
         _check_status(kind, self.status)
         _check_reason(kind, self.reason)
@@ -110,28 +127,34 @@ def _check_reason(kind: str | None, reason: str | None) -> None:
         raise invalid_query("reason", "is a decision's code that no case keeps as its reason code")
 
 
+KindFilter = Annotated[Kind | None, Query(description="The case's kind; every kind when omitted")]
+StatusFilter = Annotated[
+    Status | None, Query(description="The case's current status: one its kind has (any kind's without `kind`)")
+]
+ReasonFilter = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        pattern=WORD,
+        description="Reason code, exact: one a case of the kind keeps (a refusal's, a postponement's, "
+        "an action's, an objection's); another kind's, or one no case keeps, is a 422",
+    ),
+]
+PAGE = 50
+
+
 async def all_cases_filters(
     request: Request,
     response: Response,
     office: Office = None,
-    kind: Annotated[Kind | None, Query(description="The case's kind; every kind when omitted")] = None,
-    status: Annotated[
-        Status | None, Query(description="The case's current status: one its kind has (any kind's without `kind`)")
-    ] = None,
-    reason: Annotated[
-        str | None,
-        Query(
-            max_length=64,
-            pattern=WORD,
-            description="Reason code, exact: one a case of the kind keeps (a refusal's, a postponement's, "
-            "an action's, an objection's); another kind's, or one no case keeps, is a 422",
-        ),
-    ] = None,
+    kind: KindFilter = None,
+    status: StatusFilter = None,
+    reason: ReasonFilter = None,
     regency: Regency = None,
     occurred_from: From = None,
     occurred_to: To = None,
     after: After = None,
-    limit: Limit = 50,
+    limit: Limit = PAGE,
 ) -> AllCasesFilters:
     return AllCasesFilters(
         request,
@@ -146,6 +169,47 @@ async def all_cases_filters(
         after=after,
         limit=limit,
     )
+
+
+# The parameters above by their names in a URL, each read by its declared type (constraints
+# and all) from text: what ``read_filters`` takes.
+PARAMETERS: dict[str, Any] = {
+    "office": Office,
+    "kind": KindFilter,
+    "status": StatusFilter,
+    "reason": ReasonFilter,
+    "regency": Regency,
+    "from": From,
+    "to": To,
+    "after": After,
+    "limit": Limit,
+}
+_READERS = {name: TypeAdapter(declared) for name, declared in PARAMETERS.items()}
+_ARGUMENTS = {"from": "occurred_from", "to": "occurred_to"}
+
+
+def read_filters(
+    request: Request, given: Mapping[str, str], *, order: str = BY_OPENING, limit: int = PAGE
+) -> AllCasesFilters:
+    """The filters of ``PARAMETERS`` as text, as a browser's search form sends them (an empty
+    field means "any"), read by their declared types and checked by the rules above: what
+    they refuse is the 422 ``GET /cases`` answers, naming each parameter (never its value).
+    In ``order`` (the web interface's: ``BY_ACTIVITY``, its cursors the per-kind lists')."""
+    values: dict[str, Any] = {name: None for name in PARAMETERS} | {"limit": limit}
+    refused = []
+    for name, reader in _READERS.items():
+        text = given.get(name)
+        if not text:
+            continue
+        try:
+            values[name] = reader.validate_python(text)
+        except ValidationError as error:
+            refused += [{"loc": ("query", name), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    if refused:
+        raise RequestValidationError(refused)
+    kind = values.pop("kind")
+    arguments = {_ARGUMENTS.get(name, name): value for name, value in values.items()}
+    return AllCasesFilters(request, Response(), kind, order, **arguments)
 
 
 LIST_ALL_HELP = (

@@ -17,7 +17,8 @@ from api.http.commands import answer
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import INSTANT_HELP, Instant
 from api.http.present import event_public
-from api.http.schemas.cases import CasePublic
+from api.http.reading import UNREADABLE_409
+from api.http.schemas.cases import CASE_MODELS, CasePublic
 from api.http.schemas.common import errors
 from api.http.schemas.events import EventsPublic
 from domain.case import Case
@@ -30,12 +31,14 @@ router = APIRouter(prefix="/cases", tags=["replay (auditors)"])
 def _case(system, case_id: UUID, version: int | None = None) -> Case:
     with marking_unreadable():
         case = system.app.get_case(case_id, version=version)
-    if not isinstance(case, Case):  # accounts share the log but are not cases
+    # Accounts share the log but are not cases; a revenue target is a record of its own
+    # (``/revenue-targets``), with no case model to answer it in.
+    if not isinstance(case, Case) or case.KIND not in CASE_MODELS:
         raise CaseNotFound(case_id)
     return case
 
 
-@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422))
+@router.get("/{case_id}", response_model=CasePublic, responses=errors(401, 403, 404, 422) | {409: UNREADABLE_409})
 def get_case(
     case_id: UUID,
     system: SystemDep,

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from api.http.commands import CommandsDep, Route, command_routes
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import LIST_HELP, filters_for, list_kind
-from api.http.reading import BEARER, read_case
+from api.http.reading import BEARER, READ_HELP, READ_RESPONSES, read_case
 from api.http.schemas.cases import CasesPublic, PassportApplicationPublic
-from api.http.schemas.common import NOT_MODIFIED, CommandCreate, errors
+from api.http.schemas.common import CommandCreate, errors
 from api.http.schemas.passports import (
     DecisionCreate,
     HandOverCreate,
@@ -48,11 +48,11 @@ def list_applications(system: SystemDep, actor: ActorDep, filters: Filters) -> C
 @router.get(
     "/{case_id}",
     response_model=PassportApplicationPublic,
-    responses=errors(401, 403, 404, 422) | NOT_MODIFIED,
+    responses=READ_RESPONSES,
     openapi_extra=BEARER,
+    description=READ_HELP,
 )
 async def get_application(case_id: UUID, request: Request) -> Response:
-    """The application as it stands; its version is the ETag."""
     return await read_case(request, P, case_id)
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from api.http.commands import CommandsDep, Route, command_routes
 from api.http.deps import ActorDep, SystemDep
 from api.http.listing import LIST_HELP, filters_for, list_kind
-from api.http.reading import BEARER, read_case
+from api.http.reading import BEARER, READ_HELP, READ_RESPONSES, read_case
 from api.http.schemas.cases import CasesPublic, StayPermitPublic
-from api.http.schemas.common import NOT_MODIFIED, errors
+from api.http.schemas.common import errors
 from api.http.schemas.passports import PaymentCreate, ReasonCreate
 from api.http.schemas.stay_permits import (
     ExtensionCreate,
@@ -42,11 +42,11 @@ def list_permits(system: SystemDep, actor: ActorDep, filters: Filters) -> CasesP
 @router.get(
     "/{case_id}",
     response_model=StayPermitPublic,
-    responses=errors(401, 403, 404, 422) | NOT_MODIFIED,
+    responses=READ_RESPONSES,
     openapi_extra=BEARER,
+    description=READ_HELP,
 )
 async def get_permit(case_id: UUID, request: Request) -> Response:
-    """Its version is the ETag; an unchanged version answers a matching If-None-Match with 304."""
     return await read_case(request, SP, case_id)
 
 

@@ -3,7 +3,8 @@ access; /cases/search, which finds cases by NIK, document number or name; and a 
 legal hold (/cases/{id}/legal-hold), which blocks erasing anyone in it.
 
 Personal data travels in request bodies only, never in a URL (URLs reach access logs): a
-search written as `GET /cases?nik=…` is refused by that list (``routers.case_list``)."""
+search written as `GET /cases?nik=…` is refused by that list (``routers.case_list``), and
+`GET /cases/search` is a 405 saying where the value goes (it is no case id either)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from api import privacy
 from api.http import access
 from api.http.deps import ActorDep, CommandIdDep, SystemDep, bound
-from api.http.listing import MAX_PAGE, _summary
+from api.http.listing import MAX_PAGE, summary
 from api.http.schemas.cases import CaseSummaryPublic
 from api.http.schemas.common import Code, DocumentBasis, OfficeCode, Text, errors, examples
 from domain.errors import NotPermitted
@@ -136,12 +137,23 @@ def search_cases(body: SearchCreate, system: SystemDep, actor: ActorDep) -> Foun
     rows = case_index.list_cases(system.store, office=scope, case_ids=sorted(cases), limit=body.limit) if cases else []
     found = [
         FoundCasePublic(
-            **_summary(row).model_dump(),
+            **summary(row).model_dump(),
             subject_ids=sorted(set(system.vault.subjects_of(UUID(row["case_id"]))) & subjects),
         )
         for row in rows
     ]
     return FoundCasesPublic(data=found, count=len(found))
+
+
+SEARCH_BY_POST = "search with POST /cases/search, the value in the body"
+
+
+# Not in the schema: a GET here is a mistake (a search written as a link), answered before
+# ``/cases/{case_id}`` takes ``search`` for a case id. The query is never read: what it
+# carries (a NIK) is not echoed, and the access log names this route's template only.
+@router.get("/cases/search", include_in_schema=False)
+async def search_by_get() -> None:
+    raise HTTPException(405, SEARCH_BY_POST, headers={"Allow": "POST"})
 
 
 @router.post(

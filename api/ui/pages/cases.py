@@ -9,30 +9,29 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
 from api import privacy
 from api.http import access, days
-from api.http.listing import MAX_PAGE, WORD
+from api.http.listing import BY_ACTIVITY, MAX_PAGE, list_page, summary
 from api.http.present import case_public, event_public
+from api.http.routers import case_list
 from api.http.schemas.cases import CASE_MODELS
-from api.ui import refusals
+from api.ui import i18n, refusals
 from api.ui.forms import body, form_of, forms
-from api.ui.web import CODE, FormDep, Viewer, ViewerDep, check_csrf, optional_date, page, state_of
-from domain import CASE_KINDS
+from api.ui.web import FormDep, Viewer, ViewerDep, check_csrf, page, state_of
 from domain.case import Case
-from domain.enforcement import EnforcementStatus
 from domain.errors import CaseNotFound, ConflictError, DomainError, InvalidCommand, NotPermitted
-from domain.joint_operation import OperationStatus
-from domain.passport import PassportStatus
 from domain.reference import OFFICES
 from domain.reference import office as lookup_office
-from domain.stay_permit import PermitStatus
 from domain.transcodings import marking_unreadable
 from projections.views import case_index
 
 router = APIRouter()
-KINDS = tuple(kind.KIND for kind in CASE_KINDS)
+# The kinds and statuses ``GET /cases`` lists (a revenue target is no case page's).
+KINDS = tuple(case_list.KINDS)
+STATUSES = sorted(frozenset().union(*case_list.STATUSES.values()))
 PAGE = 25
 VERSION = re.compile(r"[0-9]{1,7}")
 # A command form's nonce: the page's random part (secrets.token_urlsafe(12): 16 URL-safe
@@ -54,9 +53,8 @@ def command_id(actor_id: str, nonce: str, command: str) -> str:
     return f"{actor_id}:ui:{nonce}"
 
 
-STATUSES = sorted(
-    {status.value for enum in (PassportStatus, PermitStatus, EnforcementStatus, OperationStatus) for status in enum}
-)
+# A list filter's label on the search form (what a refusal names it by, with its parameter).
+FILTERS = {name: f"cases.{name}" for name in case_list.PARAMETERS}
 
 
 @router.get("/cases")
@@ -64,66 +62,93 @@ def search(
     request: Request,
     viewer: ViewerDep,
     number: Annotated[str | None, Query(max_length=64)] = None,
-    kind: Annotated[str | None, Query(max_length=40, pattern=CODE)] = None,
-    status: Annotated[str | None, Query(max_length=40, pattern=CODE)] = None,
-    regency: Annotated[str | None, Query(max_length=8, pattern=CODE)] = None,
-    office: Annotated[str | None, Query(max_length=8, pattern=CODE)] = None,
-    since: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    until: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-    after: Annotated[str | None, Query(max_length=200, pattern=WORD)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
 ) -> Response:
-    """Search by number (a case's id), kind, status, regency and the last activity's date."""
+    """Search by number (a case's id), or list the cases ``GET /cases`` lists, by the same
+    filters read by the same rules (``case_list.read_filters``): a filter it refuses is a
+    422 page naming it, never an empty list that ignored it. Newest activity first."""
     actor = viewer.actor
     assert actor is not None
-    scope = access.list_scope(actor, office or None)
-    occurred_from, occurred_to = optional_date("from", since), optional_date("to", until)
     if number and number.strip():
         try:
             case_id = UUID(number.strip())
         except ValueError:
             raise InvalidCommand("number", "must be a case id such as 0b6e…-…") from None
         return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
-    if kind and kind not in KINDS:
-        raise InvalidCommand("kind", f"must be one of {', '.join(KINDS)}")
-    # A day is the office's: one office's own, or in a national list each row's office's.
-    first, last = days.bounds(occurred_from, occurred_to, scope)
-    fetched = case_index.list_cases(
-        state_of(request).system.store,
-        office=scope,
-        status=status or None,
-        kind=kind or None,
-        regency=regency or None,
-        occurred_from=first,
-        occurred_to=last,
-        after=after,
-        limit=limit,
+    given = {name: request.query_params.get(name, "") for name in case_list.PARAMETERS}
+    system = state_of(request).system
+    try:
+        case_list.check_no_personal_data(request.query_params)
+        filters = case_list.read_filters(request, given, order=BY_ACTIVITY, limit=PAGE)
+        listed = list_page(system, actor, filters, filters.kinds, case_list.KEPT_REASONS)
+    except (RequestValidationError, InvalidCommand) as refusal:
+        return _refused(request, viewer, given, refusal)
+    return _cases_page(
+        request,
+        viewer,
+        rows=listed.data,
+        filters=_shown(given),
+        following=listed.next,
+        first_page=filters.after is not None,
+        scope=access.list_scope(actor, filters.office),
     )
-    rows = days.within(fetched, "last_occurred_at", occurred_from, occurred_to) if scope is None else fetched
-    following = fetched[-1]["sort_key"] if len(fetched) >= limit else None
-    filters = {
-        "kind": kind or "",
-        "status": status or "",
-        "regency": regency or "",
-        "office": office or "",
-        "from": occurred_from.isoformat() if occurred_from else "",
-        "to": occurred_to.isoformat() if occurred_to else "",
-        "limit": limit if limit != PAGE else "",
+
+
+def _shown(given: dict[str, str]) -> dict[str, str]:
+    """The filters as the form and the pager links repeat them (the default page size apart)."""
+    return {name: text for name, text in given.items() if name != "after"} | {
+        "limit": given["limit"] if given["limit"] != str(PAGE) else ""
     }
+
+
+def _refused(request: Request, viewer: Viewer, given: dict[str, str], refusal: Exception) -> Response:
+    """The search page again, at 422: the filter it could not read named by its label and
+    its parameter, with the rule, and no list (no "nothing matched" for a search never run)."""
+    if isinstance(refusal, InvalidCommand):
+        field, rule = refusal.field, refusal.rule
+    else:
+        assert isinstance(refusal, RequestValidationError)
+        first = refusal.errors()[0]
+        field, rule = str(first["loc"][-1]), str(first["msg"])
+    personal = field in case_list.PERSONAL
+    label = viewer.t(FILTERS[field]) if field in FILTERS else i18n.field_label(viewer.lang, field)
+    said = viewer.t("cases.in_url") if personal else refusals.rule(viewer.lang, rule)
+    actor = viewer.actor
+    assert actor is not None
+    return _cases_page(
+        request,
+        viewer,
+        422,
+        rows=None,
+        filters=_shown(given),
+        following=None,
+        first_page=False,
+        scope=access.list_scope(actor, None),
+        refused=field,
+        problem=viewer.t("cases.refused", filter=f"{label} ({field})", rule=said),
+        personal_search=personal,
+    )
+
+
+def _cases_page(request: Request, viewer: Viewer, status: int = 200, **context: Any) -> Response:
+    scope = context["scope"]
     return page(
         request,
         viewer,
         "cases.html",
-        rows=rows,
-        filters=filters,
-        following=following,
-        first_page=after is not None,
+        status,
         kinds=KINDS,
         statuses=STATUSES,
         offices=sorted(OFFICES),
-        scope=scope,
         zone=days.zone_name(scope) if scope else None,
+        **context,
     )
+
+
+@router.get("/cases/search")
+def search_by_get() -> Response:
+    """The personal-data search's results have no address of their own (a value is never in
+    one): a bookmarked or reloaded results page opens the search."""
+    return RedirectResponse("/ui/cases", status_code=303)
 
 
 @router.post("/cases/search")
@@ -135,23 +160,18 @@ def search_people(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
     assert actor is not None
     scope = access.list_scope(actor, None)
     system = state_of(request).system
-    values = {name: (form.get(name) or "").strip() or None for name in ("nik", "passport_number", "name")}
+    values = {name: (form.get(name) or "").strip() or None for name in case_list.PERSONAL}
     _subjects, found = privacy.search(system, values["nik"], values["passport_number"], values["name"])
     rows = case_index.list_cases(system.store, office=scope, case_ids=sorted(found), limit=MAX_PAGE) if found else []
-    return page(
+    return _cases_page(
         request,
         viewer,
-        "cases.html",
-        rows=rows,
+        rows=[summary(row) for row in rows],
         filters={},
         following=None,
         first_page=False,
-        kinds=KINDS,
-        statuses=STATUSES,
-        offices=sorted(OFFICES),
         personal_search=True,
         scope=scope,
-        zone=days.zone_name(scope) if scope else None,
     )
 
 
@@ -169,7 +189,8 @@ def _read(request: Request, case_id: UUID, version: int | None = None) -> Case:
 
 
 def _typed(case: object, case_id: UUID) -> Case:
-    if not isinstance(case, Case):  # accounts share the log but are not cases
+    # Accounts share the log but are not cases; a revenue target has no case page (its own is the report's).
+    if not isinstance(case, Case) or case.KIND not in CASE_MODELS:
         raise CaseNotFound(case_id)
     return case
 
