@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import System, bootstrap
 from api.http.app import create_app
-from api.http.idempotency import REUSED
+from domain.case import KEY_REUSED_RULE as REUSED
 from projections.runner import catch_up
 from tests import builders
 from tests.api_support import auth, key, token_for
