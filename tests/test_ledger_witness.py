@@ -73,13 +73,10 @@ def review_attack(system: System) -> None:
     """ops.md §2 as written: past the triggers, every ledger table and the seal's tracking
     row deleted, and one event edited (another case's state of the same kind)."""
     _, other = event_at(system, 27)
-    tamper(
-        system,
-        "DELETE FROM ledger_leaves; DELETE FROM ledger_nodes; DELETE FROM ledger_checkpoints; "
-        "DELETE FROM ledger_signatures; DELETE FROM projection_tracking WHERE name = 'ledger_seal'; "
-        "UPDATE berkas_events SET state = %s WHERE notification_id = 20",
-        (other,),
-    )
+    for table in ("ledger_leaves", "ledger_nodes", "ledger_checkpoints", "ledger_signatures"):
+        tamper(system, f"DELETE FROM {table} WHERE 1 = 1")
+    tamper(system, "DELETE FROM projection_tracking WHERE name = 'ledger_seal'")
+    tamper(system, "UPDATE berkas_events SET state = %s WHERE notification_id = 20", (other,))
 
 
 def test_the_reviews_rewrite_is_refused_nothing_is_signed_and_verify_fails(ledger: System, caplog) -> None:
