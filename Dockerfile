@@ -22,7 +22,8 @@ COPY berkas_verify ./berkas_verify
 RUN pip install --no-deps . \
     && pip check \
     && rm -rf build ./*.egg-info \
-    && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin berkas
+    && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin berkas \
+    && mkdir -p /var/lib/berkas-witness && chown 10001:10001 /var/lib/berkas-witness && chmod 700 /var/lib/berkas-witness
 USER 10001:10001
 
 # /app on the path too: files beside the code (templates, static assets) load from the tree.

@@ -13,7 +13,7 @@ from api.settings import Settings
 from domain.application import Berkas
 from projections.catalog import all_projections
 from projections.eventstore.store import Store
-from projections.ledger import keys
+from projections.ledger import keys, witness
 from projections.privacy import keyfile, rotation
 from projections.privacy.vault import KeyFileMismatch, Vault
 from projections.runner import Projection
@@ -33,15 +33,27 @@ def ledger_key_path(settings: Settings) -> Path:
     return settings.ledger_key_path or keys.default_path(None if settings.database_url else settings.sqlite_path)
 
 
+def ledger_witness_path(settings: Settings) -> Path:
+    """The signer's witness: the configured file, else beside the key (see ``witness``)."""
+    return settings.ledger_witness_path or witness.default_path(ledger_key_path(settings))
+
+
+def witnessed(settings: Settings, key: Ed25519PrivateKey) -> Ed25519PrivateKey:
+    """The key as the installation signs with it: checking and advancing its witness."""
+    return witness.WitnessedKey(key, ledger_witness_path(settings))
+
+
 def load_ledger_key(settings: Settings) -> Ed25519PrivateKey | None:
     """The ledger's signing key: the configured one (``keys.LedgerKeyError`` if unreadable),
     or the default one once ``store init`` has created it."""
     if settings.ledger_key_path is not None:
-        return keys.load_private(settings.ledger_key_path)
+        return witnessed(settings, keys.load_private(settings.ledger_key_path))
     # Only the SQLite file's own key is found unasked; on PostgreSQL a key in the working
     # directory would sign for whichever database that directory's commands happen to reach.
     path = ledger_key_path(settings)
-    return keys.load_private(path) if settings.database_url is None and path.exists() else None
+    if settings.database_url is None and path.exists():
+        return witnessed(settings, keys.load_private(path))
+    return None
 
 
 def store_for(settings: Settings) -> Store:
@@ -65,9 +77,14 @@ class System:
 
     def ensure_ledger_key(self) -> tuple[Ed25519PrivateKey, bool]:
         """The signing key, created at ``ledger_key_path`` when there is none (and whether it was)."""
-        key, created = keys.ensure(self.ledger_key_path)
+        found, created = keys.ensure(self.ledger_key_path)
+        key = witnessed(self.settings, found)
         self.__dict__["ledger_key"] = key
         return key, created
+
+    @property
+    def ledger_witness_path(self) -> Path:
+        return ledger_witness_path(self.settings)
 
     def projections(self) -> list[Projection]:
         """Every projection, the seal with the ledger key: what followers and rebuilds run."""

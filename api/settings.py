@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # The ledger's Ed25519 private key (PEM); unset: beside the SQLite file, or
     # ``berkas-ledger.key`` on PostgreSQL, created by ``berkas store init``.
     ledger_key_path: Path | None = None
+    # The signer's witness (the last checkpoint this installation signed), written by the
+    # signing process; unset: beside the ledger key (``<key path>.witness``). Set it where
+    # the key's directory is read-only (a container's secrets).
+    ledger_witness_path: Path | None = None
     # HTTP: bodies above this are refused (413) before they are read.
     max_body_bytes: int = Field(1_048_576, ge=1024)
     # HTTP: how long a bearer token's lookup is reused; a revocation made by another

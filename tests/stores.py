@@ -6,13 +6,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.bootstrap import System, bootstrap
 from api.settings import Settings
+
+
+@cache
+def shared_ledger_key() -> Ed25519PrivateKey:
+    """The one key that signs this run's shared PostgreSQL database: its ledger, like an
+    installation's, is signed by its current key only (a second fresh key is refused)."""
+    return Ed25519PrivateKey.generate()
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from projections.reports import annual_report
 from projections.runner import catch_up
 from projections.views.audit_trail import decisions
 from tests import builders
+from tests.stores import shared_ledger_key
 
 REASON, BASIS = "SUBJECT_REQUEST", "Pasal 8 UU 27/2022"
 ADMIN = builders.actor(Role.ADMIN)
@@ -79,7 +80,7 @@ def test_erasure_keeps_every_count_report_audit_row_and_proof(ledger_system, sup
     person = someone()
     passport_id, enforcement_id = closed_history(system, person)
     subject_id = subject_of(system, passport_id)
-    key = Ed25519PrivateKey.generate()
+    key = shared_ledger_key()
     catch_up(system.store, system.projections())
     report_before, audit_before = _figures(system), decisions(system.store, limit=1000)
     bundle_before = build_bundle(system.store, passport_id, key)
@@ -237,7 +238,7 @@ def test_a_bundle_built_after_erasure_shows_erased_and_still_verifies_offline(le
     person = someone()
     passport_id, _ = closed_history(system, person)
     subject_id = subject_of(system, passport_id)
-    key = Ed25519PrivateKey.generate()
+    key = shared_ledger_key()
     before = build_bundle(system.store, passport_id, key)
     system.app.approve_erasure(supervisor, subject_id, REASON, BASIS)
     system.app.erase_subject(ADMIN, subject_id, REASON, BASIS, timedelta(days=30))
@@ -259,7 +260,7 @@ def test_a_bundle_that_claims_an_erasure_its_decoded_view_does_not_show_fails(le
     system = ledger_system
     passport_id, _ = closed_history(system, someone())
     subject_id = subject_of(system, passport_id)
-    key = Ed25519PrivateKey.generate()
+    key = shared_ledger_key()
     bundle = json.loads(build_bundle(system.store, passport_id, key))
     bundle["erased"] = [subject_id.hex]
     report = berkas_verify.verify_bundle(berkas_verify.canonical_dumps(bundle), _trusting(key))
@@ -268,7 +269,7 @@ def test_a_bundle_that_claims_an_erasure_its_decoded_view_does_not_show_fails(le
 
 def test_a_bundle_of_the_format_before_erasure_was_shown_still_verifies(ledger_system):
     passport_id, _ = closed_history(ledger_system, someone())
-    key = Ed25519PrivateKey.generate()
+    key = shared_ledger_key()
     bundle = json.loads(build_bundle(ledger_system.store, passport_id, key))
     del bundle["erased"]
     bundle["format"] = "berkas-bundle/2"
@@ -339,7 +340,7 @@ def test_an_operations_bundle_verifies_before_and_after_its_own_key_is_erased(le
     app.execute_joint_operation(officer, operation, locations=("Jl. Anyelir 7",), persons_checked=12)
     app.close_joint_operation(officer, operation, "12 persons checked, nothing found")
     holder = uuid.UUID(app.get_case(operation).area.subject_id)
-    key = Ed25519PrivateKey.generate()
+    key = shared_ledger_key()
     before = build_bundle(ledger_system.store, operation, key)
     app.approve_erasure(supervisor, holder, REASON, BASIS)
     app.erase_subject(ADMIN, holder, REASON, BASIS, timedelta(0))

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 import berkas_verify
 from projections.ledger.bundle import build_bundle
 from projections.ledger.verify import verify
 from projections.runner import catch_up
 from tests.api_support import auth, token_for
+from tests.stores import shared_ledger_key
 from tests.test_privacy_review_retries import closed_history_in, denpasar_person, erase_over_http, http  # noqa: F401
 
 
@@ -35,7 +34,7 @@ def test_erasing_a_denpasar_subject_keeps_every_figure_and_proof_and_hides_the_p
     officer, supervisor = token_for(system, "OFFICER", "DPS"), token_for(system, "SUPERVISOR", "DPS")
     admin, auditor = token_for(system, "ADMIN", "DPS"), token_for(system, "AUDITOR", "JYP")
     before = _figures(http, system, auditor)
-    key = Ed25519PrivateKey.generate()
+    key = shared_ledger_key()
     bundles = [build_bundle(system.store, case.id, key) for case in cases]
     found = http.post("/cases/search", json={"nik": person.nik}, headers=auth(officer)).json()
     assert {row["id"] for row in found["data"]} == {str(case.id) for case in cases}

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.bootstrap import System
 from api.cli.common import console_admin, system
-from api.cli.ledger import announce_key
+from api.cli.ledger import announce_key, checkpoint_or_refuse
 from api.cli.serve import run_server
 from api.demo import resume
 from api.demo.calendar import YEAR
@@ -21,7 +21,6 @@ from domain.errors import InvalidCommand
 from domain.usecases import users
 from projections import runner
 from projections.eventstore import log, sql
-from projections.ledger.seal import checkpoint_now
 from projections.privacy.legacy import plaintext_events
 from projections.reports import annual_report, render_table
 from projections.runner.pages import catch_up_page, register
@@ -172,7 +171,7 @@ def demo(
         # With the ledger key: each office day is checkpointed and signed as it closes,
         # and the last one on demand, so that the whole year is under a signature.
         _catch_up(built)
-        checkpoint_now(built.store, built.ensure_ledger_key()[0], built.settings.ledger_origin)
+        checkpoint_or_refuse(built, built.ensure_ledger_key()[0])
         shown = None if national else OFFICE
         out.print(render_table(annual_report(built.store, YEAR, office=shown, current=False)))
         tokens = _accounts_for_trying(built) if serve else {}

@@ -11,12 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.bootstrap import System
+from api.bootstrap import System, witnessed
 from api.cli.common import system
 from berkas_verify import note
-from projections.ledger import facts, keys
+from projections.ledger import facts, keys, witness
 from projections.ledger.results import record
-from projections.ledger.seal import SealProjection, checkpoint_now
+from projections.ledger.seal import CheckpointResult, KeyNotCurrent, SealProjection, checkpoint_now
 from projections.ledger.verify import Verification, verify
 from projections.runner import catch_up
 
@@ -127,11 +127,33 @@ def seal() -> None:
     out.print(f"sealed {sealed} events")
 
 
+def checkpoint_or_refuse(
+    built: System, key: Ed25519PrivateKey, adopt: bool = False, accept_witness_reset: bool = False
+) -> CheckpointResult:
+    """``checkpoint_now``, its refusals as one line: a key that is not the ledger's (exit 2),
+    a database that no longer holds what this installation signed (exit 1)."""
+    try:
+        return checkpoint_now(built.store, key, built.settings.ledger_origin, adopt, accept_witness_reset)
+    except (KeyNotCurrent, witness.WitnessError) as error:
+        raise _fail(str(error)) from None
+    except witness.HistoryRewritten as error:
+        raise _fail(str(error), 1) from None
+
+
 @app.command("checkpoint")
-def checkpoint() -> None:
-    """Seal what is pending, sign unsigned checkpoints, and checkpoint the log as it stands."""
+def checkpoint(
+    accept_witness_reset: bool = typer.Option(
+        False,
+        "--accept-witness-reset",
+        help="After restoring a backup older than the last checkpoint signed here: sign anyway and "
+        "witness the restored ledger from now on (never to silence a refusal you cannot explain)",
+    ),
+) -> None:
+    """Seal what is pending, sign unsigned checkpoints, and checkpoint the log as it stands;
+    refused (nothing signed) where the database no longer holds the checkpoint this
+    installation signed last (its witness, beside the key)."""
     with system() as built:
-        result = checkpoint_now(built.store, _required_key(built), built.settings.ledger_origin)
+        result = checkpoint_or_refuse(built, _required_key(built), accept_witness_reset=accept_witness_reset)
     latest = result.checkpoint
     size = f"; latest checkpoint: tree size {latest.size}" if latest else ""
     out.print(f"sealed {result.sealed} events, signed {result.signed} checkpoints{size}")
@@ -185,12 +207,17 @@ def rotate_key() -> None:
             new = keys.generate(fresh)
         except keys.LedgerKeyError as error:
             raise _fail(str(error)) from None
-        # Close what the old key vouches for, then hand over.
-        checkpoint_now(built.store, old, built.settings.ledger_origin)
+        # Close what the old key vouches for, then hand over: the witness follows the new key.
+        try:
+            checkpoint_or_refuse(built, old)
+        except typer.Exit:
+            fresh.unlink()
+            raise
         retired = keys.retire(path, note.fingerprint(old.public_key()))
         fresh.rename(path)
+        new = witnessed(built.settings, new)
         built.__dict__["ledger_key"] = new
-        result = checkpoint_now(built.store, new, built.settings.ledger_origin)
+        result = checkpoint_or_refuse(built, new, adopt=True)
     out.print(
         f"new ledger key {path} (fingerprint {note.fingerprint(new.public_key())}) signs from tree size "
         f"{result.checkpoint.size if result.checkpoint else 0}; the old key was moved to {retired}",
@@ -218,14 +245,26 @@ def _held(path: Path | None) -> list[note.Note]:
 
 def _run(built: System, public_key: list[Path], held: list[note.Note], quiet: bool) -> Verification:
     pinned = _public_keys(public_key)
-    given = pinned or ([k.public_key()] if (k := signing_key(built)) else [])
+    key = signing_key(built)
+    given = pinned or ([key.public_key()] if key else [])
+    # Where the key is, so is its signer's witness: the database must still hold what it signed.
+    path = witness.path_of(key) if key else None
+    try:
+        witnessed = witness.read(path) if path else None
+    except witness.WitnessError as error:
+        raise _fail(str(error)) from None
     if quiet or not err.is_terminal:
-        return verify(built.store, given, held, pinned=bool(pinned))
+        return verify(built.store, given, held, pinned=bool(pinned), witnessed=witnessed)
     columns = (TextColumn("verifying"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} events"))
     with Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("verify", total=None)
         return verify(
-            built.store, given, held, lambda done, total: bar.update(task, completed=done, total=total), bool(pinned)
+            built.store,
+            given,
+            held,
+            lambda done, total: bar.update(task, completed=done, total=total),
+            bool(pinned),
+            witnessed,
         )
 
 

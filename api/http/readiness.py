@@ -5,15 +5,23 @@ the log they cannot read (an event altered outside Berkas: every view halts ther
 design, until the row is mended or restored), or, when the probe names a limit, when a
 view is further behind the log than that. Judged from the database, not from a follower
 of this process: in docker-compose the views are followed by a worker of their own.
+
+Not ready either where this instance holds the ledger key and would refuse to sign: the
+database no longer holds the checkpoint it signed last (its witness), or the key is not the
+ledger's current one. Its follower then seals the days without signing them; an instance
+serving from a rewritten history is what an operator must hear of first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from api.http.errors import VIEWS_UNDECODABLE
 from projections.eventstore import sql
 from projections.eventstore.store import Store
+from projections.ledger.seal import refusal
 from projections.runner import Projection, Status
 from projections.runner.pages import read_window
 from projections.views.decode import fields
@@ -47,3 +55,11 @@ def most_behind(found: Status, max_lag: int | None) -> tuple[str, int] | None:
         return None
     name, events = max(found.lag.items(), key=lambda item: item[1])
     return (name, events) if events > max_lag else None
+
+
+def signing_refused(store: Store, key: Ed25519PrivateKey | None) -> str | None:
+    """Why this instance's ledger key would refuse to sign, if it holds one and would."""
+    if key is None:
+        return None
+    with store.connect() as conn:
+        return refusal(conn, key)

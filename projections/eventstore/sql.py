@@ -7,7 +7,7 @@ database it is talking to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -83,6 +83,29 @@ def connection(store: Store) -> Iterator[Any]:
 
 @contextmanager
 def transaction(conn: Any) -> Iterator[None]:
-    """One write transaction; on SQLite it takes the write lock up front."""
-    with conn.dialect.transaction(conn):
-        yield
+    """One write transaction; on SQLite it takes the write lock up front. Actions left by
+    ``after_commit`` run once it has committed, and are dropped if it rolls back."""
+    state = conn.__dict__
+    depth = state.get("_berkas_depth", 0)
+    state["_berkas_depth"] = depth + 1
+    try:
+        with conn.dialect.transaction(conn):
+            yield
+    except BaseException:
+        if not depth:
+            state.pop("_berkas_after_commit", None)
+        raise
+    finally:
+        state["_berkas_depth"] = depth
+    if not depth:
+        for action in state.pop("_berkas_after_commit", []):
+            action()
+
+
+def after_commit(conn: Any, action: Callable[[], None]) -> None:
+    """Run ``action`` once the current ``transaction`` commits (at once outside of one): for
+    a record kept outside the database that must never run ahead of it."""
+    if not conn.__dict__.get("_berkas_depth"):
+        action()
+        return
+    conn.__dict__.setdefault("_berkas_after_commit", []).append(action)

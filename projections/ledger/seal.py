@@ -14,6 +14,7 @@ who cannot wait for the day to close.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +27,14 @@ from domain.errors import DomainError
 from projections.eventstore import sql
 from projections.eventstore.log import StoredRow
 from projections.eventstore.store import Store
-from projections.ledger import facts, tree
+from projections.ledger import facts, tree, witness
 from projections.ledger.days import recorded_day
 from projections.ledger.facts import StoredCheckpoint
 from projections.ledger.log import Divergence, Row
 from projections.runner import catch_up
 
 SEAL = "ledger_seal"
+log = logging.getLogger("berkas.ledger")
 
 
 class LedgerDiverged(DomainError):
@@ -69,15 +71,68 @@ def _case_text(value: Any) -> str | None:
     return value.hex if type(value) is uuid.UUID else None
 
 
-def sign_pending(conn: Any, key: Ed25519PrivateKey) -> int:
+class KeyNotCurrent(DomainError):
+    """The key at hand is not the one the database's ledger is signed with now."""
+
+    def __init__(self, key: Ed25519PrivateKey):
+        super().__init__(
+            f"the key file is not the ledger's current key (fingerprint {note.fingerprint(key.public_key())}): "
+            "restore it, or run `berkas ledger rotate-key`"
+        )
+
+
+def _is_current(conn: Any, origin: str, key: Ed25519PrivateKey, adopt: bool) -> bool:
+    """Whether ``key`` is the newest registered key; ``KeyNotCurrent`` if another one is,
+    unless the key is being adopted (``ledger rotate-key``)."""
+    registered = facts.registered_keys(conn)
+    mine = (origin, note.key_id(origin, key.public_key()))
+    if any((k.name, k.key_id) == mine for k in registered[-1:]):
+        return True
+    if registered and not adopt:
+        raise KeyNotCurrent(key)
+    return False
+
+
+def refusal(conn: Any, key: Ed25519PrivateKey) -> str | None:
+    """Why ``key`` would refuse to sign now, if it would (read only): for readiness."""
+    origin = facts.stored_origin(conn)
+    if origin is None:
+        return None
+    try:
+        _is_current(conn, origin, key, adopt=False)
+        witness.check_key(conn, key)
+    except (KeyNotCurrent, witness.HistoryRewritten, witness.WitnessError) as refused:
+        return str(refused)
+    return None
+
+
+def sign_pending(conn: Any, key: Ed25519PrivateKey, adopt: bool = False, accept_witness_reset: bool = False) -> int:
     """Sign the checkpoints that carry no signature yet (made while no key was at hand, or
-    just now) with the log's key; returns how many. A signed one is never signed again."""
-    pending = [c for c in facts.checkpoints(conn) if not c.signatures]
-    if pending:
-        origin = facts.origin(conn)
-        facts.register_key(conn, origin, key.public_key(), pending[0].size)
-        for checkpoint in pending:
-            facts.insert_signature(conn, checkpoint.size, note.sign(checkpoint.body(origin).text(), origin, key))
+    just now) with the log's key; returns how many. A signed one is never signed again.
+
+    Only the ledger's current key signs (``KeyNotCurrent``); a key is registered when the
+    ledger has none yet, or when ``adopt``-ed by ``ledger rotate-key`` (a new key with
+    nothing pending then co-signs the newest checkpoint, so that it vouches for a tree from
+    its first day). A key with a ``witness`` first checks the database against it
+    (``HistoryRewritten``), unless the operator accepts going back (a restored backup), and
+    records what it signed once the transaction commits."""
+    origin = facts.origin(conn)
+    current = _is_current(conn, origin, key, adopt)
+    stored = facts.checkpoints(conn)
+    pending = [c for c in stored if not c.signatures]
+    path = witness.path_of(key)
+    witnessed = witness.read(path) if path is not None else None
+    if witnessed is not None and not accept_witness_reset:
+        witness.check(conn, origin, witnessed, pending)
+    if not current and (pending or (adopt and stored)):
+        facts.register_key(conn, origin, key.public_key(), (pending or stored[-1:])[0].size)
+        pending = pending or stored[-1:]
+    for checkpoint in pending:
+        facts.insert_signature(conn, checkpoint.size, note.sign(checkpoint.body(origin).text(), origin, key))
+    if path is not None and (pending or witnessed is None or accept_witness_reset):
+        signed = witness.latest_signed(conn, origin, key)
+        if signed is not None:
+            sql.after_commit(conn, lambda: witness.write(path, signed))
     return len(pending)
 
 
@@ -144,8 +199,17 @@ class SealProjection:
         for checkpoint in closed:
             facts.insert_checkpoint(conn, checkpoint)
         if self.signing_key is not None and closed:
-            sign_pending(conn, self.signing_key)
+            _sign_or_alarm(conn, self.signing_key)
         return closed
+
+
+def _sign_or_alarm(conn: Any, key: Ed25519PrivateKey) -> None:
+    """The follower's signing: a refusal leaves the day's checkpoint unsigned and the views
+    going (``/readyz`` reports it); it never stops the projections."""
+    try:
+        sign_pending(conn, key)
+    except (KeyNotCurrent, witness.HistoryRewritten, witness.WitnessError) as refused:
+        log.error("ledger seal: not signing: %s", refused)
 
 
 _LEAF_COLUMNS = (
@@ -253,9 +317,17 @@ class CheckpointResult:
     checkpoint: StoredCheckpoint | None
 
 
-def checkpoint_now(store: Store, signing_key: Ed25519PrivateKey, origin: str | None = None) -> CheckpointResult:
-    """Seal what is pending, sign unsigned checkpoints and checkpoint the tree as it stands."""
-    sealed = catch_up(store, [SealProjection(signing_key, origin)])
+def checkpoint_now(
+    store: Store,
+    signing_key: Ed25519PrivateKey,
+    origin: str | None = None,
+    adopt: bool = False,
+    accept_witness_reset: bool = False,
+) -> CheckpointResult:
+    """Seal what is pending, checkpoint the tree as it stands and sign the unsigned
+    checkpoints (see ``sign_pending``: refused where the key is not the ledger's, or where
+    the database no longer holds what this installation signed)."""
+    sealed = catch_up(store, [SealProjection(None, origin)])
     with sql.connection(store) as conn, sql.transaction(conn):
         _lock(conn)
         facts.create(conn)
@@ -267,6 +339,6 @@ def checkpoint_now(store: Store, signing_key: Ed25519PrivateKey, origin: str | N
                 at.size, tree.root(conn, at.size), at.last_notification_id or 0, rows[0][0], "on-demand", facts.now()
             )
             facts.insert_checkpoint(conn, made)
-        signed = sign_pending(conn, signing_key)
+        signed = sign_pending(conn, signing_key, adopt, accept_witness_reset)
         latest = facts.checkpoints(conn)
     return CheckpointResult(sealed, signed, latest[-1] if latest else None)

@@ -30,6 +30,7 @@ from projections.ledger import facts, log, tree
 from projections.ledger.facts import StoredCheckpoint
 from projections.ledger.log import Divergence, Row
 from projections.ledger.seal import checkpoint_divergence, compare_leaf
+from projections.ledger.witness import HistoryRewritten, Witnessed, check
 
 PAGE_SIZE = 20_000
 Progress = Callable[[int, int], None]  # (rows verified, rows in the log)
@@ -225,10 +226,12 @@ def verify(
     against: Iterable[note.Note] = (),
     progress: Progress | None = None,
     pinned: bool = False,
+    witnessed: Witnessed | None = None,
 ) -> Verification:
     """Recompute the tree from every row and compare it with the ledger's facts.
 
-    ``public_keys`` are trusted beside the registered ones, or alone when ``pinned``."""
+    ``public_keys`` are trusted beside the registered ones, or alone when ``pinned``;
+    ``witnessed`` is the checkpoint this installation signed last (its signer's witness)."""
     held = list(against)
     with store.connect() as conn:
         conn.dialect.snapshot(conn)
@@ -239,6 +242,8 @@ def verify(
         signed, used, bad_signature = _signatures(stored, origin, known)
         by_size = {c.size: c for c in stored}
         wanted = set(by_size) | {note.parse_checkpoint(n.text).size for n in held}
+        if witnessed is not None:
+            wanted.add(witnessed.size)
         walk = _Walk()
         if sql.table_exists(conn, conn.dialect.events_table):
             walk = (
@@ -257,6 +262,10 @@ def verify(
         proven: list[int] = []
         if divergence is None and held:
             proven, divergence = _against(walk, origin, held, known)
+        if divergence is None and witnessed is not None:
+            divergence = _witness(conn, walk, origin, witnessed)
+        if divergence is None:
+            divergence = _unaccounted(conn, stored, origin)
         sealed_size = _sealed_size(conn) if has_facts else 0
     return Verification(
         events=walk.size,
@@ -269,8 +278,52 @@ def verify(
         signatures_checked=bool(known),
         proven_against=proven,
         divergence=divergence,
-        notes=[] if known else ["signatures not checked: no key known"],
+        notes=([] if known else ["signatures not checked: no key known"])
+        + ([f"holds checkpoint {witnessed.size} signed by this installation (its witness)"] if witnessed else []),
     )
+
+
+def _unaccounted(conn: Any, stored: list[StoredCheckpoint], origin: str | None) -> Divergence | None:
+    """Signatures and keys that cannot have gone missing honestly: a registered key that
+    signed nothing from its first tree size on, an unsigned checkpoint older than a signed
+    one (all pending ones are signed at once), a signature by a key the log never registered."""
+    registered = facts.registered_keys(conn) if origin is not None else []
+    known = {(k.name, k.key_id) for k in registered}
+    for key in registered:
+        if not any(c.size >= key.from_size and (key.name, key.key_id) in _signers(c) for c in stored):
+            detail = (
+                f"the key {note.fingerprint(key.public_key)[:16]} registered from tree size {key.from_size} "
+                "signed no checkpoint since: checkpoints or signatures were deleted"
+            )
+            return Divergence("signature", None, None, detail)
+    newest_signed = max((c.size for c in stored if c.signatures), default=0)
+    gap = next((c for c in stored if not c.signatures and c.size < newest_signed), None)
+    if gap is not None:
+        detail = f"the checkpoint of tree size {gap.size} is unsigned while later ones are: its signature was deleted"
+        return Divergence("signature", gap.last_notification_id, None, detail)
+    stray = next((c for c in stored if _signers(c) - known), None)
+    if stray is not None:
+        detail = f"the checkpoint of tree size {stray.size} is signed by a key the log never registered"
+        return Divergence("signature", stray.last_notification_id, None, detail)
+    return None
+
+
+def _signers(c: StoredCheckpoint) -> set[tuple[str, bytes]]:
+    return {(s.name, s.key_id) for s in c.signatures}
+
+
+def _witness(conn: Any, walk: _Walk, origin: str | None, witnessed: Witnessed) -> Divergence | None:
+    """The checkpoint this installation signed last must still be in the ledger, as signed,
+    and the log recomputed from its rows must have that root at that size."""
+    held = next((c for c in facts.checkpoints(conn) if c.size == witnessed.size), None)
+    try:
+        check(conn, origin or "", witnessed, [])
+    except HistoryRewritten as refused:
+        return Divergence("witness", held.last_notification_id if held else None, None, str(refused))
+    if walk.roots.get(witnessed.size) != witnessed.root:
+        detail = str(HistoryRewritten(witnessed.size))
+        return Divergence("witness", walk.last_ids.get(witnessed.size), None, detail)
+    return None
 
 
 def _walk_rows_only(conn: Any, progress: Progress | None) -> _Walk:

@@ -7,14 +7,17 @@ import sqlite3
 from typing import Annotated
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from api.bootstrap import System
 from api.http import readiness
 from api.http.deps import SystemDep
 from api.http.errors import VIEWS_STOPPED
 from api.http.schemas.admin import HealthPublic, ReadyPublic
 from projections import runner
+from projections.ledger import keys
 
 router = APIRouter(tags=["health"])
 
@@ -34,7 +37,9 @@ def readyz(
 ) -> JSONResponse:
     """200 `ready`; 503 `unavailable` (the database does not answer), `halted` (the views are
     stopped before a stored event they cannot read: `halted_at` is its notification id) or
-    `lagging` (a view is more than `max_lag` events behind). `/healthz` stays 200 for all."""
+    `lagging` (a view is more than `max_lag` events behind) or `not_signing` (this instance's
+    ledger key refuses to sign: the database no longer holds the checkpoint it signed last,
+    or the key is not the ledger's). `/healthz` stays 200 for all."""
     store = system.store
     database = store.dialect.name
     projections = system.projections()
@@ -43,12 +48,15 @@ def readyz(
             conn.execute("SELECT 1")
         found = runner.status(store, projections)
         halted = readiness.halted_at(store, projections, found)
+        refused = readiness.signing_refused(store, _key(system))
     except (psycopg.Error, sqlite3.Error, OSError):
         return _not_ready(ReadyPublic(status="unavailable", database=database, lag=None))
     if halted is not None:
         return _not_ready(
             ReadyPublic(status="halted", database=database, lag=found.lag, reason=VIEWS_STOPPED, halted_at=halted)
         )
+    if refused is not None:
+        return _not_ready(ReadyPublic(status="not_signing", database=database, lag=found.lag, reason=refused))
     behind = readiness.most_behind(found, max_lag)
     if behind is not None:
         name, events = behind
@@ -59,3 +67,10 @@ def readyz(
 
 def _not_ready(body: ReadyPublic) -> JSONResponse:
     return JSONResponse(body.model_dump(exclude_unset=True), status_code=503)
+
+
+def _key(system: System) -> Ed25519PrivateKey | None:
+    try:
+        return system.ledger_key
+    except keys.LedgerKeyError:  # ``serve`` refuses such a key before it starts
+        return None

@@ -173,8 +173,10 @@ class HealthPublic(BaseModel):
 
 
 class ReadyPublic(BaseModel):
-    status: Literal["ready", "unavailable", "halted", "lagging"]
+    status: Literal["ready", "unavailable", "halted", "lagging", "not_signing"]
     database: str
     lag: dict[str, int] | None = Field(description="Events each projection is behind the log")
-    reason: str | None = Field(None, description="Why not ready: `halted` and `lagging` (never personal data)")
+    reason: str | None = Field(
+        None, description="Why not ready: `halted`, `lagging` and `not_signing` (never personal data)"
+    )
     halted_at: int | None = Field(None, description="`halted`: the notification id of the event the views cannot read")
