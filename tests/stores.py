@@ -3,6 +3,7 @@ rows into it (never the shared test database, where other tests' events live).""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,13 +16,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.bootstrap import System, bootstrap
 from api.settings import Settings
+from projections.ledger import keys
+
+
+@cache
+def shared_ledger_key_path() -> Path:
+    """The one key file that signs this run's shared PostgreSQL database (``pg_system``'s
+    setting, and every test's that signs there): its ledger, like an installation's, is
+    signed by its current key only (a second fresh key is refused)."""
+    path = Path(tempfile.mkdtemp(prefix="berkas-shared-ledger-")) / "ledger.key"
+    keys.generate(path)
+    return path
 
 
 @cache
 def shared_ledger_key() -> Ed25519PrivateKey:
-    """The one key that signs this run's shared PostgreSQL database: its ledger, like an
-    installation's, is signed by its current key only (a second fresh key is refused)."""
-    return Ed25519PrivateKey.generate()
+    """That key, for tests that sign with a key in hand (``checkpoint_now``)."""
+    return keys.load_private(shared_ledger_key_path())
 
 
 @contextmanager

@@ -15,8 +15,8 @@ from api.http.app import create_app
 from api.http.deps import ActorDep
 from api.settings import Settings
 from domain.usecases import users
-from projections.ledger import keys
 from tests.api_support import auth, finding_body, fresh_foreigner_in, passport_body, person, token_for
+from tests.stores import shared_ledger_key_path
 
 pytestmark = pytest.mark.postgres
 
@@ -155,8 +155,8 @@ def rule_of(method: str, path: str) -> str:
 def world(database_url: str, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """Cases of the home office and a token per role in each office."""
     home = tmp_path_factory.mktemp("x")
-    keys.generate(home / "ledger.pem")
-    settings = Settings(database_url=database_url, sqlite_path=home / "x.db", ledger_key_path=home / "ledger.pem")
+    # The shared database's one signing key (a second is refused).
+    settings = Settings(database_url=database_url, sqlite_path=home / "x.db", ledger_key_path=shared_ledger_key_path())
     system: System = bootstrap(settings)
     app = create_app(system)
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -6,13 +6,14 @@ module for a function it does not have, only when a signing key was loaded)."""
 from __future__ import annotations
 
 from api.bootstrap import System
+from tests.stores import shared_ledger_key_path
 from tests.ui_support import client, seed_office, sign_in
 
 __all__ = ["client"]  # fixture
 
 
 def test_the_ops_page_opens_when_the_ledger_is_signed(client, system: System, tmp_path):
-    system.settings.ledger_key_path = tmp_path / "ledger.key"
+    system.settings.ledger_key_path = shared_ledger_key_path()  # the shared database's one key
     system.ensure_ledger_key()
     denpasar = seed_office(system, "DPS", "5171")
     sign_in(client, denpasar.tokens["ADMIN"])
