@@ -20,7 +20,6 @@ from api.bootstrap import System, bootstrap
 from api.settings import Settings
 from domain.usecases.base import Actor
 from domain.values import Role
-from tests.stores import shared_ledger_key_path
 
 _KEY_FOLDER = pytest.StashKey[str]()
 
@@ -129,10 +128,7 @@ def malang_demo(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture
 def pg_system(database_url: str, tmp_path) -> Iterator[System]:
-    # The shared database's one signing key (a second is refused, as on an installation).
-    settings = Settings(database_url=database_url, sqlite_path=tmp_path / "unused.db")
-    settings.ledger_key_path = shared_ledger_key_path()
-    system = bootstrap(settings)
+    system = bootstrap(Settings(database_url=database_url, sqlite_path=tmp_path / "unused.db"))
     yield system
     system.close()
 
